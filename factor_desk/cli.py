@@ -1,0 +1,455 @@
+"""The command line: a thin shell over the services, for automation and tests.
+
+Exit status: 0 done; 2 usage; 3 input refused with nothing changed (reasons on stderr and,
+with --json, in the JSON on stdout); 1 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import sys
+import traceback
+from decimal import Decimal
+from pathlib import Path
+
+from factor_desk import __version__
+from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
+
+EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+class _Usage(Exception):
+    """A usage error found after parsing (exit 2)."""
+
+
+# ------------------------------------------------------------------ output
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "to_dict"):
+            return _plain(value.to_dict())
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _print_json(value) -> None:
+    json.dump(_plain(value), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> None:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def fmt(cells):
+        return "  ".join(
+            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells)
+        ).rstrip()
+
+    print(fmt(headers))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(fmt(row))
+
+
+def _money(amount: Decimal) -> str:
+    from factor_desk.domain.money import format_money
+
+    return format_money(amount)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _db(args):
+    from factor_desk.db.database import Database
+
+    return Database.open(args.home, args.db)
+
+
+def cmd_demo(args) -> int:
+    from factor_desk.services.demo import load_demo
+
+    if args.loads < 0:
+        raise _Usage("--loads must be zero or more")
+    result = load_demo(_db(args), loads=args.loads, seed=args.seed)
+    if args.json:
+        _print_json(result)
+    else:
+        print(result.message)
+    return EXIT_OK
+
+
+def cmd_company_show(args) -> int:
+    from factor_desk.services.company import get_profile
+
+    db = _db(args)
+    with db.read() as session:
+        profile = get_profile(session)
+    if args.json:
+        _print_json(profile)
+        return EXIT_OK
+    print(f"Company: {profile.name or '(none yet: run factor-desk demo, or add one)'}")
+    for s in profile.subsidiaries:
+        print()
+        print(f"{s.name}  [{s.code}]  MC {s.mc_number or '-'}  DOT {s.dot_number or '-'}")
+        addr = ", ".join(x for x in (s.address, s.city, f"{s.state} {s.zip_code}".strip()) if x)
+        if addr:
+            print(f"  {addr}")
+        print(f"  Factoring company: {s.factoring_company or '(none)'}")
+        print(f"  Default invoicing method: {s.default_invoicing_method}")
+        print(f"  Documents required before factoring: "
+              f"{', '.join(s.required_documents) or 'none'}")
+        if not s.important_info:
+            print("  Document configuration: (no important info)")
+        for entry in s.important_info:
+            print(f"  {entry.label}: {entry.text}")
+    if profile.factoring_companies:
+        print()
+        for f in profile.factoring_companies:
+            remit = f.remit_to.replace("\n", ", ")
+            print(f"Factoring company {f.name} ({f.integration}): fee {f.fee_percent}%, "
+                  f"advance {f.advance_percent}%, reserve {f.reserve_percent}%. Remit to {remit}")
+    return EXIT_OK
+
+
+def _read_text_file(path: str) -> str:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputRefused([Problem(f"the file cannot be read ({exc.strerror})", file=p.name)]
+                           ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def cmd_company_set_noa(args) -> int:
+    from factor_desk.domain.trade import InfoKind
+    from factor_desk.services.company import set_important_info
+
+    text = args.text if args.text is not None else _read_text_file(args.file)
+    db = _db(args)
+    with db.write() as session:
+        profile = set_important_info(
+            session, args.subsidiary, InfoKind.NOTICE_OF_ASSIGNMENT, text)
+    if args.json:
+        _print_json(profile)
+    else:
+        print(f"Notice of Assignment saved for {profile.name}.")
+    return EXIT_OK
+
+
+def cmd_company_set_required_docs(args) -> int:
+    from factor_desk.services.company import set_required_documents
+
+    if args.none and args.kinds:
+        raise _Usage("give document kinds or --none, not both")
+    if not args.none and not args.kinds:
+        raise _Usage("give the document kinds, or --none")
+    db = _db(args)
+    with db.write() as session:
+        profile = set_required_documents(session, args.subsidiary, [] if args.none else args.kinds)
+    if args.json:
+        _print_json(profile)
+    else:
+        needed = ", ".join(profile.required_documents) or "no documents"
+        print(f"{profile.name} now needs {needed} before a load is factored.")
+    return EXIT_OK
+
+
+def cmd_loads_template(args) -> int:
+    from factor_desk.services.loads import loads_template
+
+    Path(args.to).write_text(loads_template(), encoding="utf-8", newline="")
+    print(f"Loads template written to {args.to}")
+    return EXIT_OK
+
+
+def cmd_loads_import(args) -> int:
+    from factor_desk.services.loads import import_loads
+
+    db = _db(args)
+    result = import_loads(db, args.file, args.subsidiary, dry_run=args.dry_run,
+                          only_valid=args.only_valid)
+    refused = bool(result.problems) and not args.only_valid
+    if args.json:
+        out = _plain(result)
+        out["rows_bad"] = result.rows_bad
+        out["ok"] = not refused
+        _print_json(out)
+    else:
+        verb = "would import" if args.dry_run else "imported"
+        count = result.rows_valid if args.dry_run else result.imported
+        print(f"{result.file_name}: {result.rows_total} rows; {verb} {count} loads into "
+              f"{result.subsidiary}" + (f"; {result.rows_bad} rows with problems"
+                                        if result.problems else "") + ".")
+        if result.new_customers:
+            print(f"New customers: {', '.join(result.new_customers)}")
+    for p in result.problems:
+        print(f"  {p}", file=sys.stderr)
+    if refused:  # only a dry run reaches here with problems: the real import would refuse
+        print("Nothing would be imported until these rows are fixed (or use --only-valid).",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def cmd_loads_attach(args) -> int:
+    from factor_desk.services.loads import attach_document
+
+    info = attach_document(_db(args), args.load_number, args.file, args.kind)
+    if args.json:
+        _print_json(info)
+    elif info.already_attached:
+        print(f"{info.file_name} was already attached to load {info.load_number}; "
+              "nothing changed.")
+    else:
+        print(f"Attached {info.file_name} to load {info.load_number} as {info.kind}.")
+    return EXIT_OK
+
+
+def _print_loads(loads) -> None:
+    _table(
+        ["Load", "Invoice", "Subsidiary", "Customer", "Delivered", "Amount", "Status", "Method",
+         "Documents"],
+        [[ld.load_number, ld.invoice_number, ld.subsidiary, ld.customer,
+          ld.delivery_date.isoformat() if ld.delivery_date else "", _money(ld.amount),
+          ld.status, ld.invoicing_method,
+          ", ".join(ld.documents) + (f"  (missing: {', '.join(ld.missing_documents)})"
+                                     if ld.missing_documents else "")]
+         for ld in loads],
+        right={5},
+    )
+    total = sum((ld.amount for ld in loads), Decimal(0))
+    print(f"{len(loads)} loads · {_money(total)}")
+
+
+def cmd_loads_list(args) -> int:
+    from factor_desk.services.loads import eligible_loads, list_loads
+
+    db = _db(args)
+    with db.read() as session:
+        if args.eligible:
+            if not args.subsidiary:
+                raise _Usage("--eligible needs --subsidiary")
+            loads = eligible_loads(session, args.subsidiary)
+        else:
+            loads = list_loads(session, subsidiary=args.subsidiary, status=args.status,
+                               search=args.search)
+    if args.json:
+        _print_json([ld.to_dict() for ld in loads])
+    else:
+        _print_loads(loads)
+    return EXIT_OK
+
+
+def cmd_loads_history(args) -> int:
+    from factor_desk.services.loads import load_history
+
+    db = _db(args)
+    with db.read() as session:
+        entries = load_history(session, args.load_number)
+    if args.json:
+        _print_json(entries)
+        return EXIT_OK
+    _table(["When (UTC)", "From", "To", "By", "Why"],
+           [[e.at, e.from_status or "-", e.to_status, e.by, e.reason] for e in entries])
+    return EXIT_OK
+
+
+def cmd_batch_submit(args) -> int:
+    from factor_desk.services.batches import submit_batch
+
+    if bool(args.loads) == bool(args.all_eligible):
+        raise _Usage("give --loads N1,N2,... or --all-eligible")
+    numbers = [n for n in (args.loads or "").split(",") if n.strip()]
+    if args.loads is not None and not numbers:
+        raise _Usage("--loads needs at least one load number")
+    summary = submit_batch(_db(args), args.subsidiary, numbers,
+                           all_eligible=args.all_eligible)
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"Batch {summary.batch} submitted for {summary.subsidiary}: "
+              f"{summary.invoices} invoices, {_money(summary.total)}. "
+              "The loads are now Invoiced.")
+    return EXIT_OK
+
+
+def cmd_batch_list(args) -> int:
+    from factor_desk.services.batches import list_batches
+
+    db = _db(args)
+    with db.read() as session:
+        batches = list_batches(session, subsidiary=args.subsidiary)
+    if args.json:
+        _print_json(batches)
+        return EXIT_OK
+    _table(["Batch", "Subsidiary", "Factor", "Submitted (UTC)", "By", "Invoices", "Total",
+            "Status"],
+           [[b.batch, b.subsidiary, b.factoring_company, b.submitted_at, b.submitted_by,
+             str(b.invoices), _money(b.total), b.status] for b in batches], right={5, 6})
+    return EXIT_OK
+
+
+def cmd_batch_show(args) -> int:
+    from factor_desk.services.batches import show_batch
+
+    db = _db(args)
+    with db.read() as session:
+        detail = show_batch(session, args.batch)
+    if args.json:
+        _print_json(detail)
+        return EXIT_OK
+    print(f"Batch {detail.batch} · {detail.subsidiary} → {detail.factoring_company} · "
+          f"submitted {detail.submitted_at} by {detail.submitted_by} · {detail.status}")
+    _table(["Invoice", "Load", "Date", "Debtor", "MC", "PO", "Amount", "Due", "Status"],
+           [[i.invoice_number, i.load_number, i.invoice_date, i.debtor, i.debtor_mc,
+             i.po_number, _money(i.amount), i.due_date, i.status]
+            for i in detail.invoice_lines], right={6})
+    print(f"{detail.invoices} invoices · {_money(detail.total)}")
+    return EXIT_OK
+
+
+def cmd_window(args) -> int:
+    print("Factor Desk: the window arrives in a coming release. Until then every job has a "
+          "command; see factor-desk --help.")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="factor-desk",
+        description="Factor a carrier's invoices through a non-API factoring company.",
+    )
+    parser.add_argument("--version", action="version", version=f"Factor Desk {__version__}")
+    parser.add_argument("--home", metavar="DIR",
+                        help="data folder (default: FACTOR_DESK_HOME or the user's data folder)")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: FACTOR_DESK_DB or the SQLite file in the "
+                             "data folder), e.g. postgresql+psycopg://user@host/factor_desk")
+    parser.set_defaults(func=cmd_window, json=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(parent, name, func, help_text, json_flag=True):
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON on stdout")
+        return p
+
+    p = command(sub, "demo", cmd_demo, "load a demo carrier into an empty database")
+    p.add_argument("--loads", type=int, default=40, metavar="N",
+                   help="Queued factoring loads to make (default 40)")
+    p.add_argument("--seed", type=int, default=7, metavar="S")
+
+    company = sub.add_parser("company", help="the company profile").add_subparsers(
+        dest="company_command", metavar="COMMAND", required=True)
+    command(company, "show", cmd_company_show, "show the company profile")
+    p = command(company, "set-noa", cmd_company_set_noa,
+                "save a subsidiary's Notice of Assignment text")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--text", metavar="TEXT")
+    g.add_argument("--file", metavar="F", help="a text file holding the factor's NOA text")
+    p = command(company, "set-required-docs", cmd_company_set_required_docs,
+                "documents a load needs before it can be factored")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("kinds", nargs="*", metavar="KIND",
+                   help="rate_confirmation, bol, pod, lumper, other")
+    p.add_argument("--none", action="store_true", help="no documents are required")
+
+    loads = sub.add_parser("loads", help="loads").add_subparsers(
+        dest="loads_command", metavar="COMMAND", required=True)
+    p = command(loads, "template", cmd_loads_template, "write the Loads.csv template",
+                json_flag=False)
+    p.add_argument("--to", required=True, metavar="FILE")
+    p = command(loads, "import", cmd_loads_import, "import loads from a CSV or XLSX file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("--dry-run", action="store_true", help="check every row, change nothing")
+    p.add_argument("--only-valid", action="store_true",
+                   help="import the good rows and skip the bad ones")
+    p = command(loads, "attach", cmd_loads_attach, "attach a supporting document to a load")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--kind", required=True,
+                   choices=["rate_confirmation", "bol", "pod", "lumper", "other"])
+    p = command(loads, "list", cmd_loads_list, "list loads")
+    p.add_argument("--subsidiary", metavar="NAME")
+    p.add_argument("--status", metavar="STATUS",
+                   help="Released, Queued, Invoiced, Financed or Completed")
+    p.add_argument("--search", metavar="TEXT")
+    p.add_argument("--eligible", action="store_true",
+                   help="only the loads Submit Batch can take (needs --subsidiary)")
+    p = command(loads, "history", cmd_loads_history, "a load's status history")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+
+    batch = sub.add_parser("batch", help="factoring batches").add_subparsers(
+        dest="batch_command", metavar="COMMAND", required=True)
+    p = command(batch, "submit", cmd_batch_submit, "Submit Batch: the loads become Invoiced")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("--loads", metavar="N1,N2,...")
+    p.add_argument("--all-eligible", action="store_true")
+    p = command(batch, "list", cmd_batch_list, "list the batches")
+    p.add_argument("--subsidiary", metavar="NAME")
+    p = command(batch, "show", cmd_batch_show, "a batch and its invoices")
+    p.add_argument("batch", metavar="BATCH")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or usage (2)
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except _Usage as exc:
+        parser.print_usage(sys.stderr)
+        print(f"factor-desk: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except InputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        if getattr(args, "json", False):
+            _print_json({"ok": False, "error": exc.summary,
+                         "problems": [p.to_dict() for p in exc.problems]})
+        return EXIT_REFUSED
+    except FactorDeskError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REFUSED
+    except BrokenPipeError:  # the reader (head, less) went away; nothing is wrong
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+    except Exception:
+        print("Factor Desk hit a bug; nothing was left half done. Details:", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_BUG
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

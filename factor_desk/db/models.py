@@ -1,0 +1,328 @@
+"""The tables. Money is integer cents; statuses are the lifecycle's words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints so that Alembic's batch mode can alter them on SQLite.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+Cents = BigInteger
+Stamp = DateTime  # naive UTC everywhere; both databases keep it as given
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    subsidiaries: Mapped[list[Subsidiary]] = relationship(back_populates="company")
+
+
+class FactoringCompany(Base):
+    __tablename__ = "factoring_companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    remit_to: Mapped[str] = mapped_column(Text, default="")
+    # "non_api": batches are sent by hand and reports come back as files.
+    integration: Mapped[str] = mapped_column(String(20), default="non_api")
+    fee_basis_points: Mapped[int] = mapped_column(Integer, default=0)
+    advance_basis_points: Mapped[int] = mapped_column(Integer, default=10000)
+    reserve_basis_points: Mapped[int] = mapped_column(Integer, default=0)
+    recourse: Mapped[bool] = mapped_column(default=False)
+
+
+class Subsidiary(Base):
+    __tablename__ = "subsidiaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Short code that prefixes batch numbers: ACME-0001.
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    mc_number: Mapped[str] = mapped_column(String(20), default="")
+    dot_number: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(20), default="")
+    zip_code: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    factoring_company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("factoring_companies.id")
+    )
+    default_invoicing_method: Mapped[str] = mapped_column(String(20), default="Factoring")
+    # Document kinds a load needs before it can be factored, e.g. ["rate_confirmation","pod"].
+    required_documents: Mapped[list] = mapped_column(JSON, default=list)
+    # Batches are numbered per subsidiary; the counter row is also the lock that
+    # serialises two clerks submitting for the same subsidiary.
+    last_batch_number: Mapped[int] = mapped_column(Integer, default=0)
+
+    company: Mapped[Company] = relationship(back_populates="subsidiaries")
+    factoring_company: Mapped[FactoringCompany | None] = relationship()
+    important_info: Mapped[list[ImportantInfo]] = relationship(
+        back_populates="subsidiary", cascade="all, delete-orphan", order_by="ImportantInfo.kind"
+    )
+
+
+class ImportantInfo(Base):
+    """One entry of a subsidiary's document configuration (Manage Important Info)."""
+
+    __tablename__ = "important_info"
+    __table_args__ = (UniqueConstraint("subsidiary_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subsidiary_id: Mapped[int] = mapped_column(ForeignKey("subsidiaries.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+
+    subsidiary: Mapped[Subsidiary] = relationship(back_populates="important_info")
+
+
+class Customer(Base):
+    """A debtor: the broker or shipper who owes the invoice."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    mc_number: Mapped[str] = mapped_column(String(20), default="", index=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(20), default="")
+    zip_code: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Overrides the subsidiary's default invoicing method when set.
+    invoicing_method: Mapped[str | None] = mapped_column(String(20))
+
+
+class Load(Base):
+    __tablename__ = "loads"
+    __table_args__ = (Index("ix_loads_subsidiary_status", "subsidiary_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_number: Mapped[str] = mapped_column(String(64), unique=True)
+    invoice_number: Mapped[str] = mapped_column(String(64), unique=True)
+    subsidiary_id: Mapped[int] = mapped_column(ForeignKey("subsidiaries.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    po_number: Mapped[str] = mapped_column(String(100), default="")
+    pickup_date: Mapped[dt.date | None] = mapped_column(Date)
+    pickup_location: Mapped[str] = mapped_column(String(200), default="")
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)
+    delivery_location: Mapped[str] = mapped_column(String(200), default="")
+    linehaul_cents: Mapped[int] = mapped_column(Cents, default=0)
+    accessorials_cents: Mapped[int] = mapped_column(Cents, default=0)
+    total_cents: Mapped[int] = mapped_column(Cents)
+    status: Mapped[str] = mapped_column(String(20))
+    # Set only when the load itself says how it is billed; otherwise the customer's
+    # override, else the subsidiary's default, applies (see services.loads).
+    invoicing_method: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("report_imports.id"))
+
+    subsidiary: Mapped[Subsidiary] = relationship()
+    customer: Mapped[Customer] = relationship()
+    charges: Mapped[list[LoadCharge]] = relationship(
+        back_populates="load", order_by="LoadCharge.position", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[SupportingDocument]] = relationship(
+        back_populates="load", order_by="SupportingDocument.id"
+    )
+
+
+class LoadCharge(Base):
+    """An accessorial line of a load: detention, lumper, fuel surcharge..."""
+
+    __tablename__ = "load_charges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("loads.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(String(200))
+    amount_cents: Mapped[int] = mapped_column(Cents)
+
+    load: Mapped[Load] = relationship(back_populates="charges")
+
+
+class SupportingDocument(Base):
+    """A file attached to a load. The bytes live in the document store under ``sha256``."""
+
+    __tablename__ = "supporting_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("loads.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(60))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(100), default="")
+
+    load: Mapped[Load] = relationship(back_populates="documents")
+
+
+class DocumentBlob(Base):
+    """Document bytes kept inside the database (PostgreSQL), so a whole team sees them."""
+
+    __tablename__ = "document_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Batch(Base):
+    """A schedule of accounts: the invoices sent to the factor together."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("subsidiary_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subsidiary_id: Mapped[int] = mapped_column(ForeignKey("subsidiaries.id"))
+    factoring_company_id: Mapped[int] = mapped_column(ForeignKey("factoring_companies.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(40), unique=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    submitted_by: Mapped[str] = mapped_column(String(100), default="")
+    invoice_count: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Cents)
+
+    subsidiary: Mapped[Subsidiary] = relationship()
+    factoring_company: Mapped[FactoringCompany] = relationship()
+    invoices: Mapped[list[Invoice]] = relationship(
+        back_populates="batch", order_by="Invoice.position"
+    )
+
+
+class Invoice(Base):
+    """An invoice as sent to the factor. ``snapshot`` freezes everything the invoice page
+    shows at submission (carrier, bill-to, lines, NOA), so a later edit of the profile or
+    the load never changes an invoice already sent."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("loads.id"), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    invoice_number: Mapped[str] = mapped_column(String(64), unique=True)
+    invoice_date: Mapped[dt.date] = mapped_column(Date)
+    terms_days: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    noa_text: Mapped[str] = mapped_column(Text)
+    remit_to: Mapped[str] = mapped_column(Text)
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    batch: Mapped[Batch] = relationship(back_populates="invoices")
+    load: Mapped[Load] = relationship()
+
+
+class ReportImport(Base):
+    """One uploaded file (loads, purchase report or payment report) and what it did."""
+
+    __tablename__ = "report_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # loads | purchase | payments
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(100), default="")
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_applied: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="applied")  # applied | undone
+    undone_at: Mapped[dt.datetime | None] = mapped_column(Stamp)
+    undone_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class PurchaseRecord(Base):
+    """What the factor's purchase report said of one invoice."""
+
+    __tablename__ = "purchase_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("report_imports.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # purchased | held | rejected
+    reason: Mapped[str] = mapped_column(Text, default="")
+    purchase_date: Mapped[dt.date | None] = mapped_column(Date)
+    invoice_amount_cents: Mapped[int] = mapped_column(Cents)
+    advance_cents: Mapped[int | None] = mapped_column(Cents)
+    fee_cents: Mapped[int | None] = mapped_column(Cents)
+    reserve_cents: Mapped[int | None] = mapped_column(Cents)
+
+
+class Payment(Base):
+    """A debtor's payment of one invoice, from the factor's payment report."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("report_imports.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    payment_date: Mapped[dt.date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    reference_number: Mapped[str] = mapped_column(String(100), default="", index=True)
+    check_number: Mapped[str] = mapped_column(String(100), default="")
+    payment_method: Mapped[str] = mapped_column(String(50), default="")
+    payer: Mapped[str] = mapped_column(String(200), default="")
+    short_pay_reason: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class StatusHistory(Base):
+    """Every billing status move of a load: from, to, when, who, and why."""
+
+    __tablename__ = "status_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("loads.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    by: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("report_imports.id"))

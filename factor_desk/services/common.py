@@ -1,0 +1,47 @@
+"""Small things every service needs: who is working, finding a subsidiary by name."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factor_desk.db.models import Subsidiary
+from factor_desk.domain.errors import NotFound
+
+# SQLite builds may allow as few as 32,766 bound parameters (some 999); stay well below.
+CHUNK = 900
+
+
+def current_user() -> str:
+    """Who is working, for history rows: FACTOR_DESK_USER, else the login name."""
+    user = os.environ.get("FACTOR_DESK_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name on some service accounts
+        return "unknown"
+
+
+def find_subsidiary(session: Session, name: str, *, lock: bool = False) -> Subsidiary:
+    """The subsidiary whose name or code is ``name`` (any case)."""
+    key = name.strip().lower()
+    stmt = select(Subsidiary).where(
+        (func.lower(Subsidiary.name) == key) | (func.lower(Subsidiary.code) == key)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    found = session.execute(stmt).scalars().first()
+    if found is None:
+        names = session.execute(select(Subsidiary.name).order_by(Subsidiary.name)).scalars()
+        known = ", ".join(names) or "none yet"
+        raise NotFound(f"No subsidiary named {name!r}. Subsidiaries: {known}.")
+    return found
+
+
+def chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,388 @@
+"""Company profile: subsidiaries, their document configuration (important info, the
+Notice of Assignment), their factoring company, invoicing method and required documents."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factor_desk.db.models import (
+    Company,
+    FactoringCompany,
+    ImportantInfo,
+    Subsidiary,
+    utcnow,
+)
+from factor_desk.domain.errors import InputRefused, NotFound, Problem
+from factor_desk.domain.trade import (
+    DEFAULT_REQUIRED_DOCUMENTS,
+    DocumentKind,
+    InfoKind,
+    InvoicingMethod,
+)
+from factor_desk.services.common import current_user, find_subsidiary
+
+NOA_MAX_CHARS = 2000
+
+# The subsidiary fields a clerk edits in "general info", with their labels.
+GENERAL_FIELDS = {
+    "name": "Name",
+    "legal_name": "Legal name",
+    "mc_number": "MC number",
+    "dot_number": "DOT number",
+    "address": "Address",
+    "city": "City",
+    "state": "State",
+    "zip_code": "ZIP",
+    "phone": "Phone",
+    "email": "Email",
+}
+
+
+@dataclass
+class InfoEntry:
+    kind: str
+    label: str
+    text: str
+    updated_at: str
+    updated_by: str
+
+
+@dataclass
+class SubsidiaryProfile:
+    id: int
+    name: str
+    code: str
+    legal_name: str
+    mc_number: str
+    dot_number: str
+    address: str
+    city: str
+    state: str
+    zip_code: str
+    phone: str
+    email: str
+    factoring_company: str | None
+    default_invoicing_method: str
+    required_documents: list[str]
+    important_info: list[InfoEntry] = field(default_factory=list)
+
+    @property
+    def notice_of_assignment(self) -> str | None:
+        for entry in self.important_info:
+            if entry.kind == InfoKind.NOTICE_OF_ASSIGNMENT:
+                return entry.text
+        return None
+
+
+@dataclass
+class FactorInfo:
+    id: int
+    name: str
+    remit_to: str
+    integration: str
+    fee_percent: str
+    advance_percent: str
+    reserve_percent: str
+
+
+@dataclass
+class CompanyProfile:
+    name: str | None
+    subsidiaries: list[SubsidiaryProfile]
+    factoring_companies: list[FactorInfo]
+
+
+# ------------------------------------------------------------------ reading
+
+_INFO_ORDER = {k.value: i for i, k in enumerate(InfoKind)}
+
+
+def _profile_of(sub: Subsidiary) -> SubsidiaryProfile:
+    return SubsidiaryProfile(
+        id=sub.id,
+        name=sub.name,
+        code=sub.code,
+        legal_name=sub.legal_name,
+        mc_number=sub.mc_number,
+        dot_number=sub.dot_number,
+        address=sub.address,
+        city=sub.city,
+        state=sub.state,
+        zip_code=sub.zip_code,
+        phone=sub.phone,
+        email=sub.email,
+        factoring_company=sub.factoring_company.name if sub.factoring_company else None,
+        default_invoicing_method=sub.default_invoicing_method,
+        required_documents=list(sub.required_documents or []),
+        important_info=[
+            InfoEntry(
+                kind=i.kind,
+                label=InfoKind(i.kind).label,
+                text=i.text,
+                updated_at=i.updated_at.isoformat(timespec="seconds"),
+                updated_by=i.updated_by,
+            )
+            for i in sorted(sub.important_info, key=lambda i: _INFO_ORDER[i.kind])
+        ],
+    )
+
+
+def _percent(basis_points: int) -> str:
+    return format(Decimal(basis_points).scaleb(-2).normalize(), "f")
+
+
+def get_profile(session: Session) -> CompanyProfile:
+    """The whole company profile, as plain data."""
+    company = session.execute(select(Company).order_by(Company.id)).scalars().first()
+    subs = session.execute(select(Subsidiary).order_by(Subsidiary.name)).scalars().all()
+    factors = session.execute(select(FactoringCompany).order_by(FactoringCompany.name)).scalars()
+    return CompanyProfile(
+        name=company.name if company else None,
+        subsidiaries=[_profile_of(s) for s in subs],
+        factoring_companies=[
+            FactorInfo(
+                id=f.id,
+                name=f.name,
+                remit_to=f.remit_to,
+                integration=f.integration,
+                fee_percent=_percent(f.fee_basis_points),
+                advance_percent=_percent(f.advance_basis_points),
+                reserve_percent=_percent(f.reserve_basis_points),
+            )
+            for f in factors
+        ],
+    )
+
+
+def get_subsidiary(session: Session, name: str) -> SubsidiaryProfile:
+    return _profile_of(find_subsidiary(session, name))
+
+
+# ------------------------------------------------------------------ creating
+
+
+def ensure_company(session: Session, name: str) -> Company:
+    company = session.execute(select(Company).order_by(Company.id)).scalars().first()
+    if company is None:
+        company = Company(name=name)
+        session.add(company)
+        session.flush()
+    return company
+
+
+def _code_for(session: Session, name: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", name.upper())
+    stop = {"LLC", "INC", "CO", "CORP", "THE", "AND", "LTD"}
+    base = "".join(w[0] for w in words if w not in stop)[:6] or "SUB"
+    if len(base) < 2:
+        base = (words[0] if words else "SUB")[:4]
+    code, n = base, 1
+    taken = set(session.execute(select(Subsidiary.code)).scalars())
+    while code in taken:
+        n += 1
+        code = f"{base}{n}"
+    return code
+
+
+def add_subsidiary(
+    session: Session,
+    name: str,
+    *,
+    code: str | None = None,
+    company_name: str | None = None,
+    default_invoicing_method: str = InvoicingMethod.FACTORING,
+    required_documents: list[str] | None = None,
+    **general: str,
+) -> SubsidiaryProfile:
+    """Add a carrier to the company. Its batches are numbered ``CODE-0001``."""
+    name = name.strip()
+    if not name:
+        raise InputRefused(["A subsidiary needs a name."])
+    exists = session.execute(
+        select(Subsidiary.id).where(func.lower(Subsidiary.name) == name.lower())
+    ).first()
+    if exists:
+        raise InputRefused([f"A subsidiary named {name!r} already exists."])
+    company = ensure_company(session, company_name or name)
+    unknown = set(general) - set(GENERAL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown subsidiary fields: {sorted(unknown)}")
+    sub = Subsidiary(
+        company=company,
+        name=name,
+        code=(code or _code_for(session, name)).upper(),
+        default_invoicing_method=InvoicingMethod.parse(default_invoicing_method).value,
+        required_documents=[
+            DocumentKind.parse(k).value
+            for k in (required_documents if required_documents is not None
+                      else DEFAULT_REQUIRED_DOCUMENTS)
+        ],
+        last_batch_number=0,
+        **{k: (v or "").strip() for k, v in general.items()},
+    )
+    session.add(sub)
+    session.flush()
+    return _profile_of(sub)
+
+
+def add_factoring_company(
+    session: Session,
+    name: str,
+    *,
+    remit_to: str = "",
+    fee_percent: str = "0",
+    advance_percent: str = "100",
+    reserve_percent: str = "0",
+    recourse: bool = False,
+) -> FactorInfo:
+    def bp(text: str) -> int:
+        return int((Decimal(text) * 100).to_integral_value())
+
+    factor = FactoringCompany(
+        name=name.strip(),
+        remit_to=remit_to.strip(),
+        integration="non_api",
+        fee_basis_points=bp(fee_percent),
+        advance_basis_points=bp(advance_percent),
+        reserve_basis_points=bp(reserve_percent),
+        recourse=recourse,
+    )
+    session.add(factor)
+    session.flush()
+    return FactorInfo(
+        id=factor.id, name=factor.name, remit_to=factor.remit_to,
+        integration=factor.integration, fee_percent=_percent(factor.fee_basis_points),
+        advance_percent=_percent(factor.advance_basis_points),
+        reserve_percent=_percent(factor.reserve_basis_points),
+    )
+
+
+# ------------------------------------------------------------------ editing
+
+
+def update_subsidiary(session: Session, subsidiary: str, **changes: str) -> SubsidiaryProfile:
+    """Edit the subsidiary's general info (the fields of GENERAL_FIELDS)."""
+    sub = find_subsidiary(session, subsidiary)
+    problems = []
+    for key, value in changes.items():
+        if key not in GENERAL_FIELDS:
+            raise TypeError(f"unknown subsidiary field {key!r}")
+        value = (value or "").strip()
+        limit = Subsidiary.__table__.c[key].type.length
+        if limit and len(value) > limit:
+            problems.append(Problem(f"{GENERAL_FIELDS[key]} is longer than {limit} characters"))
+        if key == "name":
+            if not value:
+                problems.append(Problem("A subsidiary needs a name."))
+            else:
+                clash = session.execute(
+                    select(Subsidiary.id).where(
+                        func.lower(Subsidiary.name) == value.lower(), Subsidiary.id != sub.id
+                    )
+                ).first()
+                if clash:
+                    problems.append(Problem(f"A subsidiary named {value!r} already exists."))
+    if problems:
+        raise InputRefused(problems)
+    for key, value in changes.items():
+        setattr(sub, key, (value or "").strip())
+    session.flush()
+    return _profile_of(sub)
+
+
+def set_important_info(
+    session: Session, subsidiary: str, kind: str, text: str, *, user: str | None = None
+) -> SubsidiaryProfile:
+    """Save an important-info entry (one per kind). For the Notice of Assignment the text
+    is kept exactly as the factor gave it, but for surrounding blank space."""
+    sub = find_subsidiary(session, subsidiary)
+    try:
+        info_kind = InfoKind.parse(kind)
+    except ValueError as exc:
+        raise InputRefused([str(exc)]) from None
+    text = (text or "").strip()
+    if not text:
+        raise InputRefused([f"The {info_kind.label} text is empty; paste the text to save."])
+    if len(text) > NOA_MAX_CHARS:
+        raise InputRefused(
+            [f"The {info_kind.label} text is {len(text)} characters; at most "
+             f"{NOA_MAX_CHARS} fit on an invoice."]
+        )
+    entry = next((i for i in sub.important_info if i.kind == info_kind.value), None)
+    if entry is None:
+        entry = ImportantInfo(kind=info_kind.value, text=text)
+        sub.important_info.append(entry)
+    entry.text = text
+    entry.updated_at = utcnow()
+    entry.updated_by = user or current_user()
+    session.flush()
+    return _profile_of(sub)
+
+
+def remove_important_info(session: Session, subsidiary: str, kind: str) -> SubsidiaryProfile:
+    sub = find_subsidiary(session, subsidiary)
+    info_kind = InfoKind.parse(kind)
+    entry = next((i for i in sub.important_info if i.kind == info_kind.value), None)
+    if entry is None:
+        raise NotFound(f"{sub.name} has no {info_kind.label}.")
+    sub.important_info.remove(entry)
+    session.flush()
+    return _profile_of(sub)
+
+
+def set_factoring_company(
+    session: Session, subsidiary: str, factor_name: str | None
+) -> SubsidiaryProfile:
+    sub = find_subsidiary(session, subsidiary)
+    if factor_name is None:
+        sub.factoring_company = None
+    else:
+        factor = session.execute(
+            select(FactoringCompany).where(
+                func.lower(FactoringCompany.name) == factor_name.strip().lower()
+            )
+        ).scalar_one_or_none()
+        if factor is None:
+            raise NotFound(f"No factoring company named {factor_name!r}.")
+        sub.factoring_company = factor
+    session.flush()
+    return _profile_of(sub)
+
+
+def set_default_invoicing_method(
+    session: Session, subsidiary: str, method: str
+) -> SubsidiaryProfile:
+    sub = find_subsidiary(session, subsidiary)
+    try:
+        sub.default_invoicing_method = InvoicingMethod.parse(method).value
+    except ValueError as exc:
+        raise InputRefused([str(exc)]) from None
+    session.flush()
+    return _profile_of(sub)
+
+
+def set_required_documents(
+    session: Session, subsidiary: str, kinds: list[str]
+) -> SubsidiaryProfile:
+    """The documents a load needs before it can be factored; an empty list needs none."""
+    sub = find_subsidiary(session, subsidiary)
+    parsed: list[str] = []
+    problems = []
+    for k in kinds:
+        try:
+            kind = DocumentKind.parse(k).value
+        except ValueError as exc:
+            problems.append(Problem(str(exc)))
+            continue
+        if kind not in parsed:
+            parsed.append(kind)
+    if problems:
+        raise InputRefused(problems)
+    sub.required_documents = parsed
+    session.flush()
+    return _profile_of(sub)

@@ -1,0 +1,88 @@
+"""The one place where a load's billing status changes in the database.
+
+Each move is checked by the domain lifecycle, applied with a conditional UPDATE (so a load
+that another clerk moved a moment ago is not moved twice), and recorded in status_history.
+Call it inside a write transaction: if anything fails, the caller's transaction rolls back
+and no status and no history row is left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from factor_desk.db.models import Load, StatusHistory, utcnow
+from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.lifecycle import BillingStatus, check_move
+from factor_desk.services.common import chunks
+
+
+def move_loads(
+    session: Session,
+    loads: Sequence[tuple[int, str]],
+    current: BillingStatus,
+    target: BillingStatus,
+    *,
+    by: str,
+    reason: str,
+    batch_id: int | None = None,
+    import_id: int | None = None,
+    undo: bool = False,
+) -> None:
+    """Move every ``(load id, load number)`` from ``current`` to ``target``, all or none."""
+    if not loads:
+        return
+    check_move(loads[0][1], current, target, undo=undo)
+    ids = [load_id for load_id, _ in loads]
+    moved: set[int] = set()
+    for part in chunks(ids):
+        moved.update(
+            session.execute(
+                update(Load)
+                .where(Load.id.in_(part), Load.status == current.value)
+                .values(status=target.value)
+                .returning(Load.id)
+                .execution_options(synchronize_session=False)
+            ).scalars()
+        )
+    if len(moved) != len(ids):
+        _refuse_changed(session, [(i, n) for i, n in loads if i not in moved], target, undo)
+    now = utcnow()
+    session.execute(
+        insert(StatusHistory),
+        [
+            {
+                "load_id": load_id,
+                "from_status": current.value,
+                "to_status": target.value,
+                "at": now,
+                "by": by,
+                "reason": reason,
+                "batch_id": batch_id,
+                "import_id": import_id,
+            }
+            for load_id in ids
+        ],
+    )
+
+
+def _refuse_changed(session, unmoved, target, undo) -> None:
+    """Name each load that someone else moved between our check and our update."""
+    numbers = dict(unmoved)
+    problems = []
+    for part in chunks(list(numbers)):
+        for load_id, status in session.execute(
+            select(Load.id, Load.status).where(Load.id.in_(part))
+        ):
+            number = numbers[load_id]
+            try:
+                check_move(number, BillingStatus(status), target, undo=undo)
+                message = f"Load {number} changed a moment ago."
+            except InputRefused as exc:
+                message = exc.problems[0].message
+            problems.append(
+                Problem(f"{message} It changed a moment ago, probably by another clerk.")
+            )
+    raise InputRefused(problems or [Problem("Some loads changed a moment ago; try again.")])

@@ -1,0 +1,771 @@
+"""Loads: import from the TMS's CSV/XLSX, list, find the eligible ones, attach supporting
+documents, read a load's status history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from factor_desk.db.database import Database
+from factor_desk.db.models import (
+    Batch,
+    Customer,
+    Load,
+    LoadCharge,
+    ReportImport,
+    StatusHistory,
+    Subsidiary,
+    SupportingDocument,
+    utcnow,
+)
+from factor_desk.db.store import sha256_of
+from factor_desk.documents.tabular import (
+    ColumnSpec,
+    Table,
+    cell_text,
+    match_columns,
+    read_table,
+    template_csv,
+)
+from factor_desk.domain.dates import DateError, parse_date
+from factor_desk.domain.errors import InputRefused, NotFound, Problem
+from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cents
+from factor_desk.domain.trade import DocumentKind, InvoicingMethod, missing_documents
+from factor_desk.services.common import chunks, current_user, find_subsidiary
+
+# ------------------------------------------------------------------ the loads file
+
+LOAD_COLUMNS: list[ColumnSpec] = [
+    ColumnSpec("load_number", "Load Number", ("Load", "Load ID", "Load Num", "Load Ref"),
+               required=True),
+    ColumnSpec("invoice_number", "Invoice Number", ("Invoice", "Inv Number", "Inv")),
+    ColumnSpec("customer", "Customer", ("Customer Name", "Debtor", "Debtor Name", "Bill To",
+                                        "Broker", "Broker Name"), required=True),
+    ColumnSpec("customer_mc", "Customer MC", ("MC", "MC Number", "Customer MC Number",
+                                              "Debtor MC", "Broker MC")),
+    ColumnSpec("po_number", "PO Number", ("PO", "Reference", "Reference Number", "Ref Number",
+                                          "Ref", "PO Ref", "Customer Reference")),
+    ColumnSpec("pickup_date", "Pickup Date", ("Pick Up Date", "PU Date", "Ship Date")),
+    ColumnSpec("pickup_location", "Pickup Location", ("Pickup", "Origin", "Shipper",
+                                                      "Pick Up Location", "Pickup City")),
+    ColumnSpec("delivery_date", "Delivery Date", ("Del Date", "Drop Date", "Delivered Date",
+                                                  "Delivered")),
+    ColumnSpec("delivery_location", "Delivery Location", ("Delivery", "Destination",
+                                                          "Consignee", "Delivery City")),
+    ColumnSpec("linehaul", "Linehaul", ("Line Haul", "Linehaul Rate", "Rate", "Freight")),
+    ColumnSpec("accessorials", "Accessorials", ("Accessorial", "Accessorial Charges",
+                                                "Extras")),
+    ColumnSpec("total", "Total", ("Amount", "Total Amount", "Invoice Amount",
+                                  "Total Charges", "Total Rate")),
+    ColumnSpec("invoicing_method", "Invoicing Method", ("Invoice Method", "Billing Method")),
+    ColumnSpec("status", "Status", ("Billing Status", "Load Status")),
+]
+_TITLE = {c.field: c.title for c in LOAD_COLUMNS}
+_IMPORTABLE_STATUSES = (BillingStatus.RELEASED, BillingStatus.QUEUED)
+
+
+def loads_template() -> str:
+    """The Loads.csv template: the header and one example row."""
+    return template_csv(
+        LOAD_COLUMNS,
+        [{
+            "load_number": "10001", "invoice_number": "10001", "customer": "Example Logistics",
+            "customer_mc": "123456", "po_number": "PO-5531", "pickup_date": "2026-11-20",
+            "pickup_location": "Dallas, TX", "delivery_date": "2026-11-22",
+            "delivery_location": "Atlanta, GA", "linehaul": "2400.00",
+            "accessorials": "150.00", "total": "2550.00", "invoicing_method": "Factoring",
+            "status": "Queued",
+        }],
+    )
+
+
+@dataclass(slots=True)
+class _Row:
+    row: int
+    load_number: str
+    invoice_number: str
+    customer: str
+    customer_mc: str
+    po_number: str
+    pickup_date: dt.date | None
+    pickup_location: str
+    delivery_date: dt.date | None
+    delivery_location: str
+    linehaul_cents: int
+    accessorials_cents: int
+    total_cents: int
+    invoicing_method: str | None
+    status: str
+
+
+@dataclass
+class LoadImportResult:
+    """What an import did, or (dry run) would do."""
+
+    file_name: str
+    subsidiary: str
+    rows_total: int
+    rows_valid: int
+    problems: list[Problem]
+    dry_run: bool
+    imported: int = 0
+    new_customers: list[str] = field(default_factory=list)
+    import_id: int | None = None
+    load_numbers: list[str] = field(default_factory=list)
+
+    @property
+    def rows_bad(self) -> int:
+        return self.rows_total - self.rows_valid
+
+
+_LENGTHS = {
+    name: Load.__table__.c[name].type.length
+    for name in ("load_number", "invoice_number", "po_number", "pickup_location",
+                 "delivery_location")
+}
+_LENGTHS["customer"] = Customer.__table__.c.name.type.length
+_LENGTHS["customer_mc"] = Customer.__table__.c.mc_number.type.length
+
+
+def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list[Problem]]:
+    rows: list[_Row] = []
+    problems: list[Problem] = []
+    fname = table.file_name
+    get_index = columns.get
+
+    def text_of(cells: list, name: str) -> str:
+        index = get_index(name)
+        if index is None or index >= len(cells):
+            return ""
+        return cell_text(cells[index])
+
+    def raw_of(cells: list, name: str) -> object:
+        index = get_index(name)
+        if index is None or index >= len(cells):
+            return ""
+        value = cells[index]
+        return value.strip() if isinstance(value, str) else value
+
+    for number, cells in table.rows:
+        row_problems: list[Problem] = []
+
+        def bad(column: str, message: str, number=number, row_problems=row_problems) -> None:
+            row_problems.append(Problem(message, file=fname, row=number, column=_TITLE[column]))
+
+        values = {}
+        for name in ("load_number", "invoice_number", "customer", "customer_mc", "po_number",
+                     "pickup_location", "delivery_location"):
+            value = text_of(cells, name)
+            if len(value) > _LENGTHS[name]:
+                bad(name, f"longer than {_LENGTHS[name]} characters")
+            values[name] = value
+        if not values["load_number"]:
+            bad("load_number", "the load number is empty")
+        if not values["customer"]:
+            bad("customer", "the customer is empty")
+        values["invoice_number"] = values["invoice_number"] or values["load_number"]
+
+        dates = {}
+        for name in ("pickup_date", "delivery_date"):
+            raw = raw_of(cells, name)
+            if raw in ("", None):
+                dates[name] = None
+                continue
+            try:
+                dates[name] = parse_date(raw)
+            except DateError as exc:
+                bad(name, str(exc))
+                dates[name] = None
+        if dates["pickup_date"] and dates["delivery_date"] and (
+            dates["delivery_date"] < dates["pickup_date"]
+        ):
+            bad("delivery_date", "the delivery date is before the pickup date")
+
+        amounts: dict[str, Decimal | None] = {}
+        for name in ("linehaul", "accessorials", "total"):
+            raw = raw_of(cells, name)
+            if raw in ("", None):
+                amounts[name] = None
+                continue
+            try:
+                amount = parse_money(raw)
+            except MoneyError as exc:
+                bad(name, str(exc))
+                amounts[name] = None
+                continue
+            if amount < 0:
+                bad(name, f"expected an amount of zero or more, found {cell_text(raw)!r}")
+            amounts[name] = amount
+        linehaul, accessorials, total = (
+            amounts["linehaul"], amounts["accessorials"], amounts["total"]
+        )
+        amounts_ok = not any(p.column in ("Linehaul", "Accessorials", "Total")
+                             for p in row_problems)
+        if amounts_ok:
+            if total is None and linehaul is None:
+                bad("total", "the total is empty (and there is no linehaul to add up)")
+            elif total is None:
+                total = linehaul + (accessorials or 0)
+            elif linehaul is None:
+                linehaul = total - (accessorials or 0)
+                if linehaul < 0:
+                    bad("accessorials", f"accessorials {accessorials} exceed the total {total}")
+            elif accessorials is None:
+                accessorials = total - linehaul
+                if accessorials < 0:
+                    bad("linehaul", f"linehaul {linehaul} exceeds the total {total}")
+            elif linehaul + accessorials != total:
+                bad("total", f"linehaul {linehaul} + accessorials {accessorials} = "
+                             f"{linehaul + accessorials}, but the total is {total}")
+            if total is not None and total == 0:
+                bad("total", "the total is zero; there is nothing to invoice")
+
+        method_text = text_of(cells, "invoicing_method")
+        method = None
+        if method_text:
+            try:
+                method = InvoicingMethod.parse(method_text).value
+            except ValueError as exc:
+                bad("invoicing_method", str(exc))
+        status_text = text_of(cells, "status")
+        status = BillingStatus.QUEUED
+        if status_text:
+            try:
+                status = BillingStatus.parse(status_text)
+            except ValueError as exc:
+                bad("status", str(exc))
+            else:
+                if status not in _IMPORTABLE_STATUSES:
+                    bad("status", f"a load can be imported as Released or Queued, not "
+                                  f"{status}; loads become {status} through the batch and "
+                                  "the factor's reports")
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        rows.append(_Row(
+            row=number,
+            load_number=values["load_number"],
+            invoice_number=values["invoice_number"],
+            customer=values["customer"],
+            customer_mc=values["customer_mc"],
+            po_number=values["po_number"],
+            pickup_date=dates["pickup_date"],
+            pickup_location=values["pickup_location"],
+            delivery_date=dates["delivery_date"],
+            delivery_location=values["delivery_location"],
+            linehaul_cents=to_cents(linehaul or Decimal(0)),
+            accessorials_cents=to_cents(accessorials or Decimal(0)),
+            total_cents=to_cents(total),
+            invoicing_method=method,
+            status=status.value,
+        ))
+    return rows, problems
+
+
+def _existing(session: Session, column, values: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(values):
+        found.update(session.execute(select(column).where(column.in_(part))).scalars())
+    return found
+
+
+def _check_against_database(
+    session: Session, rows: list[_Row], file_name: str
+) -> tuple[list[_Row], list[Problem]]:
+    """Drop rows whose load or invoice number is already used, in the file or the
+    database; each becomes a problem naming the row."""
+    problems: list[Problem] = []
+    taken_loads = _existing(session, Load.load_number, [r.load_number for r in rows])
+    taken_invoices = _existing(session, Load.invoice_number, [r.invoice_number for r in rows])
+    seen_loads: dict[str, int] = {}
+    seen_invoices: dict[str, int] = {}
+    good: list[_Row] = []
+    for r in rows:
+        row_problems = []
+        if r.load_number in taken_loads:
+            row_problems.append(Problem(
+                f"load {r.load_number} is already in Factor Desk; it was not imported again",
+                file=file_name, row=r.row, column="Load Number"))
+        elif r.load_number in seen_loads:
+            row_problems.append(Problem(
+                f"load {r.load_number} appears twice in the file (also row "
+                f"{seen_loads[r.load_number]})", file=file_name, row=r.row, column="Load Number"))
+        if r.invoice_number in taken_invoices:
+            row_problems.append(Problem(
+                f"invoice number {r.invoice_number} is already used by another load",
+                file=file_name, row=r.row, column="Invoice Number"))
+        elif r.invoice_number in seen_invoices:
+            row_problems.append(Problem(
+                f"invoice number {r.invoice_number} appears twice in the file (also row "
+                f"{seen_invoices[r.invoice_number]})",
+                file=file_name, row=r.row, column="Invoice Number"))
+        seen_loads.setdefault(r.load_number, r.row)
+        seen_invoices.setdefault(r.invoice_number, r.row)
+        if row_problems:
+            problems.extend(row_problems)
+        else:
+            good.append(r)
+    return good, problems
+
+
+def _customer_index(session: Session) -> tuple[dict[str, int], dict[str, int]]:
+    by_mc: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    for cid, name, mc in session.execute(select(Customer.id, Customer.name, Customer.mc_number)):
+        by_name[name.lower()] = cid
+        if mc:
+            by_mc.setdefault(_mc_key(mc), cid)
+    return by_mc, by_name
+
+
+def _mc_key(mc: str) -> str:
+    digits = "".join(ch for ch in mc if ch.isdigit())
+    return digits or mc.strip().upper()
+
+
+def _new_customers(rows: list[_Row], by_mc, by_name) -> dict[str, str]:
+    """Customers named in the file but not in Factor Desk: {name: MC}."""
+    new: dict[str, str] = {}
+    for r in rows:
+        if r.customer_mc and _mc_key(r.customer_mc) in by_mc:
+            continue
+        if r.customer.lower() in by_name:
+            continue
+        key = r.customer.lower()
+        if key not in {n.lower() for n in new}:
+            new[r.customer] = r.customer_mc
+    return new
+
+
+def import_loads(
+    db: Database,
+    path: str | Path,
+    subsidiary: str,
+    *,
+    dry_run: bool = False,
+    only_valid: bool = False,
+    user: str | None = None,
+) -> LoadImportResult:
+    """Import the loads of a TMS export into ``subsidiary``.
+
+    Every row is checked first. If any row is bad, nothing is imported (InputRefused
+    naming each bad row, column and reason) unless ``only_valid`` asks for the good rows
+    alone. A load number already in Factor Desk is reported, never duplicated or
+    overwritten. ``dry_run`` reports what would happen and changes nothing.
+    Customers not yet known are created (matched by MC number, else by name).
+    """
+    path = Path(path)
+    table = read_table(path)
+    data = path.read_bytes()
+    columns = match_columns(table, LOAD_COLUMNS, what="a loads file")
+    if not table.rows:
+        raise InputRefused([Problem("the file has a header but no loads", file=table.file_name)])
+    rows, problems = _parse_rows(table, columns)
+
+    with db.read() as session:
+        sub_name = find_subsidiary(session, subsidiary).name
+        rows, more = _check_against_database(session, rows, table.file_name)
+        by_mc, by_name = _customer_index(session)
+    problems.extend(more)
+    problems.sort(key=lambda p: (p.row or 0))
+    result = LoadImportResult(
+        file_name=table.file_name, subsidiary=sub_name, rows_total=len(table.rows),
+        rows_valid=len(rows), problems=problems, dry_run=dry_run,
+        new_customers=sorted(_new_customers(rows, by_mc, by_name)),
+        load_numbers=[r.load_number for r in rows],
+    )
+    if problems and not only_valid:
+        if dry_run:
+            return result
+        raise InputRefused(
+            problems,
+            summary=f"{table.file_name}: {result.rows_bad} of {result.rows_total} rows have "
+                    "problems; nothing was imported.",
+        )
+    if dry_run:
+        return result
+    if not rows:
+        raise InputRefused(problems or [Problem("no loads to import")],
+                           summary=f"{table.file_name}: no row can be imported.")
+    try:
+        with db.write() as session:
+            result.import_id = _write_loads(
+                session, db, rows, sub_name, table.file_name, data, result,
+                user or current_user(),
+            )
+    except IntegrityError:
+        # Another clerk imported some of the same loads between our check and our write.
+        with db.read() as session:
+            _, clash = _check_against_database(session, rows, table.file_name)
+        raise InputRefused(
+            clash or [Problem("some loads were imported by someone else a moment ago")],
+            summary=f"{table.file_name}: some loads were added a moment ago by someone else; "
+                    "nothing was imported.",
+        ) from None
+    result.imported = len(rows)
+    return result
+
+
+def _write_loads(session, db, rows, sub_name, file_name, data, result, user) -> int:
+    sub = find_subsidiary(session, sub_name)
+    by_mc, by_name = _customer_index(session)
+    new = _new_customers(rows, by_mc, by_name)
+    if new:
+        session.execute(insert(Customer), [
+            {"name": name, "mc_number": mc, "address": "", "city": "", "state": "",
+             "zip_code": "", "email": "", "terms_days": 30, "invoicing_method": None}
+            for name, mc in new.items()
+        ])
+        by_mc, by_name = _customer_index(session)
+    result.new_customers = sorted(new)
+
+    now = utcnow()
+    sha = db.store.put(session, data)
+    imp = ReportImport(
+        kind="loads", file_name=file_name, sha256=sha, imported_at=now, imported_by=user,
+        rows_total=result.rows_total, rows_applied=len(rows),
+        rows_skipped=result.rows_total - len(rows), status="applied",
+    )
+    session.add(imp)
+    session.flush()
+
+    def customer_id(r: _Row) -> int:
+        if r.customer_mc:
+            cid = by_mc.get(_mc_key(r.customer_mc))
+            if cid is not None:
+                return cid
+        return by_name[r.customer.lower()]
+
+    session.execute(insert(Load), [
+        {
+            "load_number": r.load_number, "invoice_number": r.invoice_number,
+            "subsidiary_id": sub.id, "customer_id": customer_id(r), "po_number": r.po_number,
+            "pickup_date": r.pickup_date, "pickup_location": r.pickup_location,
+            "delivery_date": r.delivery_date, "delivery_location": r.delivery_location,
+            "linehaul_cents": r.linehaul_cents, "accessorials_cents": r.accessorials_cents,
+            "total_cents": r.total_cents, "status": r.status,
+            "invoicing_method": r.invoicing_method, "created_at": now, "import_id": imp.id,
+        }
+        for r in rows
+    ])
+    ids = dict(session.execute(
+        select(Load.load_number, Load.id).where(Load.import_id == imp.id)
+    ).tuples())
+    charges = [
+        {"load_id": ids[r.load_number], "position": 1, "description": "Accessorials",
+         "amount_cents": r.accessorials_cents}
+        for r in rows if r.accessorials_cents
+    ]
+    if charges:
+        session.execute(insert(LoadCharge), charges)
+    reason = f"Imported from {file_name} (import #{imp.id})"
+    session.execute(insert(StatusHistory), [
+        {"load_id": ids[r.load_number], "from_status": None, "to_status": r.status, "at": now,
+         "by": user, "reason": reason, "batch_id": None, "import_id": imp.id}
+        for r in rows
+    ])
+    return imp.id
+
+
+# ------------------------------------------------------------------ listing
+
+
+@dataclass(slots=True)
+class LoadSummary:
+    id: int
+    load_number: str
+    invoice_number: str
+    subsidiary: str
+    customer: str
+    customer_mc: str
+    po_number: str
+    pickup_date: dt.date | None
+    pickup_location: str
+    delivery_date: dt.date | None
+    delivery_location: str
+    amount: Decimal
+    status: str
+    invoicing_method: str
+    documents: tuple[str, ...] = ()
+    missing_documents: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "load_number": self.load_number,
+            "invoice_number": self.invoice_number,
+            "subsidiary": self.subsidiary,
+            "customer": self.customer,
+            "customer_mc": self.customer_mc,
+            "po_number": self.po_number,
+            "pickup_date": self.pickup_date.isoformat() if self.pickup_date else None,
+            "pickup_location": self.pickup_location,
+            "delivery_date": self.delivery_date.isoformat() if self.delivery_date else None,
+            "delivery_location": self.delivery_location,
+            "amount": str(self.amount),
+            "status": self.status,
+            "invoicing_method": self.invoicing_method,
+            "documents": list(self.documents),
+            "missing_documents": list(self.missing_documents),
+        }
+
+
+def effective_method():
+    """The invoicing method that applies to a load, as an SQL expression: the load's own,
+    else its customer's override, else its subsidiary's default."""
+    return func.coalesce(
+        Load.invoicing_method, Customer.invoicing_method, Subsidiary.default_invoicing_method
+    )
+
+
+def _summaries(session: Session, stmt, required: dict[int, list[str]] | None = None
+               ) -> list[LoadSummary]:
+    method = effective_method().label("method")
+    stmt = stmt.add_columns(
+        Load.id, Load.load_number, Load.invoice_number, Subsidiary.name, Customer.name,
+        Customer.mc_number, Load.po_number, Load.pickup_date, Load.pickup_location,
+        Load.delivery_date, Load.delivery_location, Load.total_cents, Load.status, method,
+        Load.subsidiary_id,
+    ).join(Customer, Customer.id == Load.customer_id).join(
+        Subsidiary, Subsidiary.id == Load.subsidiary_id
+    )
+    rows = session.execute(stmt).all()
+    docs: dict[int, set[str]] = defaultdict(set)
+    if rows:
+        doc_stmt = select(SupportingDocument.load_id, SupportingDocument.kind).distinct()
+        if len(rows) > 2000:
+            # Cheaper to read every document row of the same filter than to bind 100k ids.
+            doc_stmt = doc_stmt.where(SupportingDocument.load_id.in_(
+                stmt.with_only_columns(Load.id).order_by(None)
+            ))
+            for load_id, kind in session.execute(doc_stmt):
+                docs[load_id].add(kind)
+        else:
+            for part in chunks([r[0] for r in rows]):
+                for load_id, kind in session.execute(
+                    doc_stmt.where(SupportingDocument.load_id.in_(part))
+                ):
+                    docs[load_id].add(kind)
+    if required is None:
+        required = {}
+    out = []
+    order = {k.value: i for i, k in enumerate(DocumentKind)}
+    for (lid, number, invoice, sub, cust, mc, po, pu_date, pu_loc, del_date, del_loc, cents,
+         status, meth, sub_id) in rows:
+        present = docs.get(lid, set())
+        # Documents are required before factoring; a directly billed load needs none here.
+        need = required.get(sub_id) if meth == InvoicingMethod.FACTORING.value else None
+        missing = tuple(k.value for k in missing_documents(
+            [DocumentKind(k) for k in need], present)) if need else ()
+        out.append(LoadSummary(
+            lid, number, invoice, sub, cust, mc, po, pu_date, pu_loc, del_date, del_loc,
+            from_cents(cents), status, meth,
+            tuple(sorted(present, key=order.__getitem__)), missing,
+        ))
+    return out
+
+
+def _required_by_subsidiary(session: Session) -> dict[int, list[str]]:
+    return {
+        sid: list(req or [])
+        for sid, req in session.execute(select(Subsidiary.id, Subsidiary.required_documents))
+    }
+
+
+def list_loads(
+    session: Session,
+    *,
+    subsidiary: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+) -> list[LoadSummary]:
+    """Loads, newest load number last, optionally of one subsidiary and status, or matching
+    ``search`` in the load, invoice, PO number or customer."""
+    stmt = select().select_from(Load)
+    if subsidiary:
+        stmt = stmt.where(Load.subsidiary_id == find_subsidiary(session, subsidiary).id)
+    if status:
+        try:
+            stmt = stmt.where(Load.status == BillingStatus.parse(status).value)
+        except ValueError as exc:
+            raise InputRefused([str(exc)]) from None
+    if search:
+        like = f"%{search.strip().lower()}%"
+        stmt = stmt.where(
+            func.lower(Load.load_number).like(like) | func.lower(Load.invoice_number).like(like)
+            | func.lower(Load.po_number).like(like) | func.lower(Customer.name).like(like)
+        )
+    stmt = stmt.order_by(Load.id)
+    return _summaries(session, stmt, _required_by_subsidiary(session))
+
+
+def eligible_loads(session: Session, subsidiary: str) -> list[LoadSummary]:
+    """The loads a batch can take: Queued, and billed by factoring (the load's own method,
+    else the customer's, else the subsidiary's). ``missing_documents`` names what each one
+    still lacks before Submit Batch will take it."""
+    sub = find_subsidiary(session, subsidiary)
+    stmt = (
+        select().select_from(Load)
+        .where(Load.subsidiary_id == sub.id, Load.status == BillingStatus.QUEUED.value,
+               effective_method() == InvoicingMethod.FACTORING.value)
+        .order_by(Load.id)
+    )
+    return _summaries(session, stmt, {sub.id: list(sub.required_documents or [])})
+
+
+def find_load(session: Session, load_number: str) -> Load:
+    load = session.execute(
+        select(Load).where(Load.load_number == load_number.strip())
+    ).scalar_one_or_none()
+    if load is None:
+        raise NotFound(f"No load {load_number!r} in Factor Desk.")
+    return load
+
+
+# ------------------------------------------------------------------ documents
+
+_MAGIC: list[tuple[bytes, str]] = [
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+]
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+
+
+def sniff_document_type(data: bytes) -> str | None:
+    """The content type of a PDF, JPEG or PNG by its first bytes; None for anything else."""
+    head = data[:1024]
+    for magic, content_type in _MAGIC:
+        if head.startswith(magic):
+            return content_type
+    # Some scanners write a few bytes of junk before %PDF; readers accept it within 1 KB.
+    if b"%PDF-" in head:
+        return "application/pdf"
+    return None
+
+
+@dataclass
+class DocumentInfo:
+    id: int
+    load_number: str
+    kind: str
+    file_name: str
+    content_type: str
+    sha256: str
+    size: int
+    added_at: str
+    added_by: str
+    already_attached: bool = False
+
+
+def attach_document(
+    db: Database,
+    load_number: str,
+    path: str | Path,
+    kind: str,
+    *,
+    user: str | None = None,
+    file_name: str | None = None,
+) -> DocumentInfo:
+    """Copy a PDF, JPEG or PNG into the document store and attach it to a load.
+
+    The same file attached again as the same kind is not attached twice."""
+    path = Path(path)
+    name = file_name or path.name
+    try:
+        doc_kind = DocumentKind.parse(kind)
+    except ValueError as exc:
+        raise InputRefused([str(exc)]) from None
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputRefused([Problem("the file does not exist", file=name)]) from None
+    except OSError as exc:
+        raise InputRefused([Problem(f"the file cannot be read ({exc.strerror})", file=name)]
+                           ) from None
+    if not data:
+        raise InputRefused([Problem("the file is empty", file=name)])
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputRefused([Problem(
+            f"the file is {len(data) // (1024 * 1024)} MB; at most 50 MB can be attached",
+            file=name)])
+    content_type = sniff_document_type(data)
+    if content_type is None:
+        suffix = path.suffix.lower() or "file without an extension"
+        raise InputRefused([Problem(
+            f"only PDF, JPEG and PNG files can be attached; this is a {suffix} "
+            "that is none of them", file=name)])
+    digest = sha256_of(data)
+    with db.write() as session:
+        load = find_load(session, load_number)
+        existing = session.execute(
+            select(SupportingDocument).where(
+                SupportingDocument.load_id == load.id, SupportingDocument.sha256 == digest,
+                SupportingDocument.kind == doc_kind.value)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return _doc_info(existing, load.load_number, already=True)
+        db.store.put(session, data)
+        doc = SupportingDocument(
+            load_id=load.id, kind=doc_kind.value, file_name=name[:255],
+            content_type=content_type, sha256=digest, size=len(data),
+            added_at=utcnow(), added_by=user or current_user(),
+        )
+        session.add(doc)
+        session.flush()
+        return _doc_info(doc, load.load_number)
+
+
+def _doc_info(doc: SupportingDocument, load_number: str, already: bool = False) -> DocumentInfo:
+    return DocumentInfo(
+        id=doc.id, load_number=load_number, kind=doc.kind, file_name=doc.file_name,
+        content_type=doc.content_type, sha256=doc.sha256, size=doc.size,
+        added_at=doc.added_at.isoformat(timespec="seconds"), added_by=doc.added_by,
+        already_attached=already,
+    )
+
+
+def load_documents(session: Session, load_number: str) -> list[DocumentInfo]:
+    load = find_load(session, load_number)
+    return [_doc_info(d, load.load_number) for d in load.documents]
+
+
+# ------------------------------------------------------------------ history
+
+
+@dataclass
+class HistoryEntry:
+    at: str
+    from_status: str | None
+    to_status: str
+    by: str
+    reason: str
+    batch: str | None
+    import_id: int | None
+
+
+def load_history(session: Session, load_number: str) -> list[HistoryEntry]:
+    """Every status move of a load, oldest first."""
+    load = find_load(session, load_number)
+    rows = session.execute(
+        select(StatusHistory, Batch.label)
+        .outerjoin(Batch, Batch.id == StatusHistory.batch_id)
+        .where(StatusHistory.load_id == load.id)
+        .order_by(StatusHistory.at, StatusHistory.id)
+    ).all()
+    return [
+        HistoryEntry(
+            at=h.at.isoformat(timespec="seconds"), from_status=h.from_status,
+            to_status=h.to_status, by=h.by, reason=h.reason, batch=label,
+            import_id=h.import_id,
+        )
+        for h, label in rows
+    ]
+
