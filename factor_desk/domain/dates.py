@@ -39,7 +39,10 @@ def parse_date(value: object) -> dt.date:
                 year += 2000
             return dt.date(year, int(m[1]), int(m[2]))
     except ValueError:
-        raise DateError(f"{text!r} is not a real date") from None
+        raise DateError(
+            f"{text!r} is not a real date; expected a date like 2026-11-27 or 11/27/2026 "
+            "(month first)"
+        ) from None
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _from_serial(int(text.split(".")[0]), text)
     raise DateError(f"expected a date like 2026-11-27 or 11/27/2026, found {text!r}")

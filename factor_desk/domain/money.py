@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 
-_MONEY_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?$")
+_MONEY_TEXT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?$")
 
 
 class MoneyError(ValueError):
@@ -62,9 +62,9 @@ def parse_money(value: object) -> Decimal:
         text = text[1:]
     if text.startswith("$"):
         text = text[1:]
-    if text.startswith("-"):  # $-5.00
-        negative = not negative
-        text = text[1:]
+        if text.startswith("-") and not negative:  # $-5.00
+            negative = True
+            text = text[1:]
     if not text or not _MONEY_TEXT.match(text) or text in (".",):
         raise MoneyError(f"expected an amount like 1234.50, found {original!r}")
     try:

@@ -458,7 +458,7 @@ def _write_loads(session, db, rows, sub_name, file_name, data, result, user) -> 
     ])
     ids = dict(session.execute(
         select(Load.load_number, Load.id).where(Load.import_id == imp.id)
-    ).tuples())
+    ).all())
     charges = [
         {"load_id": ids[r.load_number], "position": 1, "description": "Accessorials",
          "amount_cents": r.accessorials_cents}

@@ -1,0 +1,90 @@
+"""Helpers the tests share: a demo-like carrier, load files, a dump of every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sqlalchemy import select
+
+from factor_desk.db.models import Base
+from factor_desk.domain.trade import InfoKind
+from factor_desk.services import company
+
+NOA = ("NOTICE OF ASSIGNMENT: THIS INVOICE HAS BEEN ASSIGNED TO AND MUST BE PAID DIRECTLY TO "
+       "CAPITAL DEPOT, INC., P.O. BOX 207431, DALLAS, TX 75320-7431")
+
+LOAD_HEADER = ["Load Number", "Invoice Number", "Customer", "Customer MC", "PO Number",
+               "Pickup Date", "Pickup Location", "Delivery Date", "Delivery Location",
+               "Linehaul", "Accessorials", "Total", "Invoicing Method", "Status"]
+
+
+def make_carrier(db, *, noa: str | None = NOA, required=("rate_confirmation", "pod")):
+    """Company with subsidiary 'Acme Freight' (ACME, Capital Depot, NOA) and 'Beta
+    Haulers' (BETA, no factor, no NOA)."""
+    with db.write() as s:
+        company.ensure_company(s, "Acme Group")
+        company.add_factoring_company(s, "Capital Depot",
+                                      remit_to="Capital Depot, Inc.\nP.O. Box 207431\n"
+                                               "Dallas, TX 75320-7431", fee_percent="2.5")
+        company.add_subsidiary(s, "Acme Freight", code="ACME", mc_number="MC-111",
+                               dot_number="222", required_documents=list(required))
+        company.add_subsidiary(s, "Beta Haulers", code="BETA")
+        company.set_factoring_company(s, "Acme Freight", "Capital Depot")
+        if noa:
+            company.set_important_info(s, "Acme Freight", InfoKind.NOTICE_OF_ASSIGNMENT, noa)
+
+
+def load_row(number: str, **overrides) -> dict:
+    row = {
+        "Load Number": number, "Invoice Number": "", "Customer": "Summit Brokerage",
+        "Customer MC": "MC-612044", "PO Number": f"PO-{number}", "Pickup Date": "2026-11-20",
+        "Pickup Location": "Dallas, TX", "Delivery Date": "2026-11-22",
+        "Delivery Location": "Atlanta, GA", "Linehaul": "2400.00", "Accessorials": "150.00",
+        "Total": "2550.00", "Invoicing Method": "", "Status": "",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_loads_csv(path: Path, rows: list[dict], header=LOAD_HEADER, *, bom=False,
+                    delimiter=",", newline="\r\n") -> Path:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    w.writerow(header)
+    for r in rows:
+        w.writerow([r.get(h, "") for h in header])
+    path.write_bytes(("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8"))
+    return path
+
+
+def dump(db) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: equal dumps mean the database did not change."""
+    out = {}
+    with db.read() as s:
+        for table in Base.metadata.sorted_tables:
+            rows = s.execute(select(table)).all()
+            out[table.name] = sorted((tuple(repr(v) for v in r) for r in rows))
+    return out
+
+
+def tiny_pdf(text: str = "doc") -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.drawString(72, 720, text)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def attach_required(db, tmp_path: Path, numbers: list[str]) -> None:
+    from factor_desk.services.loads import attach_document
+
+    for n in numbers:
+        for kind in ("rate_confirmation", "pod"):
+            f = tmp_path / f"{kind}_{n}.pdf"
+            f.write_bytes(tiny_pdf(f"{kind} {n}"))
+            attach_document(db, n, f, kind)
