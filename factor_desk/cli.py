@@ -79,7 +79,9 @@ def _money(amount: Decimal) -> str:
 def _db(args):
     from factor_desk.db.database import Database
 
-    return Database.open(args.home, args.db)
+    db = Database.open(args.home, args.db)
+    args.opened.append(db)  # closed by main() when the command ends
+    return db
 
 
 def cmd_demo(args) -> int:
@@ -425,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version (0) or usage (2)
         return int(exc.code or 0)
+    args.opened = []
     try:
         return args.func(args)
     except _Usage as exc:
@@ -450,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Factor Desk hit a bug; nothing was left half done. Details:", file=sys.stderr)
         traceback.print_exc()
         return EXIT_BUG
+    finally:
+        for db in args.opened:
+            db.dispose()
 
 
 if __name__ == "__main__":  # pragma: no cover

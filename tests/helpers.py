@@ -65,7 +65,7 @@ def dump(db) -> dict[str, list[tuple]]:
     with db.read() as s:
         for table in Base.metadata.sorted_tables:
             rows = s.execute(select(table)).all()
-            out[table.name] = sorted((tuple(repr(v) for v in r) for r in rows))
+            out[table.name] = sorted(tuple(repr(v) for v in r) for r in rows)
     return out
 
 

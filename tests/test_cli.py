@@ -1,0 +1,164 @@
+"""The command line contract: commands, --json, exit codes (0 done, 2 usage, 3 refused)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from helpers import LOAD_HEADER, load_row, tiny_pdf, write_loads_csv
+
+from factor_desk import __version__
+from factor_desk.cli import main
+
+
+@pytest.fixture
+def cli(db_url, home, capsys):
+    """Run ``factor-desk --db URL --home DIR ...`` in this process; return (code, out, err)."""
+
+    def run(*args):
+        code = main(["--db", db_url, "--home", str(home), *map(str, args)])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def _json(out):
+    return json.loads(out)
+
+
+def test_demo_then_submit_all_eligible_invoices_every_demo_load(cli):
+    assert cli("demo", "--loads", "12")[0] == 0
+    code, out, _ = cli("loads", "list", "--subsidiary", "Blue Ridge Freight LLC", "--status",
+                       "Queued", "--json")
+    listed = _json(out)
+    assert code == 0
+    eligible = [ld for ld in listed if ld["invoicing_method"] == "Factoring"]
+    assert len(eligible) == 12
+    assert set(eligible[0]) >= {"load_number", "invoice_number", "subsidiary", "customer",
+                                "status", "invoicing_method", "amount"}
+    code, out, _ = cli("batch", "submit", "--subsidiary", "Blue Ridge Freight LLC",
+                       "--all-eligible", "--json")
+    batch = _json(out)
+    assert code == 0
+    assert sorted(batch["loads"]) == sorted(ld["load_number"] for ld in eligible)
+    assert batch["total"] == str(sum(__import__("decimal").Decimal(ld["amount"])
+                                     for ld in eligible))
+    code, out, _ = cli("loads", "list", "--status", "Invoiced", "--json")
+    assert sorted(ld["load_number"] for ld in _json(out)) == sorted(batch["loads"])
+    code, out, _ = cli("loads", "history", batch["loads"][0], "--json")
+    history = _json(out)
+    assert [(h["from_status"], h["to_status"]) for h in history] == [
+        (None, "Queued"), ("Queued", "Invoiced")]
+    assert history[1]["batch"] == batch["batch"]
+    code, out, _ = cli("batch", "list", "--json")
+    assert [b["batch"] for b in _json(out)] == [batch["batch"]]
+    code, out, _ = cli("batch", "show", batch["batch"], "--json")
+    assert len(_json(out)["invoice_lines"]) == 12
+    # human-readable forms print without error
+    for args in (("company", "show"), ("batch", "list"), ("batch", "show", batch["batch"]),
+                 ("loads", "list"), ("loads", "history", batch["loads"][0])):
+        code, out, _ = cli(*args)
+        assert code == 0 and out.strip()
+
+
+def test_demo_twice_adds_nothing_the_second_time(cli):
+    cli("demo", "--loads", "3")
+    code, out, _ = cli("demo", "--loads", "3")
+    assert code == 0 and "already holds a company" in out
+    assert len(_json(cli("loads", "list", "--json")[1])) == 3 + 6
+
+
+def test_a_refused_submit_exits_3_with_reasons_on_stderr_and_in_json(cli):
+    cli("demo", "--loads", "2")
+    code, out, err = cli("batch", "submit", "--subsidiary", "Blue Ridge Logistics Inc",
+                         "--all-eligible", "--json")
+    assert code == 3
+    body = _json(out)
+    assert body["ok"] is False
+    assert any("no Notice of Assignment" in p["message"] for p in body["problems"])
+    assert "no Notice of Assignment" in err
+
+
+def test_noa_from_text_or_file_and_required_docs(cli, tmp_path):
+    cli("demo", "--loads", "1")
+    noa = tmp_path / "noa.txt"
+    noa.write_text("\ufeffNOTICE OF ASSIGNMENT: PAY RTS FINANCIAL ONLY\n", encoding="utf-8")
+    assert cli("company", "set-noa", "--subsidiary", "BRL", "--file", noa)[0] == 0
+    assert cli("company", "set-required-docs", "--subsidiary", "BRL", "--none")[0] == 0
+    profile = _json(cli("company", "show", "--json")[1])
+    brl = next(s for s in profile["subsidiaries"] if s["code"] == "BRL")
+    assert brl["important_info"][0]["text"] == "NOTICE OF ASSIGNMENT: PAY RTS FINANCIAL ONLY"
+    assert brl["required_documents"] == []
+    code, _, err = cli("company", "set-noa", "--subsidiary", "BRL", "--text", " ")
+    assert code == 3 and "empty" in err
+
+
+def test_loads_import_dry_run_and_refusal_name_row_and_column(cli, tmp_path):
+    cli("demo", "--loads", "0")
+    good = write_loads_csv(tmp_path / "ok.csv", [load_row("T1"), load_row("T2")])
+    bad = write_loads_csv(tmp_path / "bad.csv", [load_row("T3"), load_row("T4", Total="abc")])
+    code, out, err = cli("loads", "import", bad, "--subsidiary", "BRF", "--json")
+    assert code == 3
+    assert _json(out)["problems"][0] == {
+        "message": "expected an amount like 1234.50, found 'abc'", "file": "bad.csv",
+        "row": 3, "column": "Total"}
+    assert "bad.csv, row 3, column 'Total'" in err
+    code, out, _ = cli("loads", "import", bad, "--subsidiary", "BRF", "--dry-run", "--json")
+    assert code == 3 and _json(out)["rows_valid"] == 1
+    code, out, _ = cli("loads", "import", good, "--subsidiary", "BRF", "--dry-run")
+    assert code == 0 and "would import 2 loads" in out
+    code, out, _ = cli("loads", "import", good, "--subsidiary", "BRF", "--json")
+    assert code == 0 and _json(out)["imported"] == 2
+    code, out, _ = cli("loads", "import", bad, "--subsidiary", "BRF", "--only-valid", "--json")
+    assert code == 0 and _json(out)["load_numbers"] == ["T3"]
+
+
+def test_template_and_attach(cli, tmp_path):
+    cli("demo", "--loads", "1")
+    target = tmp_path / "Loads.csv"
+    assert cli("loads", "template", "--to", target)[0] == 0
+    assert target.read_text().splitlines()[0] == ",".join(LOAD_HEADER)
+    pdf = tmp_path / "lumper.pdf"
+    pdf.write_bytes(tiny_pdf())
+    code, out, _ = cli("loads", "attach", "10001", pdf, "--kind", "lumper", "--json")
+    assert code == 0 and _json(out)["kind"] == "lumper"
+    txt = tmp_path / "x.txt"
+    txt.write_text("hello")
+    code, _, err = cli("loads", "attach", "10001", txt, "--kind", "pod")
+    assert code == 3 and "only PDF, JPEG and PNG" in err
+
+
+@pytest.mark.parametrize("args", [
+    ("batch", "submit", "--subsidiary", "BRF"),
+    ("batch", "submit", "--subsidiary", "BRF", "--loads", "1", "--all-eligible"),
+    ("loads", "attach", "1", "f.pdf", "--kind", "invoice"),
+    ("company", "set-required-docs", "--subsidiary", "BRF"),
+    ("nonsense",),
+])
+def test_usage_errors_exit_2(cli, args):
+    assert cli(*args)[0] == 2
+
+
+def test_unknown_things_are_refused_with_exit_3(cli):
+    cli("demo", "--loads", "1")
+    assert cli("loads", "history", "nope")[0] == 3
+    assert cli("batch", "show", "XYZ-0009")[0] == 3
+    assert cli("loads", "list", "--subsidiary", "Nobody")[0] == 3
+
+
+def test_the_installed_console_script_runs(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "factor_desk", "--version"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"Factor Desk {__version__}"
+
+
+def test_home_and_environment_choose_the_sqlite_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FACTOR_DESK_HOME", str(tmp_path / "envhome"))
+    monkeypatch.delenv("FACTOR_DESK_DB", raising=False)
+    assert main(["demo", "--loads", "1"]) == 0
+    assert (tmp_path / "envhome" / "factor_desk.sqlite3").exists()
+    assert (tmp_path / "envhome" / "documents").is_dir()
+    assert main(["--home", str(tmp_path / "other"), "loads", "list", "--json"]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "other" / "factor_desk.sqlite3").exists()
