@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 
+_PLAIN = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 _MONEY_TEXT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?$")
 
 
@@ -41,6 +42,8 @@ def parse_money(value: object) -> Decimal:
             raise MoneyError(f"expected whole cents, found {d}")
         return rounded
     text = str(value).strip()
+    if _PLAIN.match(text):  # the common case, 1234.50, without the slow path below
+        return Decimal(text).quantize(CENT)
     if not text:
         raise MoneyError("expected an amount, found nothing")
     original = text
@@ -96,7 +99,7 @@ def to_cents(amount: Decimal) -> int:
 
 
 def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
+    return Decimal(cents).scaleb(-2)  # exact: an integer shifted two places
 
 
 def format_money(amount: Decimal) -> str:

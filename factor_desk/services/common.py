@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import getpass
 import os
 
@@ -45,3 +47,19 @@ def find_subsidiary(session: Session, name: str, *, lock: bool = False) -> Subsi
 def chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while building many small objects at once.
+
+    Building 100,000 row objects otherwise triggers dozens of collections that each walk
+    every object alive, a third of the time of a large listing; nothing built here forms
+    reference cycles, so there is nothing for the collector to find."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
