@@ -331,6 +331,41 @@ def cmd_batch_show(args) -> int:
     return EXIT_OK
 
 
+def cmd_customers_list(args) -> int:
+    from factor_desk.services.customers import list_customers
+
+    db = _db(args)
+    with db.read() as session:
+        found = list_customers(session)
+    if args.json:
+        _print_json(found)
+        return EXIT_OK
+    _table(["Customer", "MC", "City", "Terms", "Invoicing method"],
+           [[c.name, c.mc_number, ", ".join(x for x in (c.city, c.state) if x), c.terms,
+             c.invoicing_method or "(subsidiary's)"] for c in found])
+    return EXIT_OK
+
+
+def cmd_customers_set(args) -> int:
+    from factor_desk.services.customers import update_customer
+
+    changes = {k: v for k, v in (("mc_number", args.mc), ("terms_days", args.terms),
+                                 ("address", args.address), ("city", args.city),
+                                 ("state", args.state), ("zip_code", args.zip),
+                                 ("email", args.email), ("invoicing_method", args.method))
+               if v is not None}
+    if not changes:
+        raise _Usage("nothing to change: give at least one of the options")
+    db = _db(args)
+    with db.write() as session:
+        info = update_customer(session, args.customer, **changes)
+    if args.json:
+        _print_json(info)
+    else:
+        print(f"Customer {info.name} saved.")
+    return EXIT_OK
+
+
 def cmd_window(args) -> int:
     print("Factor Desk: the window arrives in a coming release. Until then every job has a "
           "command; see factor-desk --help.")
@@ -407,6 +442,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the loads Submit Batch can take (needs --subsidiary)")
     p = command(loads, "history", cmd_loads_history, "a load's status history")
     p.add_argument("load_number", metavar="LOAD_NUMBER")
+
+    customers = sub.add_parser("customers", help="customers (debtors)").add_subparsers(
+        dest="customers_command", metavar="COMMAND", required=True)
+    command(customers, "list", cmd_customers_list, "list the customers")
+    p = command(customers, "set", cmd_customers_set, "edit a customer")
+    p.add_argument("customer", metavar="NAME")
+    p.add_argument("--mc", metavar="MC")
+    p.add_argument("--terms", type=int, metavar="DAYS", help="payment terms, e.g. 30 for Net 30")
+    p.add_argument("--address")
+    p.add_argument("--city")
+    p.add_argument("--state")
+    p.add_argument("--zip")
+    p.add_argument("--email")
+    p.add_argument("--method", metavar="METHOD",
+                   help="Factoring or Direct; an empty string removes the override")
 
     batch = sub.add_parser("batch", help="factoring batches").add_subparsers(
         dest="batch_command", metavar="COMMAND", required=True)

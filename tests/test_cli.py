@@ -162,3 +162,17 @@ def test_home_and_environment_choose_the_sqlite_file(tmp_path, monkeypatch, caps
     assert main(["--home", str(tmp_path / "other"), "loads", "list", "--json"]) == 0
     capsys.readouterr()
     assert (tmp_path / "other" / "factor_desk.sqlite3").exists()
+
+
+def test_customers_list_and_set(cli):
+    cli("demo", "--loads", "1")
+    code, out, _ = cli("customers", "set", "Summit Freight Brokerage", "--terms", "45",
+                       "--method", "Direct", "--json")
+    assert code == 0 and _json(out)["terms_days"] == 45
+    listed = {c["name"]: c for c in _json(cli("customers", "list", "--json")[1])}
+    assert listed["Summit Freight Brokerage"]["invoicing_method"] == "Direct"
+    assert cli("customers", "set", "Summit Freight Brokerage", "--method", "")[0] == 0
+    listed = {c["name"]: c for c in _json(cli("customers", "list", "--json")[1])}
+    assert listed["Summit Freight Brokerage"]["invoicing_method"] is None
+    assert cli("customers", "set", "Nobody", "--terms", "5")[0] == 3
+    assert cli("customers", "set", "Summit Freight Brokerage")[0] == 2
