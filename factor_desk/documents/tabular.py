@@ -39,15 +39,19 @@ def read_table(
 ) -> Table:
     """Read the file at ``path`` (CSV or XLSX, told apart by content, not name)."""
     path = Path(path)
+    return read_table_bytes(read_file_bytes(path), path.name, sheet_hint=sheet_hint)
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The bytes of a file the user chose, or a TableError that says why not."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise TableError(path.name, "the file does not exist") from None
     except IsADirectoryError:
         raise TableError(path.name, "this is a folder, not a file") from None
     except OSError as exc:
         raise TableError(path.name, f"the file cannot be read ({exc.strerror})") from None
-    return read_table_bytes(data, path.name, sheet_hint=sheet_hint)
 
 
 def read_table_bytes(

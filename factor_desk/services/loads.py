@@ -32,7 +32,8 @@ from factor_desk.documents.tabular import (
     Table,
     cell_text,
     match_columns,
-    read_table,
+    read_file_bytes,
+    read_table_bytes,
     template_csv,
 )
 from factor_desk.domain.dates import DateError, parse_date
@@ -380,8 +381,8 @@ def import_loads(
     Customers not yet known are created (matched by MC number, else by name).
     """
     path = Path(path)
-    table = read_table(path)
-    data = path.read_bytes()
+    data = read_file_bytes(path)
+    table = read_table_bytes(data, path.name)
     columns = match_columns(table, LOAD_COLUMNS, what="a loads file")
     if not table.rows:
         raise InputRefused([Problem("the file has a header but no loads", file=table.file_name)])
