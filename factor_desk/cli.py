@@ -366,6 +366,49 @@ def cmd_customers_set(args) -> int:
     return EXIT_OK
 
 
+class _ProgressBar:
+    """A one-line progress bar on a terminal; silent when stderr is not one."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def show(self, done: int, total: int, message: str) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                         f"{message[:40]:<40}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def cmd_batch_export(args) -> int:
+    from factor_desk.services.export import export_batch
+
+    if args.workers is not None and args.workers < 1:
+        raise _Usage("--workers must be 1 or more")
+    bar = _ProgressBar()
+    result = None
+    try:
+        for step in export_batch(_db(args), args.batch, args.to, make_zip=args.zip,
+                                 workers=args.workers):
+            bar.show(step.done, step.total, step.message)
+            result = step.result or result
+    finally:
+        bar.close()
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"Batch {result.batch}: {result.invoices} invoices, {result.pages} pages, "
+              f"saved to {result.folder}" + (f" and {result.zip_path}" if result.zip_path
+                                             else ""))
+    return EXIT_OK
+
+
 def cmd_window(args) -> int:
     print("Factor Desk: the window arrives in a coming release. Until then every job has a "
           "command; see factor-desk --help.")
@@ -468,6 +511,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subsidiary", metavar="NAME")
     p = command(batch, "show", cmd_batch_show, "a batch and its invoices")
     p.add_argument("batch", metavar="BATCH")
+    p = command(batch, "export", cmd_batch_export,
+                "download a batch to a folder: invoice packets and schedule of accounts")
+    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("--to", required=True, metavar="DIR")
+    p.add_argument("--zip", action="store_true", help="also write BATCH.zip beside the folder")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes that draw pages (default: up to 4 for a large batch)")
     return parser
 
 

@@ -31,6 +31,11 @@ class DocumentStore(Protocol):
     def get(self, session: Session, sha256: str) -> bytes:
         """The bytes stored under ``sha256``; KeyError if there are none."""
 
+    def local_path(self, session: Session, sha256: str, scratch: Path) -> Path:
+        """A file holding the bytes of ``sha256``: the store's own file where it has one,
+        else a copy written under ``scratch``. The file may be missing if the store lost it;
+        callers check."""
+
 
 class FolderStore:
     """Files under ``root/ab/abcdef...``. Written before the database row that names them
@@ -67,6 +72,9 @@ class FolderStore:
         except FileNotFoundError:
             raise KeyError(sha256) from None
 
+    def local_path(self, session: Session, sha256: str, scratch: Path) -> Path:
+        return self._path(sha256)
+
 
 class DatabaseStore:
     """Blobs in the ``document_blobs`` table, written in the caller's transaction."""
@@ -91,3 +99,14 @@ class DatabaseStore:
         if data is None:
             raise KeyError(sha256)
         return bytes(data)
+
+    def local_path(self, session: Session, sha256: str, scratch: Path) -> Path:
+        path = Path(scratch) / sha256
+        if not path.exists():
+            try:
+                data = self.get(session, sha256)
+            except KeyError:
+                return path  # missing: the caller reports it
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return path

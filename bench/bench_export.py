@@ -1,0 +1,163 @@
+"""Batch download speed: a 500-invoice batch whose loads each carry two scanned pages.
+
+    python bench/bench_export.py [--invoices 500]
+
+Prints the export's seconds and peak memory (single process, then with the process pool)
+and the floor: the same pages drawn and merged by a bare script with reportlab and pypdf
+at their best (useA85 off, JPEGs embedded as they are). Targets: single process within
+1.3x of the floor; the pool faster than the floor; peak memory under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR = r'''
+import sys, time, io
+from pathlib import Path
+from reportlab import rl_config
+rl_config.useA85 = 0
+from reportlab.lib.pagesizes import LETTER
+from reportlab.pdfgen import canvas
+from pypdf import PdfWriter
+scans, out = Path(sys.argv[1]), Path(sys.argv[2])
+n = int(sys.argv[3])
+t = time.perf_counter()
+out.mkdir(parents=True, exist_ok=True)
+files = []
+for i in range(n):
+    path = out / f"{i}.pdf"
+    c = canvas.Canvas(str(path), pagesize=LETTER, invariant=1, pageCompression=1)
+    c.setFont("Helvetica-Bold", 15); c.drawString(43, 740, "Carrier LLC")
+    c.setFont("Helvetica", 9)
+    for k in range(30):
+        c.drawString(43, 700 - k * 14, f"line {k} of invoice {i} with some words on it $1,234.00")
+    c.rect(43, 600, 520, 60)
+    c.showPage()
+    for j in (0, 1):
+        c.drawImage(str(scans / f"{i}-{j}.jpg"), 25, 25, 562, 742)
+        c.showPage()
+    c.save()
+    files.append(path)
+w = PdfWriter()
+for f in files:
+    w.append(str(f))
+with open(out / "all.pdf", "wb") as fh:
+    w.write(fh)
+print(time.perf_counter() - t)
+'''
+
+
+_BASE = None
+
+
+def make_scan(path: Path, seed: int) -> None:
+    """A 1700x2200 grayscale 'scanned' page: a ruled form with text, a few lines of it
+    different on every page so no two scans are the same bytes."""
+    global _BASE
+    from PIL import Image, ImageDraw
+
+    if _BASE is None:
+        _BASE = Image.new("L", (1700, 2200), 250)
+        d = ImageDraw.Draw(_BASE)
+        d.rectangle((80, 80, 1620, 2120), outline=40, width=4)
+        for k in range(55):
+            d.text((120, 220 + k * 34), f"line {k}  pallets / weight / shipper / consignee / "
+                   "carrier / seal / trailer / received in good order", fill=30)
+    img = _BASE.copy()
+    d = ImageDraw.Draw(img)
+    rng = random.Random(seed)
+    for k in range(3):
+        d.text((120, 120 + k * 30), f"BILL OF LADING {seed}  ref {rng.randint(10**8, 10**9)}",
+               fill=0)
+    img.save(path, "JPEG", quality=70)
+
+
+def peak_mb(who) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--invoices", type=int, default=500)
+    args = ap.parse_args()
+    n = args.invoices
+
+    from factor_desk.db.database import Database, Location
+    from factor_desk.domain.trade import InfoKind
+    from factor_desk.services import company
+    from factor_desk.services.batches import submit_batch
+    from factor_desk.services.loads import attach_document, import_loads
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        scans = tmp / "scans"
+        scans.mkdir()
+        t = time.perf_counter()
+        for i in range(n):
+            for j in (0, 1):
+                make_scan(scans / f"{i}-{j}.jpg", i * 2 + j)
+        print(f"setup: {2 * n} scans made in {time.perf_counter() - t:.1f} s "
+              f"({sum(p.stat().st_size for p in scans.iterdir()) / 2 / n / 1024:.0f} KB each)")
+
+        db = Database(Location.resolve(tmp / "home"))
+        with db.write() as s:
+            company.add_factoring_company(s, "Capital Depot", remit_to="P.O. Box 1\nDallas, TX")
+            company.add_subsidiary(s, "Bench Freight", code="BF", mc_number="MC-1")
+            company.set_factoring_company(s, "Bench Freight", "Capital Depot")
+            company.set_important_info(s, "Bench Freight", InfoKind.NOTICE_OF_ASSIGNMENT,
+                                       "NOTICE OF ASSIGNMENT: PAY CAPITAL DEPOT ONLY.")
+        loads_csv = tmp / "loads.csv"
+        with loads_csv.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Load Number", "Customer", "Customer MC", "Total"])
+            for i in range(n):
+                w.writerow([f"B{i}", f"Broker {i % 40}", f"MC-{500000 + i % 40}", "2500.00"])
+        import_loads(db, loads_csv, "Bench Freight")
+        for i in range(n):
+            attach_document(db, f"B{i}", scans / f"{i}-0.jpg", "rate_confirmation")
+            attach_document(db, f"B{i}", scans / f"{i}-1.jpg", "pod")
+        batch = submit_batch(db, "Bench Freight", all_eligible=True).batch
+
+        floor_out = tmp / "floor"
+        floor = float(subprocess.run([sys.executable, "-c", FLOOR, str(scans), str(floor_out),
+                                      str(n)], capture_output=True, text=True,
+                                     check=True).stdout)
+        print(f"floor (bare reportlab + pypdf, {n} packets + one merged file): {floor:.2f} s "
+              f"= {floor / n * 1000:.1f} ms per packet")
+
+        for workers in (1, None):
+            out = tmp / f"out-{workers}"
+            code = (
+                "import sys, time, resource\n"
+                "from factor_desk.db.database import Database, Location\n"
+                "from factor_desk.services.export import run_export\n"
+                f"db = Database(Location.resolve({str(tmp / 'home')!r}))\n"
+                "t = time.perf_counter()\n"
+                f"r = run_export(db, {batch!r}, {str(out)!r}, workers={workers})\n"
+                "print(time.perf_counter() - t, r.pages,\n"
+                "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
+                "      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+            )
+            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True).stdout.split()
+            seconds, pages, parent_mb, child_mb = float(res[0]), int(res[1]), float(res[2]), \
+                float(res[3])
+            kind = "single process" if workers == 1 else "process pool  "
+            print(f"export, {kind}: {seconds:.2f} s for {n} invoices ({pages} packet pages) "
+                  f"= {seconds / floor:.2f}x the floor; peak memory {parent_mb:.0f} MB"
+                  + (f" (largest worker {child_mb:.0f} MB)" if workers != 1 else ""))
+        print("targets: single process <= 1.3x the floor; pool < 1.0x; peak memory < 500 MB")
+        db.dispose()
+
+
+if __name__ == "__main__":
+    main()
