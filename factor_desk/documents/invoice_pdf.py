@@ -11,6 +11,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from factor_desk.documents.pdf_common import new_canvas, pdf_text
 from factor_desk.domain.money import format_money
@@ -21,6 +22,7 @@ RIGHT = W - MARGIN
 LINES_FIRST_PAGE = 14  # line items that fit under the header blocks
 LINES_OTHER_PAGES = 30
 SHADE = Color(0.93, 0.93, 0.93)
+MAX_VALUE_WIDTH = 3.3 * inch
 
 
 def _numbered(prefix: str, number: str) -> str:
@@ -102,12 +104,20 @@ def _header(c, inv) -> float:
         ("Load #", inv["snapshot"]["load_number"]),
         ("PO / Ref #", inv["snapshot"]["po_number"]),
     ]
+    # The value column widens for long numbers (up to half the page), and a value wider
+    # than that is set smaller: an invoice number is never cut off.
+    values = [pdf_text(v) for _, v in rows]
+    widest = max(stringWidth(v, "Helvetica-Bold", 9) for v in values)
+    column = min(max(1.25 * inch, widest + 4), MAX_VALUE_WIDTH)
     ry = y - 22
-    for label, value in rows:
+    for (label, _), value in zip(rows, values, strict=True):
         c.setFont("Helvetica", 9)
-        c.drawRightString(RIGHT - 1.35 * inch, ry, label)
-        c.setFont("Helvetica-Bold", 9)
-        c.drawString(RIGHT - 1.25 * inch, ry, pdf_text(value))
+        c.drawRightString(RIGHT - column - 0.1 * inch, ry, label)
+        size = 9.0
+        while size > 4 and stringWidth(value, "Helvetica-Bold", size) > column:
+            size -= 0.25
+        c.setFont("Helvetica-Bold", size)
+        c.drawString(RIGHT - column, ry, value)
         ry -= 11.5
     return min(ly, ry) - 8
 
