@@ -409,6 +409,124 @@ def cmd_batch_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_reports_template(args) -> int:
+    from factor_desk.services.reports import report_template
+
+    Path(args.to).write_text(report_template(args.kind), encoding="utf-8", newline="")
+    print(f"{'Purchase' if args.kind == 'purchase' else 'Payments'} report template written "
+          f"to {args.to}")
+    return EXIT_OK
+
+
+def _print_preview(preview) -> None:
+    counts = preview.counts
+    what = f"batch {preview.batch}" if preview.batch else "payments"
+    print(f"{preview.file_name} ({what}): {len(preview.rows)} rows: {counts['applies']} apply, "
+          f"{counts['warning']} with warnings, {counts['error']} errors.")
+    shown = [r for r in preview.rows if r.outcome != "applies"]
+    if shown:
+        _table(["Row", "Invoice", "Load", "Outcome", "Why"],
+               [[str(r.row), r.invoice_number, r.load_number, r.outcome, "; ".join(r.reasons)]
+                for r in shown])
+    totals = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in preview.totals.items())
+    print(f"Totals: {totals}")
+    if preview.missing_invoices:
+        print(f"Not in the report ({len(preview.missing_invoices)}): "
+              f"{', '.join(preview.missing_invoices)}")
+    if preview.already_imported:
+        print(f"This file was already imported as {preview.already_imported}.")
+
+
+def _report_upload(args, kind: str, batch: str | None) -> int:
+    from factor_desk.services.reports import _refusals, apply_report, preview_report
+
+    db = _db(args)
+    bar = _ProgressBar()
+    job = (preview_report(db, kind, args.file, batch=batch) if args.dry_run else
+           apply_report(db, kind, args.file, batch=batch,
+                        allow_missing=getattr(args, "allow_missing", False)))
+    result = None
+    try:
+        for step in job:
+            bar.show(step.done, step.total, step.message)
+            result = step.result or result
+    finally:
+        bar.close()
+    if args.dry_run:
+        problems = _refusals(result, getattr(args, "allow_missing", False))
+        if args.json:
+            out = result.to_dict()
+            out["ok"] = not problems
+            out["problems"] = [p.to_dict() for p in problems]
+            _print_json(out)
+        else:
+            _print_preview(result)
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        return EXIT_REFUSED if problems else EXIT_OK
+    if args.json:
+        _print_json(result)
+    else:
+        _print_preview(result.preview)
+        print(f"Applied as import #{result.import_id}: {result.rows_applied} rows.")
+    return EXIT_OK
+
+
+def cmd_reports_purchase(args) -> int:
+    return _report_upload(args, "purchase", args.batch)
+
+
+def cmd_reports_payments(args) -> int:
+    return _report_upload(args, "payments", None)
+
+
+def cmd_reports_history(args) -> int:
+    from factor_desk.services.reports import import_history
+
+    db = _db(args)
+    with db.read() as session:
+        history = import_history(session)
+    if args.json:
+        _print_json(history)
+        return EXIT_OK
+    _table(["Import", "Kind", "File", "Batch", "When (UTC)", "By", "Rows", "Status"],
+           [[f"#{h.id}", h.kind, h.file_name, h.batch or "", h.imported_at, h.imported_by,
+             str(h.rows), h.status + (f" {h.undone_at} by {h.undone_by}" if h.undone_at
+                                      else "")] for h in history])
+    return EXIT_OK
+
+
+def cmd_reports_undo(args) -> int:
+    from factor_desk.services.reports import undo_import
+
+    result = undo_import(_db(args), args.import_id)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"Import #{result.import_id} undone: {result.loads_moved_back} loads moved back, "
+              f"{result.records_removed} records removed.")
+    return EXIT_OK
+
+
+def cmd_reports_reconcile(args) -> int:
+    from factor_desk.domain.money import from_cents
+    from factor_desk.services.reports import RECON_FIELDS, reconcile
+
+    db = _db(args)
+    with db.read() as session:
+        recon = reconcile(session, args.batch)
+    if args.json:
+        _print_json(recon)
+        return EXIT_OK
+    headers = ["Batch", "Status", *[f.replace("_", " ").title() for f in RECON_FIELDS]]
+    rows = [[b.batch, b.status, *[_money(from_cents(b.totals[f])) for f in RECON_FIELDS]]
+            for b in recon.batches]
+    if not args.batch:
+        rows.append(["All", "", *[_money(from_cents(recon.totals[f])) for f in RECON_FIELDS]])
+    _table(headers, rows, right=set(range(2, len(headers))))
+    return EXIT_OK
+
+
 def cmd_window(args) -> int:
     print("Factor Desk: the window arrives in a coming release. Until then every job has a "
           "command; see factor-desk --help.")
@@ -518,6 +636,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zip", action="store_true", help="also write BATCH.zip beside the folder")
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes that draw pages (default: up to 4 for a large batch)")
+
+    reports = sub.add_parser("reports", help="the factor's purchase and payment reports"
+                             ).add_subparsers(dest="reports_command", metavar="COMMAND",
+                                              required=True)
+    p = command(reports, "template", cmd_reports_template, "write a report template",
+                json_flag=False)
+    p.add_argument("kind", choices=["purchase", "payments"])
+    p.add_argument("--to", required=True, metavar="FILE")
+    p = command(reports, "purchase", cmd_reports_purchase,
+                "Upload Purchase Report: the batch's purchased invoices become Financed")
+    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="apply even though some invoices of the batch are not in the report")
+    p = command(reports, "payments", cmd_reports_payments,
+                "Upload Payment Report: paid invoices become Completed")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
+    command(reports, "history", cmd_reports_history, "every upload, newest first")
+    p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
+    p.add_argument("import_id", type=int, metavar="IMPORT_ID")
+    p = command(reports, "reconcile", cmd_reports_reconcile,
+                "invoiced, purchased, advances, fees, reserve, paid, short pays, open balance")
+    p.add_argument("--batch", metavar="BATCH")
     return parser
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import getpass
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -63,3 +67,20 @@ def gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+@dataclass
+class Progress:
+    """One step of a long job, for a progress bar: ``done`` of ``total``. The last item a
+    job yields carries its ``result``."""
+
+    done: int
+    total: int
+    message: str
+    result: Any = None
+
+
+def run_to_end(steps: Iterator[Progress]) -> Any:
+    """Run a job's steps without showing progress; return its result."""
+    (last,) = collections.deque(steps, maxlen=1)
+    return last.result

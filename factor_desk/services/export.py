@@ -9,7 +9,6 @@ invoice and checks ``should_stop`` between items."""
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures as cf
 import datetime as dt
 import multiprocessing
@@ -45,6 +44,7 @@ from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
 from factor_desk.domain.money import from_cents
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.services.batches import find_batch
+from factor_desk.services.common import Progress, run_to_end
 
 PARTIAL = ".partial-"
 POOL_THRESHOLD = 24  # below this many invoices, starting worker processes costs more
@@ -68,14 +68,6 @@ class ExportResult:
         return {"batch": self.batch, "folder": str(self.folder),
                 "zip": str(self.zip_path) if self.zip_path else None,
                 "invoices": self.invoices, "pages": self.pages, "files": self.files}
-
-
-@dataclass
-class ExportProgress:
-    done: int
-    total: int
-    message: str
-    result: ExportResult | None = None
 
 
 def _plain_invoices(session, batch) -> tuple[list[dict], Schedule]:
@@ -120,7 +112,7 @@ def export_batch(
     make_zip: bool = False,
     workers: int | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> Iterator[ExportProgress]:
+) -> Iterator[Progress]:
     """Write ``to_dir/<batch>/`` (and ``<batch>.zip`` with ``make_zip``). Yields progress;
     the last item carries the ExportResult. Refuses, writing nothing, when a supporting
     document is missing or unreadable; raises ExportCancelled when ``should_stop()``."""
@@ -143,7 +135,7 @@ def export_batch(
     zip_work = to_dir / f".{folder_name}.zip{PARTIAL}{token}"
     work.mkdir()
     try:
-        yield ExportProgress(0, total, "Checking the supporting documents")
+        yield Progress(0, total, "Checking the supporting documents")
         tasks = _check_documents(db, invoices, work / "_documents", label, should_stop)
         (work / "invoices").mkdir()
         names = UniqueNames()
@@ -159,7 +151,7 @@ def export_batch(
             (work / f"{base}.xlsx").write_bytes(schedule_xlsx(schedule))
             (work / f"{base}.csv").write_bytes(schedule_csv(schedule))
             done = 1
-            yield ExportProgress(done, total, "Schedule of accounts")
+            yield Progress(done, total, "Schedule of accounts")
             pages = 0
             ready: dict[int, Path] = {}
             next_index = 0
@@ -173,7 +165,7 @@ def export_batch(
                         joined.add(ready.pop(next_index))
                         next_index += 1
                     done += 1
-                    yield ExportProgress(done, total, f"Invoice {invoice_number}")
+                    yield Progress(done, total, f"Invoice {invoice_number}")
                 if should_stop():
                     raise ExportCancelled(label)
         shutil.rmtree(work / "_documents", ignore_errors=True)
@@ -191,7 +183,7 @@ def export_batch(
             os.replace(zip_work, zip_path)
         result = ExportResult(batch=label, folder=target, zip_path=zip_path,
                               invoices=len(invoices), pages=pages, files=files)
-        yield ExportProgress(total, total, f"Batch {label} saved to {target}", result)
+        yield Progress(total, total, f"Batch {label} saved to {target}", result)
     finally:
         # Cancelled, failed, or the consumer stopped iterating: leave nothing behind.
         shutil.rmtree(work, ignore_errors=True)
@@ -200,8 +192,7 @@ def export_batch(
 
 def run_export(db: Database, batch: str, to_dir, **kwargs) -> ExportResult:
     """export_batch without progress, for scripts and tests."""
-    (last,) = collections.deque(export_batch(db, batch, to_dir, **kwargs), maxlen=1)
-    return last.result
+    return run_to_end(export_batch(db, batch, to_dir, **kwargs))
 
 
 def _check_documents(db, invoices, scratch: Path, label: str, should_stop) -> list[dict]:
