@@ -176,3 +176,58 @@ def test_customers_list_and_set(cli):
     assert listed["Summit Freight Brokerage"]["invoicing_method"] is None
     assert cli("customers", "set", "Nobody", "--terms", "5")[0] == 3
     assert cli("customers", "set", "Summit Freight Brokerage")[0] == 2
+
+
+def _batch_lines(cli, batch):
+    return _json(cli("batch", "show", batch, "--json")[1])["invoice_lines"]
+
+
+def test_reports_round_trip_on_the_command_line(cli, tmp_path):
+    import csv
+
+    cli("demo", "--loads", "3")
+    batch = _json(cli("batch", "submit", "--subsidiary", "BRF", "--all-eligible",
+                      "--json")[1])["batch"]
+    lines = _batch_lines(cli, batch)
+    assert cli("reports", "template", "purchase", "--to", tmp_path / "P.csv")[0] == 0
+    assert cli("reports", "template", "payments", "--to", tmp_path / "Pay.csv")[0] == 0
+    purchase = tmp_path / "purchase.csv"
+    with purchase.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Invoice #", "Invoice Amount", "Purchase Date"])
+        for line in lines[:2]:
+            w.writerow([line["invoice_number"], line["amount"], "11/28/2026"])
+    code, out, err = cli("reports", "purchase", batch, purchase, "--json")
+    assert code == 3 and "not in the report" in err
+    assert _json(out)["ok"] is False
+    code, out, _ = cli("reports", "purchase", batch, purchase, "--dry-run", "--json")
+    preview = _json(out)
+    assert code == 3 and preview["missing_invoices"] == [lines[2]["invoice_number"]]
+    code, out, _ = cli("reports", "purchase", batch, purchase, "--allow-missing", "--json")
+    applied = _json(out)
+    assert code == 0 and applied["rows_applied"] == 2 and applied["import_id"]
+    payments = tmp_path / "payments.csv"
+    with payments.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Invoice Number", "Payment Date", "Amount Paid", "Reference Number"])
+        w.writerow([lines[0]["invoice_number"], "2026-12-28", lines[0]["amount"], "ACH-1"])
+    code, out, _ = cli("reports", "payments", payments, "--json")
+    pay_import = _json(out)["import_id"]
+    assert code == 0
+    code, _, err = cli("reports", "payments", payments)
+    assert code == 3 and f"already imported as import #{pay_import}" in err
+    history = _json(cli("reports", "history", "--json")[1])
+    assert [(h["id"], h["kind"], h["file_name"], h["status"], h["rows"]) for h in history] == [
+        (pay_import, "payments", "payments.csv", "applied", 1),
+        (applied["import_id"], "purchase", "purchase.csv", "applied", 2)]
+    recon = _json(cli("reports", "reconcile", "--batch", batch, "--json")[1])
+    assert recon["batches"][0]["status"] == "Partially purchased"
+    assert recon["totals"]["paid"] == lines[0]["amount"]
+    assert cli("reports", "undo", str(applied["import_id"]))[0] == 3  # payments depend on it
+    assert cli("reports", "undo", str(pay_import))[0] == 0
+    assert cli("reports", "undo", str(applied["import_id"]))[0] == 0
+    statuses = {ld["status"] for ld in _json(cli("loads", "list", "--status", "Invoiced",
+                                                 "--json")[1])}
+    assert statuses == {"Invoiced"}
+    for args in (("reports", "history"), ("reports", "reconcile")):
+        assert cli(*args)[0] == 0

@@ -760,10 +760,12 @@ class ImportInfo:
     undone_by: str | None
 
 
-def import_history(session: Session) -> list[ImportInfo]:
-    """Every upload, newest first."""
+def import_history(session: Session, kinds: tuple[str, ...] = (PURCHASE, PAYMENTS)
+                   ) -> list[ImportInfo]:
+    """Every upload of the factor's reports (or of ``kinds``), newest first."""
     rows = session.execute(
         select(ReportImport, Batch.label).outerjoin(Batch, Batch.id == ReportImport.batch_id)
+        .where(ReportImport.kind.in_(kinds))
         .order_by(ReportImport.id.desc())).all()
     return [ImportInfo(
         id=i.id, kind=i.kind, file_name=i.file_name, sha256=i.sha256, batch=label,

@@ -1,0 +1,398 @@
+"""The factor's purchase and payment reports: reading, preview, apply, no double counting,
+undo, reconciliation."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from helpers import dump, load_row, make_carrier, write_loads_csv
+
+from factor_desk.domain.errors import InputRefused
+from factor_desk.services import reports
+from factor_desk.services.batches import list_batches, show_batch, submit_batch
+from factor_desk.services.common import run_to_end
+from factor_desk.services.loads import import_loads, list_loads
+
+PURCHASE_HEADER = ["Invoice Number", "Load Number", "Batch Number", "Debtor", "Invoice Amount",
+                   "Purchase Date", "Advance Amount", "Fee Amount", "Reserve Amount", "Status"]
+PAYMENT_HEADER = ["Invoice Number", "Load Number", "Debtor", "Payment Date", "Amount Paid",
+                  "Reference Number", "Check Number", "Payment Method", "Short Pay Reason",
+                  "Note"]
+AUDIT_TABLES = {"report_imports", "status_history", "document_blobs"}
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict], **kw) -> Path:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=kw.get("delimiter", ","), lineterminator="\r\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([r.get(h, "") for h in header])
+    path.write_bytes(out.getvalue().encode(kw.get("encoding", "utf-8")))
+    return path
+
+
+def purchase_row(number: str, amount: str = "1000.00", **kw) -> dict:
+    fee = (Decimal(amount) * Decimal("0.025")).quantize(Decimal("0.01"))
+    row = {"Invoice Number": number, "Invoice Amount": amount, "Purchase Date": "11/28/2026",
+           "Advance Amount": str(Decimal(amount) - fee), "Fee Amount": str(fee),
+           "Reserve Amount": "0", "Status": "Purchased"}
+    row.update(kw)
+    return row
+
+
+def payment_row(number: str, amount: str = "1000.00", ref: str | None = None, **kw) -> dict:
+    row = {"Invoice Number": number, "Payment Date": "2026-12-28", "Amount Paid": amount,
+           "Reference Number": ref if ref is not None else f"ACH-{number}",
+           "Payment Method": "ACH"}
+    row.update(kw)
+    return row
+
+
+@pytest.fixture
+def batch(db, tmp_path):
+    """Batch ACME-0001 of invoices 1..4 at $1,000.00; load 9 is Queued, not batched."""
+    make_carrier(db, required=())
+    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
+            for n in (1, 2, 3, 4, 9)]
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
+    return submit_batch(db, "Acme Freight", ["1", "2", "3", "4"]).batch
+
+
+def statuses(db) -> dict[str, str]:
+    with db.read() as s:
+        return {ld.load_number: ld.status for ld in list_loads(s)}
+
+
+def preview(db, kind, path, batch=None):
+    return run_to_end(reports.preview_report(db, kind, path, batch=batch))
+
+
+def apply(db, kind, path, batch=None, **kw):
+    return run_to_end(reports.apply_report(db, kind, path, batch=batch, **kw))
+
+
+def refused(db, kind, path, batch=None, **kw) -> str:
+    before = dump(db)
+    with pytest.raises(InputRefused) as err:
+        apply(db, kind, path, batch, **kw)
+    assert dump(db) == before, "a refused upload must change nothing"
+    return str(err.value)
+
+
+def outcomes(p) -> dict[int, tuple[str, str]]:
+    return {r.row: (r.outcome, "; ".join(r.reasons)) for r in p.rows}
+
+
+def test_shipped_templates_match_and_apply(db, batch, tmp_path):
+    from importlib.resources import files
+
+    for kind, name, header in (("purchase", "Purchase_Report.csv", PURCHASE_HEADER),
+                               ("payments", "Payments_Report.csv", PAYMENT_HEADER)):
+        shipped = files("factor_desk.resources").joinpath(f"templates/{name}").read_text()
+        assert shipped.splitlines() == reports.report_template(kind).splitlines()
+        assert shipped.splitlines()[0] == ",".join(header)
+
+
+# ------------------------------------------------------------------ reading
+
+
+@pytest.mark.parametrize("encoding,delimiter,bom", [("utf-8", ",", True), ("cp1252", ";", False),
+                                                    ("utf-8", "\t", False)])
+def test_reads_portal_spellings_and_excel_habits(db, batch, tmp_path, encoding, delimiter, bom):
+    header = ["Inv #", "Load #", "Invoice Amt", "Funded Date", "Advance", "Fee", "Status",
+              "Notes"]
+    rows = [{"Inv #": "1", "Invoice Amt": "$1,000.00", "Funded Date": "46354",
+             "Advance": "975.00", "Fee": "25", "Status": "Funded"},
+            {},  # blank row
+            {"Load #": "2", "Invoice Amt": "1000", "Funded Date": "11/28/2026",
+             "Status": "Hold", "Notes": "Missing POD – résumé"}]
+    path = write_csv(tmp_path / "p.csv", header, rows, encoding=encoding, delimiter=delimiter)
+    if bom:
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    p = preview(db, "purchase", path, batch)
+    assert outcomes(p)[2][0] == "applies"
+    assert outcomes(p)[4] == ("warning", "held by the factor: Missing POD – résumé; the load "
+                                         "stays Invoiced")
+    assert p.rows[0].values["purchase_date"].isoformat() == "2026-11-28"
+
+
+def test_reads_xlsx_picking_the_sheet_by_name(db, batch, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["Nothing to see"])
+    ws = wb.create_sheet("Payments Detail")
+    ws.append(["Invoice #", "Date Paid", "Paid Amount", "Check #"])
+    ws.append([1, 46384, 1000, "C1"])
+    path = tmp_path / "pay.xlsx"
+    wb.save(path)
+    apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                    [purchase_row("1")]), batch, allow_missing=True)
+    p = preview(db, "payments", path)
+    assert [(r.invoice_number, r.outcome) for r in p.rows] == [("1", "warning")]
+    assert p.rows[0].values["payment_date"].isoformat() == "2026-12-28"
+    assert p.rows[0].values["amount_cents"] == 100000
+
+
+@pytest.mark.parametrize("content,message", [
+    ("Name,Phone\nBob,555\n", "no column for 'Invoice Amount', 'Purchase Date'"),
+    ("Invoice Amount,Purchase Date\n5,2026-01-01\n", "no column for 'Invoice Number' or "
+                                                     "'Load Number'"),
+    ("Invoice Number,Invoice Amount,Purchase Date\n", "header but no rows"),
+])
+def test_a_file_that_makes_no_sense_gets_one_clear_message(db, batch, tmp_path, content,
+                                                           message):
+    path = tmp_path / "x.csv"
+    path.write_text(content)
+    with pytest.raises(InputRefused, match=message) as err:
+        preview(db, "purchase", path, batch)
+    assert "Columns found" in str(err.value) or "no rows" in str(err.value)
+
+
+# ------------------------------------------------------------------ preview outcomes
+
+
+def test_preview_explains_every_purchase_row(db, batch, tmp_path):
+    other = tmp_path / "o.csv"
+    write_loads_csv(other, [load_row("8", Linehaul="500", Accessorials="", Total="500")])
+    import_loads(db, other, "Acme Freight")
+    submit_batch(db, "Acme Freight", ["8"])  # ACME-0002
+    rows = [purchase_row("1"),
+            purchase_row("77"),
+            purchase_row("8", "500.00"),
+            purchase_row("2", "990.00"),
+            purchase_row("1"),
+            purchase_row("3", **{"Batch Number": "ACME-0009"}),
+            purchase_row("4", **{"Advance Amount": "900.00"}),
+            {"Load Number": "9", "Invoice Amount": "1000", "Purchase Date": "2026-11-28"},
+            purchase_row("4", **{"Invoice Amount": "(10.00)"})]
+    p = preview(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows), batch)
+    got = outcomes(p)
+    assert got[2] == ("applies", "")
+    assert got[3] == ("error", "unknown invoice 77: no batch sent it")
+    assert got[4][0] == "error" and "invoice 8 is in batch ACME-0002, not in batch " \
+                                    "ACME-0001" in got[4][1]
+    assert got[5][0] == "warning" and "amount differs from the invoice by -$10.00" in got[5][1]
+    assert got[6][0] == "error" and "invoice 1 is in the file twice (also row 2)" in got[6][1]
+    assert got[7][0] == "error" and "the row says batch ACME-0009" in got[7][1]
+    assert got[8][0] == "error" and "advance $900.00 + fee $25.00 + reserve $0.00 = $925.00, " \
+                                    "not the invoice amount $1,000.00" in got[8][1]
+    assert got[9] == ("error", "load 9 is Queued and has no invoice yet: no batch sent it")
+    assert "Invoice Amount: expected zero or more, found -$10.00" in got[10][1]
+    assert p.totals["purchased"] == "1990.00"
+    assert p.missing_invoices == []
+
+
+def test_preview_explains_every_payment_row(db, batch, tmp_path):
+    apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                    [purchase_row("1"), purchase_row("2"), purchase_row("3")]),
+          batch, allow_missing=True)
+    first = apply(db, "payments", write_csv(tmp_path / "pay1.csv", PAYMENT_HEADER,
+                                            [payment_row("3", ref="R-3")]))
+    rows = [payment_row("1", "950.00", **{"Short Pay Reason": "lumper not approved"}),
+            payment_row("2", "600.00", ref="R-2a"),
+            payment_row("2", "500.00", ref="R-2b"),
+            payment_row("4"),
+            payment_row("3", ref="R-new"),
+            payment_row("2", "1.00", ref="R-3"),
+            payment_row("2", "1.00", ref="R-2a")]
+    p = preview(db, "payments", write_csv(tmp_path / "pay2.csv", PAYMENT_HEADER, rows))
+    got = outcomes(p)
+    assert got[2] == ("warning", "short pay of $50.00 (lumper not approved)")
+    assert "invoice 2 is also paid in row 4" in got[3][1]
+    assert "overpaid by $100.00" in got[4][1]
+    assert got[5] == ("error", "load 4 is Invoiced, not Financed: upload the purchase report "
+                               "of batch ACME-0001 first")
+    on = f"import #{first.import_id} on "
+    assert got[6][0] == "error" and f"load 3 is already Completed by {on}" in got[6][1]
+    assert got[7][0] == "error" and f"reference number R-3 already applied by {on}" \
+        in got[7][1]
+    assert got[8][0] == "error" and "reference number R-2a is in the file twice (also row 3)" \
+        in got[8][1]
+    assert p.totals["short_pay"] == "50.00" and p.totals["overpay"] == "100.00"
+
+
+def test_preview_changes_nothing(db, batch, tmp_path):
+    before = dump(db)
+    preview(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                      [purchase_row("1")]), batch)
+    assert dump(db) == before
+
+
+# ------------------------------------------------------------------ apply
+
+
+def test_purchase_report_finances_and_flags_held_or_rejected(db, batch, tmp_path):
+    rows = [purchase_row("1"), purchase_row("2"),
+            purchase_row("3", Status="Held - missing signed POD"),
+            purchase_row("4", Status="Rejected", **{"Purchase Date": ""})]
+    result = apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows), batch)
+    assert result.rows_applied == 4
+    assert statuses(db) == {"1": "Financed", "2": "Financed", "3": "Invoiced", "4": "Invoiced",
+                            "9": "Queued"}
+    with db.read() as s:
+        flags = {ld.load_number: f for ld in list_loads(s)
+                 for lid, f in reports.factor_flags(s).items() if lid == ld.id}
+        assert flags == {"3": "Held: missing signed POD", "4": "Rejected"}
+        assert list_batches(s)[0].status == "Partially purchased"
+    # a later report buys the held one: the flag goes
+    apply(db, "purchase", write_csv(tmp_path / "p2.csv", PURCHASE_HEADER, [purchase_row("3")]),
+          batch, allow_missing=True)
+    with db.read() as s:
+        assert set(reports.factor_flags(s).values()) == {"Rejected"}
+    apply(db, "purchase", write_csv(tmp_path / "p3.csv", PURCHASE_HEADER, [purchase_row("4")]),
+          batch, allow_missing=True)
+    with db.read() as s:
+        assert list_batches(s)[0].status == "Purchased"
+        detail = show_batch(s, batch)
+    assert {i.status for i in detail.invoice_lines} == {"Financed"}
+
+
+def test_missing_invoices_need_an_explicit_confirmation(db, batch, tmp_path):
+    path = write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [purchase_row("1"),
+                                                           purchase_row("2")])
+    assert preview(db, "purchase", path, batch).missing_invoices == ["3", "4"]
+    message = refused(db, "purchase", path, batch)
+    assert "2 invoice(s) of batch ACME-0001 are not in the report: 3, 4" in message
+    apply(db, "purchase", path, batch, allow_missing=True)
+    assert statuses(db)["1"] == "Financed"
+
+
+def test_nothing_applies_if_any_row_is_an_error(db, batch, tmp_path):
+    path = write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                     [purchase_row("1"), purchase_row("2"), purchase_row("77"),
+                      purchase_row("3"), purchase_row("4")])
+    message = refused(db, "purchase", path, batch)
+    assert "p.csv, row 4: unknown invoice 77" in message
+    # fixed and uploaded again: safe, applies once
+    path = write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                     [purchase_row(n) for n in "1234"])
+    apply(db, "purchase", path, batch)
+    assert set(statuses(db).values()) == {"Financed", "Queued"}
+
+
+def test_payments_complete_loads_and_keep_short_pays_visible(db, batch, tmp_path):
+    apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                    [purchase_row(n) for n in "1234"]), batch)
+    rows = [payment_row("1", "940.00", **{"Short Pay Reason": "detention disputed",
+                                          "Check Number": "55012", "Note": "partial"}),
+            payment_row("2", "1000.00"),
+            payment_row("3", "1010.00")]
+    result = apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER, rows))
+    assert statuses(db) == {"1": "Completed", "2": "Completed", "3": "Completed",
+                            "4": "Financed", "9": "Queued"}
+    with db.read() as s:
+        from factor_desk.db.models import Payment
+
+        pay = s.query(Payment).filter_by(row_number=2).one()
+        assert (pay.amount_cents, pay.check_number, pay.short_pay_reason, pay.note,
+                pay.reference_number, pay.import_id) == (94000, "55012", "detention disputed",
+                                                         "partial", "ACH-1", result.import_id)
+        recon = reports.reconcile(s, batch)
+    totals = recon.batches[0].totals
+    assert totals["short_pay"] == 6000 and totals["overpay"] == 1000
+    assert totals["paid"] == 295000 and totals["open_balance"] == 100000
+    row1 = next(r for r in recon.batches[0].rows if r.invoice_number == "1")
+    assert row1.cents["short_pay"] == 6000
+
+
+def test_one_payment_file_can_pay_several_batches(db, batch, tmp_path):
+    import_loads(db, write_loads_csv(tmp_path / "l2.csv", [load_row(
+        "5", Linehaul="1000.00", Accessorials="", Total="1000.00")]), "Acme Freight")
+    second = submit_batch(db, "Acme Freight", ["5"]).batch
+    apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [purchase_row("1")]),
+          batch, allow_missing=True)
+    apply(db, "purchase", write_csv(tmp_path / "p2.csv", PURCHASE_HEADER,
+                                    [purchase_row("5")]), second)
+    apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
+                                    [payment_row("1"), payment_row("5")]))
+    assert statuses(db)["1"] == statuses(db)["5"] == "Completed"
+
+
+# ------------------------------------------------------------------ double counting
+
+
+def test_the_same_file_twice_is_refused_until_its_import_is_undone(db, batch, tmp_path):
+    path = write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [purchase_row(n) for n in "1234"])
+    first = apply(db, "purchase", path, batch)
+    renamed = tmp_path / "copy of p.csv"
+    renamed.write_bytes(path.read_bytes())
+    message = refused(db, "purchase", renamed, batch)
+    assert f"already imported as import #{first.import_id} on " in message
+    reports.undo_import(db, first.import_id)
+    again = apply(db, "purchase", renamed, batch)
+    assert again.import_id != first.import_id
+    assert set(statuses(db).values()) == {"Financed", "Queued"}
+
+
+def test_a_payment_reference_already_applied_is_an_error_for_that_row(db, batch, tmp_path):
+    apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                    [purchase_row(n) for n in "1234"]), batch)
+    apply(db, "payments", write_csv(tmp_path / "a.csv", PAYMENT_HEADER,
+                                    [payment_row("1", ref="CHK-77")]))
+    message = refused(db, "payments", write_csv(tmp_path / "b.csv", PAYMENT_HEADER,
+                                                [payment_row("2", ref="CHK-77")]))
+    assert "b.csv, row 2: reference number CHK-77 already applied by import #" in message
+
+
+# ------------------------------------------------------------------ undo
+
+
+def _business_rows(db):
+    return {k: v for k, v in dump(db).items() if k not in AUDIT_TABLES}
+
+
+def test_undo_puts_every_row_back_as_it_was(db, batch, tmp_path):
+    """Undo leaves the business rows exactly as before the import; the audit trail (the
+    import itself, marked undone, and the status history) keeps what happened."""
+    before = _business_rows(db)
+    purchase = apply(db, "purchase", write_csv(
+        tmp_path / "p.csv", PURCHASE_HEADER,
+        [purchase_row("1"), purchase_row("2"), purchase_row("3", Status="Held")]),
+        batch, allow_missing=True)
+    after_purchase = _business_rows(db)
+    payments = apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
+                                               [payment_row("1", "900.00")]))
+    reports.undo_import(db, payments.import_id)
+    assert _business_rows(db) == after_purchase
+    reports.undo_import(db, purchase.import_id)
+    assert _business_rows(db) == before
+    with db.read() as s:
+        history = reports.import_history(s)
+        from factor_desk.services.loads import load_history
+
+        moves = [(h.from_status, h.to_status) for h in load_history(s, "1")]
+    assert [(h.id, h.status) for h in history] == [(payments.import_id, "undone"),
+                                                   (purchase.import_id, "undone")]
+    assert moves == [(None, "Queued"), ("Queued", "Invoiced"), ("Invoiced", "Financed"),
+                     ("Financed", "Completed"), ("Completed", "Financed"),
+                     ("Financed", "Invoiced")]
+
+
+def test_undo_is_refused_when_a_later_import_depends_on_it(db, batch, tmp_path):
+    purchase = apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                               [purchase_row(n) for n in "1234"]), batch)
+    payments = apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
+                                               [payment_row("2")]))
+    before = dump(db)
+    with pytest.raises(InputRefused, match=f"payment import #{payments.import_id} .* completed "
+                                           "load 2.* Undo that import first"):
+        reports.undo_import(db, purchase.import_id)
+    assert dump(db) == before
+    reports.undo_import(db, payments.import_id)
+    with pytest.raises(InputRefused, match="already undone"):
+        reports.undo_import(db, payments.import_id)
+    reports.undo_import(db, purchase.import_id)
+    assert set(statuses(db).values()) == {"Invoiced", "Queued"}
+
+
+def test_the_original_file_is_kept_with_its_import(db, batch, tmp_path):
+    path = write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [purchase_row(n) for n in "1234"])
+    result = apply(db, "purchase", path, batch)
+    original = path.read_bytes()
+    path.unlink()
+    assert reports.import_file(db, result.import_id) == ("p.csv", original)
