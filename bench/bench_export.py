@@ -143,8 +143,10 @@ def main() -> None:
                 f"db = Database(Location.resolve({str(tmp / 'home')!r}))\n"
                 "t = time.perf_counter()\n"
                 f"r = run_export(db, {batch!r}, {str(out)!r}, workers={workers})\n"
-                "print(time.perf_counter() - t, r.pages,\n"
-                "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
+                # VmHWM: ru_maxrss would count the parent's memory, inherited across exec
+                "peak = next(int(x.split()[1]) for x in open('/proc/self/status')\n"
+                "            if x.startswith('VmHWM')) / 1024\n"
+                "print(time.perf_counter() - t, r.pages, peak,\n"
                 "      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
             )
             res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Load, StatusHistory, utcnow
@@ -50,22 +50,23 @@ def move_loads(
     if len(moved) != len(ids):
         _refuse_changed(session, [(i, n) for i, n in loads if i not in moved], target, undo)
     now = utcnow()
-    session.execute(
-        insert(StatusHistory),
-        [
-            {
-                "load_id": load_id,
-                "from_status": current.value,
-                "to_status": target.value,
-                "at": now,
-                "by": by,
-                "reason": reason,
-                "batch_id": batch_id,
-                "import_id": import_id,
-            }
-            for load_id in ids
-        ],
-    )
+    for part in chunks(ids, 5000):  # bounded parameter lists keep memory flat
+        session.execute(
+            StatusHistory.__table__.insert(),
+            [
+                {
+                    "load_id": load_id,
+                    "from_status": current.value,
+                    "to_status": target.value,
+                    "at": now,
+                    "by": by,
+                    "reason": reason,
+                    "batch_id": batch_id,
+                    "import_id": import_id,
+                }
+                for load_id in part
+            ],
+        )
 
 
 def _refuse_changed(session, unmoved, target, undo) -> None:

@@ -49,6 +49,7 @@ from factor_desk.services.lifecycle import move_loads
 PURCHASE, PAYMENTS = "purchase", "payments"
 APPLIES, WARNING, ERROR = "applies", "warning", "error"
 PROGRESS_EVERY = 2000
+WRITE_CHUNK = 5000
 
 _ID_COLUMNS = [
     ColumnSpec("invoice_number", "Invoice Number", ("Invoice", "Inv Number", "Inv",
@@ -127,7 +128,7 @@ def report_template(kind: str) -> str:
 # ------------------------------------------------------------------ preview data
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     row: int
     invoice_number: str
@@ -715,15 +716,16 @@ def apply_report(db: Database, kind: str, path: str | Path, *, batch: str | None
 
 def _write_purchase(session: Session, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
-    session.execute(PurchaseRecord.__table__.insert(), [
-        {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
-         "status": r.values["status"], "reason": r.values["reason"],
-         "purchase_date": r.values["purchase_date"],
-         "invoice_amount_cents": r.values["invoice_amount_cents"],
-         "advance_cents": r.values["advance_cents"], "fee_cents": r.values["fee_cents"],
-         "reserve_cents": r.values["reserve_cents"]}
-        for r in rows
-    ])
+    for part in chunks(rows, WRITE_CHUNK):  # bounded parameter lists keep memory flat
+        session.execute(PurchaseRecord.__table__.insert(), [
+            {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
+             "status": r.values["status"], "reason": r.values["reason"],
+             "purchase_date": r.values["purchase_date"],
+             "invoice_amount_cents": r.values["invoice_amount_cents"],
+             "advance_cents": r.values["advance_cents"], "fee_cents": r.values["fee_cents"],
+             "reserve_cents": r.values["reserve_cents"]}
+            for r in part
+        ])
     bought = [(r.load_id, r.load_number) for r in rows if r.values["status"] == "purchased"]
     move_loads(session, bought, BillingStatus.INVOICED, BillingStatus.FINANCED, by=user,
                reason=f"Purchase report {imp.file_name} (import #{imp.id})", import_id=imp.id)
@@ -731,11 +733,12 @@ def _write_purchase(session: Session, imp: ReportImport, rows: list[RowOutcome],
 
 def _write_payments(session: Session, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
-    session.execute(Payment.__table__.insert(), [
-        {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
-         **{k: v for k, v in r.values.items() if not k.startswith("_")}}
-        for r in rows
-    ])
+    for part in chunks(rows, WRITE_CHUNK):
+        session.execute(Payment.__table__.insert(), [
+            {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
+             **{k: v for k, v in r.values.items() if not k.startswith("_")}}
+            for r in part
+        ])
     loads = list({r.load_id: (r.load_id, r.load_number) for r in rows}.values())
     move_loads(session, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
                reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)

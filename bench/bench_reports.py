@@ -1,0 +1,122 @@
+"""Report upload speed: preview and apply a 50,000-row payment report, as CSV and as XLSX.
+
+    python bench/bench_reports.py [--rows 50000]
+
+Each measurement runs in a fresh process on a copy of the same prepared database (a
+batch of N invoices bought by a purchase report), so peak memory is that job's alone.
+Targets (2 cores): CSV under 5 s, XLSX under 15 s, peak memory under 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+JOB = r'''
+import sys, time
+from factor_desk.db.database import Database, Location
+from factor_desk.services.common import run_to_end
+from factor_desk.services.reports import apply_report, preview_report
+home, kind, path, batch = sys.argv[1:5]
+db = Database(Location.resolve(home))
+t = time.perf_counter()
+preview = run_to_end(preview_report(db, kind, path, batch=batch or None))
+t_preview = time.perf_counter() - t
+t = time.perf_counter()
+result = run_to_end(apply_report(db, kind, path, batch=batch or None))
+t_apply = time.perf_counter() - t
+assert result.rows_applied == len(preview.rows), (result.rows_applied, len(preview.rows))
+# VmHWM, not ru_maxrss: a child of a big process inherits its ru_maxrss across exec.
+peak = next(int(line.split()[1]) for line in open("/proc/self/status")
+            if line.startswith("VmHWM")) / 1024
+print(t_preview, t_apply, peak)
+'''
+
+
+def run_job(home: Path, kind: str, path: Path, batch: str = "") -> tuple[float, float, float]:
+    out = subprocess.run([sys.executable, "-c", JOB, str(home), kind, str(path), batch],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=50_000)
+    args = ap.parse_args()
+    n = args.rows
+
+    import openpyxl
+
+    from factor_desk.db.database import Database, Location
+    from factor_desk.services import company
+    from factor_desk.services.batches import submit_batch
+    from factor_desk.services.loads import import_loads
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        base = tmp / "base"
+        db = Database(Location.resolve(base))
+        with db.write() as s:
+            company.add_factoring_company(s, "Capital Depot", remit_to="Dallas, TX")
+            company.add_subsidiary(s, "Bench Freight", code="BF", required_documents=[])
+            company.set_factoring_company(s, "Bench Freight", "Capital Depot")
+            company.set_important_info(s, "Bench Freight", "noa", "NOTICE OF ASSIGNMENT")
+        loads = tmp / "loads.csv"
+        with loads.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Load Number", "Customer", "Total"])
+            for i in range(n):
+                w.writerow([f"P{i}", f"Broker {i % 300}", f"{1000 + i % 997}.{i % 100:02d}"])
+        t = time.perf_counter()
+        import_loads(db, loads, "Bench Freight")
+        batch = submit_batch(db, "Bench Freight", all_eligible=True).batch
+        print(f"setup: {n:,} loads imported and submitted in one batch in "
+              f"{time.perf_counter() - t:.1f} s")
+        amounts = {f"P{i}": f"{1000 + i % 997}.{i % 100:02d}" for i in range(n)}
+
+        purchase = tmp / "purchase.csv"
+        with purchase.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Invoice Number", "Invoice Amount", "Purchase Date", "Status"])
+            for number, amount in amounts.items():
+                w.writerow([number, amount, "11/28/2026", "Purchased"])
+        db.dispose()
+        pre, app, mem = run_job(base, "purchase", purchase, batch)
+        print(f"purchase report, {n:,} rows CSV: preview {pre:.2f} s, apply {app:.2f} s, "
+              f"peak {mem:.0f} MB")
+
+        header = ["Invoice Number", "Payment Date", "Amount Paid", "Reference Number",
+                  "Check Number", "Payment Method"]
+        rows = [[number, "12/28/2026", f"${amount}", f"ACH-{i:08d}", f"{5000 + i}", "ACH"]
+                for i, (number, amount) in enumerate(amounts.items())]
+        pay_csv = tmp / "payments.csv"
+        with pay_csv.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet("Payments")
+        ws.append(header)
+        for r in rows:
+            ws.append([r[0], r[1], float(r[2][1:]), r[3], r[4], r[5]])
+        pay_xlsx = tmp / "payments.xlsx"
+        wb.save(pay_xlsx)
+
+        for label, path in (("CSV ", pay_csv), ("XLSX", pay_xlsx)):
+            home = tmp / f"run-{label.strip()}"
+            shutil.copytree(base, home)
+            pre, app, mem = run_job(home, "payments", path)
+            target = 5 if label.startswith("CSV") else 15
+            print(f"payment report, {n:,} rows {label}: preview {pre:.2f} s + apply {app:.2f} s "
+                  f"= {pre + app:.2f} s (target < {target} s); peak memory {mem:.0f} MB "
+                  f"(target < 300 MB)")
+
+
+if __name__ == "__main__":
+    main()
