@@ -438,7 +438,7 @@ def _print_preview(preview) -> None:
 
 
 def _report_upload(args, kind: str, batch: str | None) -> int:
-    from factor_desk.services.reports import _refusals, apply_report, preview_report
+    from factor_desk.services.reports import apply_report, preview_report, refusals
 
     db = _db(args)
     bar = _ProgressBar()
@@ -453,7 +453,7 @@ def _report_upload(args, kind: str, batch: str | None) -> int:
     finally:
         bar.close()
     if args.dry_run:
-        problems = _refusals(result, getattr(args, "allow_missing", False))
+        problems = refusals(result, getattr(args, "allow_missing", False))
         if args.json:
             out = result.to_dict()
             out["ok"] = not problems
@@ -528,9 +528,10 @@ def cmd_reports_reconcile(args) -> int:
 
 
 def cmd_window(args) -> int:
-    print("Factor Desk: the window arrives in a coming release. Until then every job has a "
-          "command; see factor-desk --help.")
-    return EXIT_OK
+    from factor_desk.db.database import Location
+    from factor_desk.gui.app import run_gui
+
+    return run_gui(Location.resolve(args.home, args.db))
 
 
 # ------------------------------------------------------------------ parser

@@ -645,7 +645,7 @@ class ReportCancelled(InputRefused):
         super().__init__(["The upload was cancelled; nothing was changed."])
 
 
-def _refusals(preview: Preview, allow_missing: bool) -> list[Problem]:
+def refusals(preview: Preview, allow_missing: bool) -> list[Problem]:
     """Why a preview cannot be applied; empty when it can."""
     if preview.already_imported:  # the rows' own errors would only repeat this
         return [Problem(f"this file was already imported as {preview.already_imported}",
@@ -682,7 +682,7 @@ def apply_report(db: Database, kind: str, path: str | Path, *, batch: str | None
             if step.result is None:
                 yield step
             preview = step.result
-        problems = _refusals(preview, allow_missing)
+        problems = refusals(preview, allow_missing)
         if problems:
             summary = (f"{preview.file_name} was already imported as "
                        f"{preview.already_imported}; nothing was changed."

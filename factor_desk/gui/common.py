@@ -1,0 +1,228 @@
+"""Pieces the pages share: the questions the window asks (one object, so tests can answer
+them), messages for refusals and bugs, buttons, banners, and drop zones."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from factor_desk.domain.errors import FactorDeskError, InputRefused
+
+log = logging.getLogger("factor_desk")
+
+BLUE = "#1f6feb"
+PRIMARY_STYLE = (f"QPushButton {{ background: {BLUE}; color: white; border: none; "
+                 "border-radius: 4px; padding: 6px 16px; font-weight: 600; }"
+                 "QPushButton:disabled { background: #9bb7e0; }"
+                 "QPushButton:hover:!disabled { background: #1859c4; }")
+
+
+def primary_button(text: str, parent=None) -> QPushButton:
+    """The blue button of a page or dialog (Save, Submit Batch, Apply)."""
+    button = QPushButton(text, parent)
+    button.setStyleSheet(PRIMARY_STYLE)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
+
+
+def plus_button(tooltip: str, parent=None) -> QPushButton:
+    """The blue + of Document configuration."""
+    button = QPushButton("+", parent)
+    button.setToolTip(tooltip)
+    button.setAccessibleName(tooltip)
+    button.setFixedSize(30, 30)
+    button.setStyleSheet(f"QPushButton {{ background: {BLUE}; color: white; border: none; "
+                         "border-radius: 15px; font-size: 18px; font-weight: 700; }"
+                         "QPushButton:hover { background: #1859c4; }")
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
+
+
+class Banner(QFrame):
+    """A coloured strip above a page's content, with an optional link."""
+
+    link_clicked = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.linkActivated.connect(self.link_clicked)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.label)
+        self.setStyleSheet("#banner { background: #fff4ce; border: 1px solid #e3c25a; "
+                           "border-radius: 4px; } #banner QLabel { color: #4d3b00; }")
+        self.hide()
+
+    def show_message(self, html: str) -> None:
+        self.label.setText(html)
+        self.show()
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class Asker:
+    """Every question and message the window puts to the clerk. Tests use a stand-in."""
+
+    def __init__(self, parent: QWidget):
+        self.parent = parent
+
+    def confirm(self, title: str, text: str, yes: str = "OK") -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self.parent)
+        ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is ok
+
+    def choice(self, title: str, text: str, buttons: list[str]) -> str | None:
+        """One of ``buttons``, or None when cancelled."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self.parent)
+        made = {box.addButton(b, QMessageBox.ButtonRole.AcceptRole): b for b in buttons}
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return made.get(box.clickedButton())
+
+    def info(self, title: str, text: str) -> None:
+        QMessageBox.information(self.parent, title, text)
+
+    def folder(self, title: str, start: str) -> str | None:
+        chosen = QFileDialog.getExistingDirectory(self.parent, title, start)
+        return chosen or None
+
+    def open_file(self, title: str, start: str, filters: str) -> str | None:
+        chosen, _ = QFileDialog.getOpenFileName(self.parent, title, start, filters)
+        return chosen or None
+
+    def open_files(self, title: str, start: str, filters: str) -> list[str]:
+        chosen, _ = QFileDialog.getOpenFileNames(self.parent, title, start, filters)
+        return chosen
+
+    def save_file(self, title: str, start: str, filters: str) -> str | None:
+        chosen, _ = QFileDialog.getSaveFileName(self.parent, title, start, filters)
+        return chosen or None
+
+    def item(self, title: str, text: str, items: list[str]) -> str | None:
+        chosen, ok = QInputDialog.getItem(self.parent, title, text, items, 0, False)
+        return chosen if ok else None
+
+    def text(self, title: str, label: str) -> str | None:
+        chosen, ok = QInputDialog.getText(self.parent, title, label)
+        return chosen if ok and chosen.strip() else None
+
+    def problem(self, exc: BaseException) -> None:
+        """A refusal the clerk caused, or a bug (logged with its details)."""
+        if isinstance(exc, InputRefused):
+            box = QMessageBox(QMessageBox.Icon.Warning, "Factor Desk", exc.summary,
+                              parent=self.parent)
+            details = "\n".join(str(p) for p in exc.problems)
+            if details and details != exc.summary:
+                box.setInformativeText("Nothing was changed.")
+                box.setDetailedText(details)
+            box.exec()
+            return
+        if isinstance(exc, FactorDeskError):
+            QMessageBox.warning(self.parent, "Factor Desk", str(exc))
+            return
+        show_bug(self.parent, exc)
+
+
+def show_bug(parent, exc: BaseException) -> None:
+    details = "".join(traceback.format_exception(exc))
+    log.error("A bug: %s", details)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Factor Desk",
+                      "Factor Desk hit a bug. Nothing was left half done: the work that "
+                      "failed was rolled back.", parent=parent)
+    handler = next((h for h in logging.getLogger("factor_desk").handlers
+                    if isinstance(h, logging.FileHandler)), None)
+    if handler is not None:
+        box.setInformativeText(f"The details are written to {handler.baseFilename}.")
+    box.setDetailedText(details)
+    box.exec()
+
+
+# ---------------------------------------------------------------- drops
+
+class DropFilter(QObject):
+    """Makes a widget a drop zone for files with given endings: it lights up while files
+    it takes are dragged over, and emits ``dropped`` with their paths."""
+
+    dropped = Signal(list)
+    dropped_at = Signal(list, object)  # the paths and where they fell (a QPoint)
+
+    def __init__(self, widget: QWidget, endings: tuple[str, ...]):
+        super().__init__(widget)
+        self.widget = widget
+        self.endings = endings
+        self._style = widget.styleSheet()
+        widget.setAcceptDrops(True)
+        widget.installEventFilter(self)
+
+    def paths(self, mime) -> list[str]:
+        if not mime.hasUrls():
+            return []
+        out = []
+        for url in mime.urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in self.endings:
+                out.append(url.toLocalFile())
+        return out
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if self.paths(event.mimeData()):
+                event.acceptProposedAction()
+                self._light(True)
+            else:
+                event.ignore()
+            return True
+        if kind == QEvent.Type.DragLeave:
+            self._light(False)
+            return True
+        if kind == QEvent.Type.Drop:
+            self._light(False)
+            paths = self.paths(event.mimeData())
+            if paths:
+                event.acceptProposedAction()
+                self.dropped.emit(paths)
+                self.dropped_at.emit(paths, event.position().toPoint())
+            return True
+        return False
+
+    def _light(self, on: bool) -> None:
+        self.widget.setProperty("dropping", on)
+        self.widget.setStyleSheet(
+            self._style + (f"\n#{self.widget.objectName()} {{ border: 2px dashed {BLUE}; "
+                           "background: rgba(31,111,235,0.08); }" if on else ""))
+
+
+def fit_columns(view, max_width: int = 360) -> None:
+    """Size columns to their contents (Qt samples the first 1,000 rows, so this stays
+    quick on 100,000), keeping very wide text from pushing the rest out of sight."""
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for col in range(header.count()):
+        if header.sectionSize(col) > max_width:
+            header.resizeSection(col, max_width)

@@ -1,0 +1,398 @@
+"""Company profile: a subsidiary's general info, its factoring set-up, and its Document
+configuration (Manage Important Info: the Notice of Assignment)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
+from factor_desk.gui.common import heading, plus_button, primary_button
+from factor_desk.gui.jobs import Job
+from factor_desk.gui.models import Column, RowTableModel
+from factor_desk.gui.page import Page
+from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
+
+NO_FACTOR = "(none)"
+
+
+class ManageImportantInfoDialog(QDialog):
+    """Pick a kind (Notice of Assignment first), paste the factor's text, Save."""
+
+    save_requested = Signal(str, str)  # kind, text
+
+    def __init__(self, parent, entry: InfoEntry | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Manage Important Info")
+        self.setObjectName("manageImportantInfo")
+        self.resize(620, 420)
+        self.kind = QComboBox()
+        for kind in InfoKind:
+            self.kind.addItem(kind.label, kind.value)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("Paste the text your factoring company gave you, exactly "
+                                     "as they gave it.")
+        if entry is not None:
+            self.kind.setCurrentIndex(self.kind.findData(entry.kind))
+            self.kind.setEnabled(False)
+            self.text.setPlainText(entry.text)
+        self.save = primary_button("Save")
+        self.save.clicked.connect(self._save)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Kind", self.kind)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Text"))
+        layout.addWidget(self.text, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save)
+        layout.addLayout(buttons)
+
+    def _save(self) -> None:
+        self.save_requested.emit(self.kind.currentData(), self.text.toPlainText())
+
+
+class NewSubsidiaryDialog(QDialog):
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setWindowTitle("New subsidiary")
+        self.fields = {key: QLineEdit() for key in GENERAL_FIELDS}
+        form = QFormLayout(self)
+        for key, label in GENERAL_FIELDS.items():
+            form.addRow(label, self.fields[key])
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                               QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def values(self) -> dict:
+        return {k: w.text() for k, w in self.fields.items()}
+
+
+class CompanyPage(Page):
+    title = "Company profile"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile = None
+        self.current: SubsidiaryProfile | None = None
+        self._dirty = False
+        self._loading = False
+        self.dialog: ManageImportantInfoDialog | None = None
+
+        self.subsidiary = QComboBox()
+        self.subsidiary.setMinimumWidth(260)
+        self.subsidiary.currentTextChanged.connect(self._subsidiary_chosen)
+        new_sub = QPushButton("New subsidiary…")
+        new_sub.clicked.connect(self._new_subsidiary)
+        new_factor = QPushButton("New factoring company…")
+        new_factor.clicked.connect(self._new_factor)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Subsidiary"))
+        top.addWidget(self.subsidiary)
+        top.addStretch(1)
+        top.addWidget(new_sub)
+        top.addWidget(new_factor)
+
+        self.empty = QLabel("No company yet. Add a subsidiary to begin (or run "
+                            "<code>factor-desk demo</code> for a demo carrier).")
+        self.empty.setWordWrap(True)
+
+        general = QGroupBox("General info")
+        grid = QGridLayout(general)
+        self.fields: dict[str, QLineEdit] = {}
+        for i, (key, label) in enumerate(GENERAL_FIELDS.items()):
+            edit = QLineEdit()
+            edit.setObjectName(f"field_{key}")
+            edit.textEdited.connect(self._mark_dirty)
+            self.fields[key] = edit
+            grid.addWidget(QLabel(label), i // 2, (i % 2) * 2)
+            grid.addWidget(edit, i // 2, (i % 2) * 2 + 1)
+
+        factoring = QGroupBox("Factoring")
+        form = QFormLayout(factoring)
+        self.factor = QComboBox()
+        self.factor.currentIndexChanged.connect(self._mark_dirty)
+        self.method = QComboBox()
+        self.method.addItems([m.value for m in InvoicingMethod])
+        self.method.currentIndexChanged.connect(self._mark_dirty)
+        docs = QWidget()
+        docs_layout = QHBoxLayout(docs)
+        docs_layout.setContentsMargins(0, 0, 0, 0)
+        self.required: dict[str, QCheckBox] = {}
+        for kind in DocumentKind:
+            box = QCheckBox(kind.label)
+            box.toggled.connect(self._mark_dirty)
+            self.required[kind.value] = box
+            docs_layout.addWidget(box)
+        docs_layout.addStretch(1)
+        form.addRow("Factoring company", self.factor)
+        form.addRow("Default invoicing method", self.method)
+        form.addRow("Documents required before factoring", docs)
+
+        self.save_button = primary_button("Save")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton("Revert")
+        self.revert_button.clicked.connect(lambda: self._show(self.current))
+        save_row = QHBoxLayout()
+        save_row.addStretch(1)
+        save_row.addWidget(self.revert_button)
+        save_row.addWidget(self.save_button)
+
+        config = QGroupBox("Document configuration")
+        config_layout = QVBoxLayout(config)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Important info printed on this subsidiary's invoices"))
+        header.addStretch(1)
+        self.add_info = plus_button("Add important info")
+        self.add_info.clicked.connect(lambda: self.open_info_dialog(None))
+        header.addWidget(self.add_info)
+        config_layout.addLayout(header)
+        self.info_model = RowTableModel([
+            Column("Kind", lambda e: e.label),
+            Column("Text", lambda e: e.text.replace("\n", " ")),
+            Column("Updated", lambda e: f"{e.updated_at.replace('T', ' ')} by {e.updated_by}"),
+        ])
+        self.info_view = QTableView()
+        self.info_view.setModel(self.info_model)
+        self.info_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.info_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.info_view.verticalHeader().hide()
+        self.info_view.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.Stretch)
+        self.info_view.setColumnWidth(0, 170)
+        self.info_view.setColumnWidth(2, 230)
+        self.info_view.setWordWrap(True)
+        self.info_view.doubleClicked.connect(lambda i: self.open_info_dialog(
+            self.info_model.row_at(i.row())))
+        self.info_view.setMinimumHeight(120)
+        config_layout.addWidget(self.info_view)
+        entry_buttons = QHBoxLayout()
+        edit = QPushButton("Edit…")
+        edit.clicked.connect(self._edit_selected)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self._remove_selected)
+        entry_buttons.addStretch(1)
+        entry_buttons.addWidget(edit)
+        entry_buttons.addWidget(remove)
+        config_layout.addLayout(entry_buttons)
+
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(general)
+        body.addWidget(factoring)
+        body.addLayout(save_row)
+        body.addWidget(config, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Company profile"))
+        layout.addLayout(top)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
+
+    # ------------------------------------------------------------------ loading
+
+    def refresh(self, select: str | None = None) -> None:
+        wanted = select or (self.current.name if self.current else
+                            self.settings.value("subsidiary", "", str))
+        self.run(Job("Loading the company profile", lambda stop: self.desk.profile(),
+                     done=lambda profile: self._loaded(profile, wanted), user=False))
+
+    def _loaded(self, profile, wanted: str) -> None:
+        self.profile = profile
+        self._loading = True
+        self.factor.clear()
+        self.factor.addItem(NO_FACTOR)
+        for f in profile.factoring_companies:
+            self.factor.addItem(f.name)
+        self.subsidiary.clear()
+        for s in profile.subsidiaries:
+            self.subsidiary.addItem(s.name)
+        self._loading = False
+        has = bool(profile.subsidiaries)
+        self.empty.setVisible(not has)
+        self.body.setVisible(has)
+        if has:
+            index = max(0, self.subsidiary.findText(wanted))
+            self.subsidiary.setCurrentIndex(index)
+            self._show(profile.subsidiaries[index])
+
+    def _subsidiary_chosen(self, name: str) -> None:
+        if self._loading or not self.profile or not name:
+            return
+        if self.current and name == self.current.name:
+            return
+        if not self.can_leave():
+            self._loading = True
+            self.subsidiary.setCurrentText(self.current.name)
+            self._loading = False
+            return
+        chosen = next(s for s in self.profile.subsidiaries if s.name == name)
+        self.settings.setValue("subsidiary", name)
+        self._show(chosen)
+
+    def _show(self, sub: SubsidiaryProfile | None) -> None:
+        if sub is None:
+            return
+        self._loading = True
+        self.current = sub
+        for key, edit in self.fields.items():
+            edit.setText(getattr(sub, key))
+        self.factor.setCurrentText(sub.factoring_company or NO_FACTOR)
+        self.method.setCurrentText(sub.default_invoicing_method)
+        for kind, box in self.required.items():
+            box.setChecked(kind in sub.required_documents)
+        self.info_model.set_rows(sub.important_info)
+        self.info_view.resizeRowsToContents()
+        self._loading = False
+        self._set_dirty(False)
+
+    # ------------------------------------------------------------------ editing
+
+    def _mark_dirty(self, *_args) -> None:
+        if not self._loading:
+            self._set_dirty(True)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+        self.save_button.setEnabled(dirty)
+        self.revert_button.setEnabled(dirty)
+
+    def has_unsaved_changes(self) -> bool:
+        return self._dirty
+
+    def can_leave(self) -> bool:
+        if not self._dirty:
+            return True
+        answer = self.asker.choice(
+            "Unsaved changes", f"Save the changes to {self.current.name}?",
+            ["Save", "Discard"])
+        if answer == "Save":
+            self.save()
+            return True
+        if answer == "Discard":
+            self._show(self.current)
+            return True
+        return False
+
+    def form_values(self) -> dict:
+        factor = self.factor.currentText()
+        return dict(
+            general={k: e.text() for k, e in self.fields.items()},
+            factoring_company=None if factor == NO_FACTOR else factor,
+            default_invoicing_method=self.method.currentText(),
+            required_documents=[k for k, b in self.required.items() if b.isChecked()],
+        )
+
+    def save(self) -> None:
+        if self.current is None:
+            return
+        values = self.form_values()
+        name = self.current.name
+        self._set_dirty(False)
+
+        def failed(exc):
+            self._set_dirty(True)
+            self.asker.problem(exc)
+
+        self.run(Job(f"Saving {name}", lambda stop: self.desk.save_subsidiary(name, **values),
+                     done=lambda sub: (self.status.emit(f"{sub.name} saved."),
+                                       self.refresh(select=sub.name)),
+                     error=failed))
+
+    # ------------------------------------------------------------------ important info
+
+    def open_info_dialog(self, entry: InfoEntry | None) -> ManageImportantInfoDialog | None:
+        if self.current is None:
+            return None
+        dialog = ManageImportantInfoDialog(self, entry)
+        dialog.save_requested.connect(lambda kind, text: self._save_info(dialog, kind, text))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _save_info(self, dialog, kind: str, text: str) -> None:
+        name = self.current.name
+        dialog.save.setEnabled(False)
+
+        def done(sub):
+            dialog.accept()
+            self.status.emit(f"{InfoKind(kind).label} saved for {sub.name}.")
+            self.refresh(select=sub.name)
+
+        def failed(exc):
+            dialog.save.setEnabled(True)
+            self.asker.problem(exc)
+
+        self.run(Job("Saving important info",
+                     lambda stop: self.desk.save_important_info(name, kind, text),
+                     done=done, error=failed))
+
+    def _selected_entry(self) -> InfoEntry | None:
+        rows = self.info_view.selectionModel().selectedRows()
+        return self.info_model.row_at(rows[0].row()) if rows else None
+
+    def _edit_selected(self) -> None:
+        entry = self._selected_entry()
+        if entry is not None:
+            self.open_info_dialog(entry)
+
+    def _remove_selected(self) -> None:
+        entry = self._selected_entry()
+        if entry is None or self.current is None:
+            return
+        name = self.current.name
+        if not self.asker.confirm("Remove important info",
+                                  f"Remove the {entry.label} of {name}? Invoices already "
+                                  "sent keep the text they were sent with.", "Remove"):
+            return
+        self.run(Job("Removing important info",
+                     lambda stop: self.desk.remove_important_info(name, entry.kind),
+                     done=lambda sub: self.refresh(select=sub.name)))
+
+    # ------------------------------------------------------------------ new things
+
+    def _new_subsidiary(self) -> None:
+        dialog = NewSubsidiaryDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values = dialog.values()
+        name = values.pop("name")
+        self.run(Job("Adding a subsidiary", lambda stop: self.desk.add_subsidiary(name,
+                                                                                  **values),
+                     done=lambda sub: self.refresh(select=sub.name)))
+
+    def _new_factor(self) -> None:
+        name = self.asker.text("New factoring company", "Name")
+        if not name:
+            return
+        remit = self.asker.text("New factoring company", f"Remit-to address of {name} "
+                                                         "(use ; between lines)") or ""
+        remit = "\n".join(part.strip() for part in remit.split(";"))
+        self.run(Job("Adding a factoring company",
+                     lambda stop: self.desk.add_factoring_company(name, remit),
+                     done=lambda f: self.refresh()))
+

@@ -1,0 +1,313 @@
+"""Loads: every load with filters and a search; a load's status history and documents;
+drop PDFs or scans on a load to attach them; import loads from the TMS's CSV or XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.trade import DocumentKind
+from factor_desk.gui.batch_page import WARN, _documents
+from factor_desk.gui.common import DropFilter, fit_columns, heading
+from factor_desk.gui.jobs import Job
+from factor_desk.gui.models import Column, RowTableModel
+from factor_desk.gui.page import Page
+from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
+
+ALL_SUBSIDIARIES = "All subsidiaries"
+ALL_STATUSES = "All statuses"
+DOCUMENT_FILES = (".pdf", ".jpg", ".jpeg", ".png")
+LOAD_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
+STATUS_COLORS = {"Invoiced": QColor("#1f6feb"), "Financed": QColor("#8250df"),
+                 "Completed": QColor("#1a7f37"), "Released": QColor("#6e7781")}
+
+
+def _view(model) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.setAlternatingRowColors(True)
+    return view
+
+
+class LoadsPage(Page):
+    title = "Loads"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preview_dialog: PreviewDialog | None = None
+        self.subsidiary = QComboBox()
+        self.subsidiary.addItem(ALL_SUBSIDIARIES)
+        self.subsidiary.currentTextChanged.connect(lambda _t: self.reload())
+        self.status_filter = QComboBox()
+        self.status_filter.addItems([ALL_STATUSES, *[s.value for s in BillingStatus]])
+        self.status_filter.currentTextChanged.connect(lambda _t: self.reload())
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search load, invoice, customer, PO…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda text: self.model.set_filter(text))
+        import_button = QPushButton("Import loads…")
+        import_button.clicked.connect(self.choose_loads_file)
+
+        self.model = RowTableModel(
+            [Column("Load #", lambda ld: ld.load_number),
+             Column("Invoice #", lambda ld: ld.invoice_number),
+             Column("Subsidiary", lambda ld: ld.subsidiary),
+             Column("Customer", lambda ld: ld.customer),
+             Column("Delivered", lambda ld: ld.delivery_date),
+             Column("Amount", lambda ld: ld.amount, align_right=True),
+             Column("Status", lambda ld: ld.status,
+                    foreground=lambda ld: STATUS_COLORS.get(ld.status)),
+             Column("Invoicing", lambda ld: ld.invoicing_method),
+             Column("Documents", lambda ld: bool(ld.missing_documents), text=_documents,
+                    foreground=lambda ld: WARN if ld.missing_documents else None)],
+            search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
+                                             ld.po_number, ld.subsidiary)))
+        self.view = _view(self.model)
+        self.view.setObjectName("loadsTable")
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
+        self.drops = DropFilter(self.view.viewport(), DOCUMENT_FILES)
+        self.drops.dropped_at.connect(self._dropped_on_table)
+
+        self.detail_title = heading("")
+        self.flag = QLabel()
+        self.flag.setStyleSheet("color: #a4262c; font-weight: 600;")
+        self.flag.setWordWrap(True)
+        self.history = RowTableModel([
+            Column("When (UTC)", lambda h: h.at.replace("T", " ")),
+            Column("From", lambda h: h.from_status or "—"),
+            Column("To", lambda h: h.to_status),
+            Column("By", lambda h: h.by),
+            Column("Why", lambda h: h.reason)])
+        self.history_view = _view(self.history)
+        self.history_view.horizontalHeader().setStretchLastSection(True)
+        self.documents = RowTableModel([
+            Column("Kind", lambda d: DocumentKind(d.kind).label),
+            Column("File", lambda d: d.file_name),
+            Column("Added", lambda d: f"{d.added_at.replace('T', ' ')} by {d.added_by}")])
+        self.documents_view = _view(self.documents)
+        self.documents_view.horizontalHeader().setStretchLastSection(True)
+        attach = QPushButton("Attach document…")
+        attach.clicked.connect(self.choose_documents)
+        self.detail = QWidget()
+        self.detail.setObjectName("loadDetail")
+        dl = QVBoxLayout(self.detail)
+        dl.addWidget(self.detail_title)
+        dl.addWidget(self.flag)
+        hbox = QGroupBox("Status history")
+        QVBoxLayout(hbox).addWidget(self.history_view)
+        dbox = QGroupBox("Supporting documents (drop PDFs or scans here)")
+        dbl = QVBoxLayout(dbox)
+        dbl.addWidget(self.documents_view)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(attach)
+        dbl.addLayout(row)
+        boxes = QHBoxLayout()
+        boxes.addWidget(hbox, 3)
+        boxes.addWidget(dbox, 2)
+        dl.addLayout(boxes, 1)
+        self.detail_drops = DropFilter(self.detail, DOCUMENT_FILES)
+        self.detail_drops.dropped.connect(self._dropped_on_detail)
+        self.detail.setEnabled(False)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.subsidiary)
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(import_button)
+        self.count = QLabel()
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addLayout(filters)
+        ll.addWidget(self.view, 1)
+        ll.addWidget(self.count)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(left)
+        split.addWidget(self.detail)
+        split.setSizes([480, 300])
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Loads"))
+        layout.addWidget(split, 1)
+
+    # ------------------------------------------------------------------ data
+
+    def refresh(self) -> None:
+        self.run(Job("Loading subsidiaries", lambda stop: self.desk.profile(),
+                     done=self._profile_loaded, user=False))
+
+    def _profile_loaded(self, profile) -> None:
+        current = self.subsidiary.currentText()
+        self.subsidiary.blockSignals(True)
+        self.subsidiary.clear()
+        self.subsidiary.addItem(ALL_SUBSIDIARIES)
+        for s in profile.subsidiaries:
+            self.subsidiary.addItem(s.name)
+        self.subsidiary.setCurrentIndex(max(0, self.subsidiary.findText(current)))
+        self.subsidiary.blockSignals(False)
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        sub = self.subsidiary.currentText()
+        status = self.status_filter.currentText()
+        keep = select or self.selected_load_number()
+        self.run(Job("Loading loads", lambda stop: self.desk.loads(
+            subsidiary=None if sub in ("", ALL_SUBSIDIARIES) else sub,
+            status=None if status == ALL_STATUSES else status),
+            done=lambda loads: self._loaded(loads, keep), user=False))
+
+    def _loaded(self, loads, keep: str | None) -> None:
+        self.model.set_rows(loads)
+        fit_columns(self.view, 260)
+        self.count.setText(f"{len(loads)} loads")
+        if keep:
+            numbers = [ld.load_number for ld in self.model.rows()]
+            if keep in numbers:
+                self.view.selectRow(numbers.index(keep))
+
+    def selected_load_number(self) -> str | None:
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        return self.model.row_at(rows[0].row()).load_number if rows else None
+
+    def _show_detail(self) -> None:
+        number = self.selected_load_number()
+        if number is None:
+            self.detail.setEnabled(False)
+            return
+        self.run(Job(f"Loading load {number}", lambda stop: self.desk.load_detail(number),
+                     done=lambda d: self._detail_loaded(number, *d), user=False))
+
+    def _detail_loaded(self, number, history, documents, flag) -> None:
+        self.detail.setEnabled(True)
+        self.detail_title.setText(f"Load {number}")
+        self.flag.setText(f"Factor: {flag}" if flag else "")
+        self.flag.setVisible(bool(flag))
+        self.history.set_rows(history)
+        self.documents.set_rows(documents)
+        fit_columns(self.history_view)
+        fit_columns(self.documents_view)
+
+    # ------------------------------------------------------------------ documents
+
+    def _dropped_on_table(self, paths, position) -> None:
+        index = self.view.indexAt(position)
+        if not index.isValid():
+            return
+        self.view.selectRow(index.row())
+        self.attach(self.model.row_at(index.row()).load_number, paths)
+
+    def _dropped_on_detail(self, paths) -> None:
+        number = self.selected_load_number()
+        if number:
+            self.attach(number, paths)
+
+    def choose_documents(self) -> None:
+        number = self.selected_load_number()
+        if not number:
+            return
+        start = self.settings.value("folders/documents", str(Path.home()), str)
+        paths = self.asker.open_files(f"Attach to load {number}", start,
+                                      "Documents (*.pdf *.jpg *.jpeg *.png)")
+        if paths:
+            self.settings.setValue("folders/documents", str(Path(paths[0]).parent))
+            self.attach(number, paths)
+
+    def attach(self, load_number: str, paths: list[str]) -> None:
+        labels = [k.label for k in DocumentKind]
+        names = ", ".join(Path(p).name for p in paths)
+        chosen = self.asker.item("Attach to load " + load_number,
+                                 f"What is {names}?", labels)
+        if chosen is None:
+            return
+        kind = next(k.value for k in DocumentKind if k.label == chosen)
+
+        def work(stop):
+            return [self.desk.attach(load_number, p, kind) for p in paths]
+
+        def done(infos):
+            added = sum(not i.already_attached for i in infos)
+            self.status.emit(f"{added} document(s) attached to load {load_number}.")
+            self.reload(select=load_number)
+
+        self.run(Job(f"Attaching to load {load_number}", work, done=done))
+
+    # ------------------------------------------------------------------ importing loads
+
+    def choose_loads_file(self) -> None:
+        start = self.settings.value("folders/loads", str(Path.home()), str)
+        path = self.asker.open_file("Import loads", start, LOAD_FILES)
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str) -> None:
+        self.settings.setValue("folders/loads", str(Path(path).parent))
+        sub = self.subsidiary.currentText()
+        if sub in ("", ALL_SUBSIDIARIES):
+            names = [self.subsidiary.itemText(i) for i in range(1, self.subsidiary.count())]
+            sub = self.asker.item("Import loads", "Into which subsidiary?", names)
+            if not sub:
+                return
+        self.run(Job(f"Checking {Path(path).name}",
+                     lambda stop: self.desk.check_loads_file(path, sub),
+                     done=lambda result: self._show_check(path, sub, result)))
+
+    def _show_check(self, path: str, sub: str, result) -> None:
+        rows = [PreviewRow(p.row or 0, p.column or "", "", "error", p.message)
+                for p in result.problems]
+        summary = (f"<b>Loads for {sub}: {result.file_name}</b><br>{result.rows_total} rows: "
+                   f"{result.rows_valid} can be imported, {result.rows_bad} have problems."
+                   + (f"<br>New customers: {', '.join(result.new_customers)}"
+                      if result.new_customers else "")
+                   + "<br>Nothing changes until you press Import.")
+        confirmation = None
+        blockers = []
+        if result.problems and result.rows_valid:
+            confirmation = (f"Import the {result.rows_valid} good row(s) only and skip the "
+                            f"{result.rows_bad} with problems")
+        elif not result.rows_valid:
+            blockers = ["no row can be imported"]
+        dialog = PreviewDialog(self, title="Import loads", summary=summary, rows=rows,
+                               headers=("Column", ""), totals="", blockers=blockers,
+                               confirmation=confirmation, apply_text="Import")
+        dialog.apply_requested.connect(lambda only_valid: self._import(dialog, path, sub,
+                                                                       only_valid))
+        self.preview_dialog = dialog
+        dialog.open()
+
+    def _import(self, dialog, path: str, sub: str, only_valid: bool) -> None:
+        dialog.busy(True)
+
+        def done(result):
+            dialog.accept()
+            self.status.emit(f"{result.imported} loads imported into {sub}.")
+            self.reload()
+
+        def failed(exc):
+            dialog.busy(False)
+            self.asker.problem(exc)
+
+        self.run(Job(f"Importing {Path(path).name}",
+                     lambda stop: self.desk.import_loads(path, sub, only_valid=only_valid),
+                     done=done, error=failed))

@@ -1,0 +1,42 @@
+"""What every page of the window has: the desk (services), the job runner, the asker."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QWidget
+
+from factor_desk.gui.common import Asker
+from factor_desk.gui.jobs import Job, JobRunner
+from factor_desk.services.desk import Desk
+
+
+class Page(QWidget):
+    navigate = Signal(str)  # ask the window to show another page
+    status = Signal(str)  # a line for the status bar
+
+    title = ""
+
+    def __init__(self, desk: Desk, runner: JobRunner, asker: Asker, settings: QSettings,
+                 parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.runner = runner
+        self.asker = asker
+        self.settings = settings
+
+    def refresh(self) -> None:
+        """Reload what the page shows (in the background)."""
+
+    def can_leave(self) -> bool:
+        """False keeps the clerk on the page (unsaved changes they chose to keep)."""
+        return True
+
+    def run(self, job: Job) -> bool:
+        """Start a job; a click while another job runs is refused with a message."""
+        if job.error is None:
+            job.error = self.asker.problem
+        if self.runner.start(job):
+            return True
+        self.asker.info("Factor Desk", f"Please wait: {self.runner.current_title} is still "
+                                       "running.")
+        return False

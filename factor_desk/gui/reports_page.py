@@ -1,0 +1,383 @@
+"""Reports → Factoring Reports: the batches; Download a batch to a folder; the factor's
+purchase and payment reports uploaded by button or by dropping the file on the page, with
+a preview before anything changes; the import history with Undo; the reconciliation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressDialog,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from factor_desk.domain.money import format_money, from_cents
+from factor_desk.gui.common import DropFilter, fit_columns, heading, primary_button
+from factor_desk.gui.jobs import Job
+from factor_desk.gui.models import Column, RowTableModel
+from factor_desk.gui.page import Page
+from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
+from factor_desk.services import reports
+
+REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
+RECON_LABELS = {
+    "invoiced": "Invoiced", "purchased": "Purchased", "not_purchased": "Not yet purchased",
+    "advance": "Advances", "fee": "Fees", "reserve": "Reserve", "paid": "Paid",
+    "short_pay": "Short pays", "overpay": "Overpays", "open_balance": "Open balance",
+}
+
+
+def _table(model, stretch: int | None = None, sortable: bool = True) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    if sortable:
+        view.setSortingEnabled(True)
+        view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.setAlternatingRowColors(True)
+    if stretch is not None:
+        view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+class ReportsPage(Page):
+    title = "Factoring Reports"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setObjectName("reportsPage")
+        self.preview_dialog: PreviewDialog | None = None
+        self.progress: QProgressDialog | None = None
+        self.last_export = None
+
+        self.batches = RowTableModel([
+            Column("Batch", lambda o: o.batch.batch),
+            Column("Subsidiary", lambda o: o.batch.subsidiary),
+            Column("Submitted", lambda o: o.batch.submitted_at.replace("T", " ")),
+            Column("Invoices", lambda o: o.batch.invoices, align_right=True),
+            Column("Total", lambda o: o.batch.total, align_right=True),
+            Column("Status", lambda o: o.batch.status),
+            Column("Purchased", lambda o: o.purchased, align_right=True),
+            Column("Paid", lambda o: o.paid, align_right=True),
+            Column("Open balance", lambda o: o.open_balance, align_right=True),
+        ])
+        self.batch_view = _table(self.batches)
+        self.batch_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # newest first
+        self.batch_view.setObjectName("batchesTable")
+        self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
+
+        self.download = primary_button("Download…")
+        self.download.clicked.connect(self.download_selected)
+        upload_purchase = QPushButton("Upload Purchase Report…")
+        upload_purchase.clicked.connect(lambda: self._choose_report(reports.PURCHASE))
+        upload_payments = QPushButton("Upload Payment Report…")
+        upload_payments.clicked.connect(lambda: self._choose_report(reports.PAYMENTS))
+        purchase_template = QPushButton("Purchase_Report.csv template…")
+        purchase_template.clicked.connect(lambda: self.save_template(reports.PURCHASE))
+        payments_template = QPushButton("Payments_Report.csv template…")
+        payments_template.clicked.connect(lambda: self.save_template(reports.PAYMENTS))
+        actions = QHBoxLayout()
+        actions.addWidget(self.download)
+        actions.addWidget(upload_purchase)
+        actions.addWidget(upload_payments)
+        actions.addStretch(1)
+        actions.addWidget(purchase_template)
+        actions.addWidget(payments_template)
+
+        self.recon = RowTableModel([
+            Column("", lambda r: r[0]),
+            Column("Amount", lambda r: r[1], align_right=True)])
+        self.recon_view = _table(self.recon, stretch=0, sortable=False)
+        self.recon_box = QGroupBox("Reconciliation")
+        box = QVBoxLayout(self.recon_box)
+        box.addWidget(self.recon_view)
+
+        self.history = RowTableModel([
+            Column("Import", lambda h: h.id, text=lambda h: f"#{h.id}"),
+            Column("Kind", lambda h: "Purchase report" if h.kind == reports.PURCHASE
+                   else "Payment report"),
+            Column("File", lambda h: h.file_name),
+            Column("Batch", lambda h: h.batch or ""),
+            Column("When (UTC)", lambda h: h.imported_at.replace("T", " ")),
+            Column("By", lambda h: h.imported_by),
+            Column("Rows", lambda h: h.rows, align_right=True),
+            Column("Status", lambda h: h.status.title() + (
+                f" {h.undone_at.replace('T', ' ')}" if h.undone_at else "")),
+        ])
+        self.history_view = _table(self.history)
+        self.history_view.setObjectName("historyTable")
+        self.undo = QPushButton("Undo import…")
+        self.undo.clicked.connect(self.undo_selected)
+        history_box = QGroupBox("Import history")
+        hb = QVBoxLayout(history_box)
+        hb.addWidget(self.history_view)
+        undo_row = QHBoxLayout()
+        undo_row.addStretch(1)
+        undo_row.addWidget(self.undo)
+        hb.addLayout(undo_row)
+
+        lower = QSplitter()
+        lower.addWidget(self.recon_box)
+        lower.addWidget(history_box)
+        lower.setSizes([320, 680])
+        upper = QWidget()
+        ul = QVBoxLayout(upper)
+        ul.setContentsMargins(0, 0, 0, 0)
+        ul.addWidget(self.batch_view)
+        ul.addLayout(actions)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(upper)
+        split.addWidget(lower)
+        split.setSizes([360, 260])
+
+        self.hint = QLabel("Drop a purchase or payment report (.csv or .xlsx) anywhere on "
+                           "this page to upload it.")
+        self.hint.setStyleSheet("color: palette(mid);")
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Factoring Reports"))
+        layout.addWidget(self.hint)
+        layout.addWidget(split, 1)
+        self.drops = DropFilter(self, (".csv", ".xlsx"))
+        self.drops.dropped.connect(lambda paths: self.upload(paths[0]))
+
+    # ------------------------------------------------------------------ data
+
+    def refresh(self) -> None:
+        selected = self.selected_batch()
+        self.run(Job("Loading batches", lambda stop: (self.desk.batches_overview(),
+                                                      self.desk.import_history()),
+                     done=lambda result: self._loaded(*result, selected), user=False))
+
+    def _loaded(self, overview, history, selected) -> None:
+        self.batches.set_rows(overview)
+        self.history.set_rows(history)
+        fit_columns(self.batch_view)
+        fit_columns(self.history_view)
+        if overview:
+            rows = [o.batch.batch for o in self.batches.rows()]
+            self.batch_view.selectRow(rows.index(selected) if selected in rows else 0)
+        else:
+            self.recon.set_rows([])
+            self.recon_box.setTitle("Reconciliation")
+        self.download.setEnabled(bool(overview))
+
+    def selected_batch(self) -> str | None:
+        rows = self.batch_view.selectionModel().selectedRows()
+        return self.batches.row_at(rows[0].row()).batch.batch if rows else None
+
+    def _batch_selected(self, *_args) -> None:
+        batch = self.selected_batch()
+        if not batch:
+            return
+        self.run(Job("Reconciling", lambda stop: self.desk.reconcile(batch),
+                     done=lambda r: self._show_recon(batch, r), user=False))
+
+    def _show_recon(self, batch: str, recon) -> None:
+        self.recon_box.setTitle(f"Reconciliation of batch {batch}")
+        totals = recon.batches[0].totals if recon.batches else {}
+        self.recon.set_rows([(label, from_cents(totals.get(key, 0)))
+                             for key, label in RECON_LABELS.items()])
+
+    # ------------------------------------------------------------------ download
+
+    def download_selected(self) -> None:
+        batch = self.selected_batch()
+        if not batch:
+            return
+        start = self.settings.value("folders/download", str(Path.home()), str)
+        folder = self.asker.folder(f"Download batch {batch} to…", start)
+        if not folder:
+            return
+        self.settings.setValue("folders/download", folder)
+        self.progress = QProgressDialog(f"Downloading batch {batch}…", "Cancel", 0, 100, self)
+        self.progress.setWindowTitle("Download")
+        self.progress.setMinimumDuration(0)
+        self.progress.canceled.connect(self.runner.cancel)
+        self.progress.setValue(0)
+
+        def progress(done, total, message):
+            if self.progress is not None:
+                self.progress.setMaximum(total)
+                self.progress.setValue(done)
+                self.progress.setLabelText(message)
+
+        def finished(result):
+            self._close_progress()
+            if result is None:
+                self.status.emit(f"Download of batch {batch} cancelled; nothing was written.")
+                return
+            self.last_export = result
+            self.status.emit(f"Batch {batch} saved to {result.folder}.")
+            if self.asker.confirm("Download", f"Batch {batch} was saved to {result.folder}: "
+                                  f"{result.invoices} invoices, {result.pages} pages.",
+                                  "Open folder"):
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.folder)))
+
+        def failed(exc):
+            self._close_progress()
+            from factor_desk.services.export import ExportCancelled
+
+            if isinstance(exc, ExportCancelled):
+                self.status.emit(str(exc))
+                return
+            self.asker.problem(exc)
+
+        if not self.run(Job(f"Downloading batch {batch}",
+                            lambda stop: self.desk.export(batch, folder, should_stop=stop),
+                            done=finished, error=failed, progress=progress)):
+            self._close_progress()
+
+    def _close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.reset()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def save_template(self, kind: str) -> None:
+        name = "Purchase_Report.csv" if kind == reports.PURCHASE else "Payments_Report.csv"
+        start = self.settings.value("folders/templates", str(Path.home()), str)
+        target = self.asker.save_file("Save template", str(Path(start) / name),
+                                      "CSV (*.csv)")
+        if not target:
+            return
+        self.settings.setValue("folders/templates", str(Path(target).parent))
+        Path(target).write_text(self.desk.report_template(kind), encoding="utf-8",
+                                newline="")
+        self.status.emit(f"Template saved to {target}.")
+
+    # ------------------------------------------------------------------ upload
+
+    def _choose_report(self, kind: str) -> None:
+        start = self.settings.value("folders/reports", str(Path.home()), str)
+        title = "Upload Purchase Report" if kind == reports.PURCHASE else \
+            "Upload Payment Report"
+        path = self.asker.open_file(title, start, REPORT_FILES)
+        if path:
+            self.upload(path, kind)
+
+    def upload(self, path: str, kind: str | None = None) -> None:
+        """Preview an uploaded report; Apply in the preview applies it."""
+        self.settings.setValue("folders/reports", str(Path(path).parent))
+        if kind is None:
+            try:
+                kind = self.desk.report_kind(path)
+            except Exception as exc:  # a file that is no spreadsheet: say so
+                self.asker.problem(exc)
+                return
+            if kind is None:
+                answer = self.asker.choice("Upload", f"Is {Path(path).name} a purchase report "
+                                           "or a payment report?",
+                                           ["Purchase Report", "Payment Report"])
+                if answer is None:
+                    return
+                kind = reports.PURCHASE if answer == "Purchase Report" else reports.PAYMENTS
+        batch = None
+        if kind == reports.PURCHASE:
+            batch = self.selected_batch()
+            if batch is None:
+                self.asker.info("Upload Purchase Report", "Select the batch this purchase "
+                                "report is for, then upload it.")
+                return
+        self.run(Job(f"Checking {Path(path).name}",
+                     lambda stop: self.desk.preview_report(kind, path, batch=batch,
+                                                           should_stop=stop),
+                     done=lambda preview: self._show_preview(kind, path, batch, preview)))
+
+    def _show_preview(self, kind: str, path: str, batch: str | None, preview) -> None:
+        if preview is None:
+            return
+        counts = preview.counts
+        what = (f"Purchase report for batch {batch}" if kind == reports.PURCHASE
+                else "Payment report")
+        summary = (f"<b>{what}: {preview.file_name}</b><br>{len(preview.rows)} rows: "
+                   f"{counts['applies']} apply, {counts['warning']} with warnings, "
+                   f"{counts['error']} errors. Nothing changes until you press Apply.")
+        if kind == reports.PURCHASE:
+            t = preview.totals
+            totals = (f"Purchased {format_money(Decimal(t['purchased']))} · advances "
+                      f"{format_money(Decimal(t['advance']))} · fees "
+                      f"{format_money(Decimal(t['fee']))} · reserve "
+                      f"{format_money(Decimal(t['reserve']))}")
+            if preview.missing_invoices:
+                totals += (f"<br><b>Not in the report ({len(preview.missing_invoices)}):</b> "
+                           + ", ".join(preview.missing_invoices))
+        else:
+            t = preview.totals
+            totals = (f"Paid {format_money(Decimal(t['paid']))} on "
+                      f"{t['invoices']} invoices · short pays "
+                      f"{format_money(Decimal(t['short_pay']))} · overpays "
+                      f"{format_money(Decimal(t['overpay']))}")
+        blockers = [str(p.message) for p in reports.refusals(preview, allow_missing=True)]
+        if len(blockers) > 3:
+            blockers = blockers[:3] + [f"and {len(blockers) - 3} more; see the rows above"]
+        confirmation = None
+        if preview.missing_invoices:
+            confirmation = (f"Leave the {len(preview.missing_invoices)} invoice(s) missing "
+                            "from the report Invoiced, and apply the rest")
+        rows = [PreviewRow(r.row, r.invoice_number, r.load_number, r.outcome,
+                           "; ".join(r.reasons)) for r in preview.rows]
+        dialog = PreviewDialog(self, title=what, summary=summary, rows=rows,
+                               headers=("Invoice #", "Load #"), totals=totals,
+                               blockers=blockers, confirmation=confirmation)
+        dialog.apply_requested.connect(
+            lambda confirmed: self._apply(dialog, kind, path, batch, confirmed))
+        self.preview_dialog = dialog
+        dialog.open()
+
+    def _apply(self, dialog: PreviewDialog, kind: str, path: str, batch: str | None,
+               confirmed: bool) -> None:
+        dialog.busy(True)
+
+        def done(result):
+            dialog.accept()
+            self.status.emit(f"{result.file_name} applied as import #{result.import_id}: "
+                             f"{result.rows_applied} rows.")
+            self.refresh()
+
+        def failed(exc):
+            dialog.busy(False)
+            self.asker.problem(exc)
+
+        self.run(Job(f"Applying {Path(path).name}",
+                     lambda stop: self.desk.apply_report(kind, path, batch=batch,
+                                                         allow_missing=confirmed,
+                                                         should_stop=stop),
+                     done=done, error=failed))
+
+    # ------------------------------------------------------------------ undo
+
+    def selected_import(self):
+        rows = self.history_view.selectionModel().selectedRows()
+        return self.history.row_at(rows[0].row()) if rows else None
+
+    def undo_selected(self) -> None:
+        imp = self.selected_import()
+        if imp is None:
+            return
+        if imp.status == "undone":
+            self.asker.info("Undo import", f"Import #{imp.id} was already undone.")
+            return
+        if not self.asker.confirm("Undo import",
+                                  f"Undo import #{imp.id} ({imp.file_name})? Its records are "
+                                  "removed and its loads move back a step. The file can be "
+                                  "uploaded again afterwards.", "Undo import"):
+            return
+        self.run(Job(f"Undoing import #{imp.id}", lambda stop: self.desk.undo_import(imp.id),
+                     done=lambda r: (self.status.emit(
+                         f"Import #{r.import_id} undone: {r.loads_moved_back} loads moved "
+                         "back."), self.refresh())))
+
