@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -16,6 +17,10 @@ from factor_desk.db.database import DB_FILE_NAME, Database, Location
 from factor_desk.db.models import Base
 
 PG_URL = os.environ.get("FACTOR_DESK_TEST_PG_URL")
+
+# No example database: examples saved by an older strategy can trip hypothesis itself.
+settings.register_profile("factor_desk", database=None)
+settings.load_profile("factor_desk")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["FACTOR_DESK_USER"] = "test-clerk"
