@@ -146,19 +146,22 @@ def schedule_xlsx(s: Schedule) -> bytes:
     wb.calculation.fullCalcOnLoad = True
     out = io.BytesIO()
     wb.save(out)
-    return _with_cached_total(out.getvalue(), total.coordinate, s.total)
+    return _finish_workbook(out.getvalue(), total.coordinate, s.total, s.submitted_at)
 
 
 _FIELDS = ["invoice_date", "debtor", "debtor_mc", "invoice_number", "load_number",
            "po_number", "amount", "due_date"]
 
 
-def _with_cached_total(data: bytes, coordinate: str, total: Decimal) -> bytes:
+def _finish_workbook(data: bytes, coordinate: str, total: Decimal,
+                     created: dt.datetime) -> bytes:
     """Store the SUM's value in the workbook as Excel does, so that a reader that does not
-    calculate (a preview, a factor's import script) sees the total too. openpyxl writes
-    formulas without a value; this fills in ``<v>`` of that one cell, and fixes the
-    timestamps of the zip entries so the same batch gives the same file."""
+    calculate (a preview, a factor's import script) sees the total too: openpyxl writes
+    formulas without a value, this fills in ``<v>`` of that one cell. And make the same
+    batch give the same file: openpyxl stamps the save time as 'modified', and the zip
+    entries with the clock; both become fixed."""
     src = zipfile.ZipFile(io.BytesIO(data))
+    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -171,6 +174,9 @@ def _with_cached_total(data: bytes, coordinate: str, total: Decimal) -> bytes:
                     lambda m: m.group(1) + b"<v>" + str(total).encode() + b"</v>", content)
                 if found != 1:
                     raise RuntimeError("the total cell was not where openpyxl puts it")
+            elif info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp + rb"\g<2>", content)
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr

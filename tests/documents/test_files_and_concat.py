@@ -48,3 +48,22 @@ def test_concatenation_keeps_every_page_in_order(tmp_path):
     assert pages == 4
     assert [round(p.mediabox.width) for p in reader.pages] == [100, 200, 300, 400]
     assert reader.metadata.title == "T"
+
+
+def test_the_workbook_carries_the_batch_time_not_the_clock():
+    import zipfile
+    from decimal import Decimal
+
+    import openpyxl
+
+    from factor_desk.documents.schedule import Schedule, ScheduleRow, schedule_xlsx
+
+    when = dt.datetime(2026, 11, 27, 9, 30)
+    s = Schedule("B-1", "Carrier", "MC-1", "Factor", when, "clerk", [ScheduleRow(
+        dt.date(2026, 11, 27), "Debtor", "MC-2", "1", "1", "PO", Decimal("10.00"),
+        dt.date(2026, 12, 27))])
+    data = schedule_xlsx(s)
+    core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
+    assert "2026-11-27T09:30:00Z</dcterms:modified>" in core
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.properties.modified == when and wb.properties.created == when
