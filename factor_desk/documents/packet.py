@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +141,19 @@ def write_packet(task: dict) -> tuple[str, int]:
     data, pages = build_packet(task["invoice"], docs)
     Path(task["out"]).write_bytes(data)
     return task["invoice"]["invoice_number"], pages
+
+
+def lower_priority() -> None:
+    """Run a worker process below normal priority, so that the window (and the clerk's
+    other programs) stay responsive while a batch is drawn on every core."""
+    try:
+        if hasattr(os, "nice"):
+            os.nice(10)
+        elif sys.platform == "win32":  # pragma: no cover - Windows only
+            import ctypes
+
+            below_normal = 0x4000
+            kernel32 = ctypes.windll.kernel32
+            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+    except OSError:  # not allowed here: run at normal priority
+        pass

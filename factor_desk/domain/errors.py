@@ -32,8 +32,20 @@ class Problem:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def _rebuild(cls, state: dict) -> FactorDeskError:
+    error = Exception.__new__(cls)
+    error.__dict__.update(state["attrs"])
+    error.args = state["args"]
+    return error
+
+
 class FactorDeskError(Exception):
     """Base of every error the user can cause; the database is left as it was."""
+
+    def __reduce__(self):
+        # Subclasses take other arguments than they store: pickle the state itself, so an
+        # error raised in a worker process reaches the window whole.
+        return _rebuild, (self.__class__, {"attrs": dict(self.__dict__), "args": self.args})
 
 
 class InputRefused(FactorDeskError):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.money import format_money
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.common import Banner, heading, primary_button
-from factor_desk.gui.jobs import Job
+from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import CheckableRowModel, Column
 from factor_desk.gui.page import Page
 
@@ -163,12 +163,15 @@ class BatchPage(Page):
         else:
             self.banner.hide()
         name = sub.name
-        self.run(Job(f"Loading the loads of {name}",
-                     lambda stop: self.desk.eligible_loads(name),
-                     done=self._grid_loaded, user=False))
+        def work(stop):
+            loads = self.desk.eligible_loads(name)
+            return loads, self.model.search_keys(loads)
 
-    def _grid_loaded(self, loads) -> None:
-        self.model.set_rows(loads)
+        self.run(Job(f"Loading the loads of {name}", work,
+                     done=lambda r: self._grid_loaded(*r), user=False))
+
+    def _grid_loaded(self, loads, keys) -> None:
+        self.model.set_rows(loads, keys)
         self._update_footer()
 
     # ------------------------------------------------------------------ selecting
@@ -233,5 +236,5 @@ class BatchPage(Page):
             self._load_grid()
 
         self.run(Job("Submitting the batch",
-                     lambda stop: self.desk.submit_batch(name, numbers),
+                     Call(self.desk.submit_batch, name, numbers),
                      done=done, error=failed))

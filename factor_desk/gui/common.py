@@ -219,8 +219,10 @@ class DropFilter(QObject):
 
 
 def fit_columns(view, max_width: int = 360) -> None:
-    """Size columns to their contents (Qt samples the first 1,000 rows, so this stays
-    quick on 100,000), keeping very wide text from pushing the rest out of sight."""
+    """Size columns to their contents, judged on the first 100 rows (Qt's default of 1,000
+    costs 0.2 s of the GUI thread on a wide table), keeping very wide text from pushing the
+    rest out of sight."""
+    view.horizontalHeader().setResizeContentsPrecision(100)
     view.resizeColumnsToContents()
     header = view.horizontalHeader()
     for col in range(header.count()):

@@ -2,6 +2,12 @@
 its progress items reach the GUI thread as signals; Cancel sets a flag the service checks
 between items; the result (plain data) or the error comes back on the GUI thread.
 
+The heavy jobs (a batch download, an upload of thousands of rows) run in a worker
+*process* instead, driven from the worker thread: a thread that does many short system
+calls (file reads, SQLite steps) takes the GIL back each time before the GUI thread can
+wake, and so starves the window for hundreds of milliseconds (measured here: 130-200 ms
+stalls during a 200-invoice download). A separate process shares no GIL.
+
 Only one job runs at a time. A job the user started while another runs is refused with a
 message ("wait for ... to finish"); a background refresh is queued behind it."""
 
@@ -9,7 +15,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+import multiprocessing
 import threading
+import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +54,81 @@ class _Worker(QThread):
             self.failed.emit(exc)
 
 
+class Call:
+    """A picklable call for a worker process: ``Call(desk.export, batch, folder)`` runs
+    ``desk.export(batch, folder, should_stop=...)`` there."""
+
+    def __init__(self, fn: Callable, *args, **kwargs):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def __call__(self, should_stop: Callable[[], bool]):
+        return self.fn(*self.args, should_stop=should_stop, **self.kwargs)
+
+
+def _child(call: Call, conn, stop) -> None:  # runs in the worker process
+    try:
+        result = call(stop.is_set)
+        if inspect.isgenerator(result):
+            last = None
+            for step in result:
+                last = step
+                conn.send(("progress", step.done, step.total, step.message))
+            result = last.result if last is not None else None
+        conn.send(("done", result))
+    except BaseException as exc:
+        try:
+            conn.send(("error", exc))
+        except Exception:  # an error that cannot be pickled: send what it said
+            conn.send(("error", RuntimeError("".join(traceback.format_exception(exc)))))
+    finally:
+        conn.close()
+
+
+class _ProcessWorker(_Worker):
+    """Runs a Call in a spawned process; this thread only relays its messages."""
+
+    def __init__(self, call: Call, stop: threading.Event):
+        super().__init__(call, stop)
+        self.context = multiprocessing.get_context("spawn")
+        self.process_stop = self.context.Event()
+
+    def run(self) -> None:  # the worker thread
+        parent, child = self.context.Pipe(duplex=False)
+        # Not a daemon: a download starts worker processes of its own.
+        process = self.context.Process(target=_child, args=(self.fn, child,
+                                                             self.process_stop))
+        try:
+            process.start()
+            child.close()
+            outcome = None
+            while outcome is None:
+                if parent.poll(0.05):
+                    try:
+                        message = parent.recv()
+                    except EOFError:
+                        break
+                    if message[0] == "progress":
+                        self.progressed.emit(*message[1:])
+                    else:
+                        outcome = message
+                if self.stop.is_set():
+                    self.process_stop.set()
+                if outcome is None and not process.is_alive() and not parent.poll():
+                    break
+            process.join()
+            if outcome is None:
+                raise RuntimeError(f"the worker process ended unexpectedly "
+                                   f"(exit code {process.exitcode})")
+            if outcome[0] == "done":
+                self.succeeded.emit(outcome[1])
+            else:
+                self.failed.emit(outcome[1])
+        except BaseException as exc:
+            self.failed.emit(exc)
+        finally:
+            parent.close()
+
+
 @dataclass
 class Job:
     """``fn(should_stop)`` returns a value, or a generator of Progress items whose last one
@@ -58,6 +141,10 @@ class Job:
     user: bool = True  # started by a click (refused if busy) or a refresh (queued)
     progress: Callable[[int, int, str], None] | None = None
     cancelled: bool = field(default=False, init=False)
+
+    @property
+    def in_process(self) -> bool:
+        return isinstance(self.fn, Call)
 
 
 class JobRunner(QObject):
@@ -95,15 +182,20 @@ class JobRunner(QObject):
             self._current[2].set()
 
     def wait(self, timeout_ms: int = 60_000) -> bool:
-        """Block until the running job ends (used when quitting). True if it did."""
+        """Block until the running job ends, dropping what was queued and the job's
+        callbacks (used when quitting: nothing is left to show them). True if it ended."""
         self._queue.clear()
         if self._current is None:
             return True
-        return self._current[1].wait(timeout_ms)
+        ended = self._current[1].wait(timeout_ms)
+        if ended:
+            self._current = None
+            self.busy_changed.emit(False)
+        return ended
 
     def _run(self, job: Job) -> None:
         stop = threading.Event()
-        worker = _Worker(job.fn, stop)
+        worker = (_ProcessWorker if job.in_process else _Worker)(job.fn, stop)
         self._current = (job, worker, stop)
         worker.progressed.connect(lambda d, t, m: self._on_progress(job, d, t, m))
         worker.succeeded.connect(lambda result: self._finish(job, worker, result, None))
@@ -119,6 +211,8 @@ class JobRunner(QObject):
     def _finish(self, job: Job, worker: _Worker, result, exc) -> None:
         worker.wait()
         worker.deleteLater()
+        if self._current is None or self._current[1] is not worker:
+            return  # dropped by wait()
         self._current = None
         try:
             if exc is not None:

@@ -24,7 +24,7 @@ from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.batch_page import WARN, _documents
 from factor_desk.gui.common import DropFilter, fit_columns, heading
-from factor_desk.gui.jobs import Job
+from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel
 from factor_desk.gui.page import Page
 from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
@@ -173,13 +173,16 @@ class LoadsPage(Page):
         sub = self.subsidiary.currentText()
         status = self.status_filter.currentText()
         keep = select or self.selected_load_number()
-        self.run(Job("Loading loads", lambda stop: self.desk.loads(
-            subsidiary=None if sub in ("", ALL_SUBSIDIARIES) else sub,
-            status=None if status == ALL_STATUSES else status),
-            done=lambda loads: self._loaded(loads, keep), user=False))
+        def work(stop):
+            loads = self.desk.loads(subsidiary=None if sub in ("", ALL_SUBSIDIARIES) else sub,
+                                    status=None if status == ALL_STATUSES else status)
+            return loads, self.model.search_keys(loads)
 
-    def _loaded(self, loads, keep: str | None) -> None:
-        self.model.set_rows(loads)
+        self.run(Job("Loading loads", work, done=lambda r: self._loaded(*r, keep),
+                     user=False))
+
+    def _loaded(self, loads, keys, keep: str | None) -> None:
+        self.model.set_rows(loads, keys)
         fit_columns(self.view, 260)
         self.count.setText(f"{len(loads)} loads")
         if keep:
@@ -270,7 +273,7 @@ class LoadsPage(Page):
             if not sub:
                 return
         self.run(Job(f"Checking {Path(path).name}",
-                     lambda stop: self.desk.check_loads_file(path, sub),
+                     Call(self.desk.check_loads_file, path, sub),
                      done=lambda result: self._show_check(path, sub, result)))
 
     def _show_check(self, path: str, sub: str, result) -> None:
@@ -309,5 +312,5 @@ class LoadsPage(Page):
             self.asker.problem(exc)
 
         self.run(Job(f"Importing {Path(path).name}",
-                     lambda stop: self.desk.import_loads(path, sub, only_valid=only_valid),
+                     Call(self.desk.import_loads, path, sub, only_valid=only_valid),
                      done=done, error=failed))

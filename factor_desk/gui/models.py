@@ -70,11 +70,16 @@ class RowTableModel(QAbstractTableModel):
 
     # ---- the data
 
-    def set_rows(self, rows: Iterable) -> None:
+    def search_keys(self, rows: list) -> list[str]:
+        """What the search box looks in, per row. Pure: a worker thread can work it out
+        for a large list and hand it to ``set_rows``."""
+        return [self._search_text(r).casefold() for r in rows] if self._search_text else []
+
+    def set_rows(self, rows: Iterable, search_keys: list[str] | None = None) -> None:
         self.beginResetModel()
         self._all = list(rows)
-        self._haystack = ([self._search_text(r).casefold() for r in self._all]
-                          if self._search_text else [])
+        self._haystack = search_keys if search_keys is not None else self.search_keys(
+            self._all)
         self._rows = self._filtered()
         if self._sort is not None:
             self._sort_rows(*self._sort)
@@ -171,8 +176,8 @@ class CheckableRowModel(RowTableModel):
         self.checked: set = set()
         self._checked_total = Decimal(0)
 
-    def set_rows(self, rows: Iterable) -> None:
-        super().set_rows(rows)
+    def set_rows(self, rows: Iterable, search_keys: list[str] | None = None) -> None:
+        super().set_rows(rows, search_keys)
         present = {self._row_id(r) for r in self._all}
         self.checked &= present
         self._recount()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.money import format_money, from_cents
 from factor_desk.gui.common import DropFilter, fit_columns, heading, primary_button
-from factor_desk.gui.jobs import Job
+from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel
 from factor_desk.gui.page import Page
 from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
@@ -237,7 +237,7 @@ class ReportsPage(Page):
             self.asker.problem(exc)
 
         if not self.run(Job(f"Downloading batch {batch}",
-                            lambda stop: self.desk.export(batch, folder, should_stop=stop),
+                            Call(self.desk.export, batch, folder),
                             done=finished, error=failed, progress=progress)):
             self._close_progress()
 
@@ -293,8 +293,7 @@ class ReportsPage(Page):
                                 "report is for, then upload it.")
                 return
         self.run(Job(f"Checking {Path(path).name}",
-                     lambda stop: self.desk.preview_report(kind, path, batch=batch,
-                                                           should_stop=stop),
+                     Call(self.desk.preview_report, kind, path, batch=batch),
                      done=lambda preview: self._show_preview(kind, path, batch, preview)))
 
     def _show_preview(self, kind: str, path: str, batch: str | None, preview) -> None:
@@ -353,9 +352,8 @@ class ReportsPage(Page):
             self.asker.problem(exc)
 
         self.run(Job(f"Applying {Path(path).name}",
-                     lambda stop: self.desk.apply_report(kind, path, batch=batch,
-                                                         allow_missing=confirmed,
-                                                         should_stop=stop),
+                     Call(self.desk.apply_report, kind, path, batch=batch,
+                          allow_missing=confirmed),
                      done=done, error=failed))
 
     # ------------------------------------------------------------------ undo

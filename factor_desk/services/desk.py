@@ -29,6 +29,11 @@ class Desk:
     def __init__(self, db: Database):
         self.db = db
 
+    def __reduce__(self):
+        # A desk travels to a worker process as where its data lives; the worker opens its
+        # own connection (an engine cannot cross processes).
+        return _desk_at, (self.db.location,)
+
     @property
     def location(self) -> str:
         return self.db.location.describe()
@@ -93,16 +98,23 @@ class Desk:
     def attach(self, load_number: str, path: str | Path, kind: str) -> loads.DocumentInfo:
         return loads.attach_document(self.db, load_number, path, kind)
 
-    def check_loads_file(self, path: str | Path, subsidiary: str) -> loads.LoadImportResult:
+    # The slow jobs take ``should_stop`` like every job the window runs; those that are one
+    # short transaction cannot stop half way and ignore it.
+
+    def check_loads_file(self, path: str | Path, subsidiary: str, *,
+                         should_stop: Callable[[], bool] | None = None
+                         ) -> loads.LoadImportResult:
         return loads.import_loads(self.db, path, subsidiary, dry_run=True)
 
-    def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool
+    def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool,
+                     should_stop: Callable[[], bool] | None = None
                      ) -> loads.LoadImportResult:
         return loads.import_loads(self.db, path, subsidiary, only_valid=only_valid)
 
     # ---------------------------------------------------------- batches
 
-    def submit_batch(self, subsidiary: str, load_numbers: list[str]) -> batches.BatchSummary:
+    def submit_batch(self, subsidiary: str, load_numbers: list[str], *,
+                     should_stop: Callable[[], bool] | None = None) -> batches.BatchSummary:
         return batches.submit_batch(self.db, subsidiary, load_numbers)
 
     def batches_overview(self) -> list[BatchOverview]:
@@ -166,3 +178,7 @@ class Desk:
 
     def undo_import(self, import_id: int) -> reports.UndoResult:
         return reports.undo_import(self.db, import_id)
+
+
+def _desk_at(location) -> Desk:
+    return Desk(Database(location, migrate=False))

@@ -30,6 +30,7 @@ from factor_desk.documents.packet import (
     SupportingFile,
     UnreadableDocument,
     check_document,
+    lower_priority,
     write_packet,
 )
 from factor_desk.documents.pdf_common import PRODUCER
@@ -245,7 +246,8 @@ class _PacketMaker:
             # spawn, not fork: the window's process has threads, and fork copies them
             # half-held.
             self.pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=lower_priority)
             self._top_up()
         return self
 

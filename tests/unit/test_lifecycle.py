@@ -32,3 +32,19 @@ def test_status_words_are_read_in_any_case():
     assert BillingStatus.parse(" queued ") is BillingStatus.QUEUED
     with pytest.raises(ValueError, match="Released, Queued, Invoiced, Financed, Completed"):
         BillingStatus.parse("Paid")
+
+
+def test_errors_cross_process_boundaries_whole():
+    import pickle
+
+    from factor_desk.domain.errors import InputRefused, NotFound, Problem
+    from factor_desk.services.export import ExportCancelled
+
+    refused = InputRefused([Problem("bad amount", file="a.csv", row=3, column="Total")],
+                           summary="a.csv: nothing was imported.")
+    again = pickle.loads(pickle.dumps(refused))
+    assert (type(again), again.summary, again.problems, str(again)) == (
+        InputRefused, refused.summary, refused.problems, str(refused))
+    for error in (NotFound("No load 'x'."), ExportCancelled("BRF-0001")):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)

@@ -1,0 +1,82 @@
+"""The GUI thread is never blocked for more than 100 ms while a 200-invoice batch is
+downloaded and a 20,000-row loads file is checked and imported: a QTimer heartbeat
+records the largest gap between its ticks."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import pytest
+from conftest import settle
+from PySide6.QtCore import QTimer
+
+from factor_desk.services.batches import submit_batch
+
+
+@pytest.fixture
+def desk(home):
+    from factor_desk.db.database import Database, Location
+    from factor_desk.services.demo import load_demo
+    from factor_desk.services.desk import Desk
+
+    db = Database(Location.resolve(home))
+    load_demo(db, loads=200)
+    submit_batch(db, "Blue Ridge Freight LLC", all_eligible=True)
+    yield Desk(db)
+    db.dispose()
+
+
+class Heartbeat:
+    def __init__(self):
+        self.last = time.perf_counter()
+        self.largest = 0.0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self.tick)
+
+    def tick(self):
+        now = time.perf_counter()
+        self.largest = max(self.largest, now - self.last)
+        self.last = now
+
+    def start(self):
+        self.last = time.perf_counter()
+        self.largest = 0.0
+        self.timer.start()
+
+
+def test_the_window_stays_responsive_during_long_work(qtbot, window, asker, tmp_path):
+    window.show_page("reports")
+    settle(qtbot, window)
+    page = window.pages["reports"]
+    rows = tmp_path / "loads.csv"
+    with rows.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Load Number", "Customer", "Customer MC", "Total"])
+        for i in range(20_000):
+            w.writerow([f"H{i}", f"Broker {i % 50}", f"MC-{700000 + i % 50}", "1500.00"])
+    heartbeat = Heartbeat()
+    heartbeat.start()
+
+    asker.answer("folder", str(tmp_path / "out"))
+    asker.answer("confirm", False)
+    page.download.click()
+    settle(qtbot, window, 120_000)
+    assert (tmp_path / "out" / "BRF-0001" / "BRF-0001_packet.pdf").exists()
+    after_export = heartbeat.largest
+
+    window.show_page("loads")
+    settle(qtbot, window)
+    loads = window.pages["loads"]
+    loads.subsidiary.setCurrentText("Blue Ridge Freight LLC")
+    settle(qtbot, window)
+    loads.import_file(str(rows))
+    settle(qtbot, window, 60_000)
+    loads.preview_dialog.apply.click()
+    settle(qtbot, window, 60_000)
+    assert loads.model.rowCount() >= 20_000
+    heartbeat.timer.stop()
+    assert after_export < 0.1, f"the GUI thread stopped for {after_export * 1000:.0f} ms"
+    assert heartbeat.largest < 0.1, \
+        f"the GUI thread stopped for {heartbeat.largest * 1000:.0f} ms"
