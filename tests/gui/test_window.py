@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import settle
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from factor_desk.domain.errors import InputRefused
@@ -18,19 +18,16 @@ from factor_desk.domain.money import format_money
 NOA = "NOTICE OF ASSIGNMENT: PAY RTS FINANCIAL, P.O. BOX 1, ATLANTA, GA 30301 ONLY."
 
 
-def drop_files(widget, paths, pos=QPoint(20, 20)) -> None:
+def drop_files(widget, paths, pos: QPoint | None = None) -> None:
+    """Drag files over ``widget`` and drop them, as the file manager does."""
+    pos = pos or QPoint(20, 20)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    for kind in (QDropEvent.Type.DragEnter, QDropEvent.Type.Drop):
-        if kind == QDropEvent.Type.DragEnter:
-            from PySide6.QtGui import QDragEnterEvent
-
-            event = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime,
-                                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        else:
-            event = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime,
-                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        QApplication.sendEvent(widget, event)
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(widget, QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime,
+                                                   buttons, modifiers))
+    QApplication.sendEvent(widget, QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime,
+                                              buttons, modifiers))
 
 
 def test_the_window_names_its_pages_and_database(window):
