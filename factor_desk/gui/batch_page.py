@@ -165,13 +165,13 @@ class BatchPage(Page):
         name = sub.name
         def work(stop):
             loads = self.desk.eligible_loads(name)
-            return loads, self.model.search_keys(loads)
+            return self.model.prepare(loads)
 
         self.run(Job(f"Loading the loads of {name}", work,
-                     done=lambda r: self._grid_loaded(*r), user=False))
+                     done=self._grid_loaded, user=False))
 
-    def _grid_loaded(self, loads, keys) -> None:
-        self.model.set_rows(loads, keys)
+    def _grid_loaded(self, prepared) -> None:
+        self.model.set_rows(prepared)
         self._update_footer()
 
     # ------------------------------------------------------------------ selecting

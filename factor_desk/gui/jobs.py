@@ -157,6 +157,7 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._current: tuple[Job, _Worker, threading.Event] | None = None
         self._queue: deque[Job] = deque()
+        self._announced_busy = False
 
     @property
     def busy(self) -> bool:
@@ -165,6 +166,10 @@ class JobRunner(QObject):
     @property
     def current_title(self) -> str | None:
         return self._current[0].title if self._current else None
+
+    @property
+    def current_is_user_job(self) -> bool:
+        return bool(self._current and self._current[0].user)
 
     def start(self, job: Job) -> bool:
         """Run ``job`` now, queue it (a refresh), or refuse it (a click while busy)."""
@@ -190,7 +195,7 @@ class JobRunner(QObject):
         ended = self._current[1].wait(timeout_ms)
         if ended:
             self._current = None
-            self.busy_changed.emit(False)
+            self._set_busy(False)
         return ended
 
     def _run(self, job: Job) -> None:
@@ -200,8 +205,13 @@ class JobRunner(QObject):
         worker.progressed.connect(lambda d, t, m: self._on_progress(job, d, t, m))
         worker.succeeded.connect(lambda result: self._finish(job, worker, result, None))
         worker.failed.connect(lambda exc: self._finish(job, worker, None, exc))
-        self.busy_changed.emit(True)
+        self._set_busy(True)
         worker.start()
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._announced_busy:
+            self._announced_busy = busy
+            self.busy_changed.emit(busy)
 
     def _on_progress(self, job: Job, done: int, total: int, message: str) -> None:
         self.progressed.emit(job.title, done, total, message)
@@ -223,7 +233,9 @@ class JobRunner(QObject):
             elif job.done:
                 job.done(result)
         finally:
-            if self._queue:
+            if self._current is not None:
+                pass  # the callback started the next job itself
+            elif self._queue:
                 self._run(self._queue.popleft())
             else:
-                self.busy_changed.emit(False)
+                self._set_busy(False)

@@ -176,15 +176,15 @@ class LoadsPage(Page):
         def work(stop):
             loads = self.desk.loads(subsidiary=None if sub in ("", ALL_SUBSIDIARIES) else sub,
                                     status=None if status == ALL_STATUSES else status)
-            return loads, self.model.search_keys(loads)
+            return self.model.prepare(loads)
 
-        self.run(Job("Loading loads", work, done=lambda r: self._loaded(*r, keep),
+        self.run(Job("Loading loads", work, done=lambda prepared: self._loaded(prepared, keep),
                      user=False))
 
-    def _loaded(self, loads, keys, keep: str | None) -> None:
-        self.model.set_rows(loads, keys)
+    def _loaded(self, prepared, keep: str | None) -> None:
+        self.model.set_rows(prepared)
         fit_columns(self.view, 260)
-        self.count.setText(f"{len(loads)} loads")
+        self.count.setText(f"{len(prepared.rows)} loads")
         if keep:
             numbers = [ld.load_number for ld in self.model.rows()]
             if keep in numbers:

@@ -204,10 +204,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         if self.runner.busy:
-            if not self.asker.confirm("Quit Factor Desk",
-                                      f"{self.runner.current_title} is still running. Stop it "
-                                      "and quit? Work that is stopped is rolled back.",
-                                      "Stop and quit"):
+            # Work the clerk started is theirs to stop; a background refresh just stops.
+            if self.runner.current_is_user_job and not self.asker.confirm(
+                    "Quit Factor Desk", f"{self.runner.current_title} is still running. Stop "
+                    "it and quit? Work that is stopped is rolled back.", "Stop and quit"):
                 event.ignore()
                 return
             self.runner.cancel()

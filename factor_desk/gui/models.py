@@ -19,6 +19,13 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 @dataclass
+class Prepared:
+    rows: list
+    search_keys: list[str]
+    sorted_by: tuple | None
+
+
+@dataclass
 class Column:
     title: str
     value: Callable[[Any], Any]  # the row's value (shown through ``text``)
@@ -75,13 +82,35 @@ class RowTableModel(QAbstractTableModel):
         for a large list and hand it to ``set_rows``."""
         return [self._search_text(r).casefold() for r in rows] if self._search_text else []
 
-    def set_rows(self, rows: Iterable, search_keys: list[str] | None = None) -> None:
+    def prepare(self, rows: list) -> Prepared:
+        """Rows sorted as the table is sorted now, with their search keys: the slow part of
+        showing 100,000 rows, done on a worker thread. Pass the result to ``set_rows``."""
+        spec = self._sort
+        key = self._row_sort_key(spec[0]) if spec is not None else None
+        if key is None:
+            return Prepared(rows, self.search_keys(rows), None)
+        rows = sorted(rows, key=key, reverse=spec[1] == Qt.SortOrder.DescendingOrder)
+        return Prepared(rows, self.search_keys(rows), spec)
+
+    def _row_sort_key(self, column: int):
+        """The key that sorts rows by ``column``, or None if it depends on the GUI's state."""
+        return self.columns[column].sort_key
+
+    def _state_sort_key(self, column: int):
+        """The key for a column that sorts on the GUI's state (see CheckableRowModel)."""
+        raise NotImplementedError
+
+    def set_rows(self, rows: Iterable | Prepared, search_keys: list[str] | None = None
+                 ) -> None:
+        sorted_by = None
+        if isinstance(rows, Prepared):
+            rows, search_keys, sorted_by = rows.rows, rows.search_keys, rows.sorted_by
         self.beginResetModel()
         self._all = list(rows)
         self._haystack = search_keys if search_keys is not None else self.search_keys(
             self._all)
         self._rows = self._filtered()
-        if self._sort is not None:
+        if self._sort is not None and self._sort != sorted_by:
             self._sort_rows(*self._sort)
         self.endResetModel()
 
@@ -158,7 +187,7 @@ class RowTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _sort_rows(self, column: int, order) -> None:
-        key = self.columns[column].sort_key
+        key = self._row_sort_key(column) or self._state_sort_key(column)
         self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
 
 
@@ -176,15 +205,17 @@ class CheckableRowModel(RowTableModel):
         self.checked: set = set()
         self._checked_total = Decimal(0)
 
-    def set_rows(self, rows: Iterable, search_keys: list[str] | None = None) -> None:
+    def set_rows(self, rows, search_keys: list[str] | None = None) -> None:
         super().set_rows(rows, search_keys)
-        present = {self._row_id(r) for r in self._all}
-        self.checked &= present
+        if self.checked:
+            self.checked &= {self._row_id(r) for r in self._all}
         self._recount()
 
     def _recount(self) -> None:
+        checked = self.checked
         self._checked_total = sum((self._amount(r) for r in self._all
-                                   if self._row_id(r) in self.checked), Decimal(0))
+                                   if self._row_id(r) in checked), Decimal(0)) \
+            if checked else Decimal(0)
         self.selection_changed.emit()
 
     @property
@@ -254,19 +285,9 @@ class CheckableRowModel(RowTableModel):
         self._checked_total = Decimal(0)
         self._check_column_changed()
 
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        if column == 0:  # by ticked or not
-            self._sort = (column, order)
-            self.layoutAboutToBeChanged.emit()
-            self._rows.sort(key=lambda r: self._row_id(r) in self.checked,
-                            reverse=order == Qt.SortOrder.DescendingOrder)
-            self.layoutChanged.emit()
-            return
-        super().sort(column, order)
+    def _row_sort_key(self, column: int):
+        return None if column == 0 else super()._row_sort_key(column)
 
-    def _sort_rows(self, column: int, order) -> None:
-        if column == 0:
-            self._rows.sort(key=lambda r: self._row_id(r) in self.checked,
-                            reverse=order == Qt.SortOrder.DescendingOrder)
-            return
-        super()._sort_rows(column, order)
+    def _state_sort_key(self, column: int):
+        return lambda r: self._row_id(r) in self.checked  # the tick column: ticked last/first
+
