@@ -543,6 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Factor a carrier's invoices through a non-API factoring company.",
     )
     parser.add_argument("--version", action="version", version=f"Factor Desk {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run the whole round trip in a temporary folder and report")
     parser.add_argument("--home", metavar="DIR",
                         help="data folder (default: FACTOR_DESK_HOME or the user's data folder)")
     parser.add_argument("--db", metavar="URL",
@@ -666,12 +668,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Worker processes of a frozen (installed) Factor Desk start through this entry point.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version (0) or usage (2)
         return int(exc.code or 0)
     args.opened = []
+    if args.self_test:
+        from factor_desk.selftest import run_self_test
+
+        return EXIT_OK if run_self_test(lambda line: print(line, flush=True)) else EXIT_BUG
     try:
         return args.func(args)
     except _Usage as exc:

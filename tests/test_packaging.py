@@ -1,0 +1,108 @@
+"""What this machine can check of the installers: the version everywhere is
+pyproject.toml's, the Info.plist is valid, the paths the Windows installer names are the
+bundle's, and the self-test passes (here from the checkout; CI also runs it in the Linux
+bundle it builds)."""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "packaging"))
+import app_info  # noqa: E402
+
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+ISS = (ROOT / "packaging" / "windows" / "factor_desk.iss").read_text()
+
+
+def test_the_version_is_pyprojects_everywhere():
+    from factor_desk import __version__
+
+    assert app_info.version() == VERSION == __version__
+    assert re.search(r'#define AppVersion "([^"]+)"', ISS).group(1) == VERSION
+
+
+def test_the_info_plist_is_valid_and_high_resolution():
+    info = plistlib.loads(plistlib.dumps(app_info.info_plist()))
+    assert info["CFBundleIdentifier"] == "com.factordesk.FactorDesk"
+    assert info["CFBundleShortVersionString"] == info["CFBundleVersion"] == VERSION
+    assert info["NSHighResolutionCapable"] is True
+
+
+def _iss_sources() -> list[str]:
+    defines = dict(re.findall(r'#define (\w+) "([^"]+)"', ISS))
+    sources = re.findall(r'^Source: "([^"]+)"', ISS, re.MULTILINE)
+    out = []
+    for source in sources:
+        for name, value in defines.items():
+            source = source.replace("{#" + name + "}", value)
+        out.append(source)
+    return out
+
+
+def test_the_windows_installer_names_the_bundle_layout():
+    sources = _iss_sources()
+    bundle = f"..\\..\\dist\\{app_info.BUNDLE_DIR}"
+    assert sources == [f"{bundle}\\{app_info.APP_NAME}.exe",
+                       f"{bundle}\\{app_info.CONSOLE_NAME}.exe",
+                       f"{bundle}\\{app_info.CONTENTS_DIR}\\*"]
+    spec = (ROOT / "packaging" / "factor_desk.spec").read_text()
+    assert "name=APP_NAME, console=False" in spec and "name=CONSOLE_NAME" in spec
+    assert "name=BUNDLE_DIR" in spec
+    assert re.search(r"AppId=\{\{[0-9A-F-]{36}\}", ISS)
+    assert "[InstallDelete]" in ISS and "{app}\\_internal" in ISS
+    assert "[Registry]" not in ISS.split("; No [Registry]")[0]  # no file associations
+
+
+def test_the_macos_script_signs_inside_out_and_notarizes():
+    script = (ROOT / "packaging" / "macos" / "build_app.sh").read_text()
+    libs, exes, app = (script.index("xargs -0"), script.index('for exe in "$APP/Contents/MacOS'),
+                       script.index('--sign "$MACOS_SIGN_IDENTITY" "$APP"'))
+    assert libs < exes < app
+    assert "notarytool submit" in script and "stapler staple" in script
+    assert "plutil -lint" in script
+    plistlib.loads((ROOT / "packaging" / "macos" / "entitlements.plist").read_bytes())
+
+
+def test_the_self_test_passes_from_the_checkout(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-m", "factor_desk", "--self-test"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    lines = out.stdout.splitlines()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert [line.split("(")[0].strip() for line in lines[:-1]] == [
+        "ok   demo data", "ok   submit batch", "ok   download batch", "ok   purchase report",
+        "ok   payment report", "ok   window"]
+    assert lines[-1] == "self-test passed"
+
+
+BUNDLE = os.environ.get("FACTOR_DESK_BUNDLE")
+
+
+@pytest.mark.skipif(not BUNDLE, reason="FACTOR_DESK_BUNDLE names a built bundle (CI sets it)")
+def test_the_linux_bundle_holds_what_it_needs_and_passes_its_self_test():
+    bundle = Path(BUNDLE)
+    internal = bundle / app_info.CONTENTS_DIR
+    for path in ("factor_desk/resources/templates/Purchase_Report.csv",
+                 "factor_desk/resources/templates/Payments_Report.csv",
+                 "factor_desk/resources/templates/Loads.csv",
+                 "factor_desk/resources/icons/factor_desk.png",
+                 "factor_desk/db/migrations/env.py",
+                 "factor_desk/db/migrations/versions/0001_initial_schema.py"):
+        assert (internal / path).is_file(), path
+    # as du counts it: the bundle links some libraries to one copy; count that copy once
+    size = sum(p.lstat().st_size for p in bundle.rglob("*")
+               if p.is_file() and not p.is_symlink()) / 2**20
+    assert size < 150, f"the bundle is {size:.0f} MB"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([str(bundle / app_info.CONSOLE_NAME), "--self-test"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip().endswith("self-test passed"), out.stdout
