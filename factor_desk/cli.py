@@ -386,20 +386,26 @@ class _ProgressBar:
             sys.stderr.write("\n")
 
 
+def _with_progress(steps):
+    """Run a job's steps with a progress bar on the terminal; return its result."""
+    bar = _ProgressBar()
+    result = None
+    try:
+        for step in steps:
+            bar.show(step.done, step.total, step.message)
+            result = step.result or result
+    finally:
+        bar.close()
+    return result
+
+
 def cmd_batch_export(args) -> int:
     from factor_desk.services.export import export_batch
 
     if args.workers is not None and args.workers < 1:
         raise _Usage("--workers must be 1 or more")
-    bar = _ProgressBar()
-    result = None
-    try:
-        for step in export_batch(_db(args), args.batch, args.to, make_zip=args.zip,
-                                 workers=args.workers):
-            bar.show(step.done, step.total, step.message)
-            result = step.result or result
-    finally:
-        bar.close()
+    result = _with_progress(export_batch(_db(args), args.batch, args.to, make_zip=args.zip,
+                                         workers=args.workers))
     if args.json:
         _print_json(result)
     else:
@@ -441,17 +447,10 @@ def _report_upload(args, kind: str, batch: str | None) -> int:
     from factor_desk.services.reports import apply_report, preview_report, refusals
 
     db = _db(args)
-    bar = _ProgressBar()
-    job = (preview_report(db, kind, args.file, batch=batch) if args.dry_run else
-           apply_report(db, kind, args.file, batch=batch,
-                        allow_missing=getattr(args, "allow_missing", False)))
-    result = None
-    try:
-        for step in job:
-            bar.show(step.done, step.total, step.message)
-            result = step.result or result
-    finally:
-        bar.close()
+    result = _with_progress(
+        preview_report(db, kind, args.file, batch=batch) if args.dry_run else
+        apply_report(db, kind, args.file, batch=batch,
+                     allow_missing=getattr(args, "allow_missing", False)))
     if args.dry_run:
         problems = refusals(result, getattr(args, "allow_missing", False))
         if args.json:

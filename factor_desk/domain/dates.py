@@ -54,3 +54,22 @@ def _from_serial(serial: float, original: str) -> dt.date:
     if not 20000 <= serial <= 80000:
         raise DateError(f"expected a date like 2026-11-27 or 11/27/2026, found {original!r}")
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+class DateCache:
+    """Reads the dates of a file, each distinct value once (a file repeats its dates down a
+    column). ``read`` gives the date, or the message saying why it is not one."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, dt.date | str] = {}
+
+    def read(self, raw: object) -> dt.date | str:
+        key = raw if isinstance(raw, str) else repr(raw)
+        found = self._seen.get(key)
+        if found is None:
+            try:
+                found = parse_date(raw)
+            except DateError as exc:
+                found = str(exc)
+            self._seen[key] = found
+        return found

@@ -36,7 +36,7 @@ from factor_desk.documents.tabular import (
     read_table_bytes,
     template_csv,
 )
-from factor_desk.domain.dates import DateError, parse_date
+from factor_desk.domain.dates import DateCache
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cents
@@ -152,20 +152,8 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
     fname = table.file_name
     present = list(columns.items())
     width = max(columns.values()) + 1
-    date_cache: dict[object, dt.date | str] = {}
+    dates = DateCache()
     method_cache: dict[str, str] = {}
-
-    def date_of(raw: object) -> dt.date | str:
-        """The date, or the error message (cached: a file repeats its dates)."""
-        key = raw if isinstance(raw, str) else repr(raw)
-        found = date_cache.get(key)
-        if found is None:
-            try:
-                found = parse_date(raw)
-            except DateError as exc:
-                found = str(exc)
-            date_cache[key] = found
-        return found
 
     for number, cells in table.rows:
         if len(cells) < width:
@@ -186,17 +174,17 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
         if not customer:
             bad.append(("customer", "the customer is empty"))
 
-        dates: dict[str, dt.date | None] = {"pickup_date": None, "delivery_date": None}
-        for name in dates:
+        when: dict[str, dt.date | None] = {"pickup_date": None, "delivery_date": None}
+        for name in when:
             if text.get(name):
                 value = raw[name]
-                found = date_of(value.strip() if isinstance(value, str) else value)
+                found = dates.read(value.strip() if isinstance(value, str) else value)
                 if isinstance(found, str):
                     bad.append((name, found))
                 else:
-                    dates[name] = found
-        if dates["pickup_date"] and dates["delivery_date"] and (
-            dates["delivery_date"] < dates["pickup_date"]
+                    when[name] = found
+        if when["pickup_date"] and when["delivery_date"] and (
+            when["delivery_date"] < when["pickup_date"]
         ):
             bad.append(("delivery_date", "the delivery date is before the pickup date"))
 
@@ -274,9 +262,9 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
             customer=customer,
             customer_mc=text.get("customer_mc", ""),
             po_number=text.get("po_number", ""),
-            pickup_date=dates["pickup_date"],
+            pickup_date=when["pickup_date"],
             pickup_location=text.get("pickup_location", ""),
-            delivery_date=dates["delivery_date"],
+            delivery_date=when["delivery_date"],
             delivery_location=text.get("delivery_location", ""),
             linehaul_cents=to_cents(linehaul or Decimal(0)),
             accessorials_cents=to_cents(accessorials or Decimal(0)),

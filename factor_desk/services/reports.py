@@ -38,7 +38,7 @@ from factor_desk.documents.tabular import (
     read_table_bytes,
     template_csv,
 )
-from factor_desk.domain.dates import DateError, parse_date
+from factor_desk.domain.dates import DateCache
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import MoneyError, format_money, from_cents, parse_money, to_cents
@@ -252,25 +252,25 @@ def _money(cells: _Cells, name: str, title: str, reasons: list[str], *, required
 
 
 def _date(cells: _Cells, name: str, title: str, reasons: list[str], *, required: bool,
-          cache: dict) -> dt.date | None:
-    text = cells.text(name)
-    if not text:
+          cache: DateCache) -> dt.date | None:
+    if not cells.text(name):
         if required:
             reasons.append(f"{title}: the date is empty")
         return None
-    raw = cells.value(name)
-    key = raw if isinstance(raw, str) else repr(raw)
-    found = cache.get(key)
-    if found is None:
-        try:
-            found = parse_date(raw)
-        except DateError as exc:
-            found = str(exc)
-        cache[key] = found
+    found = cache.read(cells.value(name))
     if isinstance(found, str):
         reasons.append(f"{title}: {found}")
         return None
     return found
+
+
+def _checkpoint(n: int, total: int, row_number: int, should_stop) -> Progress | None:
+    """Every PROGRESS_EVERY rows: stop if asked, else a progress item to yield."""
+    if n % PROGRESS_EVERY:
+        return None
+    if should_stop():
+        raise _Stopped
+    return Progress(n, total, f"Checking row {row_number}")
 
 
 # ------------------------------------------------------------------ looking invoices up
@@ -391,14 +391,12 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
          if f.status != BillingStatus.INVOICED.value])
     outcomes: list[RowOutcome] = []
     seen: dict[int, int] = {}
-    dates: dict = {}
+    dates = DateCache()
     totals = defaultdict(int)
     total_rows = len(table.rows)
     for n, (row_number, cells) in enumerate(table.rows, start=1):
-        if n % PROGRESS_EVERY == 0:
-            if should_stop():
-                raise _Stopped
-            yield Progress(n, total_rows, f"Checking row {row_number}")
+        if step := _checkpoint(n, total_rows, row_number, should_stop):
+            yield step
         c = _Cells(cells, columns)
         errors: list[str] = []
         warnings: list[str] = []
@@ -525,13 +523,11 @@ def _analyse_payments(session: Session, table: Table, columns: dict[str, int], d
     outcomes: list[RowOutcome] = []
     seen_refs: dict[str, int] = {}
     rows_of_invoice: dict[int, list[RowOutcome]] = defaultdict(list)
-    dates: dict = {}
+    dates = DateCache()
     total_rows = len(table.rows)
     for n, (row_number, cells) in enumerate(table.rows, start=1):
-        if n % PROGRESS_EVERY == 0:
-            if should_stop():
-                raise _Stopped
-            yield Progress(n, total_rows, f"Checking row {row_number}")
+        if step := _checkpoint(n, total_rows, row_number, should_stop):
+            yield step
         c = _Cells(cells, columns)
         errors: list[str] = []
         warnings: list[str] = []

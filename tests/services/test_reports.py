@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import dump, load_row, make_carrier, write_loads_csv
+from helpers import dump, load_row, write_loads_csv
 
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import reports
@@ -51,16 +51,6 @@ def payment_row(number: str, amount: str = "1000.00", ref: str | None = None, **
            "Payment Method": "ACH"}
     row.update(kw)
     return row
-
-
-@pytest.fixture
-def batch(db, tmp_path):
-    """Batch ACME-0001 of invoices 1..4 at $1,000.00; load 9 is Queued, not batched."""
-    make_carrier(db, required=())
-    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-            for n in (1, 2, 3, 4, 9)]
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
-    return submit_batch(db, "Acme Freight", ["1", "2", "3", "4"]).batch
 
 
 def statuses(db) -> dict[str, str]:

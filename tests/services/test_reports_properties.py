@@ -9,8 +9,7 @@ import io
 from decimal import Decimal
 
 import openpyxl
-import pytest
-from helpers import dump, load_row, make_carrier, write_loads_csv
+from helpers import dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -26,9 +25,7 @@ from test_reports import (
 from factor_desk.db.models import Invoice, Load, Payment, PurchaseRecord, ReportImport
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import reports
-from factor_desk.services.batches import submit_batch
 from factor_desk.services.common import run_to_end
-from factor_desk.services.loads import import_loads
 
 AMOUNTS = ["1000.00", "1,000.00", "$1,000.00", "(5.00)", "12.345", "abc", "", "0", "999.99",
            "1e3", "-", "$", "1000"]
@@ -41,15 +38,6 @@ HEADERS = list(dict.fromkeys(PURCHASE_HEADER + PAYMENT_HEADER + [
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
-
-
-@pytest.fixture
-def batch(db, tmp_path):
-    make_carrier(db, required=())
-    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-            for n in (1, 2, 3, 4, 9)]
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
-    return submit_batch(db, "Acme Freight", ["1", "2", "3", "4"]).batch
 
 
 @st.composite

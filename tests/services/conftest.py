@@ -1,0 +1,17 @@
+"""Fixtures the service tests share."""
+
+import pytest
+from helpers import load_row, make_carrier, write_loads_csv
+
+from factor_desk.services.batches import submit_batch
+from factor_desk.services.loads import import_loads
+
+
+@pytest.fixture
+def batch(db, tmp_path):
+    """Batch ACME-0001 of invoices 1..4 at $1,000.00; load 9 is Queued, not batched."""
+    make_carrier(db, required=())
+    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
+            for n in (1, 2, 3, 4, 9)]
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
+    return submit_batch(db, "Acme Freight", ["1", "2", "3", "4"]).batch
