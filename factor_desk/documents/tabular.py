@@ -35,11 +35,14 @@ class Table:
 
 
 def read_table(
-    path: str | Path, *, sheet_hint: Callable[[str], bool] | None = None
+    path: str | Path, *, sheet_hint: Callable[[str], bool] | None = None,
+    header_only: bool = False,
 ) -> Table:
-    """Read the file at ``path`` (CSV or XLSX, told apart by content, not name)."""
+    """Read the file at ``path`` (CSV or XLSX, told apart by content, not name);
+    ``header_only`` stops after the header row (to tell what kind of file it is)."""
     path = Path(path)
-    return read_table_bytes(read_file_bytes(path), path.name, sheet_hint=sheet_hint)
+    return read_table_bytes(read_file_bytes(path), path.name, sheet_hint=sheet_hint,
+                            header_only=header_only)
 
 
 def read_file_bytes(path: Path) -> bytes:
@@ -55,12 +58,13 @@ def read_file_bytes(path: Path) -> bytes:
 
 
 def read_table_bytes(
-    data: bytes, file_name: str, *, sheet_hint: Callable[[str], bool] | None = None
+    data: bytes, file_name: str, *, sheet_hint: Callable[[str], bool] | None = None,
+    header_only: bool = False,
 ) -> Table:
     if not data.strip():
         raise TableError(file_name, "the file is empty")
     if data.startswith(_XLSX_MAGIC):
-        return _read_xlsx(data, file_name, sheet_hint)
+        return _read_xlsx(data, file_name, sheet_hint, header_only)
     if data.startswith(_OLE_MAGIC):
         raise TableError(
             file_name,
@@ -68,7 +72,7 @@ def read_table_bytes(
         )
     if data.startswith(b"%PDF"):
         raise TableError(file_name, "this is a PDF; a .csv or .xlsx spreadsheet was expected")
-    return _read_csv(data, file_name)
+    return _read_csv(data, file_name, header_only)
 
 
 def _decode(data: bytes) -> str:
@@ -105,7 +109,7 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return n
 
 
-def _read_csv(data: bytes, file_name: str) -> Table:
+def _read_csv(data: bytes, file_name: str, header_only: bool = False) -> Table:
     text = _decode(data)
     if "\x00" in text:
         raise TableError(file_name, "this is not a text spreadsheet (.csv) or an .xlsx workbook")
@@ -119,6 +123,8 @@ def _read_csv(data: bytes, file_name: str) -> Table:
                 if not any(cell.strip() for cell in record):
                     continue  # blank lines above the header
                 headers = [cell.strip() for cell in record]
+                if header_only:
+                    break
                 continue
             if not any(cell.strip() for cell in record):
                 continue
@@ -131,7 +137,8 @@ def _read_csv(data: bytes, file_name: str) -> Table:
 
 
 def _read_xlsx(
-    data: bytes, file_name: str, sheet_hint: Callable[[str], bool] | None
+    data: bytes, file_name: str, sheet_hint: Callable[[str], bool] | None,
+    header_only: bool = False,
 ) -> Table:
     import openpyxl
 
@@ -154,6 +161,8 @@ def _read_xlsx(
                     continue
                 if headers is None:
                     headers = [str(c).strip() for c in cells]
+                    if header_only:
+                        break
                     continue
                 rows.append((number, cells))
         except TableError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,21 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk.domain.money import format_money
-from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.common import Banner, heading, primary_button
 from factor_desk.gui.jobs import Call, Job
-from factor_desk.gui.models import CheckableRowModel, Column
+from factor_desk.gui.models import CheckableRowModel, Column, documents_column
 from factor_desk.gui.page import Page
-
-WARN = QColor("#b35900")
-
-
-def _documents(load) -> str:
-    have = ", ".join(DocumentKind(k).label for k in load.documents) or "none"
-    if load.missing_documents:
-        missing = ", ".join(DocumentKind(k).label for k in load.missing_documents)
-        return f"⚠ missing {missing}" + (f" (has {have})" if load.documents else "")
-    return have
 
 
 class BatchPage(Page):
@@ -64,9 +52,7 @@ class BatchPage(Page):
              Column("Customer", lambda ld: ld.customer),
              Column("Delivered", lambda ld: ld.delivery_date),
              Column("Amount", lambda ld: ld.amount, align_right=True),
-             Column("Supporting documents", lambda ld: bool(ld.missing_documents),
-                    text=_documents,
-                    foreground=lambda ld: WARN if ld.missing_documents else None)],
+             documents_column("Supporting documents")],
             row_id=lambda ld: ld.load_number, amount=lambda ld: ld.amount,
             search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
                                              ld.po_number, ld.delivery_location)))

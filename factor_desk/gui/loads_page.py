@@ -22,10 +22,9 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
-from factor_desk.gui.batch_page import WARN, _documents
 from factor_desk.gui.common import DropFilter, fit_columns, heading
 from factor_desk.gui.jobs import Call, Job
-from factor_desk.gui.models import Column, RowTableModel
+from factor_desk.gui.models import Column, RowTableModel, documents_column
 from factor_desk.gui.page import Page
 from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
 
@@ -77,8 +76,7 @@ class LoadsPage(Page):
              Column("Status", lambda ld: ld.status,
                     foreground=lambda ld: STATUS_COLORS.get(ld.status)),
              Column("Invoicing", lambda ld: ld.invoicing_method),
-             Column("Documents", lambda ld: bool(ld.missing_documents), text=_documents,
-                    foreground=lambda ld: WARN if ld.missing_documents else None)],
+             documents_column("Documents")],
             search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
                                              ld.po_number, ld.subsidiary)))
         self.view = _view(self.model)

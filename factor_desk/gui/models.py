@@ -291,3 +291,23 @@ class CheckableRowModel(RowTableModel):
     def _state_sort_key(self, column: int):
         return lambda r: self._row_id(r) in self.checked  # the tick column: ticked last/first
 
+
+
+MISSING = QColor("#b35900")
+
+
+def _documents_text(load) -> str:
+    from factor_desk.domain.trade import DocumentKind
+
+    have = ", ".join(DocumentKind(k).label for k in load.documents) or "none"
+    if load.missing_documents:
+        missing = ", ".join(DocumentKind(k).label for k in load.missing_documents)
+        return f"⚠ missing {missing}" + (f" (has {have})" if load.documents else "")
+    return have
+
+
+def documents_column(title: str) -> Column:
+    """A load's supporting documents, the required ones it lacks marked (and sorted first
+    when sorted descending)."""
+    return Column(title, lambda ld: bool(ld.missing_documents), text=_documents_text,
+                  foreground=lambda ld: MISSING if ld.missing_documents else None)

@@ -272,19 +272,21 @@ class ReportsPage(Page):
     def upload(self, path: str, kind: str | None = None) -> None:
         """Preview an uploaded report; Apply in the preview applies it."""
         self.settings.setValue("folders/reports", str(Path(path).parent))
+        if kind is None:  # a dropped file: its columns say what it is (read off the GUI thread)
+            self.run(Job(f"Reading {Path(path).name}",
+                         lambda stop: self.desk.report_kind(path),
+                         done=lambda found: self._upload_as(path, found)))
+            return
+        self._upload_as(path, kind)
+
+    def _upload_as(self, path: str, kind: str | None) -> None:
         if kind is None:
-            try:
-                kind = self.desk.report_kind(path)
-            except Exception as exc:  # a file that is no spreadsheet: say so
-                self.asker.problem(exc)
+            answer = self.asker.choice("Upload", f"Is {Path(path).name} a purchase report "
+                                       "or a payment report?",
+                                       ["Purchase Report", "Payment Report"])
+            if answer is None:
                 return
-            if kind is None:
-                answer = self.asker.choice("Upload", f"Is {Path(path).name} a purchase report "
-                                           "or a payment report?",
-                                           ["Purchase Report", "Payment Report"])
-                if answer is None:
-                    return
-                kind = reports.PURCHASE if answer == "Purchase Report" else reports.PAYMENTS
+            kind = reports.PURCHASE if answer == "Purchase Report" else reports.PAYMENTS
         batch = None
         if kind == reports.PURCHASE:
             batch = self.selected_batch()

@@ -147,10 +147,10 @@ class Desk:
         return reports.report_template(kind)
 
     @staticmethod
-    def report_kind(path: str | Path) -> str | None:
+    def report_kind(path: str | Path, *, should_stop=None) -> str | None:
         """purchase or payments, judged by the file's columns; None when it could be
         either or neither."""
-        table = read_table(path)
+        table = read_table(path, header_only=True)
         fits = []
         for kind, specs in ((reports.PURCHASE, reports.PURCHASE_COLUMNS),
                             (reports.PAYMENTS, reports.PAYMENT_COLUMNS)):
