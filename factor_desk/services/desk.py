@@ -11,7 +11,7 @@ from pathlib import Path
 from factor_desk.db.database import Database
 from factor_desk.documents.tabular import match_columns, read_table
 from factor_desk.domain.errors import InputRefused
-from factor_desk.services import batches, company, customers, export, loads, reports
+from factor_desk.services import batches, company, export, loads, reports
 from factor_desk.services.common import Progress
 
 
@@ -70,10 +70,6 @@ class Desk:
     def remove_important_info(self, subsidiary: str, kind: str) -> company.SubsidiaryProfile:
         with self.db.write() as s:
             return company.remove_important_info(s, subsidiary, kind)
-
-    def customers(self) -> list[customers.CustomerInfo]:
-        with self.db.read() as s:
-            return customers.list_customers(s)
 
     # ---------------------------------------------------------- loads
 
