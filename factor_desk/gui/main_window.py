@@ -183,11 +183,11 @@ class MainWindow(QMainWindow):
 
     def _upload_purchase(self) -> None:
         self.show_page("reports")
-        self.pages["reports"]._choose_report("purchase")
+        self.pages["reports"].choose_report("purchase")
 
     def _upload_payments(self) -> None:
         self.show_page("reports")
-        self.pages["reports"]._choose_report("payments")
+        self.pages["reports"].choose_report("payments")
 
     def _import_loads(self) -> None:
         self.show_page("loads")

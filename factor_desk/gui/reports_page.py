@@ -83,9 +83,9 @@ class ReportsPage(Page):
         self.download = primary_button("Download…")
         self.download.clicked.connect(self.download_selected)
         upload_purchase = QPushButton("Upload Purchase Report…")
-        upload_purchase.clicked.connect(lambda: self._choose_report(reports.PURCHASE))
+        upload_purchase.clicked.connect(lambda: self.choose_report(reports.PURCHASE))
         upload_payments = QPushButton("Upload Payment Report…")
-        upload_payments.clicked.connect(lambda: self._choose_report(reports.PAYMENTS))
+        upload_payments.clicked.connect(lambda: self.choose_report(reports.PAYMENTS))
         purchase_template = QPushButton("Purchase_Report.csv template…")
         purchase_template.clicked.connect(lambda: self.save_template(reports.PURCHASE))
         payments_template = QPushButton("Payments_Report.csv template…")
@@ -261,7 +261,7 @@ class ReportsPage(Page):
 
     # ------------------------------------------------------------------ upload
 
-    def _choose_report(self, kind: str) -> None:
+    def choose_report(self, kind: str) -> None:
         start = self.settings.value("folders/reports", str(Path.home()), str)
         title = "Upload Purchase Report" if kind == reports.PURCHASE else \
             "Upload Payment Report"
