@@ -387,3 +387,20 @@ def test_a_refused_submit_is_a_clear_message_and_a_bug_is_logged(qtbot, window, 
         h.flush()
     assert "RuntimeError: something broke" in shown[0]
     assert "RuntimeError: something broke" in (home / "factor_desk.log").read_text()
+
+
+def test_both_report_templates_download_from_factoring_reports(qtbot, window, asker,
+                                                               tmp_path):
+    from factor_desk.services.reports import report_template
+
+    window.show_page("reports")
+    settle(qtbot, window)
+    page = window.pages["reports"]
+    for kind, name in (("purchase", "Purchase_Report.csv"), ("payments", "Payments_Report.csv")):
+        asker.answer("save_file", str(tmp_path / name))
+        page.save_template(kind)
+        assert (tmp_path / name).read_bytes() == report_template(kind).encode()
+    shortcuts = {a.text(): a.shortcut().toString() for m in window.menuBar().actions()
+                 for a in m.menu().actions() if a.text()}
+    assert shortcuts["Factoring &Batch"] == "Ctrl+2"
+    assert shortcuts["Upload &Purchase Report…"] == "Ctrl+U"
