@@ -330,3 +330,21 @@ def test_the_command_line_downloads_a_batch(db, demo_batch, tmp_path, home, caps
     assert (tmp_path / "BRF-0001.zip").exists()
     assert main(["--db", db.location.url, "--home", str(home), "batch", "export", "NOPE-1",
                  "--to", str(tmp_path)]) == 3
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),
+                    reason="LibreOffice (libreoffice-calc-nogui) checks the workbook; "
+                           ".ci/run installs it")
+def test_libreoffice_opens_the_workbook_and_computes_the_same_total(db, demo_batch, tmp_path):
+    result = run_export(db, demo_batch.batch, tmp_path / "out")
+    workbook = result.folder / f"Schedule_of_Accounts_{demo_batch.batch}.xlsx"
+    out = tmp_path / "lo"
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", "csv", "--outdir", str(out), str(workbook)],
+        capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    with open(out / workbook.with_suffix(".csv").name, encoding="utf-8", errors="replace") as fh:
+        rows = list(csv.reader(fh))
+    total_row = next(r for r in rows if r and r[0] == "Total")
+    assert Decimal(total_row[6]) == demo_batch.total  # LibreOffice's own SUM
