@@ -170,7 +170,7 @@ def test_scans_and_protected_or_damaged_pdfs_become_pages_in_order(db, tmp_path)
     w = PdfWriter()
     w.add_blank_page(612, 792)
     w.add_blank_page(612, 792)
-    w.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    w.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
     buf = io.BytesIO()
     w.write(buf)
     files["lumper.pdf"] = buf.getvalue()  # opens with an empty password
