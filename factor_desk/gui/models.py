@@ -166,8 +166,11 @@ class RowTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row) or None
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
-            color = column.foreground(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            color = column.foreground(row) if column.foreground is not None else None
+            if color is None and self._row_background is not None and \
+                    self._row_background(row) is not None:
+                color = QColor("black")  # light row colours stay readable in dark mode
             return QBrush(color) if color is not None else None
         if role == Qt.ItemDataRole.BackgroundRole and self._row_background is not None:
             color = self._row_background(row)
