@@ -208,6 +208,8 @@ def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tm
     assert "upload the purchase report" in rows[lines[-1].invoice_number].why
     background = dialog.model.data(dialog.model.index(0, 0), Qt.ItemDataRole.BackgroundRole)
     assert background is not None
+    text = dialog.model.data(dialog.model.index(0, 0), Qt.ItemDataRole.ForegroundRole)
+    assert text.color().name() == "#000000"  # readable on the light row colour in dark mode
     assert not dialog.apply.isEnabled()  # an error row: nothing can apply
     dialog.reject()
     payments = _report(tmp_path / "payments2.csv",
