@@ -4,7 +4,6 @@ lines and the total, and the Notice of Assignment in a box nobody can miss."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from reportlab.lib.colors import Color, black
@@ -38,18 +37,12 @@ def _us_date(iso: str | None) -> str:
     return dt.date.fromisoformat(iso).strftime("%m/%d/%Y")
 
 
-def render_invoice(inv: dict) -> bytes:
-    """One invoice as PDF bytes. ``inv`` holds the frozen invoice: invoice_number,
-    invoice_date, due_date, terms_days, amount, noa_text, remit_to, batch, created
-    (a datetime) and snapshot (as frozen at submission)."""
-    out = io.BytesIO()
-    draw_invoice(out, inv)
-    return out.getvalue()
-
-
 def draw_invoice(out, inv: dict, after=None) -> int:
-    """Draw the invoice into ``out``; ``after(canvas)`` may add pages (the scans) to the
-    same document before it is saved. Returns the number of invoice pages."""
+    """Draw the invoice into ``out`` (a file or BytesIO). ``inv`` holds the frozen invoice:
+    invoice_number, invoice_date, due_date, terms_days, amount, noa_text, remit_to, batch,
+    created (a datetime) and snapshot (as frozen at submission). ``after(canvas)`` may add
+    pages (the scans) to the same document before it is saved. Returns the number of
+    invoice pages."""
     snap = inv["snapshot"]
     lines = snap["lines"]
     pages = [lines[:LINES_FIRST_PAGE]]

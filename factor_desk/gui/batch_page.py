@@ -175,7 +175,7 @@ class BatchPage(Page):
         total = self.model.checked_total
         shown = self.model.rowCount()
         self.footer.setText(f"{count} selected · {format_money(total)}   "
-                            f"({shown} of {len(self.model.all_rows())} loads shown)")
+                            f"({shown} of {self.model.total_count} loads shown)")
         sub = self.current_profile()
         ready = bool(sub and sub.notice_of_assignment and sub.factoring_company)
         self.submit.setEnabled(count > 0 and ready)

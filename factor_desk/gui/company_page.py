@@ -281,9 +281,6 @@ class CompanyPage(Page):
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(dirty)
 
-    def has_unsaved_changes(self) -> bool:
-        return self._dirty
-
     def can_leave(self) -> bool:
         if not self._dirty:
             return True

@@ -20,7 +20,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -140,7 +140,6 @@ class Job:
     error: Callable[[BaseException], None] | None = None
     user: bool = True  # started by a click (refused if busy) or a refresh (queued)
     progress: Callable[[int, int, str], None] | None = None
-    cancelled: bool = field(default=False, init=False)
 
     @property
     def in_process(self) -> bool:
@@ -183,7 +182,6 @@ class JobRunner(QObject):
 
     def cancel(self) -> None:
         if self._current is not None:
-            self._current[0].cancelled = True
             self._current[2].set()
 
     def wait(self, timeout_ms: int = 60_000) -> bool:

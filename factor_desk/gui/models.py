@@ -14,9 +14,6 @@ from PySide6.QtGui import QBrush, QColor
 
 from factor_desk.domain.money import format_money
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
-
 
 @dataclass
 class Prepared:
@@ -118,8 +115,10 @@ class RowTableModel(QAbstractTableModel):
         """The visible rows, in the order shown."""
         return list(self._rows)
 
-    def all_rows(self) -> list:
-        return list(self._all)
+    @property
+    def total_count(self) -> int:
+        """How many rows there are, shown or filtered out."""
+        return len(self._all)
 
     def row_at(self, row: int):
         return self._rows[row]
@@ -175,10 +174,6 @@ class RowTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and self._row_background is not None:
             color = self._row_background(row)
             return QBrush(color) if color is not None else None
-        if role == SORT_ROLE:
-            return column.sort_key(row)
-        if role == ROW_ROLE:
-            return row
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -239,8 +234,6 @@ class CheckableRowModel(RowTableModel):
             if role == Qt.ItemDataRole.CheckStateRole:
                 checked = self._row_id(self._rows[index.row()]) in self.checked
                 return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
-            if role == SORT_ROLE:
-                return self._row_id(self._rows[index.row()]) in self.checked
             if role == Qt.ItemDataRole.DisplayRole:
                 return None
         return super().data(index, role)

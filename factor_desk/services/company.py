@@ -136,6 +136,15 @@ def _percent(basis_points: int) -> str:
     return format(Decimal(basis_points).scaleb(-2).normalize(), "f")
 
 
+def _factor_info(f: FactoringCompany) -> FactorInfo:
+    return FactorInfo(
+        id=f.id, name=f.name, remit_to=f.remit_to, integration=f.integration,
+        fee_percent=_percent(f.fee_basis_points),
+        advance_percent=_percent(f.advance_basis_points),
+        reserve_percent=_percent(f.reserve_basis_points),
+    )
+
+
 def get_profile(session: Session) -> CompanyProfile:
     """The whole company profile, as plain data."""
     company = session.execute(select(Company).order_by(Company.id)).scalars().first()
@@ -144,18 +153,7 @@ def get_profile(session: Session) -> CompanyProfile:
     return CompanyProfile(
         name=company.name if company else None,
         subsidiaries=[_profile_of(s) for s in subs],
-        factoring_companies=[
-            FactorInfo(
-                id=f.id,
-                name=f.name,
-                remit_to=f.remit_to,
-                integration=f.integration,
-                fee_percent=_percent(f.fee_basis_points),
-                advance_percent=_percent(f.advance_basis_points),
-                reserve_percent=_percent(f.reserve_basis_points),
-            )
-            for f in factors
-        ],
+        factoring_companies=[_factor_info(f) for f in factors],
     )
 
 
@@ -254,12 +252,7 @@ def add_factoring_company(
     )
     session.add(factor)
     session.flush()
-    return FactorInfo(
-        id=factor.id, name=factor.name, remit_to=factor.remit_to,
-        integration=factor.integration, fee_percent=_percent(factor.fee_basis_points),
-        advance_percent=_percent(factor.advance_basis_points),
-        reserve_percent=_percent(factor.reserve_basis_points),
-    )
+    return _factor_info(factor)
 
 
 # ------------------------------------------------------------------ editing

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from factor_desk.db.database import Database
 from factor_desk.documents.tabular import match_columns, read_table
 from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.money import from_cents
 from factor_desk.services import batches, company, export, loads, reports
 from factor_desk.services.common import Progress
 
@@ -20,9 +22,9 @@ class BatchOverview:
     """A batch as Factoring Reports lists it: the batch and its money so far."""
 
     batch: batches.BatchSummary
-    purchased: object  # Decimal
-    paid: object
-    open_balance: object
+    purchased: Decimal
+    paid: Decimal
+    open_balance: Decimal
 
 
 class Desk:
@@ -117,8 +119,6 @@ class Desk:
         with self.db.read() as s:
             listed = batches.list_batches(s)
             money = {b.batch: b.totals for b in reports.reconcile(s).batches}
-        from factor_desk.domain.money import from_cents
-
         out = []
         for b in listed:
             t = money.get(b.batch, {})
@@ -143,7 +143,7 @@ class Desk:
         return reports.report_template(kind)
 
     @staticmethod
-    def report_kind(path: str | Path, *, should_stop=None) -> str | None:
+    def report_kind(path: str | Path) -> str | None:
         """purchase or payments, judged by the file's columns; None when it could be
         either or neither."""
         table = read_table(path, header_only=True)
