@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import attach_required, dump, load_row, make_carrier, write_loads_csv
+from helpers import (
+    attach_required,
+    dump,
+    load_row,
+    make_carrier,
+    needs_tool,
+    write_loads_csv,
+)
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
@@ -29,8 +35,7 @@ from factor_desk.services.demo import CAPITAL_DEPOT_NOA, load_demo
 from factor_desk.services.export import ExportCancelled, export_batch, run_export
 from factor_desk.services.loads import attach_document, import_loads
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="pdftotext (poppler-utils) is needed; .ci/run installs it")
+pytestmark = needs_tool("pdftotext", "poppler-utils")
 
 
 def pdftotext(path: Path, page: int | None = None) -> str:
@@ -332,9 +337,7 @@ def test_the_command_line_downloads_a_batch(db, demo_batch, tmp_path, home, caps
                  "--to", str(tmp_path)]) == 3
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),
-                    reason="LibreOffice (libreoffice-calc-nogui) checks the workbook; "
-                           ".ci/run installs it")
+@needs_tool("soffice", "libreoffice-calc-nogui")
 def test_libreoffice_opens_the_workbook_and_computes_the_same_total(db, demo_batch, tmp_path):
     result = run_export(db, demo_batch.batch, tmp_path / "out")
     workbook = result.folder / f"Schedule_of_Accounts_{demo_batch.batch}.xlsx"
