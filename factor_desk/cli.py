@@ -526,6 +526,41 @@ def cmd_reports_reconcile(args) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args) -> int:
+    from factor_desk.db.database import Location
+    from factor_desk.services.backup import backup
+
+    result = _with_progress(backup(Location.resolve(args.home, args.db), args.to,
+                                   replace=args.replace))
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"Backed up to {result.path}: the database and {result.documents} documents "
+              f"({result.size:,} bytes).")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from factor_desk.db.database import Location
+    from factor_desk.services.backup import restore
+
+    location = Location.resolve(args.home, args.db)
+    if not location.is_sqlite:
+        raise InputRefused([Problem(
+            f"restore makes a SQLite data folder, not a server database "
+            f"({location.describe()}); give --home NEW_FOLDER without --db (a server is "
+            "restored with its own tools: pg_restore)")])
+    result = _with_progress(restore(args.file, location.home))
+    if args.json:
+        _print_json(result)
+    else:
+        home = str(result.home)
+        shown = f'"{home}"' if " " in home else home
+        print(f"Restored the backup of {result.created_at} ({result.documents} documents) "
+              f"into {home}.\nOpen it with: factor-desk --home {shown}")
+    return EXIT_OK
+
+
 def cmd_window(args) -> int:
     from factor_desk.db.database import Location
     from factor_desk.gui.app import run_gui
@@ -663,6 +698,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(reports, "reconcile", cmd_reports_reconcile,
                 "invoiced, purchased, advances, fees, reserve, paid, short pays, open balance")
     p.add_argument("--batch", metavar="BATCH")
+
+    p = command(sub, "backup", cmd_backup,
+                "back up the database and documents into one .zip (SQLite only)")
+    p.add_argument("--to", required=True, metavar="FILE", help="the .zip to write")
+    p.add_argument("--replace", action="store_true",
+                   help="replace FILE if it exists (otherwise an existing file is refused)")
+    p = command(sub, "restore", cmd_restore,
+                "restore a backup into a new, empty data folder (give it with --home)")
+    p.add_argument("file", metavar="FILE", help="a .zip made by factor-desk backup")
     return parser
 
 

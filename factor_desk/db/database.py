@@ -100,7 +100,9 @@ class Database:
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         if migrate:
             from factor_desk.db.migrate import upgrade
+            from factor_desk.services.backup import automatic_backup
 
+            automatic_backup(location, self.engine)  # before an upgrade; once a day
             upgrade(self.engine)
 
     @classmethod
