@@ -4,11 +4,16 @@ database in the status bar, and a clean stop when quitting during work."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+import datetime as dt
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QProcess, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QProgressDialog,
     QSplitter,
     QStackedWidget,
     QTreeWidget,
@@ -19,13 +24,24 @@ from factor_desk import __version__
 from factor_desk.gui.batch_page import BatchPage
 from factor_desk.gui.common import Asker
 from factor_desk.gui.company_page import CompanyPage
-from factor_desk.gui.jobs import JobRunner
+from factor_desk.gui.jobs import Call, Job, JobRunner
 from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.page import Page
 from factor_desk.gui.reports_page import ReportsPage
 from factor_desk.services.desk import Desk
 
 PAGES = ("company", "batch", "reports", "loads")
+
+
+def open_factor_desk(home: str) -> bool:
+    """Start another Factor Desk window on the data folder ``home`` (a process of its own,
+    as if the clerk had started ``factor-desk --home HOME``). True if it started."""
+    if getattr(sys, "frozen", False):  # the installed bundle: the program is the executable
+        program, args = sys.executable, ["--home", home]
+    else:
+        program, args = sys.executable, ["-m", "factor_desk", "--home", home]
+    started, _pid = QProcess.startDetached(program, args)
+    return bool(started)
 
 
 class MainWindow(QMainWindow):
@@ -152,6 +168,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Refresh", lambda: self.current_page.refresh(),
                      QKeySequence.StandardKey.Refresh)
         file_menu.addSeparator()
+        self._action(file_menu, "&Back up…", self.back_up)
+        self._action(file_menu, "Res&tore…", self.restore)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         profile = bar.addMenu("&Profile")
         self._action(profile, "&Company profile", lambda: self.show_page("company"), "Ctrl+1")
@@ -192,6 +211,118 @@ class MainWindow(QMainWindow):
     def _import_loads(self) -> None:
         self.show_page("loads")
         self.pages["loads"].choose_loads_file()
+
+    # ------------------------------------------------------------------ backup, restore
+
+    def _run_with_progress(self, job: Job, label: str) -> None:
+        """Run a slow job of the File menu with a progress dialog and Cancel."""
+        dialog = QProgressDialog(label, "Cancel", 0, 0, self)
+        dialog.setWindowTitle(job.title)
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(self.runner.cancel)
+        done, error = job.done, job.error
+
+        def close() -> None:
+            dialog.reset()
+            dialog.deleteLater()
+
+        def progress(step: int, total: int, message: str) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(step)
+            dialog.setLabelText(message)
+
+        def finished(result) -> None:
+            close()
+            if done:
+                done(result)
+
+        def failed(exc: BaseException) -> None:
+            close()
+            from factor_desk.services.backup import BackupCancelled
+
+            if isinstance(exc, BackupCancelled):
+                self.statusBar().showMessage(str(exc), 10_000)
+            elif error:
+                error(exc)
+            else:
+                self.asker.problem(exc)
+
+        job.done, job.error, job.progress = finished, failed, progress
+        if not self.runner.start(job):
+            close()
+            self.asker.info("Factor Desk", f"Please wait: {self.runner.current_title} is "
+                                           "still running.")
+
+    def back_up(self) -> None:
+        """File → Back up…: choose the .zip, then back up in the background."""
+        try:
+            self.desk.check_can_back_up()
+        except Exception as exc:
+            self.asker.problem(exc)
+            return
+        start = self.settings.value("folders/backup", str(Path.home()), str)
+        name = f"factor_desk-{dt.datetime.now():%Y-%m-%d-%H%M}.zip"
+        chosen = self.asker.save_file("Back up Factor Desk", str(Path(start) / name),
+                                      "Factor Desk backup (*.zip)")
+        if not chosen:
+            return
+        target = Path(chosen)
+        # The save dialog has asked before replacing a file; a name it did not see (".zip"
+        # added here) is never replaced.
+        replace = target.suffix.lower() == ".zip" and target.exists()
+        if target.suffix.lower() != ".zip":
+            target = target.with_name(target.name + ".zip")
+        self.settings.setValue("folders/backup", str(target.parent))
+
+        def done(result) -> None:
+            self.statusBar().showMessage(f"Backed up to {result.path}.", 10_000)
+            self.asker.info("Back up", f"Factor Desk's data was backed up to {result.path}: "
+                            f"the database and {result.documents} documents. Keep a copy "
+                            "away from this computer (a USB drive, a shared folder).")
+
+        self._run_with_progress(
+            Job("Backing up", Call(self.desk.make_backup, str(target), replace=replace),
+                done=done), f"Backing up to {target}…")
+
+    def restore(self) -> None:
+        """File → Restore…: a backup goes into a new, empty data folder, which can then be
+        opened in place of this one."""
+        if not self.asker.confirm(
+                "Restore a backup",
+                "Restore puts a backup into a new, empty data folder; the data open now is "
+                "not touched. Choose the backup file, then an empty folder for it. Afterwards "
+                "Factor Desk can open the restored data (or start it later with "
+                "factor-desk --home FOLDER).", "Choose backup…"):
+            return
+        start = self.settings.value("folders/backup", str(Path.home()), str)
+        archive = self.asker.open_file("Restore a Factor Desk backup", start,
+                                       "Factor Desk backup (*.zip)")
+        if not archive:
+            return
+        folder = self.asker.folder("Restore into a new, empty folder",
+                                   str(Path(archive).parent))
+        if not folder:
+            return
+
+        def done(result) -> None:
+            home = str(result.home)
+            shown = f'"{home}"' if " " in home else home
+            self.statusBar().showMessage(f"Backup restored into {home}.", 10_000)
+            if self.asker.confirm(
+                    "Restore",
+                    f"The backup of {result.created_at} was restored into {home}.\n\nTo open "
+                    f"it later, start Factor Desk with: factor-desk --home {shown}\n\nOpen "
+                    "it now? This window closes and Factor Desk opens on the restored data.",
+                    "Open restored data"):
+                if open_factor_desk(home):
+                    self.close()
+                else:
+                    self.asker.info("Restore", "Factor Desk could not be started on the "
+                                    f"restored data. Start it with: factor-desk --home {shown}")
+
+        self._run_with_progress(
+            Job("Restoring a backup", Call(Desk.restore_backup, archive, folder), done=done),
+            f"Restoring {Path(archive).name}…")
 
     def _busy_changed(self, busy: bool) -> None:
         if not busy:

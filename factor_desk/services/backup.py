@@ -222,7 +222,7 @@ def backup(location: Location, to: str | os.PathLike, *, replace: bool = False,
         yield Progress(0, total, "Copying the database")
         snapshot = work / DB_FILE_NAME
         revision = _snapshot(db_file, snapshot)
-        created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         part = work / "backup.zip"
         files = []
         try:

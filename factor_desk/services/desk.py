@@ -13,7 +13,7 @@ from factor_desk.db.database import Database
 from factor_desk.documents.tabular import match_columns, read_table
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.money import from_cents
-from factor_desk.services import batches, company, export, loads, reports
+from factor_desk.services import backup, batches, company, export, loads, reports
 from factor_desk.services.common import Progress
 
 
@@ -174,6 +174,23 @@ class Desk:
 
     def undo_import(self, import_id: int) -> reports.UndoResult:
         return reports.undo_import(self.db, import_id)
+
+    # ---------------------------------------------------------- backup and restore
+
+    def check_can_back_up(self) -> None:
+        """Refuse at once (before asking where) when the data is on a server."""
+        backup.check_can_back_up(self.db.location)
+
+    def make_backup(self, to: str | Path, *, replace: bool = False,
+                    should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+        """Back up the database and documents into the .zip ``to``."""
+        return backup.backup(self.db.location, to, replace=replace, should_stop=should_stop)
+
+    @staticmethod
+    def restore_backup(archive: str | Path, home: str | Path, *,
+                       should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+        """Restore a backup into the new, empty data folder ``home``."""
+        return backup.restore(archive, home, should_stop=should_stop)
 
 
 def _desk_at(location) -> Desk:

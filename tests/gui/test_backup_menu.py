@@ -126,7 +126,7 @@ def test_restore_into_an_empty_folder_then_open_it(qtbot, win, real_asker, home,
     assert dump(target / DB_FILE_NAME) == dump(home / DB_FILE_NAME)
     assert launched == [str(target)]
     assert not win.isVisible()  # the window reopens on the restored data
-    assert any(f"--home" in text and str(target) in text for text in real_asker.asked[1:])
+    assert any("--home" in text and str(target) in text for text in real_asker.asked[1:])
 
 
 def test_restore_into_a_folder_with_data_is_refused(qtbot, win, real_asker, home, tmp_path,
