@@ -24,7 +24,7 @@ from factor_desk import __version__
 from factor_desk.gui.batch_page import BatchPage
 from factor_desk.gui.common import Asker
 from factor_desk.gui.company_page import CompanyPage
-from factor_desk.gui.jobs import Call, Job, JobRunner
+from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.page import Page
 from factor_desk.gui.reports_page import ReportsPage
@@ -280,9 +280,12 @@ class MainWindow(QMainWindow):
                             f"the database and {result.documents} documents. Keep a copy "
                             "away from this computer (a USB drive, a shared folder).")
 
+        # A worker thread, not a process: the copy works in 1 MB steps (SQLite's backup,
+        # zlib and sha256 release the GIL for each), so the window stays responsive.
         self._run_with_progress(
-            Job("Backing up", Call(self.desk.make_backup, str(target), replace=replace),
-                done=done), f"Backing up to {target}…")
+            Job("Backing up", lambda stop: self.desk.make_backup(
+                str(target), replace=replace, should_stop=stop), done=done),
+            f"Backing up to {target}…")
 
     def restore(self) -> None:
         """File → Restore…: a backup goes into a new, empty data folder, which can then be
@@ -321,7 +324,8 @@ class MainWindow(QMainWindow):
                                     f"restored data. Start it with: factor-desk --home {shown}")
 
         self._run_with_progress(
-            Job("Restoring a backup", Call(Desk.restore_backup, archive, folder), done=done),
+            Job("Restoring a backup", lambda stop: Desk.restore_backup(
+                archive, folder, should_stop=stop), done=done),
             f"Restoring {Path(archive).name}…")
 
     def _busy_changed(self, busy: bool) -> None:
