@@ -21,6 +21,7 @@ On PostgreSQL the server's own tools (pg_dump, pg_restore) back the data up.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -29,6 +30,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -174,10 +176,16 @@ def _snapshot(db_file: Path, copy: Path) -> str | None:
         source.close()
 
 
-def _add(zf: zipfile.ZipFile, name: str, path: Path) -> dict:
+def _add(zf: zipfile.ZipFile, name: str, path: Path, *, compress: bool) -> dict:
+    # Documents are PDFs and scans, compressed already: deflating them again gains nothing
+    # and cost 12 s per 90 MB here. The database (deflated, level 1) shrinks to a fifth.
+    entry: str | zipfile.ZipInfo = name
+    if not compress:
+        entry = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+        entry.compress_type = zipfile.ZIP_STORED
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as src, zf.open(name, "w", force_zip64=True) as dst:
+    with path.open("rb") as src, zf.open(entry, "w", force_zip64=True) as dst:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
@@ -227,13 +235,13 @@ def backup(location: Location, to: str | os.PathLike, *, replace: bool = False,
         files = []
         try:
             with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-                files.append(_add(zf, DB_FILE_NAME, snapshot))
+                files.append(_add(zf, DB_FILE_NAME, snapshot, compress=True))
                 yield Progress(1, total, "Database copied")
                 for done, (name, path) in enumerate(documents, start=2):
                     if should_stop():
                         raise BackupCancelled("backup")
                     try:
-                        files.append(_add(zf, name, path))
+                        files.append(_add(zf, name, path, compress=False))
                     except FileNotFoundError:  # removed meanwhile: nothing refers to it
                         continue
                     yield Progress(done, total, f"Document {done - 1} of {len(documents)}")
@@ -496,6 +504,12 @@ def run_restore(archive: str | os.PathLike, home: str | os.PathLike, **kwargs
 # ------------------------------------------------------------------ automatic backups
 
 
+@functools.cache
+def newest_revision() -> str | None:
+    """The newest schema revision this Factor Desk knows (read once: 40 ms each time)."""
+    return head_revision()
+
+
 def automatic_backups_enabled() -> bool:
     return os.environ.get(AUTO_BACKUP_ENV, "1").strip().lower() not in (
         "0", "off", "no", "false")
@@ -558,7 +572,7 @@ def automatic_backup(location: Location, engine: Engine, *, now: dt.datetime | N
             return None
     except Exception:  # not a database at all: opening it will say so
         return None
-    head = head_revision()
+    head = newest_revision()
     upgrading = current is not None and current != head
     now = now or dt.datetime.now()
     folder = location.home / BACKUPS_DIR_NAME

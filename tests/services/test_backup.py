@@ -413,7 +413,7 @@ def test_a_schema_upgrade_is_preceded_by_a_backup(demo_home, monkeypatch):
     Database(Location.resolve(demo_home)).dispose()  # today's backup is made
     assert len(auto_files(demo_home)) == 1
     older = current_revision_of(demo_home)
-    monkeypatch.setattr("factor_desk.services.backup.head_revision",
+    monkeypatch.setattr("factor_desk.services.backup.newest_revision",
                         lambda: "0002_pretend_newer")
     Database(Location.resolve(demo_home)).dispose()
     made = auto_files(demo_home)
@@ -428,7 +428,7 @@ def test_a_schema_upgrade_is_preceded_by_a_backup(demo_home, monkeypatch):
 
 def test_an_upgrade_whose_backup_cannot_be_written_is_refused(demo_home, monkeypatch):
     (demo_home / "backups").write_text("a file where the folder should be")
-    monkeypatch.setattr("factor_desk.services.backup.head_revision",
+    monkeypatch.setattr("factor_desk.services.backup.newest_revision",
                         lambda: "0002_pretend_newer")
     with pytest.raises(InputRefused) as refused:
         Database(Location.resolve(demo_home))
