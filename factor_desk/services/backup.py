@@ -36,6 +36,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -76,7 +77,7 @@ class BackupResult:
     documents: int
     size: int  # bytes of the archive
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "revision": self.revision,
                 "created_at": self.created_at, "documents": self.documents, "size": self.size}
 
@@ -89,7 +90,7 @@ class RestoreResult:
     created_at: str
     documents: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"home": str(self.home), "revision": self.revision,
                 "factor_desk_version": self.factor_desk_version,
                 "created_at": self.created_at, "documents": self.documents}
@@ -176,7 +177,7 @@ def _snapshot(db_file: Path, copy: Path) -> str | None:
         source.close()
 
 
-def _add(zf: zipfile.ZipFile, name: str, path: Path, *, compress: bool) -> dict:
+def _add(zf: zipfile.ZipFile, name: str, path: Path, *, compress: bool) -> dict[str, Any]:
     # Documents are PDFs and scans, compressed already: deflating them again gains nothing
     # and cost 12 s per 90 MB here. The database (deflated, level 1) shrinks to a fifth.
     entry: str | zipfile.ZipInfo = name
@@ -202,7 +203,7 @@ def _work_folder(parent: Path, what: str, shown: Path) -> Path:
         raise _refused(f"cannot be written ({exc.strerror or exc})", file=str(shown)) from None
 
 
-def backup(location: Location, to: str | os.PathLike, *, replace: bool = False,
+def backup(location: Location, to: str | os.PathLike[str], *, replace: bool = False,
            reason: str = "by hand", should_stop: Callable[[], bool] | None = None
            ) -> Iterator[Progress]:
     """Write the backup archive ``to``. Yields progress; the last item carries the
@@ -271,9 +272,10 @@ def backup(location: Location, to: str | os.PathLike, *, replace: bool = False,
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_backup(location: Location, to: str | os.PathLike, **kwargs) -> BackupResult:
+def run_backup(location: Location, to: str | os.PathLike[str], **kwargs: Any) -> BackupResult:
     """backup() without progress, for the command line, scripts and tests."""
-    return run_to_end(backup(location, to, **kwargs))
+    result: BackupResult = run_to_end(backup(location, to, **kwargs))
+    return result
 
 
 # ------------------------------------------------------------------ restore
@@ -307,7 +309,7 @@ def _known_revisions() -> set[str]:
     return {rev.revision for rev in script.walk_revisions()}
 
 
-def _read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
+def _read_manifest(zf: zipfile.ZipFile, name: str) -> dict[str, Any]:
     foreign = _refused("is not a Factor Desk backup (it has no Factor Desk manifest); "
                        "nothing was restored", file=name)
     try:
@@ -355,7 +357,7 @@ def _read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
     return manifest
 
 
-def _check_revision(manifest: dict, name: str) -> None:
+def _check_revision(manifest: dict[str, Any], name: str) -> None:
     revision = manifest.get("alembic_revision")
     if revision is None:
         return
@@ -367,7 +369,7 @@ def _check_revision(manifest: dict, name: str) -> None:
             "restore it; nothing was restored", file=name)
 
 
-def _extract(zf: zipfile.ZipFile, entry: dict, work: Path, name: str) -> None:
+def _extract(zf: zipfile.ZipFile, entry: dict[str, Any], work: Path, name: str) -> None:
     damaged = _refused(f"is damaged: {entry['path']} does not match its checksum; nothing "
                        "was restored", file=name)
     try:
@@ -395,7 +397,7 @@ def _extract(zf: zipfile.ZipFile, entry: dict, work: Path, name: str) -> None:
         raise damaged
 
 
-def _check_database(db_file: Path, manifest: dict, name: str) -> None:
+def _check_database(db_file: Path, manifest: dict[str, Any], name: str) -> None:
     damaged = _refused("is damaged: its database fails SQLite's integrity check; nothing was "
                        "restored", file=name)
     try:
@@ -433,7 +435,7 @@ def _move_into_place(work: Path, home: Path) -> None:
         raise
 
 
-def restore(archive: str | os.PathLike, home: str | os.PathLike, *,
+def restore(archive: str | os.PathLike[str], home: str | os.PathLike[str], *,
             should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
     """Restore the backup ``archive`` into the data folder ``home``, which must not hold a
     database or documents yet. Yields progress; the last item carries the RestoreResult.
@@ -495,10 +497,11 @@ def restore(archive: str | os.PathLike, home: str | os.PathLike, *,
             shutil.rmtree(work, ignore_errors=True)
 
 
-def run_restore(archive: str | os.PathLike, home: str | os.PathLike, **kwargs
-                ) -> RestoreResult:
+def run_restore(archive: str | os.PathLike[str], home: str | os.PathLike[str],
+                **kwargs: Any) -> RestoreResult:
     """restore() without progress, for the command line, scripts and tests."""
-    return run_to_end(restore(archive, home, **kwargs))
+    result: RestoreResult = run_to_end(restore(archive, home, **kwargs))
+    return result
 
 
 # ------------------------------------------------------------------ automatic backups

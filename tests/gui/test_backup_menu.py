@@ -143,3 +143,18 @@ def test_restore_into_a_folder_with_data_is_refused(qtbot, win, real_asker, home
     assert len(real_asker.problems) == 1 and str(home) in str(real_asker.problems[0])
     assert dump(home / DB_FILE_NAME) == before
     assert win.isVisible()
+
+
+def test_back_up_on_a_server_explains_pg_dump_without_asking_where(qtbot, win, real_asker,
+                                                                  monkeypatch):
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a: asked.append(a) or ("", "")))
+    monkeypatch.setattr(win.desk.db, "location", Location(
+        url="postgresql+psycopg://clerk:s3cret-pw@dbserver/factor_desk", home=Path("/x")))
+    file_action(win, "Back up…").trigger()
+    settle(qtbot, win)
+    assert asked == []
+    (refusal,) = real_asker.problems
+    assert "pg_dump" in str(refusal) and "dbserver" in str(refusal)
+    assert "s3cret-pw" not in str(refusal)

@@ -473,3 +473,10 @@ def test_cli_backup_on_postgresql_exits_3_naming_pg_dump(tmp_path, capsys):
     assert code == 3
     assert "pg_dump" in err and "dbserver" in err and "s3cret-pw" not in err
 
+
+
+def test_a_cancelled_restore_leaves_nothing(archive, tmp_path):
+    target = tmp_path / "new"
+    with pytest.raises(FactorDeskError):
+        run_to_end(backups.restore(archive, target, should_stop=lambda: True))
+    assert not target.exists() and leftovers(tmp_path) == []
