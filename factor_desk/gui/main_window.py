@@ -233,7 +233,10 @@ class MainWindow(QMainWindow):
 
         def finished(result) -> None:
             close()
-            if done:
+            if result is None:  # stopped by Cancel between two steps
+                self.statusBar().showMessage(f"{job.title} cancelled; nothing was written.",
+                                             10_000)
+            elif done:
                 done(result)
 
         def failed(exc: BaseException) -> None:

@@ -143,6 +143,15 @@ def _documents(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def _is_data_file(target: Path, db_file: Path, home: Path) -> bool:
+    """True for the database file, its journal files, and anything in the documents."""
+    where = target.absolute().resolve()
+    own = {db_file.absolute().resolve().with_name(db_file.name + end)
+           for end in ("", "-wal", "-shm", "-journal")}
+    documents = (home / DOCUMENTS_DIR_NAME).absolute().resolve()
+    return where in own or where.is_relative_to(documents)
+
+
 def _snapshot(db_file: Path, copy: Path) -> str | None:
     """Copy the database with SQLite's online backup API (one step: a consistent snapshot
     while writers go on in WAL mode); return its schema revision."""
@@ -216,6 +225,9 @@ def backup(location: Location, to: str | os.PathLike[str], *, replace: bool = Fa
     target = Path(to).expanduser()
     if not db_file.is_file():
         raise _refused("there is no Factor Desk database here to back up", file=str(db_file))
+    if _is_data_file(target, db_file, location.home):
+        raise _refused("is part of Factor Desk's own data; save the backup somewhere else",
+                       file=str(target))
     if target.is_dir():
         raise _refused("is a folder; give the backup file's name, e.g. "
                        f"{backup_name(dt.datetime.now())}", file=str(target))

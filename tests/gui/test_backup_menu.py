@@ -158,3 +158,30 @@ def test_back_up_on_a_server_explains_pg_dump_without_asking_where(qtbot, win, r
     (refusal,) = real_asker.problems
     assert "pg_dump" in str(refusal) and "dbserver" in str(refusal)
     assert "s3cret-pw" not in str(refusal)
+
+
+def test_cancel_during_a_backup_writes_nothing(qtbot, win, tmp_path, monkeypatch):
+    import threading
+
+    from factor_desk.services import backup
+
+    target = tmp_path / "b.zip"
+    copying, go_on = threading.Event(), threading.Event()
+    real_snapshot = backup._snapshot
+
+    def slow_snapshot(db_file, copy):
+        copying.set()
+        assert go_on.wait(30)
+        return real_snapshot(db_file, copy)
+
+    monkeypatch.setattr(backup, "_snapshot", slow_snapshot)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a: (str(target), "")))
+    file_action(win, "Back up…").trigger()
+    assert copying.wait(30)
+    win.runner.cancel()  # the clerk clicks Cancel while the database is being copied
+    go_on.set()
+    settle(qtbot, win)
+    assert "cancelled" in win.statusBar().currentMessage()
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers

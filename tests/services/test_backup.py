@@ -480,3 +480,14 @@ def test_a_cancelled_restore_leaves_nothing(archive, tmp_path):
     with pytest.raises(FactorDeskError):
         run_to_end(backups.restore(archive, target, should_stop=lambda: True))
     assert not target.exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", [DB_FILE_NAME, f"{DB_FILE_NAME}-wal", "documents/x.zip"])
+def test_backup_refuses_to_write_over_the_data_itself(demo_home, name):
+    target = demo_home / name
+    db_before = (demo_home / DB_FILE_NAME).read_bytes()
+    with pytest.raises(InputRefused) as refused:
+        run_backup(Location.resolve(demo_home), target, replace=True)
+    assert str(target) in str(refused.value)
+    assert (demo_home / DB_FILE_NAME).read_bytes() == db_before
+    assert name == DB_FILE_NAME or not target.exists()
