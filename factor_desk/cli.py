@@ -556,7 +556,7 @@ def cmd_restore(args) -> int:
     else:
         home = str(result.home)
         shown = f'"{home}"' if " " in home else home
-        print(f"Restored the backup of {result.created_at} ({result.documents} documents) "
+        print(f"Restored the backup of {result.made} ({result.documents} documents) "
               f"into {home}.\nOpen it with: factor-desk --home {shown}")
     return EXIT_OK
 

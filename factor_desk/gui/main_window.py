@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Backup restored into {home}.", 10_000)
             if self.asker.confirm(
                     "Restore",
-                    f"The backup of {result.created_at} was restored into {home}.\n\nTo open "
+                    f"The backup of {result.made} was restored into {home}.\n\nTo open "
                     f"it later, start Factor Desk with: factor-desk --home {shown}\n\nOpen "
                     "it now? This window closes and Factor Desk opens on the restored data.",
                     "Open restored data"):

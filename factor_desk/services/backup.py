@@ -90,6 +90,14 @@ class RestoreResult:
     created_at: str
     documents: int
 
+    @property
+    def made(self) -> str:
+        """When the backup was made, in this computer's time, as a clerk reads it."""
+        try:
+            return f"{dt.datetime.fromisoformat(self.created_at).astimezone():%Y-%m-%d %H:%M}"
+        except ValueError:
+            return self.created_at
+
     def to_dict(self) -> dict[str, Any]:
         return {"home": str(self.home), "revision": self.revision,
                 "factor_desk_version": self.factor_desk_version,
