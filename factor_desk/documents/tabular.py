@@ -229,6 +229,14 @@ def _check_workbook_size(data: bytes, file_name: str) -> None:
                 f"is {describe_size(p.compress_size)} and unpacks to "
                 f"{describe_size(p.file_size)}, {ratio:,} times its size; Factor Desk reads "
                 f"parts that unpack to at most {MAX_PACKING_RATIO} times their size"))
+    packed = sum(p.compress_size for p in parts)
+    if unpacked > _RATIO_FLOOR and unpacked > MAX_PACKING_RATIO * max(packed, 1):
+        # many small parts, each packed tightly: as costly to read as one large one
+        raise TableError(file_name, (
+            f"this is not a workbook as Excel saves it: its {len(parts):,} parts take "
+            f"{describe_size(packed)} and unpack to {describe_size(unpacked)}, "
+            f"{unpacked // max(packed, 1):,} times their size; Factor Desk reads workbooks "
+            f"that unpack to at most {MAX_PACKING_RATIO} times their size"))
 
 
 def _cells_of(record: Sequence[object]) -> list[object]:

@@ -243,6 +243,17 @@ def test_a_workbook_packed_far_tighter_than_excel_packs_is_refused():
         str(err.value)
 
 
+def test_many_small_parts_packed_tightly_are_refused_as_one_large_one():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(8):  # each under the size at which one part's packing is judged
+            archive.writestr(f"xl/worksheets/sheet{n}.xml", b" " * (512 * 1024))
+    with pytest.raises(TableError, match="its 8 parts take .* and unpack to 4 MB, .* "
+                                         "times their size; Factor Desk reads workbooks "
+                                         "that unpack to at most 100 times their size"):
+        read_table_bytes(out.getvalue(), "l.xlsx")
+
+
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_rows_and_cells_beyond_the_limits_are_refused(monkeypatch, kind):
     def table(n_rows: int, width: int = 2) -> bytes:
