@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from factor_desk import __version__
-from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
+from factor_desk.domain.errors import FactorDeskError, InputRefused
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -130,17 +130,15 @@ def cmd_company_show(args) -> int:
     return EXIT_OK
 
 
+NOA_FILE_LIMIT = 1024 * 1024  # a Notice of Assignment is a paragraph
+
+
 def _read_text_file(path: str) -> str:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputRefused([Problem(f"the file cannot be read ({exc.strerror})", file=p.name)]
-                           ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    # One decoder for every text file: BOMs (Notepad "Unicode", PowerShell 5.1), UTF-8,
+    # then cp1252; what is not text is refused.
+    from factor_desk.documents.text_files import read_text_file
+
+    return read_text_file(path, limit=NOA_FILE_LIMIT, kind="Notice of Assignment files")
 
 
 def cmd_company_set_noa(args) -> int:
@@ -190,7 +188,7 @@ def cmd_loads_import(args) -> int:
 
     db = _db(args)
     result = import_loads(db, args.file, args.subsidiary, dry_run=args.dry_run,
-                          only_valid=args.only_valid)
+                          only_valid=args.only_valid, sheet=args.sheet)
     refused = bool(result.problems) and not args.only_valid
     if args.json:
         out = _plain(result)
@@ -200,7 +198,8 @@ def cmd_loads_import(args) -> int:
     else:
         verb = "would import" if args.dry_run else "imported"
         count = result.rows_valid if args.dry_run else result.imported
-        print(f"{result.file_name}: {result.rows_total} rows; {verb} {count} loads into "
+        print(f"{result.file_name}{_sheet_note(result.sheet)}: {result.rows_total} rows; "
+              f"{verb} {count} loads into "
               f"{result.subsidiary}" + (f"; {result.rows_bad} rows with problems"
                                         if result.problems else "") + ".")
         if result.new_customers:
@@ -424,10 +423,18 @@ def cmd_reports_template(args) -> int:
     return EXIT_OK
 
 
+def _sheet_note(sheet: str | None) -> str:
+    """`` (sheet 'Loads')`` after a file's name when a workbook's sheet was read."""
+    from factor_desk.domain.text import excerpt
+
+    return f" (sheet {excerpt(sheet)})" if sheet else ""
+
+
 def _print_preview(preview) -> None:
     counts = preview.counts
     what = f"batch {preview.batch}" if preview.batch else "payments"
-    print(f"{preview.file_name} ({what}): {len(preview.rows)} rows: {counts['applies']} apply, "
+    print(f"{preview.file_name}{_sheet_note(getattr(preview, 'sheet', None))} ({what}): "
+          f"{len(preview.rows)} rows: {counts['applies']} apply, "
           f"{counts['warning']} with warnings, {counts['error']} errors.")
     shown = [r for r in preview.rows if r.outcome != "applies"]
     if shown:
@@ -448,9 +455,9 @@ def _report_upload(args, kind: str, batch: str | None) -> int:
 
     db = _db(args)
     result = _with_progress(
-        preview_report(db, kind, args.file, batch=batch) if args.dry_run else
-        apply_report(db, kind, args.file, batch=batch,
-                     allow_missing=getattr(args, "allow_missing", False)))
+        preview_report(db, kind, args.file, batch=batch, sheet=args.sheet) if args.dry_run
+        else apply_report(db, kind, args.file, batch=batch, sheet=args.sheet,
+                          allow_missing=getattr(args, "allow_missing", False)))
     if args.dry_run:
         problems = refusals(result, getattr(args, "allow_missing", False))
         if args.json:
@@ -571,6 +578,10 @@ def cmd_window(args) -> int:
 # ------------------------------------------------------------------ parser
 
 
+_SHEET_HELP = ("the sheet of an .xlsx workbook to read (needed when several sheets hold "
+               "data and more than one, or none, has the expected columns)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="factor-desk",
@@ -626,6 +637,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check every row, change nothing")
     p.add_argument("--only-valid", action="store_true",
                    help="import the good rows and skip the bad ones")
+    p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
     p = command(loads, "attach", cmd_loads_attach, "attach a supporting document to a load")
     p.add_argument("load_number", metavar="LOAD_NUMBER")
     p.add_argument("file", metavar="FILE")
@@ -688,10 +700,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
     p.add_argument("--allow-missing", action="store_true",
                    help="apply even though some invoices of the batch are not in the report")
+    p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
     p = command(reports, "payments", cmd_reports_payments,
                 "Upload Payment Report: paid invoices become Completed")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
+    p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
     command(reports, "history", cmd_reports_history, "every upload, newest first")
     p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
     p.add_argument("import_id", type=int, metavar="IMPORT_ID")

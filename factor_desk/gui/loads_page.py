@@ -291,7 +291,8 @@ class LoadsPage(Page):
             blockers = ["no row can be imported"]
         dialog = PreviewDialog(self, title="Import loads", summary=summary, rows=rows,
                                headers=("Column", ""), totals="", blockers=blockers,
-                               confirmation=confirmation, apply_text="Import")
+                               confirmation=confirmation, apply_text="Import",
+                               sheet=result.sheet)
         dialog.apply_requested.connect(lambda only_valid: self._import(dialog, path, sub,
                                                                        only_valid))
         self.preview_dialog = dialog

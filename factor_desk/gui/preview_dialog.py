@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from factor_desk.domain.text import excerpt
 from factor_desk.gui.common import primary_button
 from factor_desk.gui.models import Column, RowTableModel
 
@@ -42,13 +43,19 @@ class PreviewDialog(QDialog):
 
     def __init__(self, parent, *, title: str, summary: str, rows: list[PreviewRow],
                  headers: tuple[str, str], totals: str, blockers: list[str],
-                 confirmation: str | None, apply_text: str = "Apply"):
+                 confirmation: str | None, apply_text: str = "Apply",
+                 sheet: str | None = None):
         super().__init__(parent)
         self.setObjectName("previewDialog")
         self.setWindowTitle(title)
         self.resize(900, 560)
         self.summary = QLabel(summary)
         self.summary.setWordWrap(True)
+        # Which sheet of a workbook was read, so that the clerk sees it is the one meant.
+        self.sheet = QLabel(f"Read from the sheet {excerpt(sheet)} of the workbook."
+                            if sheet else "")
+        self.sheet.setTextFormat(Qt.TextFormat.PlainText)
+        self.sheet.setVisible(bool(sheet))
         self.model = RowTableModel(
             [Column("Row", lambda r: r.row), Column(headers[0], lambda r: r.first),
              Column(headers[1], lambda r: r.second),
@@ -85,6 +92,7 @@ class PreviewDialog(QDialog):
         buttons.addWidget(self.apply)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.sheet)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.totals)
         layout.addWidget(self.blockers)

@@ -333,7 +333,8 @@ class ReportsPage(Page):
                            "; ".join(r.reasons)) for r in preview.rows]
         dialog = PreviewDialog(self, title=what, summary=summary, rows=rows,
                                headers=("Invoice #", "Load #"), totals=totals,
-                               blockers=blockers, confirmation=confirmation)
+                               blockers=blockers, confirmation=confirmation,
+                               sheet=preview.sheet)
         dialog.apply_requested.connect(
             lambda confirmed: self._apply(dialog, kind, path, batch, confirmed))
         self.preview_dialog = dialog

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from factor_desk.db.database import Database
-from factor_desk.documents.tabular import match_columns, read_table
+from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.money import from_cents
 from factor_desk.services import backup, batches, company, export, loads, reports
@@ -100,14 +100,15 @@ class Desk:
     # short transaction cannot stop half way and ignore it.
 
     def check_loads_file(self, path: str | Path, subsidiary: str, *,
-                         should_stop: Callable[[], bool] | None = None
-                         ) -> loads.LoadImportResult:
-        return loads.import_loads(self.db, path, subsidiary, dry_run=True)
+                         should_stop: Callable[[], bool] | None = None,
+                         sheet: str | None = None) -> loads.LoadImportResult:
+        return loads.import_loads(self.db, path, subsidiary, dry_run=True, sheet=sheet)
 
     def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool,
-                     should_stop: Callable[[], bool] | None = None
-                     ) -> loads.LoadImportResult:
-        return loads.import_loads(self.db, path, subsidiary, only_valid=only_valid)
+                     should_stop: Callable[[], bool] | None = None,
+                     sheet: str | None = None) -> loads.LoadImportResult:
+        return loads.import_loads(self.db, path, subsidiary, only_valid=only_valid,
+                                  sheet=sheet)
 
     # ---------------------------------------------------------- batches
 
@@ -143,13 +144,17 @@ class Desk:
         return reports.report_template(kind)
 
     @staticmethod
-    def report_kind(path: str | Path) -> str | None:
-        """purchase or payments, judged by the file's columns; None when it could be
-        either or neither."""
-        table = read_table(path, header_only=True)
+    def report_kind(path: str | Path, sheet: str | None = None) -> str | None:
+        """purchase or payments, judged by the file's columns (a workbook's: those of the
+        sheet of that kind); None when it could be either or neither."""
         fits = []
         for kind, specs in ((reports.PURCHASE, reports.PURCHASE_COLUMNS),
                             (reports.PAYMENTS, reports.PAYMENT_COLUMNS)):
+            try:
+                table = read_table(path, header_only=True, sheet=sheet,
+                                   fits=reports.report_fits(kind))
+            except SheetChoiceRefused:
+                continue  # several sheets and none (or several) of this kind
             try:
                 match_columns(table, specs, what="a report")
             except InputRefused:
@@ -158,15 +163,18 @@ class Desk:
         return fits[0] if len(fits) == 1 else None
 
     def preview_report(self, kind: str, path: str | Path, *, batch: str | None = None,
-                       should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+                       should_stop: Callable[[], bool] | None = None,
+                       sheet: str | None = None) -> Iterator[Progress]:
         return reports.preview_report(self.db, kind, path, batch=batch,
-                                      should_stop=should_stop)
+                                      should_stop=should_stop, sheet=sheet)
 
     def apply_report(self, kind: str, path: str | Path, *, batch: str | None = None,
                      allow_missing: bool = False,
-                     should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+                     should_stop: Callable[[], bool] | None = None,
+                     sheet: str | None = None) -> Iterator[Progress]:
         return reports.apply_report(self.db, kind, path, batch=batch,
-                                    allow_missing=allow_missing, should_stop=should_stop)
+                                    allow_missing=allow_missing, should_stop=should_stop,
+                                    sheet=sheet)
 
     def import_history(self) -> list[reports.ImportInfo]:
         with self.db.read() as s:

@@ -31,6 +31,7 @@ from factor_desk.documents.tabular import (
     ColumnSpec,
     Table,
     cell_text,
+    header_fits,
     match_columns,
     read_file_bytes,
     read_table_bytes,
@@ -122,6 +123,7 @@ class LoadImportResult:
     new_customers: list[str] = field(default_factory=list)
     import_id: int | None = None
     load_numbers: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the workbook's sheet that was read; None for a CSV
 
     @property
     def rows_bad(self) -> int:
@@ -359,6 +361,7 @@ def import_loads(
     dry_run: bool = False,
     only_valid: bool = False,
     user: str | None = None,
+    sheet: str | None = None,
 ) -> LoadImportResult:
     """Import the loads of a TMS export into ``subsidiary``.
 
@@ -367,10 +370,13 @@ def import_loads(
     alone. A load number already in Factor Desk is reported, never duplicated or
     overwritten. ``dry_run`` reports what would happen and changes nothing.
     Customers not yet known are created (matched by MC number, else by name).
+    A workbook's sheet is ``sheet``, else its only sheet with data, else its only sheet
+    with the columns of a loads file.
     """
     path = Path(path)
     data = read_file_bytes(path)
-    table = read_table_bytes(data, path.name)
+    table = read_table_bytes(data, path.name, sheet=sheet, fits=header_fits(LOAD_COLUMNS),
+                             what="a loads file")
     columns = match_columns(table, LOAD_COLUMNS, what="a loads file")
     if not table.rows:
         raise InputRefused([Problem("the file has a header but no loads", file=table.file_name)])
@@ -386,7 +392,7 @@ def import_loads(
         file_name=table.file_name, subsidiary=sub_name, rows_total=len(table.rows),
         rows_valid=len(rows), problems=problems, dry_run=dry_run,
         new_customers=sorted(_new_customers(rows, by_mc, by_name)),
-        load_numbers=[r.load_number for r in rows],
+        load_numbers=[r.load_number for r in rows], sheet=table.sheet,
     )
     if problems and not only_valid:
         if dry_run:

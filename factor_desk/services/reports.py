@@ -33,6 +33,8 @@ from factor_desk.documents.tabular import (
     ColumnSpec,
     Table,
     cell_text,
+    header_fits,
+    headers_found,
     match_columns,
     read_file_bytes,
     read_table_bytes,
@@ -158,6 +160,7 @@ class Preview:
     totals: dict[str, str]
     missing_invoices: list[str] = field(default_factory=list)
     already_imported: str | None = None  # "import #N on DATE" when the file was applied
+    sheet: str | None = None  # the workbook's sheet that was read; None for a CSV
 
     @property
     def errors(self) -> list[RowOutcome]:
@@ -174,7 +177,7 @@ class Preview:
         return {"kind": self.kind, "file_name": self.file_name, "sha256": self.sha256,
                 "batch": self.batch, "counts": self.counts, "totals": dict(self.totals),
                 "missing_invoices": list(self.missing_invoices),
-                "already_imported": self.already_imported,
+                "already_imported": self.already_imported, "sheet": self.sheet,
                 "rows": [r.to_dict() for r in self.rows]}
 
 
@@ -196,16 +199,23 @@ class ImportResult:
 # ------------------------------------------------------------------ reading files
 
 
-def _read(path: str | Path, kind: str) -> tuple[Table, dict[str, int], bytes]:
+def report_fits(kind: str) -> Callable[[list[str]], bool]:
+    """Whether a header row has the columns of a ``kind`` report (how a workbook's sheet
+    of that report is told from its other sheets)."""
+    specs = PURCHASE_COLUMNS if kind == PURCHASE else PAYMENT_COLUMNS
+    return header_fits(specs, any_of=("invoice_number", "load_number"))
+
+
+def _read(path: str | Path, kind: str, sheet: str | None = None
+          ) -> tuple[Table, dict[str, int], bytes]:
     path = Path(path)
     data = read_file_bytes(path)
-    word = "purchase" if kind == PURCHASE else "payment"
-    table = read_table_bytes(data, path.name, sheet_hint=lambda name: word in name.lower())
     specs = PURCHASE_COLUMNS if kind == PURCHASE else PAYMENT_COLUMNS
     what = "a purchase report" if kind == PURCHASE else "a payment report"
+    table = read_table_bytes(data, path.name, sheet=sheet, fits=report_fits(kind), what=what)
     columns = match_columns(table, specs, what=what)
     if "invoice_number" not in columns and "load_number" not in columns:
-        seen = ", ".join(repr(h) for h in table.headers if h) or "none"
+        seen = headers_found(table.headers)
         raise InputRefused([Problem(
             f"this does not look like {what}: no column for 'Invoice Number' or "
             f"'Load Number'. Columns found: {seen}.", file=path.name)])
@@ -484,7 +494,7 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
     preview = Preview(
         kind=PURCHASE, file_name=table.file_name, sha256=sha, batch=batch.label,
         rows=outcomes, totals=totals_text, missing_invoices=missing,
-        already_imported=_already_imported(session, sha, PURCHASE))
+        already_imported=_already_imported(session, sha, PURCHASE), sheet=table.sheet)
     yield Progress(total_rows, total_rows, "Checked", preview)
 
 
@@ -604,7 +614,8 @@ def _analyse_payments(session: Session, table: Table, columns: dict[str, int], d
     totals_text["invoices"] = str(len(rows_of_invoice))
     preview = Preview(kind=PAYMENTS, file_name=table.file_name, sha256=sha, batch=None,
                       rows=outcomes, totals=totals_text,
-                      already_imported=_already_imported(session, sha, PAYMENTS))
+                      already_imported=_already_imported(session, sha, PAYMENTS),
+                      sheet=table.sheet)
     yield Progress(total_rows, total_rows, "Checked", preview)
 
 
@@ -612,11 +623,14 @@ def _analyse_payments(session: Session, table: Table, columns: dict[str, int], d
 
 
 def preview_report(db: Database, kind: str, path: str | Path, *, batch: str | None = None,
-                   should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+                   should_stop: Callable[[], bool] | None = None, sheet: str | None = None
+                   ) -> Iterator[Progress]:
     """Check every row of a purchase report (for ``batch``) or a payment report and say
-    what applying it would do. Changes nothing. The last item carries the Preview."""
+    what applying it would do. Changes nothing. The last item carries the Preview.
+    A workbook's sheet is ``sheet``, else its only sheet with data, else its only sheet
+    with the columns of that report."""
     should_stop = should_stop or (lambda: False)
-    table, columns, data = _read(path, kind)
+    table, columns, data = _read(path, kind, sheet)
     with db.read() as session, gc_paused():
         yield from _checked(_analysis(session, kind, table, columns, data, batch, should_stop))
 
@@ -663,14 +677,15 @@ def refusals(preview: Preview, allow_missing: bool) -> list[Problem]:
 
 def apply_report(db: Database, kind: str, path: str | Path, *, batch: str | None = None,
                  allow_missing: bool = False, user: str | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+                 should_stop: Callable[[], bool] | None = None, sheet: str | None = None
+                 ) -> Iterator[Progress]:
     """Apply a purchase or payment report, all or nothing. Refused, with every reason and
     nothing changed, when any row is an error, the file was already imported, or (purchase)
     invoices of the batch are missing and ``allow_missing`` is not given. The last item
     carries the ImportResult."""
     should_stop = should_stop or (lambda: False)
     user = user or current_user()
-    table, columns, data = _read(path, kind)
+    table, columns, data = _read(path, kind, sheet)
     with db.write() as session, gc_paused():
         preview = None
         for step in _checked(_analysis(session, kind, table, columns, data, batch,
