@@ -252,8 +252,9 @@ def test_a_database_missing_on_the_server_is_refused_naming_it(capsys, tmp_path)
 # ------------------------------------------------------------- the URL itself
 
 
-@pytest.mark.parametrize("url", ["not a url", "postgres://clerk@server/factor_desk",
-                                 "mssql+nosuchdriver://x@y/z", "sqlite:/relative.db:"])
+@pytest.mark.parametrize("url", ["not a url", "postgres://clerk:s3cret@server/factor_desk",
+                                 "mssql+nosuchdriver://x@y/z", "sqlite:/relative.db:",
+                                 "postgresql+psycopg://clerk:s3cret@server:notaport/fd"])
 def test_an_unparsable_db_url_is_a_usage_error_showing_what_one_looks_like(
         url, capsys, tmp_path):
     code, out, err = run(capsys, "--db", url, "--home", tmp_path, "company", "show")
@@ -261,6 +262,18 @@ def test_an_unparsable_db_url_is_a_usage_error_showing_what_one_looks_like(
     assert "Traceback" not in err
     assert "postgresql+psycopg://" in err and "sqlite:///" in err
     assert "--db" in err
+    _no_password(err)
+
+
+def test_a_database_driver_that_is_not_installed_is_refused_saying_how(capsys, tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("pymysql") is not None:
+        pytest.skip("pymysql is installed here")
+    code, out, err = run(capsys, "--db", "mysql+pymysql://clerk:s3cret@127.0.0.1/fd",
+                         "--home", tmp_path, "company", "show")
+    assert_refused(code, err, "driver", "not installed", "127.0.0.1")
+    _no_password(err)
 
 
 def test_a_bad_factor_desk_db_variable_is_a_usage_error_naming_it(capsys, tmp_path,
@@ -287,6 +300,13 @@ def test_a_vanished_database_beside_its_documents_is_reported_not_replaced(tmp_p
                    "restore a backup")
     assert json.loads(out)["ok"] is False
     assert not (home / DB_FILE_NAME).exists()
+
+
+def test_a_data_folder_that_cannot_be_made_is_refused_naming_it(tmp_path, capsys):
+    taken = tmp_path / "Factor Desk"
+    taken.write_text("a file where the data folder should be")
+    code, out, err = run(capsys, "--home", taken, "company", "show")
+    assert_refused(code, err, f"data folder {taken} cannot be made")
 
 
 def test_a_new_empty_folder_still_gets_a_new_database(tmp_path, capsys):

@@ -14,7 +14,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
-from factor_desk.domain.errors import BadDatabaseUrl, EnvironmentRefused, refusal_for_os_error
+from factor_desk.domain.errors import BadDatabaseUrl, EnvironmentRefused
 
 DB_FILE_NAME = "factor_desk.sqlite3"
 DOCUMENTS_DIR_NAME = "documents"
@@ -272,8 +272,11 @@ class Database:
                 _refuse_a_vanished_database(db_file, location.home / DOCUMENTS_DIR_NAME)
                 try:
                     db_file.parent.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise (refusal_for_os_error(exc) or exc) from exc
+                except OSError as exc:  # read-only, not yours, a file of that name
+                    raise EnvironmentRefused(
+                        f"The data folder {db_file.parent} cannot be made "
+                        f"({exc.strerror or exc}); choose a folder you can write (--home, "
+                        "or FACTOR_DESK_HOME) and try again.") from exc
             self.engine = _sqlite_engine(location.url)
             self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             self.store: DocumentStore = FolderStore(location.home / DOCUMENTS_DIR_NAME)
