@@ -683,7 +683,7 @@ def _utf8_output() -> None:
             reconfigure(encoding="utf-8", errors=stream.errors)
 
 
-def _refused(args, exc: InputRefused) -> int:
+def _refused(args: argparse.Namespace, exc: InputRefused) -> int:
     print(str(exc), file=sys.stderr)
     if getattr(args, "json", False):
         _print_json({"ok": False, "error": exc.summary,

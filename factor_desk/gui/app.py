@@ -6,9 +6,14 @@ import contextlib
 import logging
 import sys
 import time
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from factor_desk.db.database import Location
 from factor_desk.domain.errors import FactorDeskError, refusal_for_os_error
+
+if TYPE_CHECKING:
+    from factor_desk.gui.main_window import MainWindow
 
 EXIT_REFUSED = 3  # as on the command line: the data could not be opened, nothing changed
 
@@ -47,13 +52,14 @@ def make_app(argv: list[str] | None = None):
     return app
 
 
-def install_error_hook(window) -> None:
+def install_error_hook(window: MainWindow) -> None:
     """What escapes a slot on the GUI thread (a click that writes a file): a file locked by
     another program, a read-only folder or a full disk is a message for the clerk; anything
     else is a bug, logged and shown as one. The window keeps running either way."""
     from factor_desk.gui.common import show_bug
 
-    def on_uncaught(kind, exc, tb):
+    def on_uncaught(kind: type[BaseException], exc: BaseException,
+                    tb: TracebackType | None) -> None:
         refusal = refusal_for_os_error(exc)
         if refusal is not None or isinstance(exc, FactorDeskError):
             window.asker.problem(refusal or exc)

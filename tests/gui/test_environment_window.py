@@ -10,13 +10,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import settle
 
 from factor_desk.db.database import DB_FILE_NAME
 from factor_desk.domain.errors import EnvironmentRefused
 from factor_desk.gui.jobs import Call, Job, JobRunner
 
 LOCKED = r"C:\Users\clerk\Desktop\Factoring\BRF-0001\invoices\10001.pdf"
+
+
+def settle(qtbot, win) -> None:
+    # Not imported from conftest at the top: a worker process imports this module to find
+    # locked_file, and there "conftest" may name tests/conftest.py instead.
+    from conftest import settle as wait_until_idle
+
+    wait_until_idle(qtbot, win)
 
 
 def locked_file(*, should_stop):
