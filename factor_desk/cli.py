@@ -17,7 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from factor_desk import __version__
-from factor_desk.domain.errors import FactorDeskError, InputRefused
+from factor_desk.domain.errors import (
+    BadDatabaseUrl,
+    FactorDeskError,
+    InputRefused,
+    Problem,
+    refusal_for_os_error,
+)
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -724,11 +730,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _utf8_output() -> None:
+    """Print UTF-8 whatever the console: redirected to a file or a pipe, Windows would
+    otherwise encode with its ANSI code page (cp1252) and die half way through a customer
+    named with an "Ł", or on the "→" of batch show."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if encoding != "utf8" and reconfigure is not None:
+            reconfigure(encoding="utf-8", errors=stream.errors)
+
+
+def _refused(args: argparse.Namespace, exc: InputRefused) -> int:
+    print(str(exc), file=sys.stderr)
+    if getattr(args, "json", False):
+        _print_json({"ok": False, "error": exc.summary,
+                     "problems": [p.to_dict() for p in exc.problems]})
+    return EXIT_REFUSED
+
+
 def main(argv: list[str] | None = None) -> int:
     # Worker processes of a frozen (installed) Factor Desk start through this entry point.
     import multiprocessing
 
     multiprocessing.freeze_support()
+    _utf8_output()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -745,12 +771,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"factor-desk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BadDatabaseUrl as exc:
+        parser.print_usage(sys.stderr)
+        print(f"factor-desk: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except InputRefused as exc:
-        print(str(exc), file=sys.stderr)
-        if getattr(args, "json", False):
-            _print_json({"ok": False, "error": exc.summary,
-                         "problems": [p.to_dict() for p in exc.problems]})
-        return EXIT_REFUSED
+        return _refused(args, exc)
     except FactorDeskError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
@@ -760,7 +786,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        # A file locked by another program, a read-only folder, a full disk: whatever
+        # command met it, that is the computer's refusal, not a bug.
+        refusal = refusal_for_os_error(exc)
+        if refusal is not None:
+            return _refused(args, refusal)
         print("Factor Desk hit a bug; nothing was left half done. Details:", file=sys.stderr)
         traceback.print_exc()
         return EXIT_BUG

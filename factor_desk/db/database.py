@@ -8,14 +8,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
+from factor_desk.domain.errors import BadDatabaseUrl, EnvironmentRefused
 
 DB_FILE_NAME = "factor_desk.sqlite3"
 DOCUMENTS_DIR_NAME = "documents"
+
+# How long a command waits for another program (a second Factor Desk, DB Browser, a backup
+# tool) to let go of the SQLite file before it refuses. Read when a database is opened, so
+# tests can lower it.
+BUSY_TIMEOUT_SECONDS: float = 10.0
+# How long a connection to a database server may take before it counts as not answering.
+CONNECT_TIMEOUT_SECONDS: int = 5
 
 
 def default_home() -> Path:
@@ -41,6 +50,8 @@ class Location:
         url = db_url or os.environ.get("FACTOR_DESK_DB")
         if not url:
             url = f"sqlite:///{(home_path / DB_FILE_NAME).as_posix()}"
+        else:
+            _check_url(url, "--db" if db_url else "FACTOR_DESK_DB")
         return cls(url=url, home=home_path)
 
     @property
@@ -54,9 +65,44 @@ class Location:
             return f"SQLite file {u.database}"
         return f"{u.get_backend_name()} {u.render_as_string(hide_password=True)}"
 
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file, or None for a server or an in-memory database."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.url).database
+        return Path(database) if database and database != ":memory:" else None
+
+    def where(self) -> str:
+        """The database as a message names it: the file, or the server without password."""
+        file = self.sqlite_file
+        if file is not None:
+            return f"the database file {file}"
+        if self.is_sqlite:
+            return "the in-memory database"
+        return f"the database server {_server(make_url(self.url))}"
+
+
+def _server(url: URL) -> str:
+    """host:port (user@driver://host:port/database), never the password."""
+    host = f"{url.host or 'localhost'}:{url.port or _DEFAULT_PORTS.get(url.get_backend_name(), '')}"
+    return f"{host.rstrip(':')} ({url._replace(password=None).render_as_string()})"
+
+
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
+
+
+def _check_url(url: str, source: str) -> None:
+    """A usage error unless ``url`` is a database URL SQLAlchemy knows (the driver itself
+    is checked when the database is opened)."""
+    try:
+        make_url(url).get_dialect()
+    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ValueError) as exc:
+        raise BadDatabaseUrl(url, source) from exc
+
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 60})
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
@@ -80,30 +126,178 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _server_engine(location: Location) -> Engine:
+    url = make_url(location.url)
+    connect_args: dict[str, object] = {}
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        # A server that does not answer is reported in seconds, not after the system's
+        # TCP timeout (minutes).
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    try:
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    except ImportError as exc:  # the driver named in the URL is not installed
+        raise EnvironmentRefused(
+            f"The database driver for {location.where()} is not installed ({exc.name or exc}). "
+            "For PostgreSQL install it with: python -m pip install \"factor-desk[postgres]\"."
+        ) from exc
+
+
+def _refuse_a_vanished_database(db_file: Path, documents: Path) -> None:
+    """A data folder whose documents remain but whose database file is gone (deleted,
+    moved, not yet restored) must not quietly get a new, empty database: the clerk would
+    lose sight of every load those documents belong to."""
+    try:
+        if db_file.exists() and db_file.stat().st_size > 0:
+            return
+        has_documents = documents.is_dir() and any(p.is_file() for p in documents.rglob("*"))
+    except OSError:
+        return  # the folder cannot be looked at: opening the file reports what is wrong
+    if has_documents:
+        raise EnvironmentRefused(
+            f"The database file {db_file} is missing, but the documents of its loads are "
+            f"still in {documents}. Restore a backup of the database file into "
+            f"{db_file.parent} and try again; Factor Desk does not start an empty database "
+            "beside them.")
+
+
+# SQLite's own error names (sqlite3.Error.sqlite_errorname, Python 3.11+), by family.
+_SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+_SQLITE_READ_ONLY = ("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")
+_SQLITE_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+_SQLITE_MESSAGES = {  # for drivers that carry only the message
+    "database is locked": "SQLITE_BUSY",
+    "attempt to write a readonly database": "SQLITE_READONLY",
+    "file is not a database": "SQLITE_NOTADB",
+    "database disk image is malformed": "SQLITE_CORRUPT",
+    "unable to open database file": "SQLITE_CANTOPEN",
+    "database or disk is full": "SQLITE_FULL",
+    "disk i/o error": "SQLITE_IOERR",
+}
+
+
+def _sqlite_refusal(db_file: Path | None, error: BaseException) -> EnvironmentRefused | None:
+    name = getattr(error, "sqlite_errorname", None)
+    if not name:
+        name = _SQLITE_MESSAGES.get(str(error).strip().lower(), "")
+    if not name:
+        return None
+    where = f"The database file {db_file}" if db_file else "The database"
+    if name.startswith(_SQLITE_BUSY):
+        return EnvironmentRefused(
+            f"{where} is in use by another program (Factor Desk waited "
+            f"{BUSY_TIMEOUT_SECONDS:g} seconds for it); close it and try again. Nothing "
+            "was changed.")
+    if name.startswith(_SQLITE_READ_ONLY):
+        return EnvironmentRefused(
+            f"{where} cannot be written: the file or its folder is read-only, or you lack "
+            "permission there. Make them writable (or copy the data folder to a place you "
+            "can write and open that) and try again. Nothing was changed.")
+    if name.startswith(_SQLITE_DAMAGED):
+        return EnvironmentRefused(
+            f"{where} is damaged (it is not a complete Factor Desk database); restore a "
+            "backup of it and try again. Nothing was changed.")
+    if name.startswith("SQLITE_FULL"):
+        return EnvironmentRefused(
+            f"The disk holding {db_file or 'the database'} is full; free some space and try "
+            "again. Nothing was changed.")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return EnvironmentRefused(
+            f"{where} cannot be opened: its folder is missing, read-only or not yours. "
+            "Check the data folder and try again.")
+    if name.startswith("SQLITE_IOERR"):
+        return EnvironmentRefused(
+            f"{where} cannot be read or written (the disk or network drive reported an "
+            "error); check the drive and try again. Nothing was changed.")
+    return None
+
+
+_LOGIN_REFUSED = ("password authentication failed", "authentication failed",
+                  "no pg_hba.conf entry", "does not exist")
+_NOT_ANSWERING = ("connection refused", "timeout expired", "timed out",
+                  "could not translate host name", "name or service not known",
+                  "no route to host", "network is unreachable", "could not connect",
+                  "server closed the connection", "connection to server", "connection reset")
+
+
+def _server_refusal(location: Location, context: ExceptionContext) -> EnvironmentRefused | None:
+    if not isinstance(context.sqlalchemy_exception, sa_exc.OperationalError):
+        return None
+    connecting = context.connection is None
+    if not (connecting or context.is_disconnect):
+        return None  # a lock or serialization conflict: the services decide
+    url = make_url(location.url)
+    message = str(context.original_exception).lower()
+    server = _server(url)
+    if connecting and f'database "{(url.database or "").lower()}" does not exist' in message:
+        return EnvironmentRefused(
+            f"The database server {server} has no database named {url.database!r}; check "
+            "the name in the URL, or ask whoever runs the server to create it.")
+    if connecting and any(m in message for m in _LOGIN_REFUSED) \
+            and not any(m in message for m in _NOT_ANSWERING[:3]):
+        return EnvironmentRefused(
+            f"The database server {server} refused the login of {url.username or 'you'!r}; "
+            "check the user name and password in the URL (--db or FACTOR_DESK_DB).")
+    if connecting:
+        return EnvironmentRefused(
+            f"The database server {server} did not answer (within "
+            f"{CONNECT_TIMEOUT_SECONDS} seconds or at all); check that it is running and that "
+            "this computer can reach it (network, VPN), then try again.")
+    return EnvironmentRefused(
+        f"The connection to the database server {server} was lost; nothing was changed. "
+        "Check the network and try again.")
+
+
+def _refuse_environment_errors(engine: Engine, location: Location) -> None:
+    """Turn the database's environment errors (a file in use, read-only or damaged; a
+    server that does not answer or refuses the login) into refusals, wherever they happen:
+    at start-up, in a command, on a worker thread or in a worker process."""
+
+    @event.listens_for(engine, "handle_error")
+    def _refuse(context: ExceptionContext) -> BaseException | None:
+        if location.is_sqlite:
+            refusal = _sqlite_refusal(location.sqlite_file, context.original_exception)
+        else:
+            refusal = _server_refusal(location, context)
+        return refusal
+
+
 class Database:
     """An open database. ``with db.write() as s:`` is one all-or-nothing unit of work."""
 
     def __init__(self, location: Location, *, migrate: bool = True):
         self.location = location
         if location.is_sqlite:
-            db_path = make_url(location.url).database
-            if db_path and db_path != ":memory:":
-                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            db_file = location.sqlite_file
+            if db_file is not None:
+                _refuse_a_vanished_database(db_file, location.home / DOCUMENTS_DIR_NAME)
+                try:
+                    db_file.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:  # read-only, not yours, a file of that name
+                    raise EnvironmentRefused(
+                        f"The data folder {db_file.parent} cannot be made "
+                        f"({exc.strerror or exc}); choose a folder you can write (--home, "
+                        "or FACTOR_DESK_HOME) and try again.") from exc
             self.engine = _sqlite_engine(location.url)
             self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             self.store: DocumentStore = FolderStore(location.home / DOCUMENTS_DIR_NAME)
         else:
-            self.engine = create_engine(location.url, pool_pre_ping=True)
+            self.engine = _server_engine(location)
             self._write_engine = self.engine
             self.store = DatabaseStore()
+        _refuse_environment_errors(self.engine, location)
         self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         if migrate:
-            from factor_desk.db.migrate import upgrade
+            from factor_desk.db.migrate import refuse_unknown_revision, upgrade
             from factor_desk.services.backup import automatic_backup
 
-            automatic_backup(location, self.engine)  # before an upgrade; once a day
-            upgrade(self.engine)
+            try:
+                refuse_unknown_revision(self.engine)  # a newer Factor Desk's: not touched
+                automatic_backup(location, self.engine)  # before an upgrade; once a day
+                upgrade(self.engine)
+            except BaseException:
+                self.engine.dispose()  # a refused database leaves no connection open
+                raise
 
     @classmethod
     def open(cls, home: str | os.PathLike | None = None, db_url: str | None = None) -> Database:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
+from alembic import util as alembic_util
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+from factor_desk.domain.errors import EnvironmentRefused
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -28,8 +31,32 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def refuse_unknown_revision(engine: Engine) -> None:
+    """Refuse a database at a revision this program does not know: one made (or last
+    opened) by a newer Factor Desk. It is neither upgraded nor downgraded."""
+    current = current_revision(engine)
+    if current is None:
+        return
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(current)
+    except alembic_util.CommandError:
+        known = None
+    if known is None:
+        from factor_desk import __version__
+        from factor_desk.db.database import Location
+
+        where = Location(url=engine.url.render_as_string(hide_password=False),
+                         home=Path()).where()
+        raise EnvironmentRefused(
+            f"{where[0].upper()}{where[1:]} was made by a newer Factor Desk (database "
+            f"revision {current}); this is Factor Desk {__version__} (revision "
+            f"{head_revision()}). Open it with that newer Factor Desk, or install it here; "
+            "nothing was changed.")
+
+
 def upgrade(engine: Engine) -> bool:
     """Upgrade to head when not there already. Returns True if it migrated anything."""
+    refuse_unknown_revision(engine)
     if current_revision(engine) == head_revision():
         return False
     cfg = alembic_config()

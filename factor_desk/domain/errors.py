@@ -5,8 +5,13 @@ Anything else that escapes is a bug and is shown as such.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+
+from factor_desk.domain.text import excerpt
 
 
 @dataclass(frozen=True)
@@ -80,3 +85,71 @@ class LifecycleError(InputRefused):
 
     def __init__(self, message: str):
         super().__init__([Problem(message)])
+
+
+class EnvironmentRefused(InputRefused):
+    """The computer around Factor Desk, not the clerk's input, stops the work: a file in use
+    by another program, a read-only folder, a full disk, a damaged or newer database, a
+    server that does not answer. The message names the file or server and what to do;
+    nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__([Problem(message)])
+
+
+class BadDatabaseUrl(FactorDeskError):
+    """The --db URL (or FACTOR_DESK_DB) is no database URL: a usage error (exit 2)."""
+
+    EXAMPLES = ("postgresql+psycopg://clerk@dbserver/factor_desk for a PostgreSQL server, "
+                "or sqlite:///C:/Users/clerk/factor_desk.sqlite3 for a SQLite file")
+
+    def __init__(self, url: str, source: str, reason: str = ""):
+        self.url, self.source, self.reason = url, source, reason
+        super().__init__(f"{source} {_quote(url)} is not a database URL"
+                         f"{f' ({reason})' if reason else ''}. A URL looks like "
+                         f"{self.EXAMPLES}.")
+
+
+def _quote(url: str) -> str:
+    # An unparsable URL may still carry a password: never repeat it.
+    return excerpt(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url), limit=80)
+
+
+# errno values that mean "something outside Factor Desk holds or blocks the file". On
+# Windows a file open in Excel or Acrobat (a sharing violation) arrives as EACCES.
+_LOCKED = {errno.EACCES, errno.EPERM}
+_BUSY = {errno.EBUSY, getattr(errno, "ETXTBSY", errno.EBUSY)}
+_READ_ONLY = {errno.EROFS}
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def refusal_for_os_error(exc: BaseException) -> EnvironmentRefused | None:
+    """The refusal for a file that is locked, read-only or on a full disk, or None when
+    ``exc`` is no such error (then it is a bug, shown as one). A last resort for the CLI and
+    the window's job runner; call sites that know better say more."""
+    if not isinstance(exc, OSError) or isinstance(exc, FactorDeskError):
+        return None
+    name = exc.filename2 if exc.filename is None else exc.filename
+    if exc.errno in _FULL:
+        where = f" holding {_name(name)}" if name is not None else ""
+        return EnvironmentRefused(f"The disk{where} is full; free some space, or choose "
+                                  "another place, and try again.")
+    if name is None:
+        return None
+    if exc.errno in _LOCKED:
+        return EnvironmentRefused(
+            f"Factor Desk cannot open or write {_name(name)}: another program (Excel, a PDF "
+            "viewer) has it open, or you lack permission there; close it, or choose another "
+            "place, and try again.")
+    if exc.errno in _BUSY:
+        return EnvironmentRefused(
+            f"{_name(name)} is in use by another program; close it and try again.")
+    if exc.errno in _READ_ONLY:
+        return EnvironmentRefused(
+            f"{_name(name)} is on a read-only disk; choose another place and try again.")
+    return None
+
+
+def _name(filename: object) -> str:
+    return os.fsdecode(filename) if isinstance(filename, (str, bytes, os.PathLike)) \
+        else str(filename)

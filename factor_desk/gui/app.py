@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from factor_desk.db.database import Location
+from factor_desk.domain.errors import FactorDeskError, refusal_for_os_error
+
+if TYPE_CHECKING:
+    from factor_desk.gui.main_window import MainWindow
+
+EXIT_REFUSED = 3  # as on the command line: the data could not be opened, nothing changed
 
 
 def settings_for(location: Location):
     from PySide6.QtCore import QSettings
 
-    location.home.mkdir(parents=True, exist_ok=True)
+    # A read-only data folder: the window opens, it just cannot remember its layout.
+    with contextlib.suppress(OSError):
+        location.home.mkdir(parents=True, exist_ok=True)
     return QSettings(str(location.home / "settings.ini"), QSettings.Format.IniFormat)
 
 
@@ -41,32 +52,54 @@ def make_app(argv: list[str] | None = None):
     return app
 
 
+def install_error_hook(window: MainWindow) -> None:
+    """What escapes a slot on the GUI thread (a click that writes a file): a file locked by
+    another program, a read-only folder or a full disk is a message for the clerk; anything
+    else is a bug, logged and shown as one. The window keeps running either way."""
+    from factor_desk.gui.common import show_bug
+
+    def on_uncaught(kind: type[BaseException], exc: BaseException,
+                    tb: TracebackType | None) -> None:
+        refusal = refusal_for_os_error(exc)
+        if refusal is not None or isinstance(exc, FactorDeskError):
+            window.asker.problem(refusal or exc)
+        else:
+            show_bug(window, exc.with_traceback(tb))
+
+    sys.excepthook = on_uncaught
+
+
 def run_gui(location: Location, argv: list[str] | None = None) -> int:
     """Open the window on the database at ``location``; returns the exit status."""
     started = time.perf_counter()
     app = make_app(argv)
-    setup_logging(location)
+    # A read-only data folder: opening the database below says what is wrong.
+    with contextlib.suppress(OSError):
+        setup_logging(location)
     from PySide6.QtWidgets import QMessageBox
 
     from factor_desk.db.database import Database
-    from factor_desk.gui.common import show_bug
+    from factor_desk.gui.common import Asker
     from factor_desk.gui.main_window import MainWindow
     from factor_desk.services.desk import Desk
 
     try:
         db = Database(location)
-    except Exception as exc:  # a server that does not answer, a file that is no database
+    except Exception as exc:
+        # The database in use, read-only, damaged or newer; a server that does not answer.
+        refusal = exc if isinstance(exc, FactorDeskError) else refusal_for_os_error(exc)
+        if refusal is not None:
+            logging.getLogger("factor_desk").warning("Cannot open %s: %s",
+                                                     location.describe(), refusal)
+            Asker(None).problem(refusal)
+            return EXIT_REFUSED
         logging.getLogger("factor_desk").exception("Cannot open %s", location.describe())
         QMessageBox.critical(None, "Factor Desk",
                              f"Factor Desk cannot open its data at {location.describe()}.\n\n"
                              f"{exc}")
         return 1
     window = MainWindow(Desk(db), settings_for(location))
-
-    def on_bug(kind, exc, tb):
-        show_bug(window, exc.with_traceback(tb))
-
-    sys.excepthook = on_bug
+    install_error_hook(window)
     window.show()
     logging.getLogger("factor_desk").info("Window shown in %.2f s on %s",
                                           time.perf_counter() - started, location.describe())

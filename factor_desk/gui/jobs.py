@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from factor_desk.domain.errors import refusal_for_os_error
+
 log = logging.getLogger(__name__)
 
 
@@ -222,6 +224,10 @@ class JobRunner(QObject):
         if self._current is None or self._current[1] is not worker:
             return  # dropped by wait()
         self._current = None
+        if exc is not None:
+            # A file locked by another program, a read-only folder, a full disk: the
+            # computer refuses, whichever job met it; the clerk gets a message, not a bug.
+            exc = refusal_for_os_error(exc) or exc
         try:
             if exc is not None:
                 if job.error:
