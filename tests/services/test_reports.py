@@ -441,3 +441,69 @@ def test_reconciliation_adds_up_when_the_factor_buys_at_another_amount(db, batch
     table = capsys.readouterr().out
     assert "Factor Amount" in table and "Amount Difference" in table
     assert "$2.50" in table and "$4,002.50" in table
+
+
+@pytest.mark.parametrize("race", ["same held-only file", "same reference", "same invoice"])
+def test_the_database_refuses_what_a_check_at_the_same_moment_let_through(
+        db, batch, tmp_path, monkeypatch, race):
+    """The loser of a race passed every check before the winner committed, every time here:
+    the loser is held between its checks and its write while the winner applies. The
+    database's own constraint stops the write, the file is checked again, and the refusal
+    names the winner's import. (SQLite takes the write lock before checking: no race.)"""
+    import threading
+
+    if db.location.is_sqlite:
+        pytest.skip("SQLite serialises the check and the write (BEGIN IMMEDIATE)")
+    if race == "same held-only file":
+        kind, header = "purchase", PURCHASE_HEADER
+        rows = [[purchase_row("1", Status="Held")]] * 2
+    elif race == "same reference":
+        apply(db, "purchase", write_csv(tmp_path / "b.csv", PURCHASE_HEADER,
+                                        [purchase_row(n) for n in "1234"]), batch)
+        kind, header = "payments", PAYMENT_HEADER
+        rows = [[payment_row("1", ref="R-9")], [payment_row("2", ref="R-9")]]
+    else:
+        kind, header = "purchase", PURCHASE_HEADER
+        rows = [[purchase_row("1")], [purchase_row("1", "990.00")]]
+    on = batch if kind == "purchase" else None
+    first, late = (write_csv(tmp_path / f"{n}.csv", header, r)
+                   for n, r in zip(("first", "late"), rows, strict=True))
+    real = reports.refusals
+    checked, winner_done = threading.Event(), threading.Event()
+    calls = []
+
+    def held_after_the_check(preview, allow_missing):
+        problems = real(preview, allow_missing)
+        if preview.file_name != "late.csv":
+            return problems
+        calls.append(problems)
+        if len(calls) == 1:
+            checked.set()
+            assert winner_done.wait(60)
+        return problems
+
+    monkeypatch.setattr(reports, "refusals", held_after_the_check)
+    before = dump(db)
+    outcome: list = []
+
+    def loser():
+        try:
+            outcome.append(apply(db, kind, late, on, allow_missing=True))
+        except InputRefused as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=loser)
+    thread.start()
+    assert checked.wait(60)
+    winner = apply(db, kind, first, on, allow_missing=True)
+    winner_done.set()
+    thread.join(60)
+    assert len(calls) == 2 and calls[0] == [], "checked again after the database refused"
+    (error,) = outcome
+    assert isinstance(error, InputRefused), error
+    assert "at the same moment" in str(error) and f"import #{winner.import_id}" in str(error)
+    reports.undo_import(db, winner.import_id)
+    after = dump(db)
+    for table in AUDIT_TABLES:  # the winner's audit trail (and kept file) stays
+        del before[table], after[table]
+    assert after == before
