@@ -97,7 +97,8 @@ def _first_repeat(conn: sa.Connection) -> tuple[int, int, str] | None:
     first_of_ref: dict[str, int] = {}
     for ref, imp in conn.execute(
             sa.select(payments.c.reference_number, payments.c.import_id)
-            .where(payments.c.reference_number != "")
+            .join(imports, imports.c.id == payments.c.import_id)
+            .where(APPLIED, payments.c.reference_number != "")
             .order_by(payments.c.import_id, payments.c.id)):
         first = first_of_ref.setdefault(ref, imp)
         if first != imp:
@@ -108,7 +109,8 @@ def _first_repeat(conn: sa.Connection) -> tuple[int, int, str] | None:
     for number, imp in conn.execute(
             sa.select(invoices.c.invoice_number, records.c.import_id)
             .join(invoices, invoices.c.id == records.c.invoice_id)
-            .where(records.c.status == "purchased")
+            .join(imports, imports.c.id == records.c.import_id)
+            .where(APPLIED, records.c.status == "purchased")
             .order_by(records.c.import_id, records.c.id)):
         first = first_buyer.setdefault(number, imp)
         if first != imp:
