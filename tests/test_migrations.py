@@ -1,10 +1,19 @@
+import os
+import uuid
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, insert, inspect, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from factor_desk.db.database import Database, Location
-from factor_desk.db.migrate import current_revision, head_revision
+from factor_desk.db.migrate import alembic_config, current_revision, head_revision
 from factor_desk.db.models import Base
+
+PG_URL = os.environ.get("FACTOR_DESK_TEST_PG_URL")
 
 
 def test_a_new_database_is_created_at_the_newest_schema(tmp_path):
@@ -34,3 +43,144 @@ def test_an_older_database_is_upgraded_when_opened(tmp_path):
     assert "loads" in inspect(db.engine).get_table_names()
     assert current_revision(db.engine) == head_revision()
     db.dispose()
+
+
+# ------------------------------------------------------------------ 0002: applied once
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    """An empty database of each kind, not migrated, for this test alone."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
+        return
+    if not PG_URL:
+        pytest.skip("FACTOR_DESK_TEST_PG_URL is not set (CI sets it)")
+    name = f"factor_desk_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()
+
+
+def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment(
+        fresh_url, tmp_path):
+    """A database from before 0002 may hold what a race let through: the same held-only file
+    applied twice, one payment reference applied by two imports. Upgrading keeps the first
+    and undoes the later import, exactly as Undo would (history rows say why), so that the
+    money is counted once and the database can enforce it from then on."""
+    from helpers import load_row, make_carrier, write_loads_csv
+
+    from factor_desk.services import reports
+    from factor_desk.services.batches import submit_batch
+    from factor_desk.services.common import run_to_end
+    from factor_desk.services.loads import import_loads, list_loads, load_history
+
+    _migrate(fresh_url, "0001")
+    db = Database(Location(url=fresh_url, home=tmp_path), migrate=False)
+    make_carrier(db, required=())
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [
+        load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
+        for n in (1, 2, 3, 4)]), "Acme Freight")
+    batch = submit_batch(db, "Acme Freight", ["1", "2", "3", "4"]).batch
+
+    def apply(kind: str, name: str, lines: list[str]):
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n")
+        return run_to_end(reports.apply_report(db, kind, path, batch=batch,
+                                               allow_missing=True))
+
+    purchase = "Invoice Number,Invoice Amount,Purchase Date,Advance Amount,Fee Amount,Status"
+    payment = "Invoice Number,Payment Date,Amount Paid,Reference Number"
+    apply("purchase", "buy.csv", [purchase] + [f"{n},1000,2026-11-28,975,25,Purchased"
+                                               for n in "123"])
+    first_held = apply("purchase", "held.csv", [purchase, "4,1000,,,,Held - missing POD"])
+    first_pay = apply("payments", "a.csv", [payment, "1,2026-12-28,1000,R-1",
+                                            "2,2026-12-28,1000,R-2"])
+    # What the race let through before 0002: the checks before the write are sidestepped by
+    # copying the winner's rows as the loser wrote them.
+    with db.engine.begin() as conn:
+        late_held = _copy_import(conn, first_held.import_id)
+        late_pay = _copy_import(conn, first_pay.import_id, reference="R-1", to_load="3")
+    db.dispose()
+
+    db = Database(Location(url=fresh_url, home=tmp_path))  # upgrades to the newest schema
+    try:
+        assert current_revision(db.engine) == head_revision()
+        with db.read() as s:
+            history = {h.id: h for h in reports.import_history(s)}
+            recon = reports.reconcile(s, batch)
+            flags = set(reports.factor_flags(s).values())
+            moves = [(h.from_status, h.to_status, h.reason) for h in load_history(s, "3")]
+        assert history[first_held.import_id].status == history[first_pay.import_id].status \
+            == "applied"
+        for late in (late_held, late_pay):
+            assert history[late].status == "undone"
+            assert history[late].undone_by == "Factor Desk upgrade"
+        totals = recon.batches[0].totals
+        assert totals["paid"] == 200000  # R-1 counted once
+        assert flags == {"Held: missing POD"}
+        assert moves[-1][:2] == ("Completed", "Financed")
+        assert f"reference number R-1 was already applied by import #{first_pay.import_id}" \
+            in moves[-1][2]
+        with db.read() as s:
+            assert {ld.load_number: ld.status for ld in list_loads(s)} == {
+                "1": "Completed", "2": "Completed", "3": "Financed", "4": "Invoiced"}
+        # and from now on the database itself refuses a second R-1
+        with pytest.raises(IntegrityError), db.write() as s:
+            s.execute(text("INSERT INTO payments (import_id, invoice_id, row_number, "
+                           "payment_date, amount_cents, reference_number, check_number, "
+                           "payment_method, payer, short_pay_reason, note) SELECT import_id, "
+                           "invoice_id, 99, payment_date, 1, reference_number, '', '', '', "
+                           "'', '' FROM payments WHERE reference_number = 'R-1'"))
+    finally:
+        db.dispose()
+
+
+def _copy_import(conn, import_id: int, *, reference: str | None = None,
+                 to_load: str | None = None) -> int:
+    """Another applied import of the same kind: the same file, or (``reference``) another
+    file paying load ``to_load`` under a reference the first import applied."""
+    imports, payments, records = (Base.metadata.tables[t] for t in
+                                  ("report_imports", "payments", "purchase_records"))
+    loads, invoices, history = (Base.metadata.tables[t] for t in
+                                ("loads", "invoices", "status_history"))
+    imp = conn.execute(select(imports).where(imports.c.id == import_id)).mappings().one()
+    new = dict(imp, id=None)
+    if reference:
+        new["sha256"] = "f" * 64  # another file
+    del new["id"]
+    new_id = conn.execute(insert(imports).values(new).returning(imports.c.id)).scalar_one()
+    if not reference:
+        for rec in conn.execute(select(records).where(records.c.import_id == import_id)
+                                ).mappings().all():
+            row = {k: v for k, v in rec.items() if k != "id"}
+            conn.execute(insert(records).values({**row, "import_id": new_id}))
+        return new_id
+    load_id, invoice_id = conn.execute(
+        select(loads.c.id, invoices.c.id).join(invoices, invoices.c.load_id == loads.c.id)
+        .where(loads.c.load_number == to_load)).one()
+    pay = conn.execute(select(payments).where(payments.c.import_id == import_id,
+                                              payments.c.reference_number == reference)
+                       ).mappings().one()
+    row = {k: v for k, v in pay.items() if k != "id"}
+    conn.execute(insert(payments).values({**row, "import_id": new_id,
+                                         "invoice_id": invoice_id}))
+    conn.execute(update(loads).where(loads.c.id == load_id).values(status="Completed"))
+    conn.execute(insert(history).values(load_id=load_id, from_status="Financed",
+                                        to_status="Completed", at=imp["imported_at"],
+                                        by="clerk 2", reason="Payment report b.csv",
+                                        import_id=new_id))
+    return new_id

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -40,6 +41,12 @@ def utcnow() -> dt.datetime:
 
 Cents = BigInteger
 Stamp = DateTime  # naive UTC everywhere; both databases keep it as given
+
+
+def _partial_unique(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows ``where`` holds, on PostgreSQL and SQLite alike."""
+    return Index(name, *columns, unique=True, postgresql_where=text(where),
+                 sqlite_where=text(where))
 
 
 class Company(Base):
@@ -259,6 +266,13 @@ class ReportImport(Base):
     """One uploaded file (loads, purchase report or payment report) and what it did."""
 
     __tablename__ = "report_imports"
+    # The same file is applied once per kind of report: the database refuses a second
+    # applied import of it, even from a clerk who checked at the same moment. An undone
+    # import no longer counts, so the file can be applied again.
+    __table_args__ = (
+        _partial_unique("uq_report_imports_applied_file", "kind", "sha256",
+                        where="status = 'applied' AND kind IN ('purchase', 'payments')"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # loads | purchase | payments
@@ -279,6 +293,11 @@ class PurchaseRecord(Base):
     """What the factor's purchase report said of one invoice."""
 
     __tablename__ = "purchase_records"
+    # An invoice is bought once: undo deletes its record, so it can be bought again.
+    __table_args__ = (
+        _partial_unique("uq_purchase_records_purchased_invoice", "invoice_id",
+                        where="status = 'purchased'"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("report_imports.id"), index=True)
@@ -297,6 +316,13 @@ class Payment(Base):
     """A debtor's payment of one invoice, from the factor's payment report."""
 
     __tablename__ = "payments"
+    # The reference number is the payment's natural key: applied once, whichever file
+    # brings it (undo deletes the row, which frees it). Rows without one cannot be told
+    # apart and are not constrained.
+    __table_args__ = (
+        _partial_unique("uq_payments_reference_number", "reference_number",
+                        where="reference_number <> ''"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("report_imports.id"), index=True)

@@ -33,6 +33,8 @@ from factor_desk.services import reports
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 RECON_LABELS = {
     "invoiced": "Invoiced", "purchased": "Purchased", "not_purchased": "Not yet purchased",
+    "factor_amount": "Factor's amount", "amount_difference": "Difference (factor - invoice)",
+    "not_itemised": "Not itemised by the factor",
     "advance": "Advances", "fee": "Fees", "reserve": "Reserve", "paid": "Paid",
     "short_pay": "Short pays", "overpay": "Overpays", "open_balance": "Open balance",
 }
@@ -313,6 +315,9 @@ class ReportsPage(Page):
                       f"{format_money(Decimal(t['advance']))} · fees "
                       f"{format_money(Decimal(t['fee']))} · reserve "
                       f"{format_money(Decimal(t['reserve']))}")
+            if Decimal(t["amount_difference"]):
+                totals += (f" · the factor's amount {format_money(Decimal(t['factor_amount']))}"
+                           f" (difference {format_money(Decimal(t['amount_difference']))})")
             if preview.missing_invoices:
                 totals += (f"<br><b>Not in the report ({len(preview.missing_invoices)}):</b> "
                            + ", ".join(preview.missing_invoices))

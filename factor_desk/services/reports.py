@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from factor_desk.db.database import Database
@@ -454,9 +455,10 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
             if amount is not None:
                 ours = from_cents(facts.amount_cents)
                 if amount != ours:
-                    warnings.append(f"amount differs from the invoice by "
-                                    f"{format_money(amount - ours)} (invoice "
-                                    f"{format_money(ours)}, report {format_money(amount)})")
+                    warnings.append(f"the factor's amount {format_money(amount)} differs "
+                                    f"from the invoice amount {format_money(ours)} by "
+                                    f"{format_money(amount - ours)}; the reconciliation shows "
+                                    "both and the difference")
         if amount is not None and advance is not None and fee is not None:
             parts = advance + fee + (reserve or 0)
             if parts != amount:
@@ -479,7 +481,10 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
                           "advance_cents": _cents(advance), "fee_cents": _cents(fee),
                           "reserve_cents": _cents(reserve)}
             if purchased:
-                totals["purchased"] += to_cents(amount)
+                # as the reconciliation counts them: our invoice's amount, the factor's apart
+                totals["purchased"] += facts.amount_cents
+                totals["factor_amount"] += to_cents(amount)
+                totals["amount_difference"] += to_cents(amount) - facts.amount_cents
                 totals["advance"] += _cents(advance) or 0
                 totals["fee"] += _cents(fee) or 0
                 totals["reserve"] += _cents(reserve) or 0
@@ -489,7 +494,8 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
         .order_by(Invoice.position)).all()
     missing = [number for inv_id, number in in_batch if inv_id not in seen]
     totals_text = {k: str(from_cents(totals[k]))
-                   for k in ("purchased", "advance", "fee", "reserve")}
+                   for k in ("purchased", "advance", "fee", "reserve", "factor_amount",
+                             "amount_difference")}
     totals_text["rows"] = str(len(outcomes))
     preview = Preview(
         kind=PURCHASE, file_name=table.file_name, sha256=sha, batch=batch.label,
@@ -682,10 +688,69 @@ def apply_report(db: Database, kind: str, path: str | Path, *, batch: str | None
     """Apply a purchase or payment report, all or nothing. Refused, with every reason and
     nothing changed, when any row is an error, the file was already imported, or (purchase)
     invoices of the batch are missing and ``allow_missing`` is not given. The last item
-    carries the ImportResult."""
+    carries the ImportResult.
+
+    The checks run inside the write transaction, but on PostgreSQL two clerks applying at
+    the same moment both pass them; the database's unique indexes (the same file, a payment
+    reference, an invoice bought) then stop the later one. It is checked again against
+    what the other clerk committed, and refused with the usual reasons."""
     should_stop = should_stop or (lambda: False)
     user = user or current_user()
     table, columns, data = _read(path, kind, sheet)
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            result = yield from _apply_once(db, kind, table, columns, data, batch,
+                                            allow_missing, user, should_stop,
+                                            raced=attempt > 1)
+        except (IntegrityError, OperationalError, _Overtaken) as exc:
+            if attempt == _ATTEMPTS or not _lost_a_race(exc):
+                raise (exc.refusal if isinstance(exc, _Overtaken) else exc) from None
+            continue
+        yield Progress(len(result.preview.rows), len(result.preview.rows),
+                       f"Applied as import #{result.import_id}", result)
+        return
+
+
+# A loser is checked again at once: the winner has committed by then, so the second check
+# refuses it. More attempts only matter when winners keep being undone in between.
+_ATTEMPTS = 3
+
+# The unique indexes that make "applied once" hold (see db/models.py), and how SQLite names
+# the columns of each when it refuses a row.
+_ONCE_INDEXES = {
+    "uq_report_imports_applied_file": "report_imports.kind, report_imports.sha256",
+    "uq_payments_reference_number": "payments.reference_number",
+    "uq_purchase_records_purchased_invoice": "purchase_records.invoice_id",
+}
+_RACE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+class _Overtaken(Exception):
+    """A load moved under us between the check and the write: another clerk's import."""
+
+    def __init__(self, refusal: InputRefused):
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+def _lost_a_race(exc: Exception) -> bool:
+    """Whether ``exc`` says another transaction applied the same thing first."""
+    if isinstance(exc, _Overtaken):
+        return True
+    orig = getattr(exc, "orig", None)
+    diag = getattr(orig, "diag", None)
+    if isinstance(exc, OperationalError):
+        return getattr(orig, "sqlstate", None) in _RACE_SQLSTATES
+    if diag is not None:  # PostgreSQL names the index
+        return getattr(diag, "constraint_name", None) in _ONCE_INDEXES
+    return any(str(orig) == f"UNIQUE constraint failed: {cols}"
+               for cols in _ONCE_INDEXES.values())
+
+
+def _apply_once(db: Database, kind: str, table: Table, columns: dict[str, int], data: bytes,
+                batch: str | None, allow_missing: bool, user: str,
+                should_stop: Callable[[], bool], *, raced: bool
+                ) -> Generator[Progress, None, ImportResult]:
     with db.write() as session, gc_paused():
         preview = None
         for step in _checked(_analysis(session, kind, table, columns, data, batch,
@@ -695,12 +760,7 @@ def apply_report(db: Database, kind: str, path: str | Path, *, batch: str | None
             preview = step.result
         problems = refusals(preview, allow_missing)
         if problems:
-            summary = (f"{preview.file_name} was already imported as "
-                       f"{preview.already_imported}; nothing was changed."
-                       if preview.already_imported else
-                       f"{preview.file_name} was not applied: {len(problems)} problem(s); "
-                       "nothing was changed.")
-            raise InputRefused(problems, summary=summary)
+            raise InputRefused(problems, summary=_refusal_summary(preview, problems, raced))
         if should_stop():
             raise ReportCancelled()
         applying = [r for r in preview.rows if r.outcome != ERROR]
@@ -712,21 +772,41 @@ def apply_report(db: Database, kind: str, path: str | Path, *, batch: str | None
         session.add(imp)
         session.flush()
         db.store.put(session, data)  # the original file, kept with the import
-        if kind == PURCHASE:
-            _write_purchase(session, imp, applying, user)
-        else:
-            _write_payments(session, imp, applying, user)
+        try:
+            if kind == PURCHASE:
+                _write_purchase(session, imp, applying, user)
+            else:
+                _write_payments(session, imp, applying, user)
+        except ReportCancelled:
+            raise
+        except InputRefused as exc:  # move_loads: a load moved since the check
+            raise _Overtaken(exc) from exc
         if should_stop():
             raise ReportCancelled()
-        result = ImportResult(import_id=imp.id, kind=kind, file_name=preview.file_name,
-                              batch=preview.batch, rows_applied=len(applying),
-                              preview=preview)
-    yield Progress(len(preview.rows), len(preview.rows), f"Applied as import #{result.import_id}",
-                   result)
+        return ImportResult(import_id=imp.id, kind=kind, file_name=preview.file_name,
+                            batch=preview.batch, rows_applied=len(applying), preview=preview)
+
+
+def _refusal_summary(preview: Preview, problems: list[Problem], raced: bool) -> str:
+    if raced and preview.already_imported:
+        return (f"{preview.file_name} was applied at the same moment by another clerk, as "
+                f"{preview.already_imported}; nothing was changed.")
+    if preview.already_imported:
+        return (f"{preview.file_name} was already imported as {preview.already_imported}; "
+                "nothing was changed.")
+    if raced:
+        return (f"{preview.file_name} was not applied: another clerk applied some of the "
+                f"same invoices or payment references at the same moment ({len(problems)} "
+                "problem(s)); nothing was changed.")
+    return (f"{preview.file_name} was not applied: {len(problems)} problem(s); nothing was "
+            "changed.")
 
 
 def _write_purchase(session: Session, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
+    # In the order of the unique key, so that two clerks racing take its entries in the
+    # same order: the later one waits and is refused instead of deadlocking.
+    rows = sorted(rows, key=lambda r: r.invoice_id or 0)
     for part in chunks(rows, WRITE_CHUNK):  # bounded parameter lists keep memory flat
         session.execute(PurchaseRecord.__table__.insert(), [
             {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
@@ -744,6 +824,7 @@ def _write_purchase(session: Session, imp: ReportImport, rows: list[RowOutcome],
 
 def _write_payments(session: Session, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
+    rows = sorted(rows, key=lambda r: r.values["reference_number"])  # see _write_purchase
     for part in chunks(rows, WRITE_CHUNK):
         session.execute(Payment.__table__.insert(), [
             {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
@@ -885,8 +966,12 @@ def factor_flags(session: Session, load_ids: list[int] | None = None) -> dict[in
     return flags
 
 
-RECON_FIELDS = ("invoiced", "purchased", "not_purchased", "advance", "fee", "reserve", "paid",
-                "short_pay", "overpay", "open_balance")
+# purchased (our invoice amounts) + amount_difference = factor_amount (what the factor's
+# report says it bought) = advance + fee + reserve + not_itemised (the part the report did
+# not split, when it leaves advance or fee out).
+RECON_FIELDS = ("invoiced", "purchased", "not_purchased", "factor_amount", "amount_difference",
+                "advance", "fee", "reserve", "not_itemised", "paid", "short_pay", "overpay",
+                "open_balance")
 
 
 @dataclass
@@ -928,9 +1013,11 @@ class Reconciliation:
 
 def reconcile(session: Session, batch: str | None = None) -> Reconciliation:
     """Per invoice, per batch and overall: invoiced, purchased (our amount of what the
-    factor bought), not yet purchased, advances, fees, reserve, paid, short pays, overpays
+    factor bought), not yet purchased, the factor's amount of what it bought and the
+    difference, advances, fees, reserve, the part not itemised, paid, short pays, overpays
     and the open balance. invoiced = purchased + not purchased = paid + short pay -
-    overpay + open balance; every total is the sum of its rows."""
+    overpay + open balance; purchased + amount difference = factor's amount = advance +
+    fee + reserve + not itemised; every total is the sum of its rows."""
     stmt = (select(Batch.id, Batch.label, Invoice.id, Invoice.invoice_number,
                    Load.load_number, Load.status, Invoice.amount_cents)
             .join(Invoice, Invoice.batch_id == Batch.id)
@@ -940,20 +1027,20 @@ def reconcile(session: Session, batch: str | None = None) -> Reconciliation:
         stmt = stmt.where(Batch.id == find_batch(session, batch).id)
     rows = session.execute(stmt).all()
     invoice_ids = [r[2] for r in rows]
-    bought: dict[int, tuple[int, int, int]] = {}
+    bought: dict[int, tuple[int, int, int, int]] = {}
     held: dict[int, str] = {}
     paid: dict[int, int] = defaultdict(int)
     for part in chunks(invoice_ids):
-        for inv_id, status, reason, adv, fee, res in session.execute(
+        for inv_id, status, reason, adv, fee, res, factor in session.execute(
             select(PurchaseRecord.invoice_id, PurchaseRecord.status, PurchaseRecord.reason,
                    PurchaseRecord.advance_cents, PurchaseRecord.fee_cents,
-                   PurchaseRecord.reserve_cents)
+                   PurchaseRecord.reserve_cents, PurchaseRecord.invoice_amount_cents)
             .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
             .where(PurchaseRecord.invoice_id.in_(part), ReportImport.status == "applied")
             .order_by(PurchaseRecord.id)
         ):
             if status == "purchased":
-                bought[inv_id] = (adv or 0, fee or 0, res or 0)
+                bought[inv_id] = (adv or 0, fee or 0, res or 0, factor)
             else:
                 held[inv_id] = status.title() + (f": {reason}" if reason else "")
         for inv_id, amount in session.execute(
@@ -968,13 +1055,16 @@ def reconcile(session: Session, batch: str | None = None) -> Reconciliation:
     for batch_id, label, inv_id, inv_no, load_no, status, amount in rows:
         completed = status == BillingStatus.COMPLETED.value
         is_bought = inv_id in bought
-        adv, fee, res = bought.get(inv_id, (0, 0, 0))
+        adv, fee, res, factor = bought.get(inv_id, (0, 0, 0, 0))
         p = paid.get(inv_id, 0)
         cents = {
             "invoiced": amount,
             "purchased": amount if is_bought else 0,
             "not_purchased": 0 if is_bought else amount,
+            "factor_amount": factor,
+            "amount_difference": factor - amount if is_bought else 0,
             "advance": adv, "fee": fee, "reserve": res,
+            "not_itemised": factor - adv - fee - res,
             "paid": p,
             "short_pay": max(0, amount - p) if completed else 0,
             "overpay": max(0, p - amount) if completed else 0,

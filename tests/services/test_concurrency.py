@@ -1,12 +1,21 @@
-"""Two clerks press Submit Batch on the same loads at the same moment, from two processes.
-Each load must end in exactly one batch; the loser is refused and changes nothing."""
+"""Two clerks press Submit Batch on the same loads, or apply the factor's reports, at the
+same moment, from two processes. Each load must end in exactly one batch, each report and
+payment reference be applied once; the loser is refused and changes nothing."""
 
 import multiprocessing as mp
 
+import pytest
 from helpers import attach_required, load_row, make_carrier, write_loads_csv
 from sqlalchemy import func, select
 
-from factor_desk.db.models import Invoice, Load, StatusHistory
+from factor_desk.db.models import (
+    Invoice,
+    Load,
+    Payment,
+    PurchaseRecord,
+    ReportImport,
+    StatusHistory,
+)
 
 
 def _submit(url, home, numbers, barrier, results):
@@ -67,3 +76,143 @@ def test_two_processes_submitting_overlapping_loads(db, tmp_path, home):
     assert history == len(invoiced)
     # Round 1 made one batch of 10; round 2 one batch of 12 or 14.
     assert len(invoiced) in (22, 24)
+
+
+# ------------------------------------------------------------------ the factor's reports
+#
+# Two clerks upload the factor's reports at the same moment. "Is this reference (this file,
+# this invoice) already there?" followed by an insert lets both through on PostgreSQL at
+# READ COMMITTED; the database itself must refuse the second.
+
+ROUNDS = 20
+
+
+def _report_worker(url, home, barrier, commands, results):
+    from factor_desk.db.database import Database, Location
+    from factor_desk.domain.errors import InputRefused
+    from factor_desk.services.common import run_to_end
+    from factor_desk.services.reports import apply_report
+
+    db = Database(Location(url=url, home=home), migrate=False)
+    with db.read() as s:  # connect before the race starts
+        s.execute(select(1))
+    try:
+        for kind, path, batch in iter(commands.get, None):
+            barrier.wait(timeout=120)
+            try:
+                result = run_to_end(apply_report(db, kind, path, batch=batch,
+                                                 allow_missing=True))
+                results.put(("ok", result.import_id, ""))
+            except InputRefused as exc:
+                results.put(("refused", None, str(exc)))
+            except Exception as exc:  # pragma: no cover - reported as the failure it is
+                results.put(("bug", None, repr(exc)))
+    finally:
+        db.dispose()
+
+
+def _csv(path, header, rows):
+    from test_reports import write_csv
+
+    return str(write_csv(path, header, rows))
+
+
+def _scenario(name, tmp_path):
+    """(kind, the two files, what the winner alone leaves) of each race."""
+    from test_reports import PAYMENT_HEADER, PURCHASE_HEADER, payment_row, purchase_row
+
+    if name == "payments with the same references":
+        # Different invoices, same references: only the references can catch it.
+        return "payments", (
+            _csv(tmp_path / "pay-a.csv", PAYMENT_HEADER,
+                 [payment_row("1", ref="R-1"), payment_row("2", ref="R-2")]),
+            _csv(tmp_path / "pay-b.csv", PAYMENT_HEADER,
+                 [payment_row("3", "990.00", ref="R-1"), payment_row("4", ref="R-2")]))
+    if name == "the same payment file twice":
+        path = _csv(tmp_path / "pay.csv", PAYMENT_HEADER,
+                    [payment_row(n) for n in "1234"])
+        return "payments", (path, path)
+    if name == "the same held-only purchase file twice":
+        rows = [purchase_row(n, Status="Held - missing POD") for n in "1234"]
+        first = _csv(tmp_path / "held.csv", PURCHASE_HEADER, rows)
+        copy = tmp_path / "copy of held.csv"
+        copy.write_bytes(tmp_path.joinpath("held.csv").read_bytes())
+        return "purchase", (first, str(copy))
+    assert name == "two purchase files buying the same invoice"
+    return "purchase", (
+        _csv(tmp_path / "buy-a.csv", PURCHASE_HEADER, [purchase_row("1"), purchase_row("2")]),
+        _csv(tmp_path / "buy-b.csv", PURCHASE_HEADER, [purchase_row("2"), purchase_row("3")]))
+
+
+def _money_state(db):
+    """What the applied imports hold: references, purchases, flags, loads' statuses."""
+    applied = ReportImport.status == "applied"
+    with db.read() as s:
+        imports = s.execute(select(ReportImport.id, ReportImport.kind, ReportImport.sha256)
+                            .where(applied, ReportImport.kind != "loads")).all()
+        payments = s.execute(select(Payment.reference_number, Payment.invoice_id,
+                                    Payment.amount_cents, Payment.import_id)).all()
+        records = s.execute(select(PurchaseRecord.invoice_id, PurchaseRecord.status,
+                                   PurchaseRecord.import_id)).all()
+        loads = dict(s.execute(select(Load.load_number, Load.status)).all())
+    return imports, payments, records, loads
+
+
+@pytest.mark.parametrize("name", ["payments with the same references",
+                                  "the same payment file twice",
+                                  "the same held-only purchase file twice",
+                                  "two purchase files buying the same invoice"])
+def test_two_processes_applying_reports_at_the_same_moment(db, batch, tmp_path, home, name):
+    from test_reports import PURCHASE_HEADER, apply, purchase_row
+
+    from factor_desk.services import reports
+
+    kind, files = _scenario(name, tmp_path)
+    report_batch = batch if kind == "purchase" else None
+    if kind == "payments":
+        apply(db, "purchase", _csv(tmp_path / "bought.csv", PURCHASE_HEADER,
+                                   [purchase_row(n) for n in "1234"]), batch)
+    start = _money_state(db)
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    results = ctx.Queue()
+    commands = [ctx.Queue(), ctx.Queue()]
+    workers = [ctx.Process(target=_report_worker,
+                           args=(db.location.url, home, barrier, q, results))
+               for q in commands]
+    for w in workers:
+        w.start()
+    alone: dict[str, tuple] = {}  # what each file leaves when it wins
+    try:
+        for round_ in range(ROUNDS):
+            for q, path in zip(commands, files, strict=True):
+                q.put((kind, path, report_batch))
+            outcomes = sorted((results.get(timeout=120) for _ in workers),
+                              key=lambda o: o[0])
+            assert [o[0] for o in outcomes] == ["ok", "refused"], (round_, outcomes)
+            winner = outcomes[0][1]
+            message = outcomes[1][2]
+            assert f"import #{winner}" in message, message
+            assert "nothing was changed" in message, message
+            imports, payments, records, loads = _money_state(db)
+            new = [i for i in imports if i not in start[0]]
+            assert [i[0] for i in new] == [winner], (round_, new)
+            refs = [p[0] for p in payments]
+            assert len(refs) == len(set(refs)), f"a reference applied twice: {payments}"
+            bought = [r[0] for r in records if r[1] == "purchased"]
+            assert len(bought) == len(set(bought)), f"an invoice bought twice: {records}"
+            assert {r[2] for r in records if r not in start[2]} <= {winner}
+            with db.read() as s:
+                file_name = s.get(ReportImport, winner).file_name
+            state = (sorted(p[:3] for p in payments),
+                     sorted(r[:2] for r in records), loads)
+            # the same file always leaves the same money, whichever process won
+            assert alone.setdefault(file_name, state) == state
+            reports.undo_import(db, winner)  # and undo frees it for the next round
+            assert _money_state(db) == start
+    finally:
+        for q in commands:
+            q.put(None)
+        for w in workers:
+            w.join(timeout=60)
+    assert all(w.exitcode == 0 for w in workers)

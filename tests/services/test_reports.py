@@ -166,14 +166,17 @@ def test_preview_explains_every_purchase_row(db, batch, tmp_path):
     assert got[3] == ("error", "unknown invoice 77: no batch sent it")
     assert got[4][0] == "error" and "invoice 8 is in batch ACME-0002, not in batch " \
                                     "ACME-0001" in got[4][1]
-    assert got[5][0] == "warning" and "amount differs from the invoice by -$10.00" in got[5][1]
+    assert got[5][0] == "warning" and "the factor's amount $990.00 differs from the invoice " \
+                                      "amount $1,000.00 by -$10.00" in got[5][1]
     assert got[6][0] == "error" and "invoice 1 is in the file twice (also row 2)" in got[6][1]
     assert got[7][0] == "error" and "the row says batch ACME-0009" in got[7][1]
     assert got[8][0] == "error" and "advance $900.00 + fee $25.00 + reserve $0.00 = $925.00, " \
                                     "not the invoice amount $1,000.00" in got[8][1]
     assert got[9] == ("error", "load 9 is Queued and has no invoice yet: no batch sent it")
     assert "Invoice Amount: expected zero or more, found -$10.00" in got[10][1]
-    assert p.totals["purchased"] == "1990.00"
+    # purchased counts our invoices, as the reconciliation does; the factor's amounts apart
+    assert (p.totals["purchased"], p.totals["factor_amount"], p.totals["amount_difference"]) \
+        == ("2000.00", "1990.00", "-10.00")
     assert p.missing_invoices == []
 
 
@@ -386,3 +389,121 @@ def test_the_original_file_is_kept_with_its_import(db, batch, tmp_path):
     original = path.read_bytes()
     path.unlink()
     assert reports.import_file(db, result.import_id) == ("p.csv", original)
+
+
+# ------------------------------------------------------------------ reconciliation
+
+
+def test_reconciliation_adds_up_when_the_factor_buys_at_another_amount(db, batch, tmp_path,
+                                                                       capsys):
+    """The factor bought invoice 2 for $990.00 and invoice 3 for $1,012.50, and did not split
+    invoice 4 into advance and fee: the factor's amount and the difference are shown, and
+    purchased + difference = factor's amount = advance + fee + reserve + not itemised, per
+    invoice, per batch and overall, to the cent."""
+    import json
+
+    from factor_desk.cli import main
+
+    rows = [purchase_row("1"), purchase_row("2", "990.00"),
+            purchase_row("3", "1012.50", **{"Reserve Amount": "100.00",
+                                            "Advance Amount": "887.19"}),
+            purchase_row("4", "1000.00", **{"Advance Amount": "", "Fee Amount": ""})]
+    path = write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows)
+    p = preview(db, "purchase", path, batch)
+    assert "the factor's amount $1,012.50 differs from the invoice amount $1,000.00 by " \
+           "$12.50" in outcomes(p)[4][1]
+    apply(db, "purchase", path, batch)
+    with db.read() as s:
+        recon = reports.reconcile(s, batch)
+    by_invoice = {r.invoice_number: r.cents for r in recon.batches[0].rows}
+    assert {n: (c["purchased"], c["factor_amount"], c["amount_difference"],
+                c["not_itemised"]) for n, c in by_invoice.items()} == {
+        "1": (100000, 100000, 0, 0), "2": (100000, 99000, -1000, 0),
+        "3": (100000, 101250, 1250, 0), "4": (100000, 100000, 0, 100000)}
+
+    def holds(c: dict) -> None:
+        assert c["purchased"] + c["amount_difference"] == c["factor_amount"] == \
+            c["advance"] + c["fee"] + c["reserve"] + c["not_itemised"]
+
+    for c in [*by_invoice.values(), recon.batches[0].totals, recon.totals]:
+        holds(c)
+    assert recon.totals["amount_difference"] == 250
+    # the command line shows the same: new keys in --json, new columns in the table
+    argv = ["--db", db.location.url, "--home", str(db.location.home), "reports", "reconcile"]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["totals"]["purchased"], out["totals"]["factor_amount"],
+            out["totals"]["amount_difference"], out["totals"]["not_itemised"]) == \
+        ("4000.00", "4002.50", "2.50", "1000.00")
+    row2 = next(r for r in out["batches"][0]["rows"] if r["invoice_number"] == "2")
+    assert (row2["factor_amount"], row2["amount_difference"]) == ("990.00", "-10.00")
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    assert "Factor Amount" in table and "Amount Difference" in table
+    assert "$2.50" in table and "$4,002.50" in table
+
+
+@pytest.mark.parametrize("race", ["same held-only file", "same reference", "same invoice"])
+def test_the_database_refuses_what_a_check_at_the_same_moment_let_through(
+        db, batch, tmp_path, monkeypatch, race):
+    """The loser of a race passed every check before the winner committed, every time here:
+    the loser is held between its checks and its write while the winner applies. The
+    database's own constraint stops the write, the file is checked again, and the refusal
+    names the winner's import. (SQLite takes the write lock before checking: no race.)"""
+    import threading
+
+    if db.location.is_sqlite:
+        pytest.skip("SQLite serialises the check and the write (BEGIN IMMEDIATE)")
+    if race == "same held-only file":
+        kind, header = "purchase", PURCHASE_HEADER
+        rows = [[purchase_row("1", Status="Held")]] * 2
+    elif race == "same reference":
+        apply(db, "purchase", write_csv(tmp_path / "b.csv", PURCHASE_HEADER,
+                                        [purchase_row(n) for n in "1234"]), batch)
+        kind, header = "payments", PAYMENT_HEADER
+        rows = [[payment_row("1", ref="R-9")], [payment_row("2", ref="R-9")]]
+    else:
+        kind, header = "purchase", PURCHASE_HEADER
+        rows = [[purchase_row("1")], [purchase_row("1", "990.00")]]
+    on = batch if kind == "purchase" else None
+    first, late = (write_csv(tmp_path / f"{n}.csv", header, r)
+                   for n, r in zip(("first", "late"), rows, strict=True))
+    real = reports.refusals
+    checked, winner_done = threading.Event(), threading.Event()
+    calls = []
+
+    def held_after_the_check(preview, allow_missing):
+        problems = real(preview, allow_missing)
+        if preview.file_name != "late.csv":
+            return problems
+        calls.append(problems)
+        if len(calls) == 1:
+            checked.set()
+            assert winner_done.wait(60)
+        return problems
+
+    monkeypatch.setattr(reports, "refusals", held_after_the_check)
+    before = dump(db)
+    outcome: list = []
+
+    def loser():
+        try:
+            outcome.append(apply(db, kind, late, on, allow_missing=True))
+        except InputRefused as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=loser)
+    thread.start()
+    assert checked.wait(60)
+    winner = apply(db, kind, first, on, allow_missing=True)
+    winner_done.set()
+    thread.join(60)
+    assert len(calls) == 2 and calls[0] == [], "checked again after the database refused"
+    (error,) = outcome
+    assert isinstance(error, InputRefused), error
+    assert "at the same moment" in str(error) and f"import #{winner.import_id}" in str(error)
+    reports.undo_import(db, winner.import_id)
+    after = dump(db)
+    for table in AUDIT_TABLES:  # the winner's audit trail (and kept file) stays
+        del before[table], after[table]
+    assert after == before

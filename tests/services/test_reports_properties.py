@@ -118,10 +118,13 @@ def operations(draw):
         if kind == "purchase":
             invoices = draw(st.lists(st.sampled_from("1234"), min_size=1, max_size=4,
                                      unique=True))
+            # the factor may buy at another amount than the invoice's (all are $1,000.00),
+            # and may leave advance and fee out ("unsplit")
             ops.append(("purchase", [(n, draw(st.sampled_from(
                 ["Purchased", "Purchased", "Held", "Rejected"])),
-                draw(st.sampled_from(["1000.00", "1000.00", "990.00"])),
-                draw(st.sampled_from([None, "0", "25.00"]))) for n in invoices]))
+                draw(st.sampled_from(["1000.00", "1000.00", "990.00", "1012.37", "0.01",
+                                      "1000.01"])),
+                draw(st.sampled_from([None, "0", "25.00", "unsplit"]))) for n in invoices]))
         elif kind == "payments":
             # mostly invoices that are Financed when the step runs, sometimes any
             picks = draw(st.lists(st.integers(0, 7), min_size=1, max_size=4))
@@ -142,11 +145,25 @@ def check_money(db) -> None:
             assert t["invoiced"] == t["purchased"] + t["not_purchased"]
             assert t["invoiced"] == t["paid"] + t["short_pay"] - t["overpay"] + \
                 t["open_balance"]
+            # what the factor paid for: our amount, its amount, and how it split it
+            for c in [t, *(r.cents for r in b.rows)]:
+                assert c["purchased"] + c["amount_difference"] == c["factor_amount"]
+                assert c["factor_amount"] == c["advance"] + c["fee"] + c["reserve"] + \
+                    c["not_itemised"]
             for r in b.rows:
                 if r.status == "Completed":
                     assert r.cents["paid"] + r.cents["short_pay"] - r.cents["overpay"] == \
                         r.cents["invoiced"]
+        for field in reports.RECON_FIELDS:
+            assert recon.totals[field] == sum(b.totals[field] for b in recon.batches)
         applied = ReportImport.status == "applied"
+        factor_amounts = dict(s.execute(
+            select(Invoice.invoice_number, PurchaseRecord.invoice_amount_cents)
+            .join(PurchaseRecord, PurchaseRecord.invoice_id == Invoice.id)
+            .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
+            .where(applied, PurchaseRecord.status == "purchased")).all())
+        assert {r.invoice_number: r.cents["factor_amount"] for b in recon.batches
+                for r in b.rows if r.cents["purchased"]} == factor_amounts
         for rec in s.execute(select(PurchaseRecord).join(
                 ReportImport, ReportImport.id == PurchaseRecord.import_id).where(applied)
                 ).scalars():
@@ -178,7 +195,9 @@ def test_after_any_uploads_and_undos_the_money_adds_up(db, batch, tmp_path, ops,
                 rows = []
                 for n, status, amount, reserve in spec:
                     row = purchase_row(n, amount, Status=status)
-                    if reserve is not None:
+                    if reserve == "unsplit":
+                        row["Advance Amount"] = row["Fee Amount"] = row["Reserve Amount"] = ""
+                    elif reserve is not None:
                         fee = Decimal(row["Fee Amount"])
                         row["Reserve Amount"] = reserve
                         row["Advance Amount"] = str(Decimal(amount) - fee - Decimal(reserve))
