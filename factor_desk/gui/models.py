@@ -152,12 +152,7 @@ class RowTableModel(QAbstractTableModel):
                    for ix in before]
         self._rows = new_rows()
         if before:
-            wanted = set(records)
-            where: dict = {}
-            for i, r in enumerate(self._rows):
-                k = identity(r)
-                if k in wanted and k not in where:
-                    where[k] = i
+            where = dict(zip(map(identity, self._rows), range(len(self._rows)), strict=True))
             after = [self.index(where[k], ix.column()) if k in where else QModelIndex()
                      for k, ix in zip(records, before, strict=True)]
             self.changePersistentIndexList(before, after)

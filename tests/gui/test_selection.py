@@ -421,3 +421,36 @@ def test_edit_and_remove_act_on_the_important_info_the_clerk_selected(qtbot, win
     kinds = {e.kind for s in desk.profile().subsidiaries if s.name == FREIGHT
              for e in s.important_info}
     assert kinds == {"notice_of_assignment", "payment_instructions", "terms_and_conditions"}
+
+
+def test_every_table_model_passes_qts_model_tester_through_sort_filter_and_refresh(
+        qtbot, qtlog, window, desk, asker):
+    from PySide6.QtTest import QAbstractItemModelTester
+
+    desk.submit_batch(FREIGHT, _eligible(desk)[:4])
+    desk.submit_batch(FREIGHT, _eligible(desk)[:3])
+    reports, loads = window.pages["reports"], window.pages["loads"]
+    company, batch = window.pages["company"], window.pages["batch"]
+    views = [company.info_view, batch.view, reports.batch_view, reports.recon_view,
+             reports.history_view, loads.view, loads.history_view, loads.documents_view]
+    # failures are Qt warnings, captured by qtlog (a C++ tester's Fatal mode would abort)
+    mode = QAbstractItemModelTester.FailureReportingMode.Warning
+    testers = [QAbstractItemModelTester(v.model(), mode) for v in views]  # noqa: F841
+    for key in ("company", "batch", "reports", "loads"):
+        window.show_page(key)
+        settle(qtbot, window)
+    for view in views:
+        if view.model().rowCount():
+            view.selectRow(view.model().rowCount() - 1)
+        settle(qtbot, window)
+        for _done in every_sort(view):
+            settle(qtbot, window)
+    for page, text in ((batch, "summit"), (loads, "keystone"), (batch, ""), (loads, "")):
+        page.search.setText(text)
+        settle(qtbot, window)
+    for page in (company, batch, reports, loads):
+        page.refresh()
+        settle(qtbot, window)
+    assert loads.model.rowCount() > 0 and reports.batches.rowCount() == 2
+    failures = [r.message for r in qtlog.records if "FAIL" in r.message]
+    assert failures == []
