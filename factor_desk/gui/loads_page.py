@@ -184,8 +184,11 @@ class LoadsPage(Page):
                                     status=None if status == ALL_STATUSES else status)
             return self.model.prepare(loads)
 
-        self.run(Job("Loading loads", work, done=lambda prepared: self._loaded(prepared, select),
-                     user=False))
+        # a late result for filters changed since is dropped (a later job has the new ones)
+        self.run(Job("Loading loads", work, user=False,
+                     done=lambda prepared: self._loaded(prepared, select) if (
+                         self.subsidiary.currentText(), self.status_filter.currentText())
+                     == (sub, status) else None))
 
     def _loaded(self, prepared, keep: str | None) -> None:
         # The table keeps the selection on the same load (by its number) or drops it

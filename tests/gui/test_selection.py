@@ -6,6 +6,7 @@ longer shown."""
 from __future__ import annotations
 
 import csv
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +16,11 @@ from conftest import settle
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QPushButton, QTableView
 
+from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import CheckableRowModel, Column, RowTableModel
 
 FREIGHT = "Blue Ridge Freight LLC"
+LOGISTICS = "Blue Ridge Logistics Inc"
 ORDERS = (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder)
 
 
@@ -454,3 +457,45 @@ def test_every_table_model_passes_qts_model_tester_through_sort_filter_and_refre
     assert loads.model.rowCount() > 0 and reports.batches.rowCount() == 2
     failures = [r.message for r in qtlog.records if "FAIL" in r.message]
     assert failures == []
+
+
+def _record_each_change(model, what) -> list:
+    seen: list = []
+    model.layoutChanged.connect(lambda *_: seen.append(what()))
+    model.modelReset.connect(lambda: seen.append(what()))
+    return seen
+
+
+def test_a_late_grid_never_shows_another_subsidiarys_loads(qtbot, window, desk):
+    page = window.pages["batch"]
+    seen = _record_each_change(page.model, lambda: (
+        page.subsidiary.currentText(), {ld.load_number for ld in page.model.rows()}))
+    gate = threading.Event()
+    page.run(Job("A long job", lambda stop: gate.wait(10)))
+    page.refresh()  # queued behind the long job
+    page.subsidiary.setCurrentText(LOGISTICS)  # the clerk switches meanwhile
+    gate.set()
+    settle(qtbot, window)
+    eligible = {name: {ld.load_number for ld in desk.eligible_loads(name)}
+                for name in (FREIGHT, LOGISTICS)}
+    assert eligible[FREIGHT] != eligible[LOGISTICS]
+    assert seen and all(loads == eligible[name] for name, loads in seen), seen
+
+
+def test_a_late_loads_list_never_shows_under_other_filters(qtbot, window, desk):
+    window.show_page("loads")
+    settle(qtbot, window)
+    page = window.pages["loads"]
+    seen = _record_each_change(page.model, lambda: (
+        page.subsidiary.currentText(), page.status_filter.currentText(),
+        {(ld.subsidiary, ld.status) for ld in page.model.rows()}))
+    gate = threading.Event()
+    page.run(Job("A long job", lambda stop: gate.wait(10)))
+    page.refresh()
+    page.status_filter.setCurrentText("Queued")  # the clerk narrows it meanwhile
+    page.subsidiary.setCurrentText(LOGISTICS)
+    gate.set()
+    settle(qtbot, window)
+    assert seen and all(shown <= {(sub, status)} for sub, status, shown in seen), seen
+    assert {ld.load_number for ld in page.model.rows()} == {
+        ld.load_number for ld in desk.loads(subsidiary=LOGISTICS, status="Queued")}
