@@ -141,7 +141,7 @@ class RowTableModel(QAbstractTableModel):
         return rows
 
     def _relayout(self, new_rows: Callable[[], list], identity: Callable[[Any], Hashable],
-                  hint=_NO_HINT) -> None:
+                  hint: QAbstractItemModel.LayoutChangeHint = _NO_HINT) -> None:
         """Show ``new_rows()`` instead of the rows shown now, as Qt expects of a sort or a
         filter: every persistent index moves to the row of the record it was on (told by
         ``identity``), or becomes invalid if that record is no longer shown."""
@@ -150,13 +150,16 @@ class RowTableModel(QAbstractTableModel):
         shown = self._rows
         records = [identity(shown[ix.row()]) if 0 <= ix.row() < len(shown) else None
                    for ix in before]
-        self._rows = new_rows()
-        if before:
-            where = dict(zip(map(identity, self._rows), range(len(self._rows)), strict=True))
-            after = [self.index(where[k], ix.column()) if k in where else QModelIndex()
-                     for k, ix in zip(records, before, strict=True)]
-            self.changePersistentIndexList(before, after)
-        self.layoutChanged[_LAYOUT].emit([], hint)
+        try:
+            self._rows = new_rows()
+        finally:  # even if a sort key failed: the views wait for layoutChanged
+            if before:
+                where = dict(zip(map(identity, self._rows), range(len(self._rows)),
+                                 strict=True))
+                after = [self.index(where[k], ix.column()) if k in where else QModelIndex()
+                         for k, ix in zip(records, before, strict=True)]
+                self.changePersistentIndexList(before, after)
+            self.layoutChanged[_LAYOUT].emit([], hint)
 
     def rows(self) -> list:
         """The visible rows, in the order shown."""

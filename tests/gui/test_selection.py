@@ -308,7 +308,6 @@ def test_attach_document_goes_to_the_load_the_clerk_selected(qtbot, window, desk
     settle(qtbot, window)
     assert page.selected_load_number() is None  # not whatever row is there now
 
-    page.search.clear()
     select(page.view, lambda ld: ld.load_number == target)
     settle(qtbot, window)
     page.status_filter.setCurrentText("Invoiced")  # a reload without it
