@@ -118,6 +118,8 @@ def test_selection_and_current_row_follow_their_record_through_sort_and_filter(
 
 
 def test_a_refresh_keeps_the_selection_on_the_same_record_by_its_key(qtbot, qtmodeltester):
+    from factor_desk.gui.models import KEY_ROLE
+
     model = RowTableModel(_columns(), search_text=lambda r: r.customer,
                           row_key=lambda r: r.number)
     model.set_rows(ROWS)
@@ -134,6 +136,7 @@ def test_a_refresh_keeps_the_selection_on_the_same_record_by_its_key(qtbot, qtmo
         Row(r.number, r.customer, r.amount + (100 if r.number == "1" else 0)) for r in ROWS)]
     model.set_rows(fresh)
     assert model.rows()[0].number == "1"  # it moved, and the selection with it
+    assert model.data(model.index(0, 2), KEY_ROLE) == "1"
     assert [(r.number, r.amount) for r in selected(view)] == [("1", Decimal("110.50"))]
     assert current(view).number == "1"
     model.set_rows([r for r in fresh if r.number != "1"])  # gone: nothing selected
