@@ -153,8 +153,11 @@ class BatchPage(Page):
             loads = self.desk.eligible_loads(name)
             return self.model.prepare(loads)
 
-        self.run(Job(f"Loading the loads of {name}", work,
-                     done=self._grid_loaded, user=False))
+        # a late result for the subsidiary chosen before is dropped, never shown under
+        # another subsidiary's name (a later job loads the one chosen now)
+        self.run(Job(f"Loading the loads of {name}", work, user=False,
+                     done=lambda p: self._grid_loaded(p) if self.subsidiary.currentText()
+                     == name else None))
 
     def _grid_loaded(self, prepared) -> None:
         self.model.set_rows(prepared)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
 from factor_desk.gui.common import heading, plus_button, primary_button
 from factor_desk.gui.jobs import Job
-from factor_desk.gui.models import Column, RowTableModel
+from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
 from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
 
@@ -174,7 +174,7 @@ class CompanyPage(Page):
             Column("Kind", lambda e: e.label),
             Column("Text", lambda e: e.text.replace("\n", " ")),
             Column("Updated", lambda e: f"{e.updated_at.replace('T', ' ')} by {e.updated_by}"),
-        ])
+        ], row_key=lambda e: e.kind)
         self.info_view = QTableView()
         self.info_view.setModel(self.info_model)
         self.info_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -198,6 +198,9 @@ class CompanyPage(Page):
         entry_buttons.addWidget(edit)
         entry_buttons.addWidget(remove)
         config_layout.addLayout(entry_buttons)
+        self.entry_buttons = (edit, remove)
+        on_selection_moved(self.info_view, self._update_entry_buttons)
+        self._update_entry_buttons()
 
         self.body = QWidget()
         body = QVBoxLayout(self.body)
@@ -258,6 +261,8 @@ class CompanyPage(Page):
         if sub is None:
             return
         self._loading = True
+        if self.current is None or self.current.name != sub.name:
+            self.info_view.selectionModel().clear()  # another subsidiary's entries
         self.current = sub
         for key, edit in self.fields.items():
             edit.setText(getattr(sub, key))
@@ -349,8 +354,11 @@ class CompanyPage(Page):
                      done=done, error=failed))
 
     def _selected_entry(self) -> InfoEntry | None:
-        rows = self.info_view.selectionModel().selectedRows()
-        return self.info_model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.info_view)  # the entry selected now, whatever its row
+
+    def _update_entry_buttons(self) -> None:
+        for button in self.entry_buttons:  # Edit and Remove act on the selected entry only
+            button.setEnabled(self._selected_entry() is not None)
 
     def _edit_selected(self) -> None:
         entry = self._selected_entry()

@@ -24,7 +24,14 @@ from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.common import DropFilter, fit_columns, heading
 from factor_desk.gui.jobs import Call, Job
-from factor_desk.gui.models import Column, RowTableModel, documents_column
+from factor_desk.gui.models import (
+    Column,
+    RowTableModel,
+    documents_column,
+    on_selection_moved,
+    select_record,
+    selected_row,
+)
 from factor_desk.gui.page import Page
 from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
 
@@ -53,6 +60,7 @@ class LoadsPage(Page):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.preview_dialog: PreviewDialog | None = None
+        self._detail_of: str | None = None  # the load the detail panel is for
         self.subsidiary = QComboBox()
         self.subsidiary.addItem(ALL_SUBSIDIARIES)
         self.subsidiary.currentTextChanged.connect(lambda _t: self.reload())
@@ -78,13 +86,14 @@ class LoadsPage(Page):
              Column("Invoicing", lambda ld: ld.invoicing_method),
              documents_column("Documents")],
             search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
-                                             ld.po_number, ld.subsidiary)))
+                                             ld.po_number, ld.subsidiary)),
+            row_key=lambda ld: ld.load_number)
         self.view = _view(self.model)
         self.view.setObjectName("loadsTable")
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
+        on_selection_moved(self.view, self._selection_moved)
         self.drops = DropFilter(self.view.viewport(), DOCUMENT_FILES)
         self.drops.dropped_at.connect(self._dropped_on_table)
 
@@ -170,37 +179,49 @@ class LoadsPage(Page):
     def reload(self, select: str | None = None) -> None:
         sub = self.subsidiary.currentText()
         status = self.status_filter.currentText()
-        keep = select or self.selected_load_number()
         def work(stop):
             loads = self.desk.loads(subsidiary=None if sub in ("", ALL_SUBSIDIARIES) else sub,
                                     status=None if status == ALL_STATUSES else status)
             return self.model.prepare(loads)
 
-        self.run(Job("Loading loads", work, done=lambda prepared: self._loaded(prepared, keep),
-                     user=False))
+        # a late result for filters changed since is dropped (a later job has the new ones)
+        self.run(Job("Loading loads", work, user=False,
+                     done=lambda prepared: self._loaded(prepared, select) if (
+                         self.subsidiary.currentText(), self.status_filter.currentText())
+                     == (sub, status) else None))
 
     def _loaded(self, prepared, keep: str | None) -> None:
+        # The table keeps the selection on the same load (by its number) or drops it
+        # when the load is no longer listed.
         self.model.set_rows(prepared)
         fit_columns(self.view, 260)
         self.count.setText(f"{len(prepared.rows)} loads")
-        if keep:
-            numbers = [ld.load_number for ld in self.model.rows()]
-            if keep in numbers:
-                self.view.selectRow(numbers.index(keep))
+        if keep and self.selected_load_number() != keep and \
+                select_record(self.view, keep):
+            return  # the new selection shows its detail
+        if self.selected_load_number() is not None:
+            self._show_detail()  # its documents or status may have changed
 
     def selected_load_number(self) -> str | None:
-        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
-        return self.model.row_at(rows[0].row()).load_number if rows else None
+        load = selected_row(self.view)
+        return load.load_number if load is not None else None
+
+    def _selection_moved(self) -> None:
+        if self.selected_load_number() != self._detail_of:
+            self._show_detail()
 
     def _show_detail(self) -> None:
         number = self.selected_load_number()
+        self._detail_of = number
         if number is None:
-            self.detail.setEnabled(False)
+            self.detail.setEnabled(False)  # no load: nothing to attach to
             return
         self.run(Job(f"Loading load {number}", lambda stop: self.desk.load_detail(number),
                      done=lambda d: self._detail_loaded(number, *d), user=False))
 
     def _detail_loaded(self, number, history, documents, flag) -> None:
+        if number != self.selected_load_number():
+            return  # another load was chosen since (its own detail follows)
         self.detail.setEnabled(True)
         self.detail_title.setText(f"Load {number}")
         self.flag.setText(f"Factor: {flag}" if flag else "")
@@ -225,8 +246,10 @@ class LoadsPage(Page):
             self.attach(number, paths)
 
     def choose_documents(self) -> None:
-        number = self.selected_load_number()
+        number = self.selected_load_number()  # the load selected now, whatever its row
         if not number:
+            self.asker.info("Attach document", "Select the load to attach documents to "
+                            "first.")
             return
         start = self.settings.value("folders/documents", str(Path.home()), str)
         paths = self.asker.open_files(f"Attach to load {number}", start,

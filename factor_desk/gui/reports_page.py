@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.money import format_money, from_cents
 from factor_desk.gui.common import DropFilter, fit_columns, heading, primary_button
 from factor_desk.gui.jobs import Call, Job
-from factor_desk.gui.models import Column, RowTableModel
+from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
 from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
 from factor_desk.services import reports
@@ -76,11 +76,12 @@ class ReportsPage(Page):
             Column("Purchased", lambda o: o.purchased, align_right=True),
             Column("Paid", lambda o: o.paid, align_right=True),
             Column("Open balance", lambda o: o.open_balance, align_right=True),
-        ])
+        ], row_key=lambda o: o.batch.batch)
         self.batch_view = _table(self.batches)
         self.batch_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # newest first
         self.batch_view.setObjectName("batchesTable")
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
+        on_selection_moved(self.batch_view, self._selection_moved)
 
         self.download = primary_button("Download…")
         self.download.clicked.connect(self.download_selected)
@@ -102,7 +103,7 @@ class ReportsPage(Page):
 
         self.recon = RowTableModel([
             Column("", lambda r: r[0]),
-            Column("Amount", lambda r: r[1], align_right=True)])
+            Column("Amount", lambda r: r[1], align_right=True)], row_key=lambda r: r[0])
         self.recon_view = _table(self.recon, stretch=0, sortable=False)
         self.recon_box = QGroupBox("Reconciliation")
         box = QVBoxLayout(self.recon_box)
@@ -119,11 +120,13 @@ class ReportsPage(Page):
             Column("Rows", lambda h: h.rows, align_right=True),
             Column("Status", lambda h: h.status.title() + (
                 f" {h.undone_at.replace('T', ' ')}" if h.undone_at else "")),
-        ])
+        ], row_key=lambda h: h.id)
         self.history_view = _table(self.history)
         self.history_view.setObjectName("historyTable")
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
+        on_selection_moved(self.history_view, self._selection_moved)
+        self._selection_moved()
         history_box = QGroupBox("Import history")
         hb = QVBoxLayout(history_box)
         hb.addWidget(self.history_view)
@@ -165,21 +168,30 @@ class ReportsPage(Page):
                      done=lambda result: self._loaded(*result, selected), user=False))
 
     def _loaded(self, overview, history, selected) -> None:
+        # The tables keep the selection on the same batch and import (by their keys), or
+        # drop it when the record is gone: never on the row that took its place.
         self.batches.set_rows(overview)
         self.history.set_rows(history)
         fit_columns(self.batch_view)
         fit_columns(self.history_view)
-        if overview:
-            rows = [o.batch.batch for o in self.batches.rows()]
-            self.batch_view.selectRow(rows.index(selected) if selected in rows else 0)
+        if selected is None and self.selected_batch() is None and overview:
+            self.batch_view.selectRow(0)  # nothing chosen yet: the newest batch
         else:
-            self.recon.set_rows([])
-            self.recon_box.setTitle("Reconciliation")
-        self.download.setEnabled(bool(overview))
+            self._batch_selected()  # its figures may have changed
+        self._selection_moved()
 
     def selected_batch(self) -> str | None:
-        rows = self.batch_view.selectionModel().selectedRows()
-        return self.batches.row_at(rows[0].row()).batch.batch if rows else None
+        overview = selected_row(self.batch_view)
+        return overview.batch.batch if overview is not None else None
+
+    def _selection_moved(self) -> None:
+        """The buttons act on the selected records only; with none, they are off."""
+        batch = self.selected_batch()
+        self.download.setEnabled(batch is not None)
+        self.undo.setEnabled(self.selected_import() is not None)
+        if batch is None:
+            self.recon.set_rows([])
+            self.recon_box.setTitle("Reconciliation")
 
     def _batch_selected(self, *_args) -> None:
         batch = self.selected_batch()
@@ -189,6 +201,8 @@ class ReportsPage(Page):
                      done=lambda r: self._show_recon(batch, r), user=False))
 
     def _show_recon(self, batch: str, recon) -> None:
+        if batch != self.selected_batch():
+            return  # the clerk chose another batch since
         self.recon_box.setTitle(f"Reconciliation of batch {batch}")
         totals = recon.batches[0].totals if recon.batches else {}
         self.recon.set_rows([(label, from_cents(totals.get(key, 0)))
@@ -197,8 +211,9 @@ class ReportsPage(Page):
     # ------------------------------------------------------------------ download
 
     def download_selected(self) -> None:
-        batch = self.selected_batch()
+        batch = self.selected_batch()  # the batch selected now, whatever row it is on
         if not batch:
+            self.asker.info("Download", "Select the batch to download first.")
             return
         start = self.settings.value("folders/download", str(Path.home()), str)
         folder = self.asker.folder(f"Download batch {batch} to…", start)
@@ -367,12 +382,12 @@ class ReportsPage(Page):
     # ------------------------------------------------------------------ undo
 
     def selected_import(self):
-        rows = self.history_view.selectionModel().selectedRows()
-        return self.history.row_at(rows[0].row()) if rows else None
+        return selected_row(self.history_view)
 
     def undo_selected(self) -> None:
-        imp = self.selected_import()
+        imp = self.selected_import()  # the import selected now, whatever row it is on
         if imp is None:
+            self.asker.info("Undo import", "Select the import to undo first.")
             return
         if imp.status == "undone":
             self.asker.info("Undo import", f"Import #{imp.id} was already undone.")
