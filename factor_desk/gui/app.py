@@ -6,6 +6,7 @@ import contextlib
 import logging
 import sys
 import time
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -29,10 +30,17 @@ def settings_for(location: Location):
 
 def setup_logging(location: Location) -> None:
     logger = logging.getLogger("factor_desk")
-    if any(isinstance(h, logging.FileHandler) for h in logger.handlers):
-        return
+    log_file = location.home / "factor_desk.log"
+    for h in list(logger.handlers):
+        if isinstance(h, logging.FileHandler):
+            if Path(h.baseFilename) == log_file.absolute():
+                return
+            # Another data folder's log (a window reopened on restored data): bugs are
+            # logged where this data lives.
+            logger.removeHandler(h)
+            h.close()
     location.home.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(location.home / "factor_desk.log", encoding="utf-8")
+    handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
