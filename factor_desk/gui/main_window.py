@@ -29,6 +29,8 @@ PAGES = ("company", "batch", "reports", "loads")
 
 
 class MainWindow(QMainWindow):
+    quit_wait_ms = 60_000  # how long quitting waits for a cancelled job to stop
+
     def __init__(self, desk: Desk, settings: QSettings, asker: Asker | None = None):
         super().__init__()
         self.setWindowTitle("Factor Desk")
@@ -211,7 +213,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.runner.cancel()
-            self.runner.wait()
+            self.runner.wait(self.quit_wait_ms)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         event.accept()

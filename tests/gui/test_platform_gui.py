@@ -1,0 +1,112 @@
+"""The window on Windows and macOS: quitting while a job ignores Cancel, the menu roles
+macOS moves into the application menu, drops that carry no file, and the warning about a
+data folder on a network share or a synced folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A window whose job never looks at Cancel: the clerk quits, the window waits its quit
+# wait (shortened here), and the program must still end by itself, with status 0 and
+# no "QThread: Destroyed while thread is still running" abort.
+QUIT_SCRIPT = textwrap.dedent("""
+    import os, sys, threading
+    from pathlib import Path
+
+    def stubborn(pid_file, *, should_stop):  # in a worker process: ignores should_stop
+        Path(pid_file).write_text(str(os.getpid()), encoding="utf-8")
+        threading.Event().wait(600)
+
+    class Yes:
+        def confirm(self, *args):
+            return True
+
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+
+    if __name__ == "__main__":
+        kind, home, pid_file = sys.argv[1:]
+        from factor_desk.db.database import Database, Location
+        from factor_desk.gui.app import make_app, settings_for
+        from factor_desk.gui.jobs import Call, Job
+        from factor_desk.gui.main_window import MainWindow
+        from factor_desk.services.desk import Desk
+
+        sys.modules.setdefault("quit_script", sys.modules["__main__"])
+        app = make_app()
+        db = Database(Location.resolve(home))
+        win = MainWindow(Desk(db), settings_for(db.location), asker=Yes())
+        win.quit_wait_ms = 300
+        win.show()
+        while win.runner.busy:  # the pages' first refresh
+            app.processEvents()
+        started = threading.Event()
+        if kind == "thread":
+            def work(stop):
+                started.set()
+                threading.Event().wait(600)  # never checks stop()
+            win.runner.start(Job("Stubborn work", work))
+            started.wait(30)
+        else:
+            win.runner.start(Job("Stubborn work", Call(stubborn, pid_file)))
+            while not Path(pid_file).exists():
+                app.processEvents()
+        win.close()
+        print("closed", win.isVisible(), win.runner.busy, flush=True)
+        db.dispose()
+        sys.exit(0)
+""")
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - another user's process took the number
+        return False
+    return True
+
+
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_quitting_while_a_job_ignores_cancel_ends_the_program_cleanly(tmp_path, kind):
+    script = tmp_path / "quit_script.py"
+    script.write_text(QUIT_SCRIPT, encoding="utf-8")
+    pid_file = tmp_path / "worker.pid"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    try:
+        out = subprocess.run([sys.executable, str(script), kind, str(tmp_path / "home"),
+                              str(pid_file)], capture_output=True, text=True,
+                             encoding="utf-8", env=env, timeout=120)
+    finally:
+        if pid_file.exists():  # the worker process, if the program left it behind
+            pid = int(pid_file.read_text(encoding="utf-8"))
+            leftover = _alive(pid)
+            if leftover:
+                os.kill(pid, signal.SIGTERM)
+    assert "QThread: Destroyed" not in out.stderr
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.splitlines() == ["closed False False"]
+    if kind == "process":
+        assert not leftover, "the worker process outlived the program"
