@@ -82,6 +82,23 @@ def test_the_self_test_passes_from_the_checkout(tmp_path):
         "ok   demo data", "ok   submit batch", "ok   download batch", "ok   purchase report",
         "ok   payment report", "ok   window"]
     assert lines[-1] == "self-test passed"
+    # The frozen program's multiprocessing paths run too: the window's worker process and
+    # the download's pool (an 8-invoice batch is below the pool's threshold otherwise).
+    steps = {line.split("(")[0].strip(): line for line in lines[:-1]}
+    assert re.search(r"in a worker process \(pid \d+, not \d+\)",
+                     steps["ok   purchase report"]), steps["ok   purchase report"]
+    assert re.search(r"pool of [2-9] worker processes", steps["ok   download batch"]), \
+        steps["ok   download batch"]
+
+
+def test_the_frozen_entry_point_calls_freeze_support_first():
+    # A worker process of a frozen program starts the program's own executable; without
+    # freeze_support() before anything else it would run the whole program again.
+    launch = (ROOT / "packaging" / "launch.py").read_text(encoding="utf-8")
+    assert launch.index("multiprocessing.freeze_support()") < launch.index(
+        "from factor_desk.cli import main")
+    spec = (ROOT / "packaging" / "factor_desk.spec").read_text(encoding="utf-8")
+    assert '"launch.py"' in spec
 
 
 BUNDLE = os.environ.get("FACTOR_DESK_BUNDLE")
@@ -106,3 +123,4 @@ def test_the_linux_bundle_holds_what_it_needs_and_passes_its_self_test():
     out = subprocess.run([str(bundle / app_info.CONSOLE_NAME), "--self-test"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0 and out.stdout.strip().endswith("self-test passed"), out.stdout
+    assert "in a worker process (pid" in out.stdout and "pool of" in out.stdout, out.stdout
