@@ -11,6 +11,9 @@ BUNDLE_ID = "com.factordesk.FactorDesk"
 BUNDLE_DIR = "factor-desk"  # dist/<this>/
 CONSOLE_NAME = "factor-desk-console"
 CONTENTS_DIR = "_internal"  # PyInstaller 6's folder beside the executables
+# The oldest macOS the bundled Qt runs on: Qt 6.11 (pyproject pins PySide6 6.11) needs
+# macOS 13 Ventura. build_app.sh checks it against QtCore's own minimum.
+MACOS_MINIMUM = "13.0"
 
 
 def version() -> str:
@@ -27,6 +30,6 @@ def info_plist() -> dict:
         "CFBundleShortVersionString": v,
         "CFBundleVersion": v,
         "NSHighResolutionCapable": True,
-        "LSMinimumSystemVersion": "11.0",
+        "LSMinimumSystemVersion": MACOS_MINIMUM,
         "NSRequiresAquaSystemAppearance": False,  # follows light and dark mode
     }

@@ -63,13 +63,44 @@ def test_the_windows_installer_names_the_bundle_layout():
 
 
 def test_the_macos_script_signs_inside_out_and_notarizes():
-    script = (ROOT / "packaging" / "macos" / "build_app.sh").read_text()
-    libs, exes, app = (script.index("xargs -0"), script.index('for exe in "$APP/Contents/MacOS'),
-                       script.index('--sign "$MACOS_SIGN_IDENTITY" "$APP"'))
-    assert libs < exes < app
-    assert "notarytool submit" in script and "stapler staple" in script
-    assert "plutil -lint" in script
+    script = (ROOT / "packaging" / "macos" / "build_app.sh").read_text(encoding="utf-8")
+
+    def at(text: str) -> int:
+        assert text in script, text
+        return script.index(text)
+
+    # Inside-out: loose libraries, then each .framework signed as a bundle (its directory,
+    # deepest first), then the executables, then the app.
+    loose, frameworks, exes, app = (at('! -path "*.framework/*"'), at('-name "*.framework"'),
+                                    at('for exe in "$APP/Contents/MacOS/'),
+                                    at('sign --entitlements "$ENTITLEMENTS" "$APP"'))
+    assert loose < frameworks < exes < app
+    assert "sort -rn" in script[frameworks:exes]  # deepest framework first
+    # The app is notarized and stapled before it goes into the disk image; then the disk
+    # image is signed, notarized and stapled.
+    order = [at('notarize "$APP_ZIP"'), at('xcrun stapler staple "$APP"'),
+             at("hdiutil create"), at('codesign --force --timestamp --sign '
+                                      '"$MACOS_SIGN_IDENTITY" "$DMG"'),
+             at('notarize "$DMG"'), at('xcrun stapler staple "$DMG"')]
+    assert order == sorted(order), order
+    assert app < order[0]
+    assert "notarytool submit" in script and "plutil -lint" in script
+    # the self-test runs on the app as it ships: signed
+    assert at("--self-test") > app
     plistlib.loads((ROOT / "packaging" / "macos" / "entitlements.plist").read_bytes())
+
+
+def test_the_macos_minimum_is_what_the_bundled_qt_supports():
+    # Qt 6.11 runs on macOS 13 (Ventura) and later; pyproject pins PySide6 to 6.11.
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pyside = next(d for d in pins["project"]["dependencies"] if d.startswith("PySide6"))
+    assert ">=6.11" in pyside and "<6.12" in pyside, "a new Qt: check its macOS minimum"
+    assert app_info.info_plist()["LSMinimumSystemVersion"] == "13.0"
+    script = (ROOT / "packaging" / "macos" / "build_app.sh").read_text(encoding="utf-8")
+    assert "LSMinimumSystemVersion" in script and "minos" in script  # checked at build
+    readme = (ROOT / "packaging" / "README.md").read_text(encoding="utf-8")
+    assert "macOS 13" in readme and "Apple silicon" in readme and "Intel" in readme
+    assert "$(uname -m)" in script  # the disk image is named for the chip it runs on
 
 
 def test_the_self_test_passes_from_the_checkout(tmp_path):

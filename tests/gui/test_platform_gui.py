@@ -110,3 +110,19 @@ def test_quitting_while_a_job_ignores_cancel_ends_the_program_cleanly(tmp_path, 
     assert out.stdout.splitlines() == ["closed False False"]
     if kind == "process":
         assert not leftover, "the worker process outlived the program"
+
+
+def test_about_preferences_and_quit_carry_their_macos_menu_roles(window):
+    from PySide6.QtGui import QAction
+
+    role = QAction.MenuRole
+    actions = {a.text().replace("&", ""): a for top in window.menuBar().actions()
+               for a in top.menu().actions() if not a.isSeparator()}
+    roles = {text: a.menuRole() for text, a in actions.items()}
+    assert roles.pop("About Factor Desk") == role.AboutRole
+    assert roles.pop("Preferences…") == role.PreferencesRole
+    assert roles.pop("Quit") == role.QuitRole
+    # Nothing else is guessed from its text into the application menu on macOS.
+    assert roles and set(roles.values()) == {role.NoRole}, roles
+    actions["Preferences…"].trigger()
+    assert window.current_page is window.pages["company"]
