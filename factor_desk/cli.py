@@ -671,6 +671,9 @@ def main(argv: list[str] | None = None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()
+    from factor_desk.app_mutex import hold_app_mutex
+
+    hold_app_mutex()  # Windows: the installer waits while Factor Desk runs
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

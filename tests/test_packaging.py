@@ -155,3 +155,51 @@ def test_the_linux_bundle_holds_what_it_needs_and_passes_its_self_test():
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0 and out.stdout.strip().endswith("self-test passed"), out.stdout
     assert "in a worker process (pid" in out.stdout and "pool of" in out.stdout, out.stdout
+
+
+def _iss_setup() -> dict[str, str]:
+    section = ISS.split("[Setup]", 1)[1].split("\n[", 1)[0]
+    return dict(line.split("=", 1) for line in section.splitlines()
+                if "=" in line and not line.startswith((";", "#")))
+
+
+def test_the_windows_installer_installs_per_user_and_waits_for_the_running_program():
+    from factor_desk import app_mutex
+
+    setup = _iss_setup()
+    assert setup["PrivilegesRequired"] == "lowest"
+    assert setup["PrivilegesRequiredOverridesAllowed"] == "dialog"
+    assert setup["MinVersion"] == "10.0.19045"  # Windows 10 22H2
+    # The installer's AppMutex is the program's own mutex (session and global names).
+    assert setup["AppMutex"].split(",") == list(app_mutex.MUTEX_NAMES)
+    # The self-test shortcut runs in a console that stays open to be read.
+    icon = next(line for line in ISS.splitlines() if "self-test" in line
+                and line.startswith("Name:"))
+    assert 'Filename: "{cmd}"' in icon and "/k " in icon and "--self-test" in icon
+
+
+def test_the_windows_build_signs_only_when_a_certificate_is_given():
+    build = (ROOT / "packaging" / "windows" / "build.ps1").read_text(encoding="utf-8")
+    # signing is a conditional block of the installer script, defined by the build
+    assert re.search(r"#ifdef Sign\s+SignTool=\w+\s+SignedUninstaller=yes\s+#endif", ISS)
+    condition = build.index("if ($env:WINDOWS_SIGN_PFX -or $env:WINDOWS_SIGN_THUMBPRINT)")
+    assert condition < build.index("signtool") < build.index('"/DSign"')
+    assert build.index('"/DSign"') < build.index("& $iscc")
+    assert "$LASTEXITCODE" in build.split("& $iscc")[1]
+
+
+def test_the_program_holds_its_mutex_on_windows_only(monkeypatch):
+    from factor_desk import app_mutex
+
+    made = []
+
+    class Kernel32:
+        def CreateMutexW(self, attributes, owner, name):  # noqa: N802 - the Win32 name
+            made.append(name)
+            return len(made)
+
+    monkeypatch.setattr(app_mutex, "_held", [])
+    app_mutex.hold_app_mutex(platform="linux", kernel32=Kernel32())
+    assert made == []
+    app_mutex.hold_app_mutex(platform="win32", kernel32=Kernel32())
+    assert made == list(app_mutex.MUTEX_NAMES) and app_mutex._held == [1, 2]
