@@ -81,6 +81,9 @@ def _db(args):
 
     db = Database.open(args.home, args.db)
     args.opened.append(db)  # closed by main() when the command ends
+    from factor_desk.db.location_check import check_data_folder
+
+    check_data_folder(db.location, lambda warning: print(warning, file=sys.stderr))
     return db
 
 

@@ -126,3 +126,32 @@ def test_about_preferences_and_quit_carry_their_macos_menu_roles(window):
     assert roles and set(roles.values()) == {role.NoRole}, roles
     actions["Preferences…"].trigger()
     assert window.current_page is window.pages["company"]
+
+
+def test_the_window_warns_once_about_data_in_a_synced_folder(qtbot, tmp_path, monkeypatch):
+    import logging
+
+    from PySide6.QtWidgets import QApplication
+
+    from factor_desk.db.database import Location
+    from factor_desk.gui import app as gui_app
+    from factor_desk.gui.common import Asker
+
+    shown = []
+    monkeypatch.setattr(Asker, "info", lambda self, title, text: shown.append(text))
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)  # the window's event loop
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    logger = logging.getLogger("factor_desk")
+    monkeypatch.setattr(logger, "handlers", list(logger.handlers))
+    before = set(QApplication.topLevelWidgets())
+    home = tmp_path / "Library" / "Mobile Documents" / "com~apple~CloudDocs" / "Factor Desk"
+    try:
+        assert gui_app.run_gui(Location.resolve(home)) == 0
+    finally:
+        for widget in set(QApplication.topLevelWidgets()) - before:
+            widget.close()
+            widget.deleteLater()
+        for handler in logger.handlers:
+            handler.close()
+    assert len(shown) == 1
+    assert "iCloud Drive" in shown[0] and "postgresql+psycopg://" in shown[0]
