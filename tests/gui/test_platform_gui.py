@@ -155,3 +155,81 @@ def test_the_window_warns_once_about_data_in_a_synced_folder(qtbot, tmp_path, mo
             handler.close()
     assert len(shown) == 1
     assert "iCloud Drive" in shown[0] and "postgresql+psycopg://" in shown[0]
+
+
+NO_FILE_DROPS = {
+    # Outlook on Windows: the attachment as a virtual file, no path
+    "outlook": {'application/x-qt-windows-mime;value="FileGroupDescriptorW"': b"\x01",
+                'application/x-qt-windows-mime;value="FileContents"': b"%PDF-1.7"},
+    # Mail on macOS: a file promise
+    "mail": {'application/x-qt-mime-type-name;value="com.apple.NSFilePromiseItemMetaData"':
+             b"\x00", "com.apple.pasteboard.promised-file-url": b""},
+    # Thunderbird
+    "thunderbird": {"application/x-moz-file-promise": b""},
+    # webmail: a link, not a file on this computer
+    "link": "https://outlook.office.com/mail/attachments/RateCon_10001.pdf",
+}
+
+
+def _drop(widget, mime) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = QPoint(20, 20)
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted(), "the drag was refused, so the drop would never come"
+    QApplication.sendEvent(widget, QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime,
+                                              buttons, modifiers))
+
+
+def _drop_zones(window, qtbot):
+    from conftest import settle
+
+    loads = window.pages["loads"]
+    window.show_page("loads")
+    settle(qtbot, window)
+    loads.view.selectRow(0)  # the detail takes drops once a load is shown
+    qtbot.waitUntil(lambda: loads.detail.isEnabled())
+    return {"reports page": window.pages["reports"], "loads table": loads.view.viewport(),
+            "load detail": loads.detail}
+
+
+@pytest.mark.parametrize("source", sorted(NO_FILE_DROPS))
+def test_a_drop_that_carries_no_file_says_to_save_the_attachment_first(qtbot, window,
+                                                                       asker, source):
+    from PySide6.QtCore import QMimeData, QUrl
+
+    for zone, widget in _drop_zones(window, qtbot).items():
+        asker.asked.clear()
+        mime = QMimeData()
+        data = NO_FILE_DROPS[source]
+        if isinstance(data, str):
+            mime.setUrls([QUrl(data)])
+        else:
+            for fmt, payload in data.items():
+                mime.setData(fmt, payload)
+        _drop(widget, mime)
+        qtbot.waitUntil(lambda: bool(asker.asked), timeout=5_000)
+        assert len(asker.asked) == 1, (zone, asker.asked)
+        kind, text = asker.asked[0]
+        assert kind == "info" and "save the attachment to a folder first" in text.lower(), \
+            (zone, text)
+        assert not window.runner.busy, zone  # nothing was started
+
+
+def test_a_drop_of_text_is_still_just_ignored(qtbot, window, asker):
+    from PySide6.QtCore import QMimeData, QPoint, Qt
+    from PySide6.QtGui import QDragEnterEvent
+    from PySide6.QtWidgets import QApplication
+
+    for widget in _drop_zones(window, qtbot).values():
+        mime = QMimeData()
+        mime.setText("10001")
+        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, enter)
+        assert not enter.isAccepted()
+    assert asker.asked == []
