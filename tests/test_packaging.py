@@ -203,3 +203,20 @@ def test_the_program_holds_its_mutex_on_windows_only(monkeypatch):
     assert made == []
     app_mutex.hold_app_mutex(platform="win32", kernel32=Kernel32())
     assert made == list(app_mutex.MUTEX_NAMES) and app_mutex._held == [1, 2]
+
+
+def test_ci_tests_builds_and_self_tests_on_windows_macos_and_linux():
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert "os: [ubuntu-latest, windows-latest, macos-latest]" in ci
+    assert "QT_QPA_PLATFORM: offscreen" in ci and "FACTOR_DESK_TEST_PG_URL" not in ci.split(
+        "jobs:")[1]  # no PostgreSQL there: those tests skip
+    assert 'pip install -e ".[test]"' in ci and "python -m pytest" in ci
+    # Linux gets what .ci/run installs
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    apt = re.search(r"apt_packages=\(([^)]*)\)", run).group(1).split()
+    linux_step = ci.split("sudo apt-get install", 1)[1].split("- name:", 1)[0]
+    assert set(apt) <= set(linux_step.replace("\\", " ").split())
+    # the bundle (Linux), the app (macOS), the installer (Windows), each self-tested
+    assert "bash packaging/build.sh --self-test" in ci
+    assert "bash packaging/macos/build_app.sh" in ci
+    assert "packaging/windows/build.ps1" in ci and "--self-test" in ci.split("build.ps1")[1]

@@ -19,8 +19,9 @@ plutil -lint "$APP/Contents/Info.plist"
 
 # The Info.plist's LSMinimumSystemVersion must not promise a macOS older than the one the
 # bundled Qt was built for (the minos of QtCore's LC_BUILD_VERSION).
-QTCORE=$(find "$APP/Contents" -path "*QtCore.framework/Versions/*/QtCore" -type f | head -n1)
-QT_MIN=$(otool -l "$QTCORE" | awk '/minos/ {print $2; exit}')
+QTCORE=$(find "$APP/Contents" -path "*QtCore.framework/Versions/*/QtCore" -type f -print -quit)
+if [ -z "$QTCORE" ]; then echo "QtCore.framework is not in $APP" >&2; exit 1; fi
+QT_MIN=$(otool -l "$QTCORE" | awk '/minos/ && !found {found = $2} END {print found}')
 PLIST_MIN=$(/usr/libexec/PlistBuddy -c "Print :LSMinimumSystemVersion" "$APP/Contents/Info.plist")
 if ! python3 - "$PLIST_MIN" "${QT_MIN:-0}" <<'PY'
 import sys
