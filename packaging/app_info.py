@@ -17,7 +17,8 @@ MACOS_MINIMUM = "13.0"
 
 
 def version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    return tomllib.loads(pyproject)["project"]["version"]
 
 
 def info_plist() -> dict:

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "packaging"))
 import app_info  # noqa: E402
 
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-ISS = (ROOT / "packaging" / "windows" / "factor_desk.iss").read_text()
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+ISS = (ROOT / "packaging" / "windows" / "factor_desk.iss").read_text(encoding="utf-8")
 
 
 def test_the_version_is_pyprojects_everywhere():
@@ -54,7 +54,7 @@ def test_the_windows_installer_names_the_bundle_layout():
     assert sources == [f"{bundle}\\{app_info.APP_NAME}.exe",
                        f"{bundle}\\{app_info.CONSOLE_NAME}.exe",
                        f"{bundle}\\{app_info.CONTENTS_DIR}\\*"]
-    spec = (ROOT / "packaging" / "factor_desk.spec").read_text()
+    spec = (ROOT / "packaging" / "factor_desk.spec").read_text(encoding="utf-8")
     assert "name=APP_NAME, console=False" in spec and "name=CONSOLE_NAME" in spec
     assert "name=BUNDLE_DIR" in spec
     assert re.search(r"AppId=\{\{[0-9A-F-]{36}\}", ISS)
@@ -106,7 +106,7 @@ def test_the_macos_minimum_is_what_the_bundled_qt_supports():
 def test_the_self_test_passes_from_the_checkout(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([sys.executable, "-m", "factor_desk", "--self-test"],
-                         capture_output=True, text=True, env=env, timeout=300)
+                         capture_output=True, text=True, encoding="utf-8", env=env, timeout=300)
     lines = out.stdout.splitlines()
     assert out.returncode == 0, out.stdout + out.stderr
     assert [line.split("(")[0].strip() for line in lines[:-1]] == [
@@ -152,7 +152,7 @@ def test_the_linux_bundle_holds_what_it_needs_and_passes_its_self_test():
     assert size < 150, f"the bundle is {size:.0f} MB"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([str(bundle / app_info.CONSOLE_NAME), "--self-test"],
-                         capture_output=True, text=True, env=env, timeout=300)
+                         capture_output=True, text=True, encoding="utf-8", env=env, timeout=300)
     assert out.returncode == 0 and out.stdout.strip().endswith("self-test passed"), out.stdout
     assert "in a worker process (pid" in out.stdout and "pool of" in out.stdout, out.stdout
 
