@@ -116,7 +116,7 @@ def main() -> None:
             company.set_important_info(s, "Bench Freight", InfoKind.NOTICE_OF_ASSIGNMENT,
                                        "NOTICE OF ASSIGNMENT: PAY CAPITAL DEPOT ONLY.")
         loads_csv = tmp / "loads.csv"
-        with loads_csv.open("w", newline="") as fh:
+        with loads_csv.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["Load Number", "Customer", "Customer MC", "Total"])
             for i in range(n):
@@ -129,7 +129,7 @@ def main() -> None:
 
         floor_out = tmp / "floor"
         floor = float(subprocess.run([sys.executable, "-c", FLOOR, str(scans), str(floor_out),
-                                      str(n)], capture_output=True, text=True,
+                                      str(n)], capture_output=True, text=True, encoding="utf-8",
                                      check=True).stdout)
         print(f"floor (bare reportlab + pypdf, {n} packets + one merged file): {floor:.2f} s "
               f"= {floor / n * 1000:.1f} ms per packet")
@@ -144,13 +144,14 @@ def main() -> None:
                 "t = time.perf_counter()\n"
                 f"r = run_export(db, {batch!r}, {str(out)!r}, workers={workers})\n"
                 # VmHWM: ru_maxrss would count the parent's memory, inherited across exec
-                "peak = next(int(x.split()[1]) for x in open('/proc/self/status')\n"
+                "peak = next(int(x.split()[1])\n"
+                "            for x in open('/proc/self/status', encoding='ascii')\n"
                 "            if x.startswith('VmHWM')) / 1024\n"
                 "print(time.perf_counter() - t, r.pages, peak,\n"
                 "      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
             )
             res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 check=True).stdout.split()
+                                 encoding="utf-8", check=True).stdout.split()
             seconds, pages, parent_mb, child_mb = float(res[0]), int(res[1]), float(res[2]), \
                 float(res[3])
             kind = "single process" if workers == 1 else "process pool  "

@@ -48,7 +48,7 @@ app.exec()
 def first_paint(home: Path) -> float:
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", FIRST_PAINT, str(home)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, encoding="utf-8")
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - start
     proc.wait()
@@ -84,7 +84,7 @@ def main() -> None:
             company.set_factoring_company(s, "Bench Freight", "Capital Depot")
             company.set_important_info(s, "Bench Freight", "noa", "NOTICE OF ASSIGNMENT")
         path = Path(tmp) / "loads.csv"
-        with path.open("w", newline="") as fh:
+        with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["Load Number", "Customer", "Delivery Date", "Total"])
             for i in range(args.loads):

@@ -35,7 +35,7 @@ result = run_to_end(apply_report(db, kind, path, batch=batch or None))
 t_apply = time.perf_counter() - t
 assert result.rows_applied == len(preview.rows), (result.rows_applied, len(preview.rows))
 # VmHWM, not ru_maxrss: a child of a big process inherits its ru_maxrss across exec.
-peak = next(int(line.split()[1]) for line in open("/proc/self/status")
+peak = next(int(line.split()[1]) for line in open("/proc/self/status", encoding="ascii")
             if line.startswith("VmHWM")) / 1024
 print(t_preview, t_apply, peak)
 '''
@@ -43,7 +43,8 @@ print(t_preview, t_apply, peak)
 
 def run_job(home: Path, kind: str, path: Path, batch: str = "") -> tuple[float, float, float]:
     out = subprocess.run([sys.executable, "-c", JOB, str(home), kind, str(path), batch],
-                         capture_output=True, text=True, check=True).stdout.split()
+                         capture_output=True, text=True, encoding="utf-8",
+                         check=True).stdout.split()
     return float(out[0]), float(out[1]), float(out[2])
 
 
@@ -70,7 +71,7 @@ def main() -> None:
             company.set_factoring_company(s, "Bench Freight", "Capital Depot")
             company.set_important_info(s, "Bench Freight", "noa", "NOTICE OF ASSIGNMENT")
         loads = tmp / "loads.csv"
-        with loads.open("w", newline="") as fh:
+        with loads.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["Load Number", "Customer", "Total"])
             for i in range(n):
@@ -83,7 +84,7 @@ def main() -> None:
         amounts = {f"P{i}": f"{1000 + i % 997}.{i % 100:02d}" for i in range(n)}
 
         purchase = tmp / "purchase.csv"
-        with purchase.open("w", newline="") as fh:
+        with purchase.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["Invoice Number", "Invoice Amount", "Purchase Date", "Status"])
             for number, amount in amounts.items():
@@ -98,7 +99,7 @@ def main() -> None:
         rows = [[number, "12/28/2026", f"${amount}", f"ACH-{i:08d}", f"{5000 + i}", "ACH"]
                 for i, (number, amount) in enumerate(amounts.items())]
         pay_csv = tmp / "payments.csv"
-        with pay_csv.open("w", newline="") as fh:
+        with pay_csv.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(header)
             w.writerows(rows)

@@ -87,6 +87,9 @@ def _db(args):
 
     db = Database.open(args.home, args.db)
     args.opened.append(db)  # closed by main() when the command ends
+    from factor_desk.db.location_check import check_data_folder
+
+    check_data_folder(db.location, lambda warning: print(warning, file=sys.stderr))
     return db
 
 
@@ -755,6 +758,9 @@ def main(argv: list[str] | None = None) -> int:
 
     multiprocessing.freeze_support()
     _utf8_output()
+    from factor_desk.app_mutex import hold_app_mutex
+
+    hold_app_mutex()  # Windows: the installer waits while Factor Desk runs
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

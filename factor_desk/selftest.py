@@ -6,6 +6,7 @@ Qt plugins)."""
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import tempfile
 import time
@@ -21,12 +22,59 @@ def _report(path: Path, header: list[str], rows: list[list]) -> Path:
     return path
 
 
+# Forced on, whatever the batch size: the bundle must prove that its multiprocessing works
+# frozen (a worker process starts the bundle's own executable), and the self-test's small
+# batch is below the size at which a download starts a pool of its own.
+EXPORT_WORKERS = 2
+
+
+def _in_worker_process(desk, kind: str, path: str, batch: str | None, *,
+                       should_stop: Callable[[], bool]) -> tuple[int, object]:
+    """Applies a report in a worker process, as the window does; returns the worker's pid."""
+    from factor_desk.services.common import run_to_end
+
+    return os.getpid(), run_to_end(desk.apply_report(kind, path, batch=batch,
+                                                     should_stop=should_stop))
+
+
+def _run_in_worker_process(call) -> object:
+    """Runs ``call`` through the window's job runner, in a worker process."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from factor_desk.gui.app import make_app
+    from factor_desk.gui.jobs import Job, JobRunner
+
+    make_app()
+    runner = JobRunner()
+    outcome: list = []
+    job = Job("self-test", call, done=lambda result: outcome.append(("done", result)),
+              error=lambda exc: outcome.append(("error", exc)))
+    assert job.in_process, "the job would not run in a worker process"
+    loop = QEventLoop()
+    runner.busy_changed.connect(lambda busy: busy or loop.quit())
+    QTimer.singleShot(120_000, loop.quit)
+    runner.start(job)
+    if runner.busy:
+        loop.exec()
+    if not outcome:
+        runner.cancel()
+        runner.wait(10_000)
+        raise TimeoutError("the worker process did not answer within 120 s")
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    return value
+
+
 def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = True) -> bool:
     from factor_desk.db.database import Database, Location
+    from factor_desk.gui.jobs import Call
     from factor_desk.services.batches import show_batch, submit_batch
     from factor_desk.services.common import run_to_end
     from factor_desk.services.demo import load_demo
-    from factor_desk.services.export import run_export
+    from factor_desk.services.desk import Desk
+    from factor_desk.services.export import export_batch
     from factor_desk.services.loads import list_loads
     from factor_desk.services.reports import apply_report, reconcile
 
@@ -69,7 +117,15 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
             return f"batch {batch.batch}: {batch.invoices} invoices, ${batch.total:,.2f}"
 
         def export():
-            result = run_export(db, state["batch"].batch, home / "out", make_zip=True)
+            pool = 0
+            result = None
+            for progress in export_batch(db, state["batch"].batch, home / "out",
+                                         make_zip=True, workers=EXPORT_WORKERS):
+                # the pool's processes are this process's children while it draws
+                pool = max(pool, len(multiprocessing.active_children()))
+                result = progress.result
+            assert pool >= EXPORT_WORKERS, f"no pool of worker processes drew the packets " \
+                                           f"({pool} worker processes seen)"
             invoices = list((result.folder / "invoices").glob("*.pdf"))
             assert len(invoices) == state["batch"].invoices, "an invoice packet is missing"
             for name in (f"Schedule_of_Accounts_{result.batch}.xlsx",
@@ -77,7 +133,8 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
                          f"{result.batch}_packet.pdf"):
                 assert (result.folder / name).stat().st_size > 0, f"{name} is missing"
             assert result.zip_path and result.zip_path.exists(), "the zip is missing"
-            return f"{result.invoices} packets, {result.pages} pages, zip"
+            return (f"{result.invoices} packets, {result.pages} pages, zip, "
+                    f"drawn by a pool of {pool} worker processes")
 
         def purchase():
             with db.read() as s:
@@ -87,12 +144,14 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
                            ["Invoice Number", "Invoice Amount", "Purchase Date", "Status"],
                            [[x.invoice_number, x.amount, "11/28/2026", "Purchased"]
                             for x in lines])
-            result = run_to_end(apply_report(db, "purchase", path,
-                                             batch=state["batch"].batch))
+            pid, result = _run_in_worker_process(Call(
+                _in_worker_process, Desk(db), "purchase", str(path), state["batch"].batch))
+            assert pid != os.getpid(), "the report was not applied in a worker process"
             with db.read() as s:
                 financed = {ld.load_number for ld in list_loads(s, status="Financed")}
             assert financed == set(state["batch"].loads), "not every invoice became Financed"
-            return f"import #{result.import_id}: {result.rows_applied} invoices Financed"
+            return (f"import #{result.import_id}: {result.rows_applied} invoices Financed, "
+                    f"in a worker process (pid {pid}, not {os.getpid()})")
 
         def payments():
             lines = state["lines"]

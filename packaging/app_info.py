@@ -11,10 +11,14 @@ BUNDLE_ID = "com.factordesk.FactorDesk"
 BUNDLE_DIR = "factor-desk"  # dist/<this>/
 CONSOLE_NAME = "factor-desk-console"
 CONTENTS_DIR = "_internal"  # PyInstaller 6's folder beside the executables
+# The oldest macOS the bundled Qt runs on: Qt 6.11 (pyproject pins PySide6 6.11) needs
+# macOS 13 Ventura. build_app.sh checks it against QtCore's own minimum.
+MACOS_MINIMUM = "13.0"
 
 
 def version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    return tomllib.loads(pyproject)["project"]["version"]
 
 
 def info_plist() -> dict:
@@ -27,6 +31,6 @@ def info_plist() -> dict:
         "CFBundleShortVersionString": v,
         "CFBundleVersion": v,
         "NSHighResolutionCapable": True,
-        "LSMinimumSystemVersion": "11.0",
+        "LSMinimumSystemVersion": MACOS_MINIMUM,
         "NSRequiresAquaSystemAppearance": False,  # follows light and dark mode
     }

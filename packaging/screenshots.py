@@ -40,7 +40,7 @@ def main() -> None:
         with db.read() as s:
             lines = show_batch(s, batch).invoice_lines
         purchase = Path(tmp) / "Purchase_Report.csv"
-        with purchase.open("w", newline="") as fh:
+        with purchase.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["Invoice Number", "Invoice Amount", "Purchase Date", "Status"])
             for line in lines[:-1]:
@@ -48,7 +48,7 @@ def main() -> None:
             w.writerow([lines[-1].invoice_number, lines[-1].amount, "", "Held - POD unsigned"])
         run_to_end(apply_report(db, "purchase", purchase, batch=batch))
         payments = Path(tmp) / "Payments_Report.csv"
-        with payments.open("w", newline="") as fh:
+        with payments.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["Invoice Number", "Payment Date", "Amount Paid", "Reference Number"])
             for i, line in enumerate(lines[:8]):

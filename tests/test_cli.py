@@ -118,13 +118,13 @@ def test_template_and_attach(cli, tmp_path):
     cli("demo", "--loads", "1")
     target = tmp_path / "Loads.csv"
     assert cli("loads", "template", "--to", target)[0] == 0
-    assert target.read_text().splitlines()[0] == ",".join(LOAD_HEADER)
+    assert target.read_text(encoding="utf-8").splitlines()[0] == ",".join(LOAD_HEADER)
     pdf = tmp_path / "lumper.pdf"
     pdf.write_bytes(tiny_pdf())
     code, out, _ = cli("loads", "attach", "10001", pdf, "--kind", "lumper", "--json")
     assert code == 0 and _json(out)["kind"] == "lumper"
     txt = tmp_path / "x.txt"
-    txt.write_text("hello")
+    txt.write_text("hello", encoding="utf-8")
     code, _, err = cli("loads", "attach", "10001", txt, "--kind", "pod")
     assert code == 3 and "only PDF, JPEG and PNG" in err
 
@@ -149,7 +149,7 @@ def test_unknown_things_are_refused_with_exit_3(cli):
 
 def test_the_installed_console_script_runs(tmp_path):
     out = subprocess.run([sys.executable, "-m", "factor_desk", "--version"],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, encoding="utf-8", check=True)
     assert out.stdout.strip() == f"Factor Desk {__version__}"
 
 
@@ -192,7 +192,7 @@ def test_reports_round_trip_on_the_command_line(cli, tmp_path):
     assert cli("reports", "template", "purchase", "--to", tmp_path / "P.csv")[0] == 0
     assert cli("reports", "template", "payments", "--to", tmp_path / "Pay.csv")[0] == 0
     purchase = tmp_path / "purchase.csv"
-    with purchase.open("w", newline="") as fh:
+    with purchase.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["Invoice #", "Invoice Amount", "Purchase Date"])
         for line in lines[:2]:
@@ -207,7 +207,7 @@ def test_reports_round_trip_on_the_command_line(cli, tmp_path):
     applied = _json(out)
     assert code == 0 and applied["rows_applied"] == 2 and applied["import_id"]
     payments = tmp_path / "payments.csv"
-    with payments.open("w", newline="") as fh:
+    with payments.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["Invoice Number", "Payment Date", "Amount Paid", "Reference Number"])
         w.writerow([lines[0]["invoice_number"], "2026-12-28", lines[0]["amount"], "ACH-1"])

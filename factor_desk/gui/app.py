@@ -109,6 +109,9 @@ def run_gui(location: Location, argv: list[str] | None = None) -> int:
     window = MainWindow(Desk(db), settings_for(location))
     install_error_hook(window)
     window.show()
+    from factor_desk.db.location_check import check_data_folder
+
+    check_data_folder(location, lambda warning: window.asker.info("Factor Desk", warning))
     logging.getLogger("factor_desk").info("Window shown in %.2f s on %s",
                                           time.perf_counter() - started, location.describe())
     code = app.exec()

@@ -7,7 +7,7 @@ import logging
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -165,12 +165,36 @@ def show_bug(parent, exc: BaseException) -> None:
 
 # ---------------------------------------------------------------- drops
 
+NO_FILE_DROPPED = (
+    "Nothing was dropped: this carries no file on this computer (an e-mail attachment "
+    "dragged straight from Outlook or Mail, or a link). Save the attachment to a folder "
+    "first, then drop the saved file here.")
+# Formats of a file that is not on disk yet: Outlook's virtual files (Windows), file
+# promises (macOS Mail, Thunderbird). Matched in lower case anywhere in the format's name.
+_VIRTUAL_FILE_FORMATS = ("filegroupdescriptor", "filecontents", "filepromise",
+                         "promised-file", "x-moz-file-promise")
+
+
+def carries_no_local_file(mime) -> bool:
+    """A drag of something that would be a file, but is none on this computer: a virtual
+    file or file promise, or only links that are not local files."""
+    urls = mime.urls() if mime.hasUrls() else []
+    if any(url.isLocalFile() for url in urls):
+        return False
+    if urls:
+        return True
+    return any(key in fmt.lower() for fmt in mime.formats() for key in _VIRTUAL_FILE_FORMATS)
+
+
 class DropFilter(QObject):
     """Makes a widget a drop zone for files with given endings: it lights up while files
-    it takes are dragged over, and emits ``dropped`` with their paths."""
+    it takes are dragged over, and emits ``dropped`` with their paths. A drop that carries
+    no local file (an attachment dragged straight from a mail program) is told why it
+    did nothing, through the page's asker, instead of being ignored in silence."""
 
     dropped = Signal(list)
     dropped_at = Signal(list, object)  # the paths and where they fell (a QPoint)
+    refused = Signal(str)  # the message shown for a drop that carries no local file
 
     def __init__(self, widget: QWidget, endings: tuple[str, ...]):
         super().__init__(widget)
@@ -195,6 +219,8 @@ class DropFilter(QObject):
             if self.paths(event.mimeData()):
                 event.acceptProposedAction()
                 self._light(True)
+            elif carries_no_local_file(event.mimeData()):
+                event.acceptProposedAction()  # so that the drop comes, and says why not
             else:
                 event.ignore()
             return True
@@ -208,8 +234,22 @@ class DropFilter(QObject):
                 event.acceptProposedAction()
                 self.dropped.emit(paths)
                 self.dropped_at.emit(paths, event.position().toPoint())
+            elif carries_no_local_file(event.mimeData()):
+                event.ignore()  # the source keeps its item: nothing was taken
+                # after the drop returns: a dialog inside it would hold the mail program
+                QTimer.singleShot(0, self, lambda: self._tell(NO_FILE_DROPPED))
             return True
         return False
+
+    def _tell(self, message: str) -> None:
+        self.refused.emit(message)
+        widget = self.widget
+        while widget is not None and not hasattr(widget, "asker"):
+            widget = widget.parentWidget()
+        if widget is not None:
+            widget.asker.info("Factor Desk", message)
+        else:
+            QMessageBox.information(self.widget, "Factor Desk", message)
 
     def _light(self, on: bool) -> None:
         self.widget.setProperty("dropping", on)

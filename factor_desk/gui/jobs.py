@@ -13,6 +13,7 @@ message ("wait for ... to finish"); a background refresh is queued behind it."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import multiprocessing
@@ -22,14 +23,21 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from factor_desk.domain.errors import refusal_for_os_error
 
 log = logging.getLogger(__name__)
+_abandoned: list[_Worker] = []  # jobs left running when the window quit
 
 
-class _Worker(QThread):
+class _Worker(QObject):
+    """Runs ``fn`` on a daemon thread and reports through signals, which reach the GUI
+    thread (this object lives there). Not a QThread: a job that ignores Cancel longer than
+    the quit wait is left to end with the program (``abandon``), and Qt aborts the whole
+    program ("QThread: Destroyed while thread is still running") when a running QThread is
+    destroyed at exit, while a daemon thread simply ends with the process."""
+
     progressed = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(object)
@@ -38,6 +46,24 @@ class _Worker(QThread):
         super().__init__()
         self.fn = fn
         self.stop = stop
+        self.thread = threading.Thread(target=self.run, name="factor-desk-job", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def wait(self, timeout_ms: int | None = None) -> bool:
+        """True once the thread has ended; False if still running after ``timeout_ms``."""
+        self.thread.join(None if timeout_ms is None else timeout_ms / 1000)
+        return not self.thread.is_alive()
+
+    def abandon(self) -> None:
+        """Quitting, and the job did not stop in time: nothing will show its outcome. Its
+        thread is a daemon and ends with the program; whatever transaction it holds open
+        is rolled back by the database when the connection goes."""
+        for signal in (self.progressed, self.succeeded, self.failed):
+            with contextlib.suppress(RuntimeError):  # nothing was connected
+                signal.disconnect()
+        _abandoned.append(self)  # never destroyed while its thread may still emit
 
     def run(self) -> None:  # the worker thread
         try:
@@ -93,12 +119,27 @@ class _ProcessWorker(_Worker):
         super().__init__(call, stop)
         self.context = multiprocessing.get_context("spawn")
         self.process_stop = self.context.Event()
+        self.process: multiprocessing.process.BaseProcess | None = None
+
+    def abandon(self) -> None:
+        """Quitting, and the worker process did not stop in time: end it (a download
+        writes into a hidden folder that the next download clears away), so that the
+        program does not wait for it at exit; this thread then ends too."""
+        super().abandon()
+        process = self.process
+        if process is not None and process.is_alive():
+            log.warning("Ending the worker process of a job that did not stop in time")
+            process.terminate()
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+        self.wait(10_000)
 
     def run(self) -> None:  # the worker thread
         parent, child = self.context.Pipe(duplex=False)
         # Not a daemon: a download starts worker processes of its own.
-        process = self.context.Process(target=_child, args=(self.fn, child,
-                                                             self.process_stop))
+        process = self.process = self.context.Process(
+            target=_child, args=(self.fn, child, self.process_stop))
         try:
             process.start()
             child.close()
@@ -188,14 +229,22 @@ class JobRunner(QObject):
 
     def wait(self, timeout_ms: int = 60_000) -> bool:
         """Block until the running job ends, dropping what was queued and the job's
-        callbacks (used when quitting: nothing is left to show them). True if it ended."""
+        callbacks (used when quitting: nothing is left to show them). True if it ended;
+        False if it was still running after ``timeout_ms`` and was abandoned (its worker
+        process ended, its thread left to end with the program)."""
         self._queue.clear()
         if self._current is None:
             return True
-        ended = self._current[1].wait(timeout_ms)
-        if ended:
-            self._current = None
-            self._set_busy(False)
+        job, worker, _stop = self._current
+        ended = worker.wait(timeout_ms)
+        if not ended:
+            # Quitting must not hang nor crash on a job that ignores Cancel: it is left to
+            # end with the program (a worker process is ended now).
+            log.warning("%s did not stop within %d ms of Cancel; quitting without it",
+                        job.title, timeout_ms)
+            worker.abandon()
+        self._current = None
+        self._set_busy(False)
         return ended
 
     def _run(self, job: Job) -> None:

@@ -45,6 +45,8 @@ def open_factor_desk(home: str) -> bool:
 
 
 class MainWindow(QMainWindow):
+    quit_wait_ms = 60_000  # how long quitting waits for a cancelled job to stop
+
     def __init__(self, desk: Desk, settings: QSettings, asker: Asker | None = None):
         super().__init__()
         self.setWindowTitle("Factor Desk")
@@ -154,8 +156,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ menus
 
-    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+    def _action(self, menu, text: str, slot, shortcut=None,
+                role: QAction.MenuRole = QAction.MenuRole.NoRole) -> QAction:
         action = QAction(text, self)
+        # Explicit roles: macOS moves About, Preferences and Quit into the application
+        # menu, and would otherwise guess from the text (an "Options…" or "Exit" anywhere).
+        action.setMenuRole(role)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
@@ -167,11 +173,14 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&Refresh", lambda: self.current_page.refresh(),
                      QKeySequence.StandardKey.Refresh)
+        self._action(file_menu, "&Preferences…", lambda: self.show_page("company"),
+                     QKeySequence.StandardKey.Preferences, QAction.MenuRole.PreferencesRole)
         file_menu.addSeparator()
         self._action(file_menu, "&Back up…", self.back_up)
         self._action(file_menu, "Res&tore…", self.restore)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit,
+                     QAction.MenuRole.QuitRole)
         profile = bar.addMenu("&Profile")
         self._action(profile, "&Company profile", lambda: self.show_page("company"), "Ctrl+1")
         tools = bar.addMenu("&Accounting Tools")
@@ -190,7 +199,8 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Factor Desk", lambda: self.asker.info(
             "About Factor Desk", f"Factor Desk {__version__}\n\nFactoring invoices through a "
-            f"non-API factoring company.\n\nData: {self.desk.location}"))
+            f"non-API factoring company.\n\nData: {self.desk.location}"),
+            role=QAction.MenuRole.AboutRole)
 
     def _submit(self) -> None:
         self.show_page("batch")
@@ -349,7 +359,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.runner.cancel()
-            self.runner.wait()
+            self.runner.wait(self.quit_wait_ms)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         event.accept()

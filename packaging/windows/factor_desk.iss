@@ -3,6 +3,7 @@
 ;
 ;   iscc /DAppVersion=0.1.0 packaging\windows\factor_desk.iss
 ;
+; build.ps1 adds /DSign and /Sfactordesk=<signtool command> when a certificate is given.
 ; The version comes from the command line (packaging\build.ps1 reads pyproject.toml).
 
 #ifndef AppVersion
@@ -30,7 +31,19 @@ SolidCompression=yes
 WizardStyle=modern
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
+; Windows 10 22H2 (build 19045) or later, Windows 11.
+MinVersion=10.0.19045
+; For the current user by default (no administrator; {autopf} is then
+; %LOCALAPPDATA%\Programs); the first page offers to install for all users instead.
+PrivilegesRequired=lowest
 PrivilegesRequiredOverridesAllowed=dialog
+; Factor Desk holds this mutex while it runs (factor_desk/app_mutex.py): setup and the
+; uninstaller ask the clerk to close it instead of replacing files it has open.
+AppMutex=FactorDeskRunning,Global\FactorDeskRunning
+#ifdef Sign
+SignTool=factordesk
+SignedUninstaller=yes
+#endif
 ; Factor Desk keeps its data in the user's own folder (%LOCALAPPDATA%\Factor Desk), never
 ; under {app}: the uninstaller removes the program and leaves the clerk's data alone.
 
@@ -53,7 +66,8 @@ Source: "{#BundleDir}\_internal\*"; DestDir: "{app}\_internal"; Flags: ignorever
 
 [Icons]
 Name: "{group}\{#AppName}"; Filename: "{app}\{#AppName}.exe"
-Name: "{group}\{#AppName} self-test"; Filename: "{app}\factor-desk-console.exe"; Parameters: "--self-test"
+; cmd /k keeps the console open, so the clerk (or support) can read the result.
+Name: "{group}\{#AppName} self-test"; Filename: "{cmd}"; Parameters: "/k """"{app}\factor-desk-console.exe"" --self-test"""; WorkingDir: "{app}"; IconFilename: "{app}\factor-desk-console.exe"
 Name: "{group}\{cm:UninstallProgram,{#AppName}}"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppName}.exe"; Tasks: desktopicon
 

@@ -51,7 +51,7 @@ def test_the_window_stays_responsive_during_long_work(qtbot, window, asker, tmp_
     settle(qtbot, window)
     page = window.pages["reports"]
     rows = tmp_path / "loads.csv"
-    with rows.open("w", newline="") as fh:
+    with rows.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["Load Number", "Customer", "Customer MC", "Total"])
         for i in range(20_000):

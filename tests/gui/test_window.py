@@ -157,7 +157,7 @@ def test_download_a_batch_to_a_folder(qtbot, window, asker, tmp_path):
 
 
 def _report(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="") as fh:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
@@ -242,7 +242,7 @@ def test_a_dropped_file_that_is_no_report_gets_a_clear_message(qtbot, window, as
     window.show_page("reports")
     settle(qtbot, window)
     bad = tmp_path / "notes.csv"
-    bad.write_text("Name,Phone\nBob,555\n")
+    bad.write_text("Name,Phone\nBob,555\n", encoding="utf-8")
     asker.answer("choice", "Payment Report")
     drop_files(window.pages["reports"], [bad])
     settle(qtbot, window)
@@ -274,7 +274,8 @@ def test_loads_page_detail_attach_by_drop_and_import(qtbot, window, desk, asker,
     assert len(kinds) == before + 1 and "lumper" in kinds
 
     loads = tmp_path / "loads.csv"
-    loads.write_text("Load #,Customer,Total\nN1,New Broker,100.00\nN2,New Broker,abc\n")
+    loads.write_text("Load #,Customer,Total\nN1,New Broker,100.00\nN2,New Broker,abc\n",
+                     encoding="utf-8")
     page.subsidiary.setCurrentText("Blue Ridge Freight LLC")
     settle(qtbot, window)
     page.import_file(str(loads))
@@ -388,7 +389,7 @@ def test_a_refused_submit_is_a_clear_message_and_a_bug_is_logged(qtbot, window, 
     for h in logging.getLogger("factor_desk").handlers:
         h.flush()
     assert "RuntimeError: something broke" in shown[0]
-    assert "RuntimeError: something broke" in (home / "factor_desk.log").read_text()
+    assert "RuntimeError: something broke" in (home / "factor_desk.log").read_text(encoding="utf-8")
 
 
 def test_both_report_templates_download_from_factoring_reports(qtbot, window, asker,

@@ -42,7 +42,7 @@ def pdftotext(path: Path, page: int | None = None) -> str:
     args = ["pdftotext", "-layout"]
     if page is not None:
         args += ["-f", str(page), "-l", str(page)]
-    return subprocess.run([*args, str(path), "-"], capture_output=True, text=True,
+    return subprocess.run([*args, str(path), "-"], capture_output=True, text=True, encoding="utf-8",
                           check=True).stdout
 
 
@@ -308,7 +308,7 @@ def test_exporting_again_replaces_the_old_export_whole(db, demo_batch, tmp_path)
     out = tmp_path / "out"
     first = run_export(db, demo_batch.batch, out)
     (first.folder / "invoices" / "stray.pdf").write_bytes(b"old")
-    (first.folder / "notes.txt").write_text("old")
+    (first.folder / "notes.txt").write_text("old", encoding="utf-8")
     again = run_export(db, demo_batch.batch, out)
     assert not (again.folder / "notes.txt").exists()
     assert not (again.folder / "invoices" / "stray.pdf").exists()
@@ -345,7 +345,7 @@ def test_libreoffice_opens_the_workbook_and_computes_the_same_total(db, demo_bat
     done = subprocess.run(
         ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
          "--convert-to", "csv", "--outdir", str(out), str(workbook)],
-        capture_output=True, text=True, timeout=180)
+        capture_output=True, text=True, encoding="utf-8", timeout=180)
     assert done.returncode == 0, done.stderr
     with open(out / workbook.with_suffix(".csv").name, encoding="utf-8", errors="replace") as fh:
         rows = list(csv.reader(fh))

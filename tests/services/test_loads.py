@@ -19,7 +19,7 @@ def _loads(db, **kw):
 def test_the_template_imports_as_it_is(db, tmp_path):
     make_carrier(db)
     path = tmp_path / "Loads.csv"
-    path.write_text(loads_service.loads_template(), newline="")
+    path.write_text(loads_service.loads_template(), newline="", encoding="utf-8")
     result = import_loads(db, path, "Acme Freight")
     assert result.imported == 1
     ld = _loads(db)["10001"]
@@ -30,7 +30,8 @@ def test_the_template_imports_as_it_is(db, tmp_path):
 def test_the_shipped_template_file_matches_the_service(tmp_path):
     from importlib.resources import files
 
-    shipped = files("factor_desk.resources").joinpath("templates/Loads.csv").read_text()
+    shipped = files("factor_desk.resources").joinpath("templates/Loads.csv").read_text(
+        encoding="utf-8")
     assert shipped.splitlines() == loads_service.loads_template().splitlines()
     assert shipped.splitlines()[0] == ",".join(LOAD_HEADER)
 
@@ -203,7 +204,7 @@ def test_every_imported_load_has_a_history_row_naming_the_file(db, tmp_path):
 def test_a_file_that_is_not_a_loads_file_says_what_is_missing(db, tmp_path):
     make_carrier(db)
     path = tmp_path / "x.csv"
-    path.write_text("Name,Phone\nBob,555\n")
+    path.write_text("Name,Phone\nBob,555\n", encoding="utf-8")
     with pytest.raises(InputRefused, match="no column for 'Load Number', 'Customer'"):
         import_loads(db, path, "Acme Freight")
 

@@ -83,7 +83,8 @@ def test_shipped_templates_match_and_apply(db, batch, tmp_path):
 
     for kind, name, header in (("purchase", "Purchase_Report.csv", PURCHASE_HEADER),
                                ("payments", "Payments_Report.csv", PAYMENT_HEADER)):
-        shipped = files("factor_desk.resources").joinpath(f"templates/{name}").read_text()
+        shipped = files("factor_desk.resources").joinpath(f"templates/{name}").read_text(
+            encoding="utf-8")
         assert shipped.splitlines() == reports.report_template(kind).splitlines()
         assert shipped.splitlines()[0] == ",".join(header)
 
@@ -137,7 +138,7 @@ def test_reads_xlsx_picking_the_sheet_by_name(db, batch, tmp_path):
 def test_a_file_that_makes_no_sense_gets_one_clear_message(db, batch, tmp_path, content,
                                                            message):
     path = tmp_path / "x.csv"
-    path.write_text(content)
+    path.write_text(content, encoding="utf-8")
     with pytest.raises(InputRefused, match=message) as err:
         preview(db, "purchase", path, batch)
     assert "Columns found" in str(err.value) or "no rows" in str(err.value)
