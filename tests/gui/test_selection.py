@@ -212,7 +212,7 @@ def test_download_gets_the_batch_the_clerk_selected(qtbot, window, desk, asker, 
 
 
 def _report(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="") as fh:
+    with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(rows)
