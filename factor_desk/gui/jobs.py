@@ -214,13 +214,19 @@ class JobRunner(QObject):
         return bool(self._current and self._current[0].user)
 
     def start(self, job: Job) -> bool:
-        """Run ``job`` now, queue it (a refresh), or refuse it (a click while busy)."""
+        """Run ``job`` now, queue it, or refuse it. A refresh is queued. A click waits for
+        the background refresh that runs (the clerk's job goes first in the queue: a menu
+        action that opens its page, which refreshes, must not be refused by that refresh);
+        a click while another click's job runs or waits is refused."""
         if self._current is None:
             self._run(job)
             return True
-        if job.user:
+        if not job.user:
+            self._queue.append(job)
+            return True
+        if self._current[0].user or any(j.user for j in self._queue):
             return False
-        self._queue.append(job)
+        self._queue.appendleft(job)
         return True
 
     def cancel(self) -> None:

@@ -81,3 +81,21 @@ def test_a_process_job_stops_when_cancelled(qtbot, tmp_path):
         runner.start(Job("count", Call(counting, 5, str(tmp_path / "never")),
                          done=results.append, progress=progress))
     assert steps == [1] and results == [None]  # stopped at step 2, no result
+
+
+def test_a_click_waits_for_a_background_refresh_but_not_for_another_click(qtbot):
+    runner = JobRunner()
+    release = threading.Event()
+    order = []
+    runner.start(Job("refresh", lambda stop: release.wait(10), user=False,
+                     done=lambda r: order.append("refresh")))
+    assert runner.start(Job("later refresh", lambda stop: None, user=False,
+                            done=lambda r: order.append("later refresh")))
+    # The clerk's download, started by a menu that first showed (and so refreshed) its page:
+    assert runner.start(Job("download", lambda stop: None, done=lambda r: order.append("download")))
+    # ...but a second click while the first waits is refused, as while it runs.
+    assert not runner.start(Job("second click", lambda stop: None))
+    with qtbot.waitSignal(runner.busy_changed, timeout=10_000,
+                          check_params_cb=lambda b: b is False):
+        release.set()
+    assert order == ["refresh", "download", "later refresh"]
