@@ -15,9 +15,13 @@ import sys
 import traceback
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from factor_desk import __version__
 from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
+
+if TYPE_CHECKING:
+    from factor_desk.services.loads import RowCustomer
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -215,7 +219,7 @@ def cmd_loads_import(args) -> int:
     return EXIT_OK
 
 
-def _print_customer_notes(row_customers) -> None:
+def _print_customer_notes(row_customers: list[RowCustomer]) -> None:
     """Each reason a row is billed to another customer than its name or MC says, once,
     with the rows it concerns."""
     rows_of: dict[str, list[int]] = {}

@@ -426,8 +426,8 @@ def _resolve_one(r: _Row, by_mc_name: dict[tuple[str, str], _Debtor],
             notes.append(f"billed to {excerpt(found.name)}, the customer with MC "
                          f"{excerpt(found.mc)}; the file names {excerpt(r.customer)}")
     elif mc and not is_placeholder_mc(mc):
-        notes.append(f"the MC {excerpt(mc)} is not an MC or DOT number; the customer is "
-                     "found by name")
+        notes.append(f"the MC {excerpt(mc)} is not an MC or DOT number: it is not saved, "
+                     "and the customer is found by name")
     if found is None:
         found = by_exact.get(r.customer) or by_name.get(nkey)
         if found is None:
