@@ -822,7 +822,8 @@ def attach_document(
             file=name)])
     content_type = sniff_document_type(data)
     if content_type is None:
-        suffix = path.suffix.lower() or "file without an extension"
+        suffix = (f"{excerpt(path.suffix.lower(), 12)} file" if path.suffix
+                  else "file without an extension")
         raise InputRefused([Problem(
             f"only PDF, JPEG and PNG files can be attached; this is a {suffix} "
             "that is none of them", file=name)])

@@ -261,7 +261,7 @@ def test_the_same_document_attached_twice_is_kept_once(db, tmp_path):
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("notes.docx", b"PK\x03\x04word", "only PDF, JPEG and PNG files"),
     ("empty.pdf", b"", "the file is empty"),
-    ("fake.pdf", b"hello", "this is a .pdf that is none of them"),
+    ("fake.pdf", b"hello", "this is a '.pdf' file that is none of them"),
 ])
 def test_other_files_are_refused_clearly_and_nothing_changes(db, tmp_path, name, data, message):
     make_carrier(db)
@@ -527,3 +527,14 @@ def test_the_import_bills_each_row_to_the_customer_the_dry_run_named(db, tmp_pat
             assert name in planned.note
         if _mc_key(mc) is None:  # a placeholder never decides the customer
             assert _name_key(customer) == _name_key(name)
+
+
+def test_an_odd_file_extension_is_quoted_short(db, tmp_path):
+    make_carrier(db)
+    import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1")]), "Acme Freight")
+    f = tmp_path / ("scan." + "\u202e" * 80)
+    f.write_bytes(b"hello")
+    with pytest.raises(InputRefused) as err:
+        loads_service.attach_document(db, "1", f, "pod")
+    message = err.value.problems[0].message
+    assert len(message) < 120 and "\u202e" not in message
