@@ -15,6 +15,7 @@ import sys
 import traceback
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from factor_desk import __version__
 from factor_desk.domain.errors import (
@@ -24,6 +25,9 @@ from factor_desk.domain.errors import (
     Problem,
     refusal_for_os_error,
 )
+
+if TYPE_CHECKING:
+    from factor_desk.services.loads import RowCustomer
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -213,6 +217,7 @@ def cmd_loads_import(args) -> int:
                                         if result.problems else "") + ".")
         if result.new_customers:
             print(f"New customers: {', '.join(result.new_customers)}")
+        _print_customer_notes(result.row_customers)
     for p in result.problems:
         print(f"  {p}", file=sys.stderr)
     if refused:  # only a dry run reaches here with problems: the real import would refuse
@@ -220,6 +225,19 @@ def cmd_loads_import(args) -> int:
               file=sys.stderr)
         return EXIT_REFUSED
     return EXIT_OK
+
+
+def _print_customer_notes(row_customers: list[RowCustomer]) -> None:
+    """Each reason a row is billed to another customer than its name or MC says, once,
+    with the rows it concerns."""
+    rows_of: dict[str, list[int]] = {}
+    for r in row_customers:
+        if r.note:
+            rows_of.setdefault(r.note, []).append(r.row)
+    for note, rows in rows_of.items():
+        shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more"
+                                                 if len(rows) > 5 else "")
+        print(f"  Row{'s' if len(rows) > 1 else ''} {shown}: {note}")
 
 
 def cmd_loads_attach(args) -> int:

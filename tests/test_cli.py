@@ -231,3 +231,51 @@ def test_reports_round_trip_on_the_command_line(cli, tmp_path):
     assert statuses == {"Invoiced"}
     for args in (("reports", "history"), ("reports", "reconcile")):
         assert cli(*args)[0] == 0
+
+
+def test_loads_import_names_each_rows_customer_and_says_when_the_mc_decided(cli, tmp_path):
+    cli("demo", "--loads", "0")
+    rows = [load_row("T1", Customer="Alpha Logistics", **{"Customer MC": "N/A"}),
+            load_row("T2", Customer="Bravo Transport", **{"Customer MC": "N/A"}),
+            load_row("T3", Customer="Charlie Freight", **{"Customer MC": "MC-700001"}),
+            load_row("T4", Customer="Delta Carriers", **{"Customer MC": "700001"})]
+    path = write_loads_csv(tmp_path / "c.csv", rows)
+    code, out, _ = cli("loads", "import", path, "--subsidiary", "BRF", "--dry-run", "--json")
+    dry = _json(out)
+    assert code == 0
+    assert [(r["load_number"], r["customer"]) for r in dry["row_customers"]] == [
+        ("T1", "Alpha Logistics"), ("T2", "Bravo Transport"), ("T3", "Charlie Freight"),
+        ("T4", "Charlie Freight")]
+    code, out, _ = cli("loads", "import", path, "--subsidiary", "BRF", "--dry-run")
+    assert code == 0 and "Delta Carriers" in out and "Charlie Freight" in out
+    code, out, _ = cli("loads", "import", path, "--subsidiary", "BRF", "--json")
+    assert code == 0 and _json(out)["row_customers"] == dry["row_customers"]
+    listed = {ld["load_number"]: ld["customer"]
+              for ld in _json(cli("loads", "list", "--json")[1])}
+    assert {n: c for n, c in listed.items() if n.startswith("T")} == {
+        r["load_number"]: r["customer"] for r in dry["row_customers"]}
+
+
+def test_customers_set_mc_placeholder_saves_no_mc(cli, tmp_path):
+    cli("demo", "--loads", "1")
+    code, out, _ = cli("customers", "set", "Summit Freight Brokerage", "--mc", "N/A", "--json")
+    assert code == 0 and _json(out)["mc_number"] == ""
+    code, _, err = cli("customers", "set", "Summit Freight Brokerage", "--mc", "12x45")
+    assert code == 3 and "MC" in err
+    path = write_loads_csv(tmp_path / "n.csv", [
+        load_row("N1", Customer="New Broker", **{"Customer MC": "n/a"})])
+    assert cli("loads", "import", path, "--subsidiary", "BRF")[0] == 0
+    listed = {ld["load_number"]: ld["customer"]
+              for ld in _json(cli("loads", "list", "--json")[1])}
+    assert listed["N1"] == "New Broker"
+
+
+def test_loads_list_search_is_literal(cli, tmp_path):
+    cli("demo", "--loads", "0")
+    path = write_loads_csv(tmp_path / "s.csv", [
+        load_row("S1", **{"PO Number": "50% OFF"}), load_row("S2", **{"PO Number": "50X OFF"}),
+        load_row("S3", **{"PO Number": "A_B"}), load_row("S4", **{"PO Number": "AXB"})])
+    assert cli("loads", "import", path, "--subsidiary", "BRF")[0] == 0
+    for text, expected in (("50%", ["S1"]), ("a_b", ["S3"]), ("_", ["S3"])):
+        code, out, _ = cli("loads", "list", "--search", text, "--json")
+        assert code == 0 and [ld["load_number"] for ld in _json(out)] == expected

@@ -300,6 +300,11 @@ class LoadsPage(Page):
     def _show_check(self, path: str, sub: str, result) -> None:
         rows = [PreviewRow(p.row or 0, p.column or "", "", "error", p.message)
                 for p in result.problems]
+        # A row billed to another customer than its name or MC says is not an error, but
+        # the clerk sees it before pressing Import.
+        rows += [PreviewRow(r.row, "Customer", r.load_number, "warning", r.note)
+                 for r in result.row_customers if r.note]
+        rows.sort(key=lambda r: r.row)
         summary = (f"<b>Loads for {sub}: {result.file_name}</b><br>{result.rows_total} rows: "
                    f"{result.rows_valid} can be imported, {result.rows_bad} have problems."
                    + (f"<br>New customers: {', '.join(result.new_customers)}"

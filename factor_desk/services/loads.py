@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import DateTime as Stamp
-from sqlalchemy import func, insert, literal, null, select
+from sqlalchemy import func, insert, literal, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,8 +41,10 @@ from factor_desk.domain.dates import DateCache
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cents
+from factor_desk.domain.text import EXCERPT_LIMIT, excerpt
 from factor_desk.domain.trade import DocumentKind, InvoicingMethod, missing_documents
 from factor_desk.services.common import chunks, current_user, find_subsidiary, gc_paused
+from factor_desk.services.customers import is_placeholder_mc, mc_key, name_key
 
 # ------------------------------------------------------------------ the loads file
 
@@ -109,6 +111,20 @@ class _Row:
     status: str
 
 
+@dataclass(slots=True)
+class RowCustomer:
+    """The customer (debtor) one importable row of a loads file is billed to. The dry run
+    and the import work it out the same way, so the preview is what the import does."""
+
+    row: int
+    load_number: str
+    # The customer's name in Factor Desk, or the name the import gives the new customer.
+    customer: str
+    new_customer: bool
+    # Why the customer billed is not what the file's name or MC says, when it is not.
+    note: str = ""
+
+
 @dataclass
 class LoadImportResult:
     """What an import did, or (dry run) would do."""
@@ -124,6 +140,7 @@ class LoadImportResult:
     import_id: int | None = None
     load_numbers: list[str] = field(default_factory=list)
     sheet: str | None = None  # the workbook's sheet that was read; None for a CSV
+    row_customers: list[RowCustomer] = field(default_factory=list)
 
     @property
     def rows_bad(self) -> int:
@@ -137,6 +154,22 @@ _LENGTHS = {
 }
 _LENGTHS["customer"] = Customer.__table__.c.name.type.length
 _LENGTHS["customer_mc"] = Customer.__table__.c.mc_number.type.length
+
+
+_EXPECTED = {
+    "pickup_date": "a date like 2026-11-27 or 11/27/2026",
+    "delivery_date": "a date like 2026-11-27 or 11/27/2026",
+    "linehaul": "an amount like 1234.50", "accessorials": "an amount like 1234.50",
+    "total": "an amount like 1234.50", "invoicing_method": "Factoring or Direct",
+}
+
+
+def _cell_problem(name: str, message: str, cell: str) -> str:
+    """The reader's message about a bad cell, unless the cell is too long to quote whole:
+    then a short quote of it (a 10 KB cell of garbage makes a one-line message)."""
+    if len(cell) <= EXCERPT_LIMIT:
+        return message
+    return f"expected {_EXPECTED[name]}, found {excerpt(cell)}"
 
 
 _TEXT_FIELDS = ("load_number", "invoice_number", "customer", "customer_mc", "po_number",
@@ -182,7 +215,7 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
                 value = raw[name]
                 found = dates.read(value.strip() if isinstance(value, str) else value)
                 if isinstance(found, str):
-                    bad.append((name, found))
+                    bad.append((name, _cell_problem(name, found, text[name])))
                 else:
                     when[name] = found
         if when["pickup_date"] and when["delivery_date"] and (
@@ -200,11 +233,12 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
             try:
                 amount = parse_money(value.strip() if isinstance(value, str) else value)
             except MoneyError as exc:
-                bad.append((name, str(exc)))
+                bad.append((name, _cell_problem(name, str(exc), text[name])))
                 amounts_ok = False
                 continue
             if amount < 0:
-                bad.append((name, f"expected an amount of zero or more, found {text[name]!r}"))
+                bad.append((name, "expected an amount of zero or more, found "
+                                  f"{excerpt(text[name])}"))
                 amounts_ok = False
             amounts[name] = amount
         linehaul, accessorials, total = (
@@ -238,7 +272,8 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
                 try:
                     method = method_cache[method_text] = InvoicingMethod.parse(method_text).value
                 except ValueError as exc:
-                    bad.append(("invoicing_method", str(exc)))
+                    bad.append(("invoicing_method",
+                                _cell_problem("invoicing_method", str(exc), method_text)))
         status = BillingStatus.QUEUED
         status_text = text.get("status")
         if status_text:
@@ -246,7 +281,7 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
             if found_status is None:
                 bad.append(("status", f"expected one of "
                                       f"{', '.join(s.value for s in BillingStatus)}, "
-                                      f"found {status_text!r}"))
+                                      f"found {excerpt(status_text)}"))
             elif found_status not in _IMPORTABLE_STATUSES:
                 bad.append(("status", f"a load can be imported as Released or Queued, not "
                                       f"{found_status}; loads become {found_status} through "
@@ -299,19 +334,20 @@ def _check_against_database(
         row_problems = []
         if r.load_number in taken_loads:
             row_problems.append(Problem(
-                f"load {r.load_number} is already in Factor Desk; it was not imported again",
+                f"load {excerpt(r.load_number)} is already in Factor Desk; it was not "
+                "imported again",
                 file=file_name, row=r.row, column="Load Number"))
         elif r.load_number in seen_loads:
             row_problems.append(Problem(
-                f"load {r.load_number} appears twice in the file (also row "
+                f"load {excerpt(r.load_number)} appears twice in the file (also row "
                 f"{seen_loads[r.load_number]})", file=file_name, row=r.row, column="Load Number"))
         if r.invoice_number in taken_invoices:
             row_problems.append(Problem(
-                f"invoice number {r.invoice_number} is already used by another load",
+                f"invoice number {excerpt(r.invoice_number)} is already used by another load",
                 file=file_name, row=r.row, column="Invoice Number"))
         elif r.invoice_number in seen_invoices:
             row_problems.append(Problem(
-                f"invoice number {r.invoice_number} appears twice in the file (also row "
+                f"invoice number {excerpt(r.invoice_number)} appears twice in the file (also row "
                 f"{seen_invoices[r.invoice_number]})",
                 file=file_name, row=r.row, column="Invoice Number"))
         seen_loads.setdefault(r.load_number, r.row)
@@ -323,34 +359,95 @@ def _check_against_database(
     return good, problems
 
 
-def _customer_index(session: Session) -> tuple[dict[str, int], dict[str, int]]:
-    by_mc: dict[str, int] = {}
-    by_name: dict[str, int] = {}
-    for cid, name, mc in session.execute(select(Customer.id, Customer.name, Customer.mc_number)):
-        by_name[name.lower()] = cid
-        if mc:
-            by_mc.setdefault(_mc_key(mc), cid)
-    return by_mc, by_name
+@dataclass(slots=True)
+class _Debtor:
+    """A customer in Factor Desk, or one the import is going to create (``id`` None)."""
+
+    name: str
+    mc: str
+    id: int | None
 
 
-def _mc_key(mc: str) -> str:
-    digits = "".join(ch for ch in mc if ch.isdigit())
-    return digits or mc.strip().upper()
+def _customer_index(session: Session) -> list[_Debtor]:
+    """Every customer in Factor Desk, oldest first."""
+    return [_Debtor(name, mc, cid) for cid, name, mc in session.execute(
+        select(Customer.id, Customer.name, Customer.mc_number).order_by(Customer.id))]
 
 
-def _new_customers(rows: list[_Row], by_mc, by_name) -> dict[str, str]:
-    """Customers named in the file but not in Factor Desk: {name: MC}."""
-    new: dict[str, str] = {}
-    seen: set[str] = set()
+def _resolve_customers(
+    rows: list[_Row], known: list[_Debtor]
+) -> tuple[list[_Debtor], list[RowCustomer], list[_Debtor]]:
+    """The customer each row is billed to, the per-row account of it, and the customers
+    the import creates. The dry run and the import both call this: what the preview says
+    is what the import does.
+
+    A row's customer is the one with its MC, when the MC is a real MC or DOT number (a
+    placeholder like ``N/A``, ``TBD`` or ``00000`` says nothing about who the debtor is),
+    else the one with its name (case, spaces, dots and commas aside), else a new customer
+    under the file's name with the real MC or none. Two names with one real MC are one
+    debtor (the MC is what the factor checks credit by): the later row is billed to the
+    first and its note says so. So does a row whose MC disagrees with the customer its
+    name found."""
+    by_mc_name: dict[tuple[str, str], _Debtor] = {}
+    by_mc: dict[str, _Debtor] = {}
+    by_name: dict[str, _Debtor] = {}
+    for d in known:
+        key, nkey = mc_key(d.mc), name_key(d.name)
+        by_name.setdefault(nkey, d)
+        if key is not None:
+            by_mc.setdefault(key, d)
+            by_mc_name.setdefault((key, nkey), d)
+    # Of two old customers whose names differ only in case or spaces, the exact spelling.
+    by_exact = {d.name: d for d in reversed(known)}
+    new: list[_Debtor] = []
+    decided: dict[tuple[str, str], tuple[_Debtor, str]] = {}
+    debtors: list[_Debtor] = []
+    plan: list[RowCustomer] = []
     for r in rows:
-        key = r.customer.lower()
-        if key in by_name or key in seen:
-            continue
-        if r.customer_mc and _mc_key(r.customer_mc) in by_mc:
-            continue
-        seen.add(key)
-        new[r.customer] = r.customer_mc
-    return new
+        pair = (r.customer, r.customer_mc)
+        answer = decided.get(pair)
+        if answer is None:
+            answer = decided[pair] = _resolve_one(r, by_mc_name, by_mc, by_name, by_exact,
+                                                  new)
+        debtor, note = answer
+        debtors.append(debtor)
+        plan.append(RowCustomer(r.row, r.load_number, debtor.name, debtor.id is None, note))
+    return debtors, plan, new
+
+
+def _resolve_one(r: _Row, by_mc_name: dict[tuple[str, str], _Debtor],
+                 by_mc: dict[str, _Debtor], by_name: dict[str, _Debtor],
+                 by_exact: dict[str, _Debtor], new: list[_Debtor]) -> tuple[_Debtor, str]:
+    mc = r.customer_mc
+    key, nkey = mc_key(mc), name_key(r.customer)
+    notes: list[str] = []
+    found = None
+    if key is not None:
+        found = by_mc_name.get((key, nkey)) or by_mc.get(key)
+        if found is not None and name_key(found.name) != nkey:
+            notes.append(f"billed to {excerpt(found.name)}, the customer with MC "
+                         f"{excerpt(found.mc)}; the file names {excerpt(r.customer)}")
+    elif mc and not is_placeholder_mc(mc):
+        notes.append(f"the MC {excerpt(mc)} is not an MC or DOT number: it is not saved, "
+                     "and the customer is found by name")
+    if found is None:
+        found = by_exact.get(r.customer) or by_name.get(nkey)
+        if found is None:
+            found = _Debtor(" ".join(r.customer.split()), mc if key else "", None)
+            new.append(found)
+            by_name[nkey] = found
+        elif key is not None:
+            has = mc_key(found.mc)
+            if has is None and found.id is None:
+                # A new customer first seen without a real MC takes the first real one.
+                found.mc = mc
+            elif has is not None and has != key:
+                notes.append(f"billed to {excerpt(found.name)} by name, whose MC is "
+                             f"{excerpt(found.mc)}; the file gives MC {excerpt(mc)}")
+        if key is not None and mc_key(found.mc) == key:
+            by_mc.setdefault(key, found)
+            by_mc_name.setdefault((key, nkey), found)
+    return found, "; ".join(notes)
 
 
 def import_loads(
@@ -369,7 +466,9 @@ def import_loads(
     naming each bad row, column and reason) unless ``only_valid`` asks for the good rows
     alone. A load number already in Factor Desk is reported, never duplicated or
     overwritten. ``dry_run`` reports what would happen and changes nothing.
-    Customers not yet known are created (matched by MC number, else by name).
+    Customers not yet known are created (matched by a real MC or DOT number, else by
+    name); ``row_customers`` says which customer each row is billed to, and why when the
+    file's name or MC says otherwise.
     A workbook's sheet is ``sheet``, else its only sheet with data, else its only sheet
     with the columns of a loads file.
     """
@@ -385,14 +484,15 @@ def import_loads(
     with db.read() as session:
         sub_name = find_subsidiary(session, subsidiary).name
         rows, more = _check_against_database(session, rows, table.file_name)
-        by_mc, by_name = _customer_index(session)
+        _, plan, new = _resolve_customers(rows, _customer_index(session))
     problems.extend(more)
     problems.sort(key=lambda p: (p.row or 0))
     result = LoadImportResult(
         file_name=table.file_name, subsidiary=sub_name, rows_total=len(table.rows),
         rows_valid=len(rows), problems=problems, dry_run=dry_run,
-        new_customers=sorted(_new_customers(rows, by_mc, by_name)),
+        new_customers=sorted(d.name for d in new),
         load_numbers=[r.load_number for r in rows], sheet=table.sheet,
+        row_customers=plan,
     )
     if problems and not only_valid:
         if dry_run:
@@ -428,16 +528,20 @@ def import_loads(
 
 def _write_loads(session, db, rows, sub_name, file_name, data, result, user) -> int:
     sub = find_subsidiary(session, sub_name)
-    by_mc, by_name = _customer_index(session)
-    new = _new_customers(rows, by_mc, by_name)
+    debtors, result.row_customers, new = _resolve_customers(rows, _customer_index(session))
     if new:
         session.execute(Customer.__table__.insert(), [
-            {"name": name, "mc_number": mc, "address": "", "city": "", "state": "",
+            {"name": d.name, "mc_number": d.mc, "address": "", "city": "", "state": "",
              "zip_code": "", "email": "", "terms_days": 30, "invoicing_method": None}
-            for name, mc in new.items()
+            for d in new
         ])
-        by_mc, by_name = _customer_index(session)
-    result.new_customers = sorted(new)
+        ids: dict[str, int] = {}
+        for part in chunks([d.name for d in new]):
+            ids.update((name, cid) for name, cid in session.execute(
+                select(Customer.name, Customer.id).where(Customer.name.in_(part))))
+        for d in new:
+            d.id = ids[d.name]
+    result.new_customers = sorted(d.name for d in new)
 
     now = utcnow()
     sha = db.store.put(session, data)
@@ -449,31 +553,19 @@ def _write_loads(session, db, rows, sub_name, file_name, data, result, user) -> 
     session.add(imp)
     session.flush()
 
-    resolved: dict[tuple[str, str], int] = {}
-
-    def customer_id(r: _Row) -> int:
-        key = (r.customer_mc, r.customer)
-        cid = resolved.get(key)
-        if cid is None:
-            cid = by_mc.get(_mc_key(r.customer_mc)) if r.customer_mc else None
-            if cid is None:
-                cid = by_name[r.customer.lower()]
-            resolved[key] = cid
-        return cid
-
     sub_id, import_id = sub.id, imp.id
     # Core inserts (the table, not the mapped class): the ORM's bulk path costs 4x more.
     session.execute(Load.__table__.insert(), [
         {
             "load_number": r.load_number, "invoice_number": r.invoice_number,
-            "subsidiary_id": sub_id, "customer_id": customer_id(r), "po_number": r.po_number,
+            "subsidiary_id": sub_id, "customer_id": d.id, "po_number": r.po_number,
             "pickup_date": r.pickup_date, "pickup_location": r.pickup_location,
             "delivery_date": r.delivery_date, "delivery_location": r.delivery_location,
             "linehaul_cents": r.linehaul_cents, "accessorials_cents": r.accessorials_cents,
             "total_cents": r.total_cents, "status": r.status,
             "invoicing_method": r.invoicing_method, "created_at": now, "import_id": import_id,
         }
-        for r in rows
+        for r, d in zip(rows, debtors, strict=True)
     ])
     # The accessorial lines and the history rows come from the loads just written, in the
     # database: no round trip of ids through Python.
@@ -638,11 +730,12 @@ def list_loads(
         except ValueError as exc:
             raise InputRefused([str(exc)]) from None
     if search:
-        like = f"%{search.strip().lower()}%"
-        conditions.append(
-            func.lower(Load.load_number).like(like) | func.lower(Load.invoice_number).like(like)
-            | func.lower(Load.po_number).like(like) | func.lower(Customer.name).like(like)
-        )
+        # Literal text: a clerk's "50%" or "A_B" is not a pattern (LIKE ... ESCAPE).
+        text = search.strip().lower()
+        conditions.append(or_(*(
+            func.lower(column).contains(text, autoescape=True)
+            for column in (Load.load_number, Load.invoice_number, Load.po_number,
+                           Customer.name))))
     return _summaries(session, conditions, join_customer=bool(search))
 
 
@@ -663,7 +756,7 @@ def find_load(session: Session, load_number: str) -> Load:
         select(Load).where(Load.load_number == load_number.strip())
     ).scalar_one_or_none()
     if load is None:
-        raise NotFound(f"No load {load_number!r} in Factor Desk.")
+        raise NotFound(f"No load {excerpt(load_number.strip())} in Factor Desk.")
     return load
 
 
@@ -736,7 +829,8 @@ def attach_document(
             file=name)])
     content_type = sniff_document_type(data)
     if content_type is None:
-        suffix = path.suffix.lower() or "file without an extension"
+        suffix = (f"{excerpt(path.suffix.lower(), 12)} file" if path.suffix
+                  else "file without an extension")
         raise InputRefused([Problem(
             f"only PDF, JPEG and PNG files can be attached; this is a {suffix} "
             "that is none of them", file=name)])

@@ -291,6 +291,30 @@ def test_loads_page_detail_attach_by_drop_and_import(qtbot, window, desk, asker,
     assert "N2" not in {ld.load_number for ld in desk.loads()}
 
 
+def test_the_loads_preview_shows_which_customer_a_row_is_billed_to(qtbot, window, desk,
+                                                                   tmp_path):
+    window.show_page("loads")
+    settle(qtbot, window)
+    page = window.pages["loads"]
+    loads = tmp_path / "loads.csv"
+    loads.write_text("Load #,Customer,MC,Total\nW1,Alpha Co,MC-880001,100\n"
+                     "W2,Bravo Co,880001,100\nW3,Carl Co,N/A,100\nW4,Dora Co,N/A,100\n")
+    page.subsidiary.setCurrentText("Blue Ridge Freight LLC")
+    settle(qtbot, window)
+    page.import_file(str(loads))
+    settle(qtbot, window)
+    dialog = page.preview_dialog
+    (row,) = dialog.model.rows()
+    assert (row.row, row.first, row.second, row.outcome) == (3, "Customer", "W2", "warning")
+    assert "Bravo Co" in row.why and "Alpha Co" in row.why
+    assert dialog.apply.isEnabled()
+    dialog.apply.click()
+    settle(qtbot, window)
+    billed = {ld.load_number: ld.customer for ld in desk.loads()}
+    assert [billed[n] for n in ("W1", "W2", "W3", "W4")] == [
+        "Alpha Co", "Alpha Co", "Carl Co", "Dora Co"]
+
+
 def test_a_second_job_while_one_runs_is_refused(qtbot, window, asker):
     import threading
 

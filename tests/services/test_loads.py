@@ -4,8 +4,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from helpers import LOAD_HEADER, dump, load_row, make_carrier, tiny_pdf, write_loads_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from factor_desk.db.models import Customer, Load
+from factor_desk.db.models import Base, Customer, Load
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import loads as loads_service
 from factor_desk.services.loads import import_loads, list_loads
@@ -112,7 +114,7 @@ def test_a_load_already_present_is_reported_never_duplicated_or_overwritten(db, 
                                                           Accessorials="0"), load_row("2")])
     with pytest.raises(InputRefused) as err:
         import_loads(db, again, "Acme Freight")
-    assert "load 1 is already in Factor Desk" in str(err.value)
+    assert "load '1' is already in Factor Desk" in str(err.value)
     assert dump(db) == before
     result = import_loads(db, again, "Acme Freight", only_valid=True)
     assert (result.imported, result.rows_bad) == (1, 1)
@@ -127,7 +129,7 @@ def test_duplicates_inside_the_file_are_reported_with_both_rows(db, tmp_path):
     result = import_loads(db, path, "Acme Freight", dry_run=True)
     messages = {(p.row, p.column): p.message for p in result.problems}
     assert "appears twice in the file (also row 2)" in messages[(4, "Load Number")]
-    assert "invoice number 1 appears twice" in messages[(3, "Invoice Number")]
+    assert "invoice number '1' appears twice" in messages[(3, "Invoice Number")]
 
 
 def test_dry_run_reports_and_changes_nothing(db, tmp_path):
@@ -260,7 +262,7 @@ def test_the_same_document_attached_twice_is_kept_once(db, tmp_path):
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("notes.docx", b"PK\x03\x04word", "only PDF, JPEG and PNG files"),
     ("empty.pdf", b"", "the file is empty"),
-    ("fake.pdf", b"hello", "this is a .pdf that is none of them"),
+    ("fake.pdf", b"hello", "this is a '.pdf' file that is none of them"),
 ])
 def test_other_files_are_refused_clearly_and_nothing_changes(db, tmp_path, name, data, message):
     make_carrier(db)
@@ -293,3 +295,247 @@ def test_list_filters_by_subsidiary_status_and_search(db, tmp_path):
     assert set(_loads(db, search="PO-3")) == {"3"}
     with pytest.raises(InputRefused, match="expected one of"), db.read() as s:
         list_loads(s, status="Paid")
+
+
+# ------------------------------------------------------------------ which customer a row bills
+
+PLACEHOLDER_MCS = ["N/A", "", "NONE", "pending", "0", "TBD", "-", "n/a", "00000", "MC 0",
+                   " na ", "Unknown", "MC N/A", "--"]
+
+
+def _billed_to(db) -> dict[str, str]:
+    return {n: ld.customer for n, ld in _loads(db).items()}
+
+
+def _customer_mcs(db) -> dict[str, str]:
+    with db.read() as s:
+        return {c.name: c.mc_number for c in s.query(Customer)}
+
+
+def _planned(result) -> list[tuple[str, str, bool]]:
+    return [(r.load_number, r.customer, r.new_customer) for r in result.row_customers]
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDER_MCS)
+def test_new_customers_sharing_a_placeholder_mc_each_get_their_own_loads(db, tmp_path,
+                                                                        placeholder):
+    make_carrier(db)
+    rows = [load_row("1", Customer="Alpha Logistics", **{"Customer MC": placeholder}),
+            load_row("2", Customer="Bravo Transport", **{"Customer MC": placeholder}),
+            load_row("3", Customer="alpha  logistics", **{"Customer MC": placeholder})]
+    path = write_loads_csv(tmp_path / "p.csv", rows)
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    done = import_loads(db, path, "Acme Freight")
+    assert _billed_to(db) == {"1": "Alpha Logistics", "2": "Bravo Transport",
+                              "3": "Alpha Logistics"}
+    # a placeholder is no MC: it is not saved as one
+    assert _customer_mcs(db) == {"Alpha Logistics": "", "Bravo Transport": ""}
+    assert dry.new_customers == done.new_customers == ["Alpha Logistics", "Bravo Transport"]
+    assert _planned(dry) == _planned(done) == [
+        ("1", "Alpha Logistics", True), ("2", "Bravo Transport", True),
+        ("3", "Alpha Logistics", True)]
+
+
+def test_a_customer_saved_with_a_placeholder_mc_does_not_catch_other_customers(db, tmp_path):
+    make_carrier(db)
+    with db.write() as s:
+        s.add(Customer(name="Old Broker", mc_number="N/A"))
+    rows = [load_row("1", Customer="New Broker", **{"Customer MC": "n/a"}),
+            load_row("2", Customer="OLD broker", **{"Customer MC": "NONE"})]
+    path = write_loads_csv(tmp_path / "p.csv", rows)
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    import_loads(db, path, "Acme Freight")
+    assert _planned(dry) == [("1", "New Broker", True), ("2", "Old Broker", False)]
+    assert _billed_to(db) == {"1": "New Broker", "2": "Old Broker"}
+
+
+@pytest.mark.parametrize("mc", ["612044", "MC612044", "MC-612044", "MC#612044", "mc 612044",
+                                "MC-0612044", " MC # 612044 "])
+def test_an_existing_customer_is_found_by_its_real_mc_whatever_name_the_file_gives(
+        db, tmp_path, mc):
+    make_carrier(db)
+    with db.write() as s:
+        s.add(Customer(name="Summit Freight Brokerage", mc_number="MC 612044"))
+    path = write_loads_csv(tmp_path / "m.csv", [
+        load_row("1", Customer="Summit Frt Brkg LLC", **{"Customer MC": mc})])
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    assert _planned(dry) == [("1", "Summit Freight Brokerage", False)]
+    # the row says the file's name was not the one billed
+    assert "Summit Frt Brkg LLC" in dry.row_customers[0].note
+    done = import_loads(db, path, "Acme Freight")
+    assert (done.new_customers, _billed_to(db)) == ([], {"1": "Summit Freight Brokerage"})
+
+
+def test_a_dot_number_is_not_an_mc_number_with_the_same_digits(db, tmp_path):
+    make_carrier(db)
+    with db.write() as s:
+        s.add(Customer(name="Summit Freight Brokerage", mc_number="MC 612044"))
+        s.add(Customer(name="Road Runner Shippers", mc_number="USDOT 900100"))
+    path = write_loads_csv(tmp_path / "d.csv", [
+        load_row("1", Customer="Other Co", **{"Customer MC": "DOT 612044"}),
+        load_row("2", Customer="RR Shippers", **{"Customer MC": "DOT-900100"})])
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    import_loads(db, path, "Acme Freight")
+    assert _planned(dry) == [("1", "Other Co", True), ("2", "Road Runner Shippers", False)]
+    assert _billed_to(db) == {"1": "Other Co", "2": "Road Runner Shippers"}
+    assert _customer_mcs(db)["Other Co"] == "DOT 612044"
+
+
+def test_two_new_names_with_one_real_mc_are_one_customer_and_the_row_says_so(db, tmp_path):
+    make_carrier(db)
+    rows = [load_row("1", Customer="Alpha Logistics", **{"Customer MC": "MC-700001"}),
+            load_row("2", Customer="Bravo Transport", **{"Customer MC": "700001"})]
+    path = write_loads_csv(tmp_path / "s.csv", rows)
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    assert _planned(dry) == [("1", "Alpha Logistics", True), ("2", "Alpha Logistics", True)]
+    assert dry.new_customers == ["Alpha Logistics"]
+    assert dry.row_customers[0].note == ""
+    note = dry.row_customers[1].note
+    assert "Bravo Transport" in note and "Alpha Logistics" in note and "700001" in note
+    done = import_loads(db, path, "Acme Freight")
+    assert done.row_customers == dry.row_customers
+    assert _billed_to(db) == {"1": "Alpha Logistics", "2": "Alpha Logistics"}
+    assert _customer_mcs(db) == {"Alpha Logistics": "MC-700001"}
+
+
+def test_names_differing_in_case_spaces_or_punctuation_are_one_customer(db, tmp_path):
+    make_carrier(db)
+    with db.write() as s:
+        s.add(Customer(name="Summit Brokerage Inc.", mc_number=""))
+    rows = [load_row("1", Customer="SUMMIT  BROKERAGE INC", **{"Customer MC": ""}),
+            load_row("2", Customer=" summit brokerage, inc ", **{"Customer MC": "N/A"}),
+            load_row("3", Customer="Lone  Star Freight", **{"Customer MC": ""}),
+            load_row("4", Customer="lone star freight.", **{"Customer MC": "TBD"})]
+    path = write_loads_csv(tmp_path / "n.csv", rows)
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    import_loads(db, path, "Acme Freight")
+    assert _planned(dry) == [("1", "Summit Brokerage Inc.", False),
+                             ("2", "Summit Brokerage Inc.", False),
+                             ("3", "Lone Star Freight", True), ("4", "Lone Star Freight", True)]
+    assert _billed_to(db) == {n: c for n, c, _ in _planned(dry)}
+
+
+def test_the_json_of_an_import_names_each_rows_customer(db, tmp_path):
+    from factor_desk.cli import _plain
+
+    make_carrier(db)
+    path = write_loads_csv(tmp_path / "j.csv", [load_row("1")])
+    out = _plain(import_loads(db, path, "Acme Freight", dry_run=True))
+    assert out["row_customers"] == [{"row": 2, "load_number": "1",
+                                     "customer": "Summit Brokerage", "new_customer": True,
+                                     "note": ""}]
+
+
+# ------------------------------------------------------------------ search
+
+
+def test_search_takes_percent_underscore_and_backslash_as_themselves(db, tmp_path):
+    make_carrier(db)
+    pos = {"1": "50% OFF", "2": "50X OFF", "3": "A_B", "4": "AXB", "5": "C\\D", "6": "CD"}
+    import_loads(db, write_loads_csv(tmp_path / "s.csv", [
+        load_row(n, **{"PO Number": po}) for n, po in pos.items()]), "Acme Freight")
+    assert set(_loads(db, search="50%")) == {"1"}
+    assert set(_loads(db, search="%")) == {"1"}
+    assert set(_loads(db, search="a_b")) == {"3"}
+    assert set(_loads(db, search="_")) == {"3"}
+    assert set(_loads(db, search="c\\d")) == {"5"}
+    assert set(_loads(db, search="\\")) == {"5"}
+    assert set(_loads(db, search="50")) == {"1", "2"}
+
+
+# ------------------------------------------------------------------ short quotes
+
+
+@pytest.mark.parametrize("column", ["Status", "Total", "Linehaul", "Accessorials",
+                                    "Pickup Date", "Delivery Date", "Invoicing Method"])
+def test_a_huge_garbage_cell_is_quoted_short_and_printable(db, tmp_path, column):
+    make_carrier(db)
+    garbage = ("\u202ejunk\x07 " * 1000)[:5000]
+    path = write_loads_csv(tmp_path / "g.csv", [load_row("1", **{column: garbage})])
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    with pytest.raises(InputRefused) as err:
+        import_loads(db, path, "Acme Freight")
+    for problems in (dry.problems, err.value.problems):
+        (problem,) = problems
+        assert problem.column == column
+        assert len(problem.message) < 200, problem.message
+        assert "\u202e" not in problem.message and "\x07" not in problem.message
+    assert len(str(err.value)) < 400
+
+
+def test_an_unknown_load_number_is_quoted_short(db):
+    make_carrier(db)
+    with pytest.raises(loads_service.NotFound) as err, db.read() as s:
+        loads_service.find_load(s, "x" * 5000)
+    assert len(str(err.value)) < 200
+
+
+# ------------------------------------------------------------------ dry run == import
+
+NAMES = ["Alpha Logistics", "alpha  logistics", "ALPHA LOGISTICS.", "Bravo Transport",
+         "Bravo Transport Inc", "Bravo Transport, Inc.", "Charlie Freight"]
+MCS = ["N/A", "", "NONE", "pending", "0", "TBD", "-", "00000", "MC-100001", "100001",
+       "MC#100001", "DOT 100001", "200002", "USDOT 200002", "MC 300003", "12x45"]
+
+
+def _name_key(name: str) -> str:
+    from factor_desk.services.customers import name_key
+
+    return name_key(name)
+
+
+def _mc_key(mc: str) -> str | None:
+    from factor_desk.services.customers import mc_key
+
+    return mc_key(mc)
+
+
+def _empty(db) -> None:
+    with db.write() as s:
+        for table in reversed(Base.metadata.sorted_tables):
+            s.execute(table.delete())
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(existing=st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(MCS)), max_size=3,
+                         unique_by=lambda c: c[0]),
+       rows=st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(MCS)), min_size=1,
+                     max_size=8))
+def test_the_import_bills_each_row_to_the_customer_the_dry_run_named(db, tmp_path, existing,
+                                                                      rows):
+    _empty(db)
+    make_carrier(db)
+    with db.write() as s:
+        s.add_all(Customer(name=name, mc_number=mc) for name, mc in existing)
+    path = write_loads_csv(tmp_path / "p.csv", [
+        load_row(str(i), Customer=name, **{"Customer MC": mc})
+        for i, (name, mc) in enumerate(rows, 1)])
+    dry = import_loads(db, path, "Acme Freight", dry_run=True)
+    done = import_loads(db, path, "Acme Freight")
+    billed = _billed_to(db)
+    assert {r.load_number: r.customer for r in dry.row_customers} == billed
+    assert done.row_customers == dry.row_customers
+    assert done.new_customers == dry.new_customers
+    mcs = _customer_mcs(db)
+    for name in done.new_customers:  # a new customer's MC is a real one or none
+        assert mcs[name] == "" or _mc_key(mcs[name]) is not None
+    for (name, mc), planned in zip(rows, dry.row_customers, strict=True):
+        customer = planned.customer
+        if _name_key(customer) != _name_key(name):
+            # billed to another name only by a real MC, and the row says so
+            assert _mc_key(mc) is not None and _mc_key(mcs[customer]) == _mc_key(mc)
+            assert name in planned.note
+        if _mc_key(mc) is None:  # a placeholder never decides the customer
+            assert _name_key(customer) == _name_key(name)
+
+
+def test_an_odd_file_extension_is_quoted_short(db, tmp_path):
+    make_carrier(db)
+    import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1")]), "Acme Freight")
+    f = tmp_path / ("scan." + "\u202e" * 80)
+    f.write_bytes(b"hello")
+    with pytest.raises(InputRefused) as err:
+        loads_service.attach_document(db, "1", f, "pod")
+    message = err.value.problems[0].message
+    assert len(message) < 120 and "\u202e" not in message
