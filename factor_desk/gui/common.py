@@ -268,3 +268,17 @@ def fit_columns(view, max_width: int = 360) -> None:
     for col in range(header.count()):
         if header.sectionSize(col) > max_width:
             header.resizeSection(col, max_width)
+
+
+def ask_for_sheet(asker, exc: BaseException, what: str) -> str | None:
+    """When ``exc`` refuses a workbook because it holds several sheets of data and nothing
+    says which is the ``what``, ask the clerk which; None if it is another problem (shown
+    as such) or the clerk cancels."""
+    from factor_desk.documents.tabular import SheetChoiceRefused
+
+    if isinstance(exc, SheetChoiceRefused) and exc.sheets:
+        file_name = exc.problems[0].file or "The workbook"
+        return asker.item("Which sheet?", f"{file_name} has several sheets. Which one is "
+                          f"the {what}?", list(exc.sheets))
+    asker.problem(exc)
+    return None

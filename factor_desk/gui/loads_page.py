@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
-from factor_desk.gui.common import DropFilter, fit_columns, heading
+from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import (
     Column,
@@ -293,9 +293,17 @@ class LoadsPage(Page):
             sub = self.asker.item("Import loads", "Into which subsidiary?", names)
             if not sub:
                 return
+        self._check(path, sub)
+
+    def _check(self, path: str, sub: str, sheet: str | None = None) -> None:
+        def failed(exc: BaseException) -> None:
+            chosen = ask_for_sheet(self.asker, exc, "loads list")
+            if chosen:
+                self._check(path, sub, chosen)
+
         self.run(Job(f"Checking {Path(path).name}",
-                     Call(self.desk.check_loads_file, path, sub),
-                     done=lambda result: self._show_check(path, sub, result)))
+                     Call(self.desk.check_loads_file, path, sub, sheet=sheet),
+                     done=lambda result: self._show_check(path, sub, result), error=failed))
 
     def _show_check(self, path: str, sub: str, result) -> None:
         rows = [PreviewRow(p.row or 0, p.column or "", "", "error", p.message)
@@ -321,12 +329,13 @@ class LoadsPage(Page):
                                headers=("Column", ""), totals="", blockers=blockers,
                                confirmation=confirmation, apply_text="Import",
                                sheet=result.sheet)
-        dialog.apply_requested.connect(lambda only_valid: self._import(dialog, path, sub,
-                                                                       only_valid))
+        dialog.apply_requested.connect(lambda only_valid: self._import(
+            dialog, path, sub, only_valid, result.sheet))
         self.preview_dialog = dialog
         dialog.open()
 
-    def _import(self, dialog, path: str, sub: str, only_valid: bool) -> None:
+    def _import(self, dialog, path: str, sub: str, only_valid: bool,
+                sheet: str | None = None) -> None:
         dialog.busy(True)
 
         def done(result):
@@ -339,5 +348,6 @@ class LoadsPage(Page):
             self.asker.problem(exc)
 
         self.run(Job(f"Importing {Path(path).name}",
-                     Call(self.desk.import_loads, path, sub, only_valid=only_valid),
+                     Call(self.desk.import_loads, path, sub, only_valid=only_valid,
+                          sheet=sheet),  # the sheet checked
                      done=done, error=failed))

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk.domain.money import format_money, from_cents
-from factor_desk.gui.common import DropFilter, fit_columns, heading, primary_button
+from factor_desk.gui.common import (
+    DropFilter,
+    ask_for_sheet,
+    fit_columns,
+    heading,
+    primary_button,
+)
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
@@ -296,7 +302,7 @@ class ReportsPage(Page):
             return
         self._upload_as(path, kind)
 
-    def _upload_as(self, path: str, kind: str | None) -> None:
+    def _upload_as(self, path: str, kind: str | None, sheet: str | None = None) -> None:
         if kind is None:
             answer = self.asker.choice("Upload", f"Is {Path(path).name} a purchase report "
                                        "or a payment report?",
@@ -311,9 +317,17 @@ class ReportsPage(Page):
                 self.asker.info("Upload Purchase Report", "Select the batch this purchase "
                                 "report is for, then upload it.")
                 return
+        what = "purchase report" if kind == reports.PURCHASE else "payment report"
+
+        def failed(exc: BaseException) -> None:
+            chosen = ask_for_sheet(self.asker, exc, what)
+            if chosen:
+                self._upload_as(path, kind, chosen)
+
         self.run(Job(f"Checking {Path(path).name}",
-                     Call(self.desk.preview_report, kind, path, batch=batch),
-                     done=lambda preview: self._show_preview(kind, path, batch, preview)))
+                     Call(self.desk.preview_report, kind, path, batch=batch, sheet=sheet),
+                     done=lambda preview: self._show_preview(kind, path, batch, preview),
+                     error=failed))
 
     def _show_preview(self, kind: str, path: str, batch: str | None, preview) -> None:
         if preview is None:
@@ -356,12 +370,13 @@ class ReportsPage(Page):
                                blockers=blockers, confirmation=confirmation,
                                sheet=preview.sheet)
         dialog.apply_requested.connect(
-            lambda confirmed: self._apply(dialog, kind, path, batch, confirmed))
+            lambda confirmed: self._apply(dialog, kind, path, batch, confirmed,
+                                          preview.sheet))
         self.preview_dialog = dialog
         dialog.open()
 
     def _apply(self, dialog: PreviewDialog, kind: str, path: str, batch: str | None,
-               confirmed: bool) -> None:
+               confirmed: bool, sheet: str | None = None) -> None:
         dialog.busy(True)
 
         def done(result):
@@ -376,7 +391,7 @@ class ReportsPage(Page):
 
         self.run(Job(f"Applying {Path(path).name}",
                      Call(self.desk.apply_report, kind, path, batch=batch,
-                          allow_missing=confirmed),
+                          allow_missing=confirmed, sheet=sheet),  # the sheet previewed
                      done=done, error=failed))
 
     # ------------------------------------------------------------------ undo
