@@ -26,6 +26,8 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from factor_desk.documents.disarm import disarm
+
 _INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 _PAGES = 2  # object 1 is the catalog, 2 the page tree root
 
@@ -84,7 +86,9 @@ class Concatenation:
 
     def add(self, source: Path) -> None:
         self._digest.update(Path(source).name.encode())
-        _copy_pages(PdfReader(source), self._w, self.kids)
+        reader = PdfReader(source)
+        disarm(reader.pages)  # the packets are disarmed already; whatever else is added too
+        _copy_pages(reader, self._w, self.kids)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:

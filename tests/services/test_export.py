@@ -62,7 +62,8 @@ def test_the_download_holds_packets_schedules_and_the_batch_packet(db, demo_batc
     assert result.folder == folder
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) \
         == sorted(["BRF-0001_packet.pdf", "Schedule_of_Accounts_BRF-0001.xlsx",
-                   "Schedule_of_Accounts_BRF-0001.pdf", "Schedule_of_Accounts_BRF-0001.csv"]
+                   "Schedule_of_Accounts_BRF-0001.pdf", "Schedule_of_Accounts_BRF-0001.csv",
+                   "manifest.json"]
                   + [f"invoices/{n}.pdf" for n in demo_batch.loads])
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["BRF-0001"]  # no leftovers
 
@@ -304,15 +305,16 @@ def test_the_same_batch_exported_twice_gives_the_same_files(db, demo_batch, tmp_
     assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes()
 
 
-def test_exporting_again_replaces_the_old_export_whole(db, demo_batch, tmp_path):
+def test_exporting_again_replaces_an_unchanged_old_export_whole(db, demo_batch, tmp_path):
     out = tmp_path / "out"
-    first = run_export(db, demo_batch.batch, out)
-    (first.folder / "invoices" / "stray.pdf").write_bytes(b"old")
-    (first.folder / "notes.txt").write_text("old")
-    again = run_export(db, demo_batch.batch, out)
-    assert not (again.folder / "notes.txt").exists()
-    assert not (again.folder / "invoices" / "stray.pdf").exists()
-    assert [p.name for p in out.iterdir()] == ["BRF-0001"]
+    first = run_export(db, demo_batch.batch, out, make_zip=True)
+    # what Finder, Explorer and Excel leave in a folder the clerk only looked at
+    (first.folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (first.folder / "invoices" / "Thumbs.db").write_bytes(b"thumbs")
+    again = run_export(db, demo_batch.batch, out, make_zip=True)
+    assert sorted(p.name for p in out.iterdir()) == ["BRF-0001", "BRF-0001.zip"]
+    assert not (again.folder / ".DS_Store").exists()
+    assert sorted(again.files) == sorted(first.files)
 
 
 def test_the_zip_holds_the_folder(db, demo_batch, tmp_path):
