@@ -43,6 +43,7 @@ from factor_desk.documents.packet import (
 )
 from factor_desk.documents.pdf_common import PRODUCER
 from factor_desk.documents.schedule import (
+    FILE_ATTRIBUTES,
     Schedule,
     ScheduleRow,
     schedule_csv,
@@ -357,7 +358,7 @@ def _zip(work: Path, zip_path: Path, folder: str, files: list[str],
             # The same bytes on every system: zipfile records the host (0 on Windows, 3
             # elsewhere) and Unix permissions unless told otherwise.
             info.create_system = 0
-            info.external_attr = 0
+            info.external_attr = FILE_ATTRIBUTES
             with (work / rel).open("rb") as src, zf.open(info, "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
 
