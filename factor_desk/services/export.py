@@ -171,7 +171,7 @@ def export_batch(
         try:
             to_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _refusal(exc, to_dir, shown) or InputRefused([Problem(
+            raise _refusal(exc, to_dir, shown, to_dir) or InputRefused([Problem(
                 f"the folder cannot be made ({exc.strerror})", file=str(to_dir))]) from exc
         _remove_stale_partials(to_dir, folder_name)
         # Something in the way is refused now, before a minute of drawing; what it holds
@@ -228,17 +228,17 @@ def export_batch(
             try:
                 _retrying(os.replace, zip_work, zip_target)
             except OSError as exc:
-                refused = _refusal(exc, zip_target, shown)
-                if refused is None:
+                words = _clerks_words(exc, zip_target, shown, to_dir)
+                if words is None:
                     raise
-                raise InputRefused(refused.problems, summary=(
-                    f"The folder {target} was saved, but {zip_target.name} was not "
-                    f"replaced: {refused.problems[0].message}")) from exc
+                raise InputRefused([Problem(
+                    f"the folder {target.name} was saved, but this zip was not replaced: "
+                    f"{words[1]}", file=str(zip_target))]) from exc
         result = ExportResult(batch=label, folder=target, zip_path=zip_target,
                               invoices=len(invoices), pages=pages, files=files)
         yield Progress(total, total, f"Batch {label} saved to {target}", result)
     except OSError as exc:
-        refused = _refusal(exc, target, shown)
+        refused = _refusal(exc, target, shown, to_dir)
         if refused is None:
             raise
         raise refused from exc
@@ -375,14 +375,15 @@ def _sha256(path: Path) -> str:
 
 
 def _manifest_bytes(label: str, digests: dict[str, tuple[int, str]]) -> bytes:
-    doc = {
-        "made_by": MADE_BY,
-        "what": f"Batch {label} as downloaded: every file, its size in bytes and SHA-256",
-        "batch": label,
-        "files": [{"path": rel, "bytes": size, "sha256": sha}
-                  for rel, (size, sha) in sorted(digests.items())],
-    }
-    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    """JSON, one line per file, so that it reads in a text editor too."""
+    head = {"made_by": MADE_BY,
+            "what": f"Batch {label} as downloaded: every file, its size in bytes and SHA-256",
+            "batch": label}
+    lines = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()]
+    entries = [json.dumps({"path": rel, "bytes": size, "sha256": sha}, ensure_ascii=False)
+               for rel, (size, sha) in sorted(digests.items())]
+    text = "{\n" + "\n".join(lines) + '\n "files": [\n  ' + ",\n  ".join(entries) + "\n ]\n}\n"
+    return text.encode("utf-8")
 
 
 def _write_manifest(work: Path, label: str) -> dict[str, tuple[int, str]]:
@@ -634,31 +635,27 @@ _IN_USE_WINERRORS = {5, 32, 33}  # access denied, sharing violation, lock violat
 
 
 def _in_use(exc: OSError) -> bool:
-    return (isinstance(exc, PermissionError) or exc.errno in (errno.EBUSY, errno.ETXTBSY)
+    return (isinstance(exc, PermissionError)
+            or exc.errno in (errno.EBUSY, getattr(errno, "ETXTBSY", errno.EBUSY))
             or getattr(exc, "winerror", None) in _IN_USE_WINERRORS)
 
 
 def _what_to_close(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return "close it in Acrobat (or the PDF viewer showing it)"
+        return "Close it in Acrobat (or the PDF viewer showing it)"
     if suffix in (".xlsx", ".csv"):
-        return "close it in Excel"
+        return "Close it in Excel"
     if suffix == ".zip":
-        return "close the window or program showing it"
-    return ("close the packets in Acrobat, the schedule in Excel and any window showing "
+        return "Close the window or program showing it"
+    return ("Close the packets in Acrobat, the schedule in Excel and any window showing "
             "the folder")
 
 
-def _refusal(exc: OSError, default: Path, shown: dict[Path, Path]) -> InputRefused | None:
-    """The clerk's sentence for a folder in use, read-only or full, naming the path; None
-    for an error that is a bug."""
-    if isinstance(exc, _SetAside):
-        inner = _refusal(exc.cause, default, shown)
-        return InputRefused([Problem(
-            (inner.problems[0].message if inner else str(exc.cause))
-            + f" Your earlier download is kept in '{exc.aside.name}' beside it.",
-            file=inner.problems[0].file if inner else str(default))])
+def _clerks_words(exc: OSError, default: Path, shown: dict[Path, Path],
+                  to_dir: Path) -> tuple[Path, str] | None:
+    """Which file or folder, and what the clerk can do about it, for a destination in
+    use, read-only, full or changed under us; None for an error that is a bug."""
     raw = exc.filename or default
     path = Path(os.fsdecode(raw)) if isinstance(raw, str | bytes | os.PathLike) else default
     for hidden, visible in shown.items():  # name what the clerk sees, not our temp folder
@@ -666,25 +663,42 @@ def _refusal(exc: OSError, default: Path, shown: dict[Path, Path]) -> InputRefus
             path = visible / path.relative_to(hidden)
             break
     if _in_use(exc):
-        message = (f"it is open in another program, or Factor Desk may not write there: "
-                   f"{_what_to_close(path)} and download again; if nothing has it open, "
-                   "choose a folder you may write to.")
-    elif exc.errno == errno.EROFS:
-        message = "the disk is read-only: choose another folder and download again."
-    elif exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        message = ("the disk is full: free some space or choose another folder, and "
-                   "download again.")
-    elif exc.errno == errno.ENAMETOOLONG:
-        message = ("the path is too long: choose a folder nearer the top of the drive and "
-                   "download again.")
-    elif exc.errno in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
-        message = ("it was changed by another program while the batch was being saved "
-                   "(a sync or backup program?): download again.")
-    elif exc.errno == errno.EIO:
-        message = "the disk could not be written (a disconnected drive?): download again."
-    else:
+        return path, (f"it is open in another program, or Factor Desk may not write there. "
+                      f"{_what_to_close(path)}, then download again; if nothing has it open, "
+                      "choose a folder you may write to.")
+    if exc.errno == errno.EROFS:
+        return path, "the disk is read-only: choose another folder and download again."
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return path, ("the disk is full: free some space or choose another folder, and "
+                      "download again.")
+    if exc.errno == errno.ENAMETOOLONG:
+        return path, ("the path is too long: choose a folder nearer the top of the drive "
+                      "and download again.")
+    if exc.errno == errno.EIO:
+        return path, ("the disk could not be written (a disconnected drive?): download "
+                      "again.")
+    inside = path == to_dir or to_dir in path.parents
+    if inside and exc.errno in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+        return path, ("it was changed by another program while the batch was being saved "
+                      "(a sync or backup program?): download again.")
+    return None
+
+
+def _refusal(exc: OSError, default: Path, shown: dict[Path, Path],
+             to_dir: Path) -> InputRefused | None:
+    """The clerk's message for ``exc``, naming the path; None for an error that is a bug."""
+    if isinstance(exc, _SetAside):
+        words = _clerks_words(exc.cause, default, shown, to_dir)
+        path, sentence = words or (default, f"it could not be replaced ({exc.strerror}).")
+        return InputRefused([Problem(
+            f"{sentence} The new download could not be put in its place, nor the earlier "
+            f"one back: the earlier download is kept, whole, in '{exc.aside.name}' beside "
+            "it.", file=str(path))])
+    words = _clerks_words(exc, default, shown, to_dir)
+    if words is None:
         return None
-    return InputRefused([Problem(f"{message} Nothing was replaced.", file=str(path))])
+    path, sentence = words
+    return InputRefused([Problem(f"{sentence} Nothing was replaced.", file=str(path))])
 
 
 def _remove_stale_partials(to_dir: Path, folder_name: str) -> None:

@@ -723,7 +723,7 @@ def test_a_swap_that_fails_half_way_leaves_the_old_download_or_the_new(
             run_export(db, demo_batch.batch, out, make_zip=True)
         message = str(err.value)
         shown = "BRF-0001.zip" if "zip" in steps else "BRF-0001"
-        assert str(out / shown) in message and "close" in message
+        assert str(out / shown) in message and "Close" in message
         assert ".partial-" not in message  # the clerk never sees our hidden folder's name
     assert flaky.failed  # the failure did happen
     assert sorted(p.name for p in out.iterdir()) == ["BRF-0001", "BRF-0001.zip"]
@@ -785,7 +785,7 @@ def test_an_old_download_that_could_not_be_removed_is_removed_next_time(db, demo
 
 
 @pytest.mark.parametrize("err,words", [
-    (errno.EACCES, "close it in Excel"),
+    (errno.EACCES, "Close it in Excel"),
     (errno.EROFS, "read-only"),
     (errno.ENOSPC, "disk is full"),
 ])
