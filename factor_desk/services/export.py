@@ -2,10 +2,19 @@
 of accounts (XLSX, PDF, CSV), the whole batch in one PDF, and optionally a zip.
 
 Made only from what the batch froze at submission, so exporting again next month gives
-the same files. Written into a hidden folder beside the target and renamed into place at
-the end: a cancelled, failed or killed export leaves no half folder, and exporting again
-replaces the old export whole. The work is a generator that yields one progress item per
-invoice and checks ``should_stop`` between items."""
+the same files, on any system. Written into a hidden folder beside the target and renamed
+into place at the end: a cancelled, failed or killed export leaves no half folder.
+
+A download never destroys what it did not make. ``manifest.json`` lists every file with
+its size and SHA-256; downloading again replaces the old folder (and zip) only when every
+file in it is one an export made, unchanged (or the very file this download writes), and
+otherwise refuses, naming the path. The old folder is set aside as '<batch> (old, being
+replaced)' while the new one goes in; whatever fails, the path holds the old download or
+the new one, and the next download removes what is left. A destination in use (a packet
+open in Acrobat, the schedule in Excel), read-only or full is a clerk's message.
+
+The work is a generator that yields one progress item per invoice and checks
+``should_stop`` between items."""
 
 from __future__ import annotations
 
@@ -13,6 +22,7 @@ import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import errno
+import glob
 import hashlib
 import json
 import multiprocessing
@@ -29,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from factor_desk.db.database import Database
-from factor_desk.db.models import Invoice
+from factor_desk.db.models import Batch, Invoice
 from factor_desk.documents.concat import Concatenation
 from factor_desk.documents.files import UniqueNames, safe_file_name
 from factor_desk.documents.packet import (
@@ -91,13 +102,13 @@ class ExportResult:
     pages: int
     files: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "folder": str(self.folder),
                 "zip": str(self.zip_path) if self.zip_path else None,
                 "invoices": self.invoices, "pages": self.pages, "files": self.files}
 
 
-def _plain_invoices(session, batch) -> tuple[list[dict], Schedule]:
+def _plain_invoices(session: Session, batch: Batch) -> tuple[list[dict[str, Any]], Schedule]:
     rows = session.execute(
         select(Invoice).where(Invoice.batch_id == batch.id).order_by(Invoice.position)
     ).scalars().all()
@@ -134,7 +145,7 @@ def _plain_invoices(session, batch) -> tuple[list[dict], Schedule]:
 def export_batch(
     db: Database,
     batch: str,
-    to_dir: str | os.PathLike,
+    to_dir: str | os.PathLike[str],
     *,
     make_zip: bool = False,
     workers: int | None = None,
@@ -250,12 +261,15 @@ def export_batch(
             zip_work.unlink(missing_ok=True)
 
 
-def run_export(db: Database, batch: str, to_dir, **kwargs) -> ExportResult:
+def run_export(db: Database, batch: str, to_dir: str | os.PathLike[str],
+               **kwargs: Any) -> ExportResult:
     """export_batch without progress, for scripts and tests."""
-    return run_to_end(export_batch(db, batch, to_dir, **kwargs))
+    result: ExportResult = run_to_end(export_batch(db, batch, to_dir, **kwargs))
+    return result
 
 
-def _check_documents(db, invoices, scratch: Path, label: str, should_stop) -> list[dict]:
+def _check_documents(db: Database, invoices: list[dict[str, Any]], scratch: Path, label: str,
+                     should_stop: Callable[[], bool]) -> list[dict[str, Any]]:
     """Every supporting document, as a file the packet can read; refuses with every
     unreadable one named before anything of the export is written."""
     tasks = []
@@ -304,11 +318,11 @@ class _PacketMaker:
     """Builds every packet: in worker processes for a large batch, else in this one.
     ``results`` yields (task index, (invoice number, pages)) as each packet is written."""
 
-    def __init__(self, tasks: list[dict], workers: int | None):
+    def __init__(self, tasks: list[dict[str, Any]], workers: int | None):
         self.tasks = tasks
         self.workers = pool_size(len(tasks), workers)
         self.pool: cf.ProcessPoolExecutor | None = None
-        self.pending: dict[cf.Future, int] = {}
+        self.pending: dict[cf.Future[tuple[str, int]], int] = {}
         self.queue = iter(enumerate(tasks))
 
     def __enter__(self) -> _PacketMaker:
@@ -321,18 +335,20 @@ class _PacketMaker:
             self._top_up()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _top_up(self) -> None:
         # A bounded window of tasks in flight keeps memory flat whatever the batch size.
         for index, task in self.queue:
+            assert self.pool is not None
             self.pending[self.pool.submit(write_packet, task)] = index
             if len(self.pending) >= self.workers * 3:
                 break
 
-    def results(self, should_stop) -> Iterator[tuple[int, tuple[str, int]]]:
+    def results(self, should_stop: Callable[[], bool]
+                ) -> Iterator[tuple[int, tuple[str, int]]]:
         if self.pool is None:
             for index, task in self.queue:
                 if should_stop():
@@ -541,12 +557,12 @@ def _refuse_if_in_the_way(target: Path, zip_target: Path | None, folder: str,
                 "not replace it. Rename or move it, or choose another folder, and "
                 "download again.", file=str(zip_target)))
         else:
-            foreign = _foreign_entries(zip_target, folder, new, planned)
-            if foreign is None or foreign:
+            entries = _foreign_entries(zip_target, folder, new, planned)
+            if entries is None or entries:
                 problems.append(Problem(
                     "this is not a zip Factor Desk made for this batch, or it was "
                     "changed since"
-                    + (f" ({_listing(foreign)})" if foreign else "")
+                    + (f" ({_listing(entries)})" if entries else "")
                     + ". Nothing was replaced: rename or move it and download again.",
                     file=str(zip_target)))
     if problems:
@@ -703,7 +719,7 @@ def _refusal(exc: OSError, default: Path, shown: dict[Path, Path],
 
 def _remove_stale_partials(to_dir: Path, folder_name: str) -> None:
     """Folders left by an export that was killed (its process is gone)."""
-    for path in to_dir.glob(f".{folder_name}*{PARTIAL}*"):
+    for path in to_dir.glob(f".{glob.escape(folder_name)}*{PARTIAL}*"):
         pid = path.name.rsplit(PARTIAL, 1)[1].split("-", 1)[0]
         if pid.isdigit() and not _process_alive(int(pid)):
             if path.is_dir():
