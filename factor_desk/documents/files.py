@@ -27,11 +27,12 @@ def name_size(name: str) -> int:
     return max(len(name.encode("utf-8")), len(nfd.encode("utf-16-le")) // 2)
 
 
-def _fit(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` name units, never inside a character."""
-    if name_size(text) <= limit:
+def _fit(text: str, limit: int, chars: int = MAX_STEM) -> str:
+    """``text`` cut to at most ``chars`` characters and ``limit`` name units, never inside
+    a character as the reader sees it."""
+    if len(text) <= chars and name_size(text) <= limit:
         return text
-    low, high = 0, len(text)
+    low, high = 0, min(len(text), chars)
     while low < high:  # the longest prefix that fits
         mid = (low + high + 1) // 2
         if name_size(text[:mid]) <= limit:
@@ -66,9 +67,9 @@ def safe_file_name(name: str, suffix: str = "") -> str:
     if _is_reserved(s):
         s = "_" + s
     limit = MAX_NAME_BYTES - name_size(suffix)
-    s = _fit(s[:MAX_STEM], limit).rstrip(" .")
-    if not s or _is_reserved(s):  # pragma: no cover - only with a suffix of ~250 bytes
-        s = "_" + _fit(s, limit - 1)
+    s = _fit(s, limit).rstrip(" .")
+    if not s or _is_reserved(s):  # nothing left once cut ("\u0301" * 300), or cut to "CON"
+        s = "_" + _fit(s, limit - 1, MAX_STEM - 1)
     return s
 
 
