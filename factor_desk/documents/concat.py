@@ -26,7 +26,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from factor_desk.documents.disarm import disarm
+from factor_desk.documents.disarm import clean
 
 _INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 _PAGES = 2  # object 1 is the catalog, 2 the page tree root
@@ -86,9 +86,7 @@ class Concatenation:
 
     def add(self, source: Path) -> None:
         self._digest.update(Path(source).name.encode())
-        reader = PdfReader(source)
-        disarm(reader.pages)  # the packets are disarmed already; whatever else is added too
-        _copy_pages(reader, self._w, self.kids)
+        _copy_pages(PdfReader(source), self._w, self.kids)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
@@ -155,6 +153,10 @@ def _copy_pages(reader: PdfReader, w: _Writer, kids: list[IndirectObject]) -> No
         if isinstance(obj, IndirectObject):
             # Ours (already renumbered, no reader) stay; the source's get their new number.
             return ref(obj) if obj.pdf is not None else obj
+        if isinstance(obj, DictionaryObject | ArrayObject):
+            # The packets come disarmed; whatever else is joined loses its scripts,
+            # actions and attachments here, as each object is copied.
+            clean(obj)
         if isinstance(obj, DictionaryObject):
             for key, value in list(obj.items()):
                 obj[key] = rewrite(value)

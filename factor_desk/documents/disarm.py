@@ -43,7 +43,10 @@ _STATIC_ANNOTATIONS = frozenset({
 
 
 def _resolved(value: Any) -> Any:
-    return value.get_object() if isinstance(value, IndirectObject) else value
+    if isinstance(value, IndirectObject):
+        # a reference already renumbered for another file has no reader: not resolvable
+        return value.get_object() if value.pdf is not None else None
+    return value
 
 
 def _is_action(obj: Any) -> bool:
@@ -59,10 +62,31 @@ def _keeps(annotation: Any) -> bool:
     return isinstance(obj, DictionaryObject) and str(obj.get("/Subtype")) in _STATIC_ANNOTATIONS
 
 
+def clean(obj: DictionaryObject | ArrayObject) -> None:
+    """Remove, in place, the active entries of ``obj`` itself (not of what it points to):
+    actions, scripts, embedded files, XFA, and annotations that do more than draw."""
+    if isinstance(obj, DictionaryObject):
+        for key in list(obj.keys()):
+            value = obj.raw_get(key)
+            if key in _DROP_KEYS or _is_action(_resolved(value)):
+                del obj[key]
+            elif key == "/Annots":
+                listed = _resolved(value)
+                kept = ArrayObject(a for a in listed if _keeps(a)) \
+                    if isinstance(listed, ArrayObject) else ArrayObject()
+                if kept:
+                    obj[NameObject("/Annots")] = kept
+                else:
+                    del obj[key]
+    else:
+        for i, value in enumerate(obj):
+            if _is_action(_resolved(value)):
+                obj[i] = NullObject()
+
+
 def disarm(roots: Iterable[PdfObject]) -> None:
-    """Remove, in place, every action, script, embedded file and active annotation
-    reachable from ``roots`` (the pages about to be copied). Objects reached from several
-    pages are cleaned once."""
+    """``clean`` every object reachable from ``roots`` (the pages about to be copied).
+    Objects reached from several pages are cleaned once."""
     seen: set[int] = set()
     stack: list[Any] = list(roots)
     while stack:
@@ -70,25 +94,5 @@ def disarm(roots: Iterable[PdfObject]) -> None:
         if not isinstance(obj, DictionaryObject | ArrayObject) or id(obj) in seen:
             continue
         seen.add(id(obj))
-        if isinstance(obj, DictionaryObject):
-            for key in list(obj.keys()):
-                value = obj.raw_get(key)
-                if key in _DROP_KEYS or _is_action(_resolved(value)):
-                    del obj[key]
-                elif key == "/Annots":
-                    listed = _resolved(value)
-                    kept = ArrayObject(a for a in listed if _keeps(a)) \
-                        if isinstance(listed, ArrayObject) else ArrayObject()
-                    if kept:
-                        obj[NameObject("/Annots")] = kept
-                        stack.append(kept)
-                    else:
-                        del obj[key]
-                else:
-                    stack.append(value)
-        else:
-            for i, value in enumerate(obj):
-                if _is_action(_resolved(value)):
-                    obj[i] = NullObject()
-                else:
-                    stack.append(value)
+        clean(obj)
+        stack.extend(obj.values() if isinstance(obj, DictionaryObject) else obj)
