@@ -361,6 +361,10 @@ def test_libreoffice_opens_the_workbook_and_computes_the_same_total(db, demo_bat
 
 # ---------------------------------------------------------------- #9 §2: never destroy
 
+# What these tests hold happens in the destination folder, after the database was read:
+# one kind of database is enough (the reading is tested on both above).
+files_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
@@ -382,6 +386,7 @@ def test_the_manifest_lists_every_file_with_its_size_and_sha256(db, demo_batch, 
             (result.folder / "manifest.json").read_bytes()
 
 
+@files_only
 @pytest.mark.parametrize("change", ["a file added", "a file changed", "a file in invoices/",
                                     "the manifest edited"])
 def test_a_download_folder_the_clerk_changed_is_refused_and_kept(db, demo_batch, tmp_path,
@@ -404,6 +409,26 @@ def test_a_download_folder_the_clerk_changed_is_refused_and_kept(db, demo_batch,
     assert str(folder) in message and "did not make" in message
     assert _tree(folder) == before  # nothing deleted, nothing renamed
     assert [p.name for p in out.iterdir()] == ["BRF-0001"]  # and nothing hidden beside it
+
+
+@files_only
+def test_a_file_saved_into_the_old_download_while_the_new_one_is_made_is_kept(
+        db, demo_batch, tmp_path):
+    out = tmp_path / "out"
+    first = run_export(db, demo_batch.batch, out)
+    calls = []
+
+    def clerk_saves_a_file() -> bool:  # called between invoices: the download is under way
+        calls.append(1)
+        if len(calls) == 4:
+            (first.folder / "invoices" / "signed.pdf").write_bytes(b"%PDF-1.4 signed")
+        return False
+
+    with pytest.raises(InputRefused, match="signed.pdf"):
+        run_export(db, demo_batch.batch, out, should_stop=clerk_saves_a_file)
+    assert len(calls) > 4
+    assert (first.folder / "invoices" / "signed.pdf").read_bytes() == b"%PDF-1.4 signed"
+    assert [p.name for p in out.iterdir()] == ["BRF-0001"]
 
 
 def test_an_old_download_without_a_manifest_is_replaced_only_when_identical(db, demo_batch,
@@ -435,6 +460,7 @@ def test_a_file_where_the_download_goes_is_never_renamed_away(db, demo_batch, tm
     assert (out / "BRF-0001").read_text() == "the clerk's own notes, saved without an extension"
 
 
+@files_only
 @pytest.mark.parametrize("what", ["a folder", "someone else's zip", "a changed zip"])
 def test_a_zip_path_that_is_not_our_zip_is_refused_before_anything_is_replaced(
         db, demo_batch, tmp_path, what):
@@ -643,6 +669,7 @@ class _InlinePool:
         pass
 
 
+@files_only
 @pytest.mark.parametrize("cores", [2, 32, 64, 128])
 def test_the_pool_is_sized_to_the_batch_not_to_the_cores(db, tmp_path, monkeypatch, cores):
     import concurrent.futures as cf
@@ -698,6 +725,7 @@ class _Flaky:
         return self.real(src, dst)
 
 
+@files_only
 @pytest.mark.parametrize("steps,times,expect", [
     pytest.param({"aside"}, 1, "new", id="aside-once"),
     pytest.param({"in"}, 1, "new", id="in-once"),
@@ -734,6 +762,7 @@ def test_a_swap_that_fails_half_way_leaves_the_old_download_or_the_new(
     assert _tree(first.folder).keys() == set(first.files)
 
 
+@files_only
 def test_when_nothing_can_go_in_the_old_download_is_kept_under_a_name_a_clerk_reads(
         db, demo_batch, tmp_path, monkeypatch):
     out = tmp_path / "out"
@@ -756,6 +785,7 @@ def test_when_nothing_can_go_in_the_old_download_is_kept_under_a_name_a_clerk_re
     assert _tree(again.folder) == before
 
 
+@files_only
 def test_an_old_download_that_could_not_be_removed_is_removed_next_time(db, demo_batch,
                                                                           tmp_path,
                                                                           monkeypatch):
@@ -784,6 +814,7 @@ def test_an_old_download_that_could_not_be_removed_is_removed_next_time(db, demo
     assert sorted(p.name for p in out.iterdir()) == ["BRF-0001"]
 
 
+@files_only
 @pytest.mark.parametrize("err,words", [
     (errno.EACCES, "Close it in Excel"),
     (errno.EROFS, "read-only"),
@@ -812,6 +843,7 @@ def test_a_locked_read_only_or_full_destination_is_a_clerks_message(
     _assert_nothing_written(out)
 
 
+@files_only
 def test_a_folder_open_in_another_program_says_what_to_close(db, demo_batch, tmp_path,
                                                              monkeypatch):
     out = tmp_path / "out"
