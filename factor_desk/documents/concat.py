@@ -26,6 +26,8 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from factor_desk.documents.disarm import clean
+
 _INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 _PAGES = 2  # object 1 is the catalog, 2 the page tree root
 
@@ -151,6 +153,10 @@ def _copy_pages(reader: PdfReader, w: _Writer, kids: list[IndirectObject]) -> No
         if isinstance(obj, IndirectObject):
             # Ours (already renumbered, no reader) stay; the source's get their new number.
             return ref(obj) if obj.pdf is not None else obj
+        if isinstance(obj, DictionaryObject | ArrayObject):
+            # The packets come disarmed; whatever else is joined loses its scripts,
+            # actions and attachments here, as each object is copied.
+            clean(obj)
         if isinstance(obj, DictionaryObject):
             for key, value in list(obj.items()):
                 obj[key] = rewrite(value)

@@ -2,8 +2,9 @@
 supporting documents in a fixed order (rate confirmation, BOL / POD, lumper, other).
 
 Scans (JPEG, PNG) become Letter pages drawn on the same reportlab document as the invoice,
-JPEGs embedded as they are; supporting PDFs are merged with pypdf. A document that cannot
-be read is found by ``check_document`` before anything is written."""
+JPEGs embedded as they are; supporting PDFs are merged with pypdf, without their scripts,
+actions, links and attachments (``disarm``). A document that cannot be read is found by
+``check_document`` before anything is written."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
 
 from factor_desk.documents import invoice_pdf
+from factor_desk.documents.disarm import disarm
 from factor_desk.documents.pdf_common import PRODUCER
 from factor_desk.domain.trade import DocumentKind
 
@@ -111,6 +113,7 @@ def build_packet(inv: dict, docs: list[SupportingFile]) -> tuple[bytes, int]:
     for doc in docs:
         if doc.content_type == "application/pdf":
             reader = _open_pdf(doc)
+            disarm(reader.pages)  # no script, launch, link or attachment reaches the factor
             for page in reader.pages:
                 writer.add_page(page)
         else:

@@ -4,6 +4,7 @@ the standard fonts can show."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import BinaryIO
 
 from reportlab import rl_config
@@ -34,6 +35,8 @@ def new_canvas(out: BinaryIO, *, title: str, created: dt.datetime, pagesize) -> 
 
 
 def pdf_text(text: object) -> str:
-    """Text the standard PDF fonts can draw (Windows-1252); anything else becomes '?'."""
-    s = "" if text is None else str(text)
+    """Text the standard PDF fonts can draw (Windows-1252); anything else becomes '?'.
+    Composed first (NFC): ``e`` + combining accent, as macOS and some TMS exports write
+    it, prints as ``é``, not ``e?``."""
+    s = "" if text is None else unicodedata.normalize("NFC", str(text))
     return s.encode("cp1252", errors="replace").decode("cp1252")

@@ -85,6 +85,9 @@ def schedule_csv(s: Schedule) -> bytes:
 MONEY_FORMAT = '"$"#,##0.00'
 DATE_FORMAT = "mm/dd/yyyy"
 HEADER_ROW = 7  # rows 1-5 are the header block, 6 is blank
+# rw-r--r--, recorded in every zip entry (the workbook's and the download's); zipfile
+# would write 0o600 for 0.
+FILE_ATTRIBUTES = 0o644 << 16
 
 
 def schedule_xlsx(s: Schedule) -> bytes:
@@ -158,8 +161,8 @@ def _finish_workbook(data: bytes, coordinate: str, total: Decimal,
     """Store the SUM's value in the workbook as Excel does, so that a reader that does not
     calculate (a preview, a factor's import script) sees the total too: openpyxl writes
     formulas without a value, this fills in ``<v>`` of that one cell. And make the same
-    batch give the same file: openpyxl stamps the save time as 'modified', and the zip
-    entries with the clock; both become fixed."""
+    batch give the same file on every system: openpyxl stamps the save time as 'modified',
+    and the zip entries with the clock and the host system; all become fixed."""
     src = zipfile.ZipFile(io.BytesIO(data))
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
@@ -179,7 +182,10 @@ def _finish_workbook(data: bytes, coordinate: str, total: Decimal,
                                  rb"\g<1>" + stamp + rb"\g<2>", content)
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
+            # zipfile records the host system (0 on Windows, 3 elsewhere) and its file
+            # permissions: fixed, the same batch gives the same workbook everywhere.
+            entry.create_system = 0
+            entry.external_attr = FILE_ATTRIBUTES
             dst.writestr(entry, content)
     return out.getvalue()
 
