@@ -26,6 +26,7 @@ from factor_desk.gui.common import Asker
 from factor_desk.gui.company_page import CompanyPage
 from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.gui.loads_page import LoadsPage
+from factor_desk.gui.models import settle_heap
 from factor_desk.gui.page import Page
 from factor_desk.gui.reports_page import ReportsPage
 from factor_desk.services.desk import Desk
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         self._current = None
         self.show_page(settings.value("window/page", "batch", str))
+        settle_heap()  # the modules and widgets of a standing window, out of the GC's walk
 
     # ------------------------------------------------------------------ navigation
 
