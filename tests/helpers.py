@@ -99,3 +99,9 @@ def attach_required(db, tmp_path: Path, numbers: list[str]) -> None:
             f = tmp_path / f"{kind}_{n}.pdf"
             f.write_bytes(tiny_pdf(f"{kind} {n}"))
             attach_document(db, n, f, kind)
+
+
+def settle(qtbot, win, timeout=20_000) -> None:
+    """Wait until no job runs or waits in the window's runner. (Also in tests/gui/conftest
+    for the GUI tests; here for code that runs when ``conftest`` names another folder's.)"""
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=timeout)

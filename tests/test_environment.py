@@ -304,7 +304,7 @@ def test_a_vanished_database_beside_its_documents_is_reported_not_replaced(tmp_p
 
 def test_a_data_folder_that_cannot_be_made_is_refused_naming_it(tmp_path, capsys):
     taken = tmp_path / "Factor Desk"
-    taken.write_text("a file where the data folder should be")
+    taken.write_text("a file where the data folder should be", encoding="utf-8")
     code, out, err = run(capsys, "--home", taken, "company", "show")
     assert_refused(code, err, f"data folder {taken} cannot be made")
 

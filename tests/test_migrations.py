@@ -98,7 +98,7 @@ def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment
 
     def apply(kind: str, name: str, lines: list[str]):
         path = tmp_path / name
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return run_to_end(reports.apply_report(db, kind, path, batch=batch,
                                                allow_missing=True))
 

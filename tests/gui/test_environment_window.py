@@ -21,7 +21,7 @@ LOCKED = r"C:\Users\clerk\Desktop\Factoring\BRF-0001\invoices\10001.pdf"
 def settle(qtbot, win) -> None:
     # Not imported from conftest at the top: a worker process imports this module to find
     # locked_file, and there "conftest" may name tests/conftest.py instead.
-    from conftest import settle as wait_until_idle
+    from helpers import settle as wait_until_idle
 
     wait_until_idle(qtbot, win)
 

@@ -186,7 +186,7 @@ def _drop(widget, mime) -> None:
 
 
 def _drop_zones(window, qtbot):
-    from conftest import settle
+    from helpers import settle
 
     loads = window.pages["loads"]
     window.show_page("loads")

@@ -34,7 +34,7 @@ def test_the_loads_preview_names_the_sheet_it_read(qtbot, window, tmp_path):
     assert dialog.sheet.text() == "Read from the sheet 'Loads export' of the workbook."
     dialog.reject()
     csv = tmp_path / "loads.csv"
-    csv.write_text("Load #,Customer,Total\nW2,New Broker,100.00\n")
+    csv.write_text("Load #,Customer,Total\nW2,New Broker,100.00\n", encoding="utf-8")
     page.import_file(str(csv))
     settle(qtbot, window)
     assert page.preview_dialog is not dialog and not page.preview_dialog.sheet.isVisible()

@@ -298,7 +298,8 @@ def test_the_loads_preview_shows_which_customer_a_row_is_billed_to(qtbot, window
     page = window.pages["loads"]
     loads = tmp_path / "loads.csv"
     loads.write_text("Load #,Customer,MC,Total\nW1,Alpha Co,MC-880001,100\n"
-                     "W2,Bravo Co,880001,100\nW3,Carl Co,N/A,100\nW4,Dora Co,N/A,100\n")
+                     "W2,Bravo Co,880001,100\nW3,Carl Co,N/A,100\nW4,Dora Co,N/A,100\n",
+                     encoding="utf-8")
     page.subsidiary.setCurrentText("Blue Ridge Freight LLC")
     settle(qtbot, window)
     page.import_file(str(loads))

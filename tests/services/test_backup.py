@@ -106,11 +106,12 @@ def test_restore_into_an_existing_empty_folder(demo_home, tmp_path):
     archive = run_backup(Location.resolve(demo_home), tmp_path / "b.zip").path
     target = tmp_path / "empty"
     (target / "documents").mkdir(parents=True)  # an empty documents folder is empty
-    (target / "settings.ini").write_text("[window]\n")  # the window's settings are no data
+    # the window's settings are no data
+    (target / "settings.ini").write_text("[window]\n", encoding="utf-8")
     run_restore(archive, target)
     assert dump(target / DB_FILE_NAME) == dump(demo_home / DB_FILE_NAME)
     assert documents(target) == documents(demo_home)
-    assert (target / "settings.ini").read_text() == "[window]\n"
+    assert (target / "settings.ini").read_text(encoding="utf-8") == "[window]\n"
     assert leftovers(tmp_path) == []
 
 
@@ -226,7 +227,7 @@ def test_backup_never_overwrites_an_existing_file_unless_asked(demo_home, tmp_pa
 
 @pytest.mark.parametrize("where", ["missing folder", "a folder", "inside a file"])
 def test_backup_refuses_a_destination_it_cannot_write_naming_it(demo_home, tmp_path, where):
-    (tmp_path / "plain.txt").write_text("x")
+    (tmp_path / "plain.txt").write_text("x", encoding="utf-8")
     target = {"missing folder": tmp_path / "no such folder" / "b.zip",
               "a folder": tmp_path,
               "inside a file": tmp_path / "plain.txt" / "b.zip"}[where]
@@ -318,7 +319,7 @@ def test_restore_refuses_a_damaged_or_foreign_archive_writing_nothing(archive, t
     elif damage == "truncated":
         bad.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     elif damage == "not a zip":
-        bad.write_text("Invoice,Amount\n1,2\n")
+        bad.write_text("Invoice,Amount\n1,2\n", encoding="utf-8")
     elif damage == "foreign zip":
         with zipfile.ZipFile(bad, "w") as zf:
             zf.writestr("Schedule_of_Accounts.csv", "a,b\n")
@@ -427,7 +428,7 @@ def test_a_schema_upgrade_is_preceded_by_a_backup(demo_home, monkeypatch):
 
 
 def test_an_upgrade_whose_backup_cannot_be_written_is_refused(demo_home, monkeypatch):
-    (demo_home / "backups").write_text("a file where the folder should be")
+    (demo_home / "backups").write_text("a file where the folder should be", encoding="utf-8")
     monkeypatch.setattr("factor_desk.services.backup.newest_revision",
                         lambda: "0002_pretend_newer")
     with pytest.raises(InputRefused) as refused:

@@ -398,13 +398,13 @@ def test_a_download_folder_the_clerk_changed_is_refused_and_kept(db, demo_batch,
     first = run_export(db, demo_batch.batch, out)
     folder = first.folder
     if change == "a file added":
-        (folder / "notes.txt").write_text("called the broker on Monday")
+        (folder / "notes.txt").write_text("called the broker on Monday", encoding="utf-8")
     elif change == "a file changed":
-        (folder / "Schedule_of_Accounts_BRF-0001.csv").write_text("signed copy")
+        (folder / "Schedule_of_Accounts_BRF-0001.csv").write_text("signed copy", encoding="utf-8")
     elif change == "a file in invoices/":
         (folder / "invoices" / "signed POD.pdf").write_bytes(b"%PDF-1.4 the clerk's scan")
     else:
-        (folder / "manifest.json").write_text("{}")
+        (folder / "manifest.json").write_text("{}", encoding="utf-8")
     before = _tree(folder)
     with pytest.raises(InputRefused) as err:
         run_export(db, demo_batch.batch, out)
@@ -454,13 +454,14 @@ def test_a_file_where_the_download_goes_is_never_renamed_away(db, demo_batch, tm
 
     out = tmp_path / "out"
     out.mkdir()
-    (out / "BRF-0001").write_text("the clerk's own notes, saved without an extension")
+    notes = "the clerk's own notes, saved without an extension"
+    (out / "BRF-0001").write_text(notes, encoding="utf-8")
     code = main(["--db", db.location.url, "--home", str(home), "batch", "export",
                  demo_batch.batch, "--to", str(out)])
     assert code == 3
     assert str(out / "BRF-0001") in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["BRF-0001"]
-    assert (out / "BRF-0001").read_text() == "the clerk's own notes, saved without an extension"
+    assert (out / "BRF-0001").read_text(encoding="utf-8") == notes
 
 
 @files_only
@@ -472,7 +473,7 @@ def test_a_zip_path_that_is_not_our_zip_is_refused_before_anything_is_replaced(
     zip_path = out / "BRF-0001.zip"
     if what == "a folder":
         zip_path.mkdir()
-        (zip_path / "keep.txt").write_text("mine")
+        (zip_path / "keep.txt").write_text("mine", encoding="utf-8")
     elif what == "someone else's zip":
         with zipfile.ZipFile(zip_path, "w") as zf:
             zf.writestr("holiday.jpg", b"not a batch")
@@ -809,9 +810,9 @@ def test_an_old_download_that_could_not_be_removed_is_removed_next_time(db, demo
     monkeypatch.undo()
     # a file the clerk puts in the set-aside folder keeps it from being removed
     leftover = out / "BRF-0001 (old, being replaced)"
-    (leftover / "mine.txt").write_text("keep")
+    (leftover / "mine.txt").write_text("keep", encoding="utf-8")
     run_export(db, demo_batch.batch, out)
-    assert (leftover / "mine.txt").read_text() == "keep"
+    assert (leftover / "mine.txt").read_text(encoding="utf-8") == "keep"
     (leftover / "mine.txt").unlink()
     run_export(db, demo_batch.batch, out)
     assert sorted(p.name for p in out.iterdir()) == ["BRF-0001"]

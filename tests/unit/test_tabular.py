@@ -409,7 +409,7 @@ def test_a_2_mb_workbook_that_unpacks_to_2_gb_is_refused_at_once(tmp_path):
     path.write_bytes(zip_bomb(2048))
     assert path.stat().st_size < 3 * 1024 * 1024
     done = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, encoding="utf-8")
     assert done.returncode == 0, done.stderr
     elapsed, peak_mb, outcome = done.stdout.strip().split(" ", 2)
     assert outcome == ("loads.xlsx: the workbook is 2.0 MB but unpacks to 2.0 GB; Factor Desk "
