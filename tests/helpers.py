@@ -102,6 +102,6 @@ def attach_required(db, tmp_path: Path, numbers: list[str]) -> None:
 
 
 def settle(qtbot, win, timeout=20_000) -> None:
-    """Wait until no job runs or waits in the window's runner. (Also in tests/gui/conftest
-    for the GUI tests; here for code that runs when ``conftest`` names another folder's.)"""
+    """Wait until no job runs or waits in the window's runner. (Here, not in a conftest:
+    ``import conftest`` names whichever folder's conftest was imported last.)"""
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=timeout)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import settle
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -99,6 +100,3 @@ def window(qtbot, desk, home, asker):
     win.runner.wait()
 
 
-def settle(qtbot, win, timeout=20_000) -> None:
-    """Wait until no job runs or waits in the window's runner."""
-    qtbot.waitUntil(lambda: not win.runner.busy, timeout=timeout)

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import settle
+from helpers import settle
 from PySide6.QtWidgets import QFileDialog
 
 from factor_desk.db.database import DB_FILE_NAME, Location

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from conftest import settle
+from helpers import settle
 from PySide6.QtCore import Qt
 
 from factor_desk.gui.models import CheckableRowModel, Column, RowTableModel

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
-from conftest import settle
+from helpers import settle
 from test_window import drop_files
 
 

@@ -11,7 +11,7 @@ import os
 import time
 
 import pytest
-from conftest import settle
+from helpers import settle
 from PySide6.QtCore import QTimer
 
 from factor_desk.services.batches import submit_batch

@@ -7,7 +7,7 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import settle
+from helpers import settle
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
