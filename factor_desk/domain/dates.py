@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from factor_desk.domain.text import excerpt
+
 _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -40,19 +42,19 @@ def parse_date(value: object) -> dt.date:
             return dt.date(year, int(m[1]), int(m[2]))
     except ValueError:
         raise DateError(
-            f"{text!r} is not a real date; expected a date like 2026-11-27 or 11/27/2026 "
+            f"{excerpt(text)} is not a real date; expected a date like 2026-11-27 or 11/27/2026 "
             "(month first)"
         ) from None
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _from_serial(int(text.split(".")[0]), text)
-    raise DateError(f"expected a date like 2026-11-27 or 11/27/2026, found {text!r}")
+    raise DateError(f"expected a date like 2026-11-27 or 11/27/2026, found {excerpt(text)}")
 
 
 def _from_serial(serial: float, original: str) -> dt.date:
     # Excel day numbers: 1 is 1900-01-01 (with Excel's leap-year bug; the 1899-12-30
     # epoch corrects it for every date after February 1900, which is all we meet).
     if not 20000 <= serial <= 80000:
-        raise DateError(f"expected a date like 2026-11-27 or 11/27/2026, found {original!r}")
+        raise DateError(f"expected a date like 2026-11-27 or 11/27/2026, found {excerpt(original)}")
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 

@@ -30,7 +30,7 @@ class Problem:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            where.append(f"column {self.column!r}")
+            where.append(f"column {excerpt(self.column)}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
     def to_dict(self) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from factor_desk.domain.errors import LifecycleError
+from factor_desk.domain.text import excerpt
 
 
 class BillingStatus(StrEnum):
@@ -25,7 +26,7 @@ class BillingStatus(StrEnum):
             if status.value.lower() == key:
                 return status
         raise ValueError(
-            f"expected one of {', '.join(s.value for s in cls)}, found {text!r}"
+            f"expected one of {', '.join(s.value for s in cls)}, found {excerpt(text)}"
         )
 
 

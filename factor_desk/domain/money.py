@@ -6,6 +6,8 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from factor_desk.domain.text import excerpt
+
 CENT = Decimal("0.01")
 
 _PLAIN = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
@@ -69,11 +71,11 @@ def parse_money(value: object) -> Decimal:
             negative = True
             text = text[1:]
     if not text or not _MONEY_TEXT.match(text) or text in (".",):
-        raise MoneyError(f"expected an amount like 1234.50, found {original!r}")
+        raise MoneyError(f"expected an amount like 1234.50, found {excerpt(original)}")
     try:
         amount = Decimal(text.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the regex already refused it
-        raise MoneyError(f"expected an amount like 1234.50, found {original!r}") from None
+        raise MoneyError(f"expected an amount like 1234.50, found {excerpt(original)}") from None
     if negative:
         amount = -amount
     return _to_cents_exact(amount, original)
@@ -81,12 +83,12 @@ def parse_money(value: object) -> Decimal:
 
 def _to_cents_exact(amount: Decimal, original: str) -> Decimal:
     if not amount.is_finite():
-        raise MoneyError(f"expected an amount like 1234.50, found {original!r}")
+        raise MoneyError(f"expected an amount like 1234.50, found {excerpt(original)}")
     rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     if rounded != amount:
-        raise MoneyError(f"expected whole cents, found {original!r}")
+        raise MoneyError(f"expected whole cents, found {excerpt(original)}")
     if abs(rounded) >= Decimal("10000000000"):
-        raise MoneyError(f"amount {original!r} is too large")
+        raise MoneyError(f"amount {excerpt(original)} is too large")
     return rounded
 
 

@@ -11,6 +11,12 @@ def excerpt(value: object, limit: int = EXCERPT_LIMIT) -> str:
     """``value`` quoted for a message: control and format characters (bidi overrides,
     NULs, line breaks) shown as ``?``, at most ``limit`` characters, ``…`` when cut. A bad
     cell or header is quoted this way, never kilobytes of garbage."""
+    return repr(clip(value, limit))
+
+
+def clip(value: object, limit: int = EXCERPT_LIMIT) -> str:
+    """``value`` as :func:`excerpt` shows it, without the quotes (for a number from a file
+    that a message names as it is, e.g. "unknown invoice X-9")."""
     text = "" if value is None else str(value)
     shown = []
     for ch in text[: limit + 1]:
@@ -19,4 +25,4 @@ def excerpt(value: object, limit: int = EXCERPT_LIMIT) -> str:
     cut = "".join(shown)
     if len(text) > limit:
         cut = cut[:limit] + "…"
-    return repr(cut)
+    return cut

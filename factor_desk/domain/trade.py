@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from factor_desk.domain.text import excerpt
+
 
 class InvoicingMethod(StrEnum):
     FACTORING = "Factoring"
@@ -43,7 +45,7 @@ class DocumentKind(StrEnum):
             return cls(key)
         except ValueError:
             raise ValueError(
-                f"expected one of {', '.join(k.value for k in cls)}, found {text!r}"
+                f"expected one of {', '.join(k.value for k in cls)}, found {excerpt(text)}"
             ) from None
 
 
@@ -100,5 +102,5 @@ class InfoKind(StrEnum):
             return cls(key)
         except ValueError:
             raise ValueError(
-                f"expected one of {', '.join(k.label for k in cls)}, found {text!r}"
+                f"expected one of {', '.join(k.label for k in cls)}, found {excerpt(text)}"
             ) from None

@@ -24,6 +24,7 @@ from factor_desk.db.models import (
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.lifecycle import BillingStatus, check_move
 from factor_desk.domain.money import cents_str, from_cents
+from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod, missing_documents
 from factor_desk.services.common import chunks, current_user, find_subsidiary
 from factor_desk.services.lifecycle import move_loads
@@ -329,7 +330,7 @@ def find_batch(session: Session, batch: str) -> Batch:
             labels = ", ".join(m.label for m in matches)
             raise NotFound(f"Batch {key} is ambiguous: {labels}. Give the full batch number.")
     if found is None:
-        raise NotFound(f"No batch {batch!r}.")
+        raise NotFound(f"No batch {excerpt(batch)}.")
     return found
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Subsidiary
 from factor_desk.domain.errors import NotFound
+from factor_desk.domain.text import excerpt
 
 # SQLite builds may allow as few as 32,766 bound parameters (some 999); stay well below.
 CHUNK = 900
@@ -45,7 +46,7 @@ def find_subsidiary(session: Session, name: str, *, lock: bool = False) -> Subsi
     if found is None:
         names = session.execute(select(Subsidiary.name).order_by(Subsidiary.name)).scalars()
         known = ", ".join(names) or "none yet"
-        raise NotFound(f"No subsidiary named {name!r}. Subsidiaries: {known}.")
+        raise NotFound(f"No subsidiary named {excerpt(name)}. Subsidiaries: {known}.")
     return found
 
 

@@ -18,6 +18,7 @@ from factor_desk.db.models import (
     utcnow,
 )
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
+from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import (
     DEFAULT_REQUIRED_DOCUMENTS,
     DocumentKind,
@@ -205,7 +206,7 @@ def add_subsidiary(
         select(Subsidiary.id).where(func.lower(Subsidiary.name) == name.lower())
     ).first()
     if exists:
-        raise InputRefused([f"A subsidiary named {name!r} already exists."])
+        raise InputRefused([f"A subsidiary named {excerpt(name)} already exists."])
     company = ensure_company(session, company_name or name)
     unknown = set(general) - set(GENERAL_FIELDS)
     if unknown:
@@ -279,7 +280,7 @@ def update_subsidiary(session: Session, subsidiary: str, **changes: str) -> Subs
                     )
                 ).first()
                 if clash:
-                    problems.append(Problem(f"A subsidiary named {value!r} already exists."))
+                    problems.append(Problem(f"A subsidiary named {excerpt(value)} already exists."))
     if problems:
         raise InputRefused(problems)
     for key, value in changes.items():
@@ -341,7 +342,7 @@ def set_factoring_company(
             )
         ).scalar_one_or_none()
         if factor is None:
-            raise NotFound(f"No factoring company named {factor_name!r}.")
+            raise NotFound(f"No factoring company named {excerpt(factor_name)}.")
         sub.factoring_company = factor
     session.flush()
     return _profile_of(sub)

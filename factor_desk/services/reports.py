@@ -45,6 +45,7 @@ from factor_desk.domain.dates import DateCache
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import MoneyError, format_money, from_cents, parse_money, to_cents
+from factor_desk.domain.text import clip, excerpt
 from factor_desk.services.batches import batch_status, find_batch
 from factor_desk.services.common import Progress, chunks, current_user, gc_paused
 from factor_desk.services.lifecycle import move_loads
@@ -339,11 +340,11 @@ def _identify(c: _Cells, by_invoice, by_load, session: Session, reasons: list[st
     if inv_no:
         facts = by_invoice.get(inv_no)
         if facts is None:
-            reasons.append(f"unknown invoice {inv_no}: no batch sent it")
+            reasons.append(f"unknown invoice {clip(inv_no)}: no batch sent it")
             return None
         if load_no and load_no != facts.load_number:
-            reasons.append(f"invoice {inv_no} is for load {facts.load_number}, but the row "
-                           f"says load {load_no}")
+            reasons.append(f"invoice {clip(inv_no)} is for load {facts.load_number}, but "
+                           f"the row says load {clip(load_no)}")
             return None
         return facts
     facts = by_load.get(load_no)
@@ -351,9 +352,9 @@ def _identify(c: _Cells, by_invoice, by_load, session: Session, reasons: list[st
         exists = session.execute(
             select(Load.status).where(Load.load_number == load_no)).scalar_one_or_none()
         if exists is None:
-            reasons.append(f"unknown load {load_no}")
+            reasons.append(f"unknown load {clip(load_no)}")
         else:
-            reasons.append(f"load {load_no} is {exists} and has no invoice yet: no batch "
+            reasons.append(f"load {clip(load_no)} is {exists} and has no invoice yet: no batch "
                            "sent it")
         return None
     return facts
@@ -425,7 +426,7 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
                     reason = rest.strip()
             if status is None:
                 errors.append(f"Status: expected Purchased, Held or Rejected, found "
-                              f"{status_text!r}")
+                              f"{excerpt(status_text)}")
         amount = _money(c, "invoice_amount", "Invoice Amount", errors, required=True)
         purchased = status == "purchased"
         date = _date(c, "purchase_date", "Purchase Date", errors, required=purchased,
@@ -553,10 +554,10 @@ def _analyse_payments(session: Session, table: Table, columns: dict[str, int], d
         ref = c.text("reference_number")
         if ref:
             if ref in applied_refs:
-                errors.append(f"reference number {ref} already applied by "
+                errors.append(f"reference number {clip(ref)} already applied by "
                               f"{_describe(applied_refs[ref])}")
             elif ref in seen_refs:
-                errors.append(f"reference number {ref} is in the file twice (also row "
+                errors.append(f"reference number {clip(ref)} is in the file twice (also row "
                               f"{seen_refs[ref]})")
             else:
                 seen_refs[ref] = row_number

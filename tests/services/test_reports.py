@@ -508,3 +508,34 @@ def test_the_database_refuses_what_a_check_at_the_same_moment_let_through(
     for table in AUDIT_TABLES:  # the winner's audit trail (and kept file) stays
         del before[table], after[table]
     assert after == before
+
+
+GARBAGE = ("\u202ejunk " * 1000)[:4999] + "\x07"  # bidi overrides, a bell, 5,000 characters
+
+
+@pytest.mark.parametrize("kind, column", [
+    ("purchase", "Invoice Amount"), ("purchase", "Purchase Date"), ("purchase", "Status"),
+    ("purchase", "Invoice Number"), ("payments", "Amount Paid"), ("payments", "Payment Date"),
+    ("payments", "Invoice Number"), ("payments", GARBAGE)])
+def test_a_huge_garbage_cell_or_header_is_quoted_short_and_printable(db, batch, tmp_path,
+                                                                      kind, column):
+    number = "1"
+    if kind == "purchase":
+        header, row = list(PURCHASE_HEADER), purchase_row(number)
+    else:
+        header, row = list(PAYMENT_HEADER), payment_row(number)
+    if column in header:
+        row[column] = GARBAGE
+    else:  # a header of garbage beside the real ones
+        header.append(column)
+    path = write_csv(tmp_path / "r.csv", header, [row])
+    seen = preview(db, kind, path, batch if kind == "purchase" else None)
+    texts = [reason for r in seen.rows for reason in r.reasons]
+    if column not in PURCHASE_HEADER + PAYMENT_HEADER:
+        texts.append(str(seen.to_dict()))
+    else:
+        texts.append(refused(db, kind, path, batch if kind == "purchase" else None))
+    for text in texts:
+        assert "\u202e" not in text and "\x07" not in text
+    assert all(len(t) < 400 for t in texts[:-1]), texts
+    assert len(texts[-1]) < 2_000
