@@ -14,7 +14,6 @@ import os
 import sys
 import traceback
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from factor_desk import __version__
@@ -189,9 +188,10 @@ def cmd_company_set_required_docs(args) -> int:
 
 
 def cmd_loads_template(args) -> int:
+    from factor_desk.documents.text_files import write_text_file
     from factor_desk.services.loads import loads_template
 
-    Path(args.to).write_text(loads_template(), encoding="utf-8", newline="")
+    write_text_file(args.to, loads_template())
     print(f"Loads template written to {args.to}")
     return EXIT_OK
 
@@ -442,9 +442,10 @@ def cmd_batch_export(args) -> int:
 
 
 def cmd_reports_template(args) -> int:
+    from factor_desk.documents.text_files import write_text_file
     from factor_desk.services.reports import report_template
 
-    Path(args.to).write_text(report_template(args.kind), encoding="utf-8", newline="")
+    write_text_file(args.to, report_template(args.kind))
     print(f"{'Purchase' if args.kind == 'purchase' else 'Payments'} report template written "
           f"to {args.to}")
     return EXIT_OK

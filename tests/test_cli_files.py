@@ -127,3 +127,21 @@ def test_reports_say_which_sheet_and_take_sheet(cli, tmp_path):
     assert code == 3 and "no sheet named 'Nope'" in err
     code, out, _ = cli("reports", "payments", path, "--sheet", "paid")
     assert code == 0 and "(sheet 'Paid')" in out and "Applied as import" in out
+
+
+@pytest.mark.parametrize("command", [["loads", "template"], ["reports", "template", "purchase"],
+                                     ["reports", "template", "payments"]])
+@pytest.mark.parametrize("where", ["missing folder", "a folder", "through a file"])
+def test_a_template_that_cannot_go_where_asked_is_a_refusal_naming_the_place(
+        tmp_path, capsys, command, where):
+    (tmp_path / "a file").write_text("x", encoding="utf-8")
+    target = {"missing folder": tmp_path / "no such folder" / "T.csv",
+              "a folder": tmp_path,
+              "through a file": tmp_path / "a file" / "T.csv"}[where]
+    code = main(["--home", str(tmp_path / "home"), *command, "--to", str(target)])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "Traceback" not in err and "bug" not in err
+    named = target if where == "a folder" else target.parent
+    assert str(named) in err
+    assert (tmp_path / "a file").read_text(encoding="utf-8") == "x"

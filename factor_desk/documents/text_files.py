@@ -11,6 +11,7 @@ decodes to NULs or control characters is not text, and is refused rather than gu
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
 from collections.abc import Callable
@@ -139,3 +140,34 @@ def read_text_file(path: str | Path, *, limit: int, kind: str = "text files") ->
     is larger than ``limit`` bytes, missing, unreadable or not text."""
     data = read_file_limited(path, lambda head: (limit, kind))
     return decode_text(data, Path(path).name)
+
+
+def write_text_file(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8, lines as given) to the file the clerk named, or refuse in
+    words a clerk understands: a folder that does not exist, a folder where the file
+    should be, a path through a file, a name the disk will not take, a file open in
+    another program, a read-only place or a full disk."""
+    from factor_desk.domain.errors import EnvironmentRefused, refusal_for_os_error
+
+    path = Path(path)
+    try:
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except IsADirectoryError:
+        raise EnvironmentRefused(f"{path} is a folder; name a file to write, e.g. "
+                                 f"{path / 'template.csv'}.") from None
+    except NotADirectoryError:
+        raise EnvironmentRefused(f"{path.parent} is a file, not a folder; choose a folder to "
+                                 "write into.") from None
+    except FileNotFoundError:
+        raise EnvironmentRefused(f"The folder {path.parent} does not exist; choose a folder "
+                                 "that does, or make it first.") from None
+    except OSError as exc:
+        refusal = refusal_for_os_error(exc)
+        if refusal is not None:
+            raise refusal from None
+        if exc.errno in (errno.EINVAL, errno.ENAMETOOLONG):
+            raise EnvironmentRefused(f"{path.name} is not a name this disk takes; choose a "
+                                     "shorter name without : * ? \" < > |.") from None
+        raise
+    return path

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from factor_desk.documents.text_files import write_text_file
+from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.money import format_money, from_cents
 from factor_desk.gui.common import (
     DropFilter,
@@ -278,8 +280,11 @@ class ReportsPage(Page):
         if not target:
             return
         self.settings.setValue("folders/templates", str(Path(target).parent))
-        Path(target).write_text(self.desk.report_template(kind), encoding="utf-8",
-                                newline="")
+        try:
+            write_text_file(target, self.desk.report_template(kind))
+        except InputRefused as exc:  # a folder gone, a file open in Excel, a full disk
+            self.asker.problem(exc)
+            return
         self.status.emit(f"Template saved to {target}.")
 
     # ------------------------------------------------------------------ upload
