@@ -94,10 +94,14 @@ def test_save_template_into_a_locked_file_is_a_dialog_not_a_bug(qtbot, window, a
     install_error_hook(window)
     target = tmp_path / "Purchase_Report.csv"
 
-    def locked(self, *args, **kwargs):  # Excel has the old template open (Windows)
-        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+    opened = Path.open
 
-    monkeypatch.setattr(Path, "write_text", locked)
+    def locked(self, mode="r", *args, **kwargs):  # Excel has the old template open (Windows)
+        if "w" in mode:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return opened(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", locked)
     window.show_page("reports")
     settle(qtbot, window)
     button = next(b for b in window.pages["reports"].findChildren(QPushButton)
