@@ -105,3 +105,23 @@ def settle(qtbot, win, timeout=20_000) -> None:
     """Wait until no job runs or waits in the window's runner. (Here, not in a conftest:
     ``import conftest`` names whichever folder's conftest was imported last.)"""
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=timeout)
+
+
+def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
+    """An .xlsx with these sheets (an empty list is an empty sheet), in this order."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def save_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    path.write_bytes(workbook_bytes(sheets))
+    return path

@@ -2,11 +2,9 @@
 PowerShell, a workbook of several sheets (--sheet), and which sheet was read."""
 
 import json
-from pathlib import Path
 
-import openpyxl
 import pytest
-from helpers import LOAD_HEADER, load_row
+from helpers import LOAD_HEADER, load_row, save_workbook
 
 from factor_desk.cli import main
 
@@ -25,17 +23,6 @@ def cli(db_url, home, capsys):
         return code, captured.out, captured.err
 
     return run
-
-
-def save_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def _noa_of(cli, code: str) -> str:

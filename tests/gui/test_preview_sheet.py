@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import openpyxl
-from helpers import settle
+from helpers import save_workbook, settle
 from test_window import drop_files
 
-
-def _workbook(path, sheets):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
+_workbook = save_workbook
 
 
 def test_the_loads_preview_names_the_sheet_it_read(qtbot, window, tmp_path):

@@ -9,9 +9,15 @@ import re
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
-from helpers import LOAD_HEADER, dump, load_row, make_carrier, write_loads_csv
+from helpers import (
+    LOAD_HEADER,
+    dump,
+    load_row,
+    make_carrier,
+    workbook_bytes,
+    write_loads_csv,
+)
 
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import reports
@@ -28,15 +34,7 @@ def save_workbook(path: Path, sheets: dict[str, list[list]], *, dimension: str |
                   ) -> Path:
     """An .xlsx of these sheets; ``dimension`` rewrites every sheet's <dimension ref> as
     some programs save it (understating the rows and columns)."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
+    data = workbook_bytes(sheets)
     if dimension:
         out = io.BytesIO()
         with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:

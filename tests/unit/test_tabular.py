@@ -4,6 +4,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from helpers import workbook_bytes
 
 from factor_desk.documents import tabular
 from factor_desk.documents.tabular import (
@@ -101,17 +102,7 @@ def test_xlsx_sheet_is_the_one_whose_header_fits(tmp_path):
 # ------------------------------------------------------------------ workbooks as saved
 
 
-def workbook(sheets: dict[str, list[list]]) -> bytes:
-    """An .xlsx with these sheets (an empty list is an empty sheet), in this order."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+workbook = workbook_bytes
 
 
 def with_dimension(data: bytes, ref: str) -> bytes:
