@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,7 +46,8 @@ class Location:
     home: Path
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike | None = None, db_url: str | None = None) -> Location:
+    def resolve(cls, home: str | os.PathLike[str] | None = None,
+                db_url: str | None = None) -> Location:
         home_path = Path(home).expanduser() if home else default_home()
         url = db_url or os.environ.get("FACTOR_DESK_DB")
         if not url:
@@ -105,7 +107,8 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+    def _on_connect(  # pragma: no cover - exercised by every test
+            dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that a
         # write transaction can take the write lock at BEGIN (see _on_begin).
         dbapi_connection.isolation_level = None
@@ -116,7 +119,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         # A write transaction takes the write lock at once (BEGIN IMMEDIATE): two clerks
         # submitting at the same moment queue up instead of failing half way with
         # "database is locked" when a reader tries to become a writer.
@@ -278,7 +281,7 @@ class Database:
                         f"({exc.strerror or exc}); choose a folder you can write (--home, "
                         "or FACTOR_DESK_HOME) and try again.") from exc
             self.engine = _sqlite_engine(location.url)
-            self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            self._write_engine: Engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             self.store: DocumentStore = FolderStore(location.home / DOCUMENTS_DIR_NAME)
         else:
             self.engine = _server_engine(location)
@@ -300,7 +303,8 @@ class Database:
                 raise
 
     @classmethod
-    def open(cls, home: str | os.PathLike | None = None, db_url: str | None = None) -> Database:
+    def open(cls, home: str | os.PathLike[str] | None = None,
+             db_url: str | None = None) -> Database:
         return cls(Location.resolve(home, db_url))
 
     @contextlib.contextmanager

@@ -13,8 +13,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from factor_desk.db.database import Location
 
 DRIVE_REMOTE = 4  # GetDriveTypeW: a network (mapped) drive
 NETWORK_FILE_SYSTEMS = frozenset({
@@ -94,7 +98,7 @@ def system_mounts() -> list[tuple[str, str]]:
     return []
 
 
-def risky_place(path: str | os.PathLike, *, windows: bool | None = None,
+def risky_place(path: str | os.PathLike[str], *, windows: bool | None = None,
                 drive_type: Callable[[str], int] | None = None,
                 mounts: Mounts | None = None) -> str | None:
     """What makes ``path`` (an absolute path) unsafe for SQLite, in words ("OneDrive, a
@@ -130,7 +134,7 @@ def risky_place(path: str | os.PathLike, *, windows: bool | None = None,
     return _synced_service(pure.parts, windows)
 
 
-def data_folder_warning(location, **probes) -> str | None:
+def data_folder_warning(location: Location, **probes: Any) -> str | None:
     """The warning for a SQLite database in a synced folder or on a network share (the
     place named, and how to move); None when the place is local or the data is on a
     server."""
@@ -155,7 +159,7 @@ def data_folder_warning(location, **probes) -> str | None:
             "postgresql+psycopg://USER@SERVER/factor_desk")
 
 
-def check_data_folder(location, warn: Callable[[str], None]) -> None:
+def check_data_folder(location: Location, warn: Callable[[str], None]) -> None:
     """Calls ``warn`` with the warning when the data's place is risky."""
     warning = data_folder_warning(location)
     if warning:

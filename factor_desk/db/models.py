@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -94,7 +95,7 @@ class Subsidiary(Base):
     )
     default_invoicing_method: Mapped[str] = mapped_column(String(20), default="Factoring")
     # Document kinds a load needs before it can be factored, e.g. ["rate_confirmation","pod"].
-    required_documents: Mapped[list] = mapped_column(JSON, default=list)
+    required_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Batches are numbered per subsidiary; the counter row is also the lock that
     # serialises two clerks submitting for the same subsidiary.
     last_batch_number: Mapped[int] = mapped_column(Integer, default=0)
@@ -256,7 +257,7 @@ class Invoice(Base):
     amount_cents: Mapped[int] = mapped_column(Cents)
     noa_text: Mapped[str] = mapped_column(Text)
     remit_to: Mapped[str] = mapped_column(Text)
-    snapshot: Mapped[dict] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     batch: Mapped[Batch] = relationship(back_populates="invoices")
     load: Mapped[Load] = relationship()

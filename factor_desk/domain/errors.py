@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from factor_desk.domain.text import excerpt
 
@@ -33,11 +34,11 @@ class Problem:
             where.append(f"column {excerpt(self.column)}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def _rebuild(cls, state: dict) -> FactorDeskError:
+def _rebuild(cls: type[FactorDeskError], state: dict[str, Any]) -> FactorDeskError:
     error = Exception.__new__(cls)
     error.__dict__.update(state["attrs"])
     error.args = state["args"]
@@ -47,7 +48,7 @@ def _rebuild(cls, state: dict) -> FactorDeskError:
 class FactorDeskError(Exception):
     """Base of every error the user can cause; the database is left as it was."""
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take other arguments than they store: pickle the state itself, so an
         # error raised in a worker process reaches the window whole.
         return _rebuild, (self.__class__, {"attrs": dict(self.__dict__), "args": self.args})
