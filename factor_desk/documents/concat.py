@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, cast
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -33,7 +35,7 @@ _PAGES = 2  # object 1 is the catalog, 2 the page tree root
 
 
 class _Writer:
-    def __init__(self, fh):
+    def __init__(self, fh: BinaryIO) -> None:
         self.fh = fh
         self.pos = 0
         self.offsets: dict[int, int] = {}
@@ -57,11 +59,12 @@ class _Writer:
         return n
 
 
-def _inherited(page: DictionaryObject, key: str):
-    node = page
+def _inherited(page: DictionaryObject, key: str) -> PdfObject | None:
+    node: DictionaryObject | None = page
     while node is not None:
         if key in node:
-            return node.raw_get(key)
+            value: PdfObject = node.raw_get(key)
+            return value
         parent = node.get("/Parent")
         node = parent.get_object() if parent is not None else None
     return None
@@ -88,7 +91,8 @@ class Concatenation:
         self._digest.update(Path(source).name.encode())
         _copy_pages(PdfReader(source), self._w, self.kids)
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
                 self._finish()
@@ -139,7 +143,7 @@ def concatenate(sources: Iterable[Path], out: Path, *, title: str, created: dt.d
 
 def _copy_pages(reader: PdfReader, w: _Writer, kids: list[IndirectObject]) -> None:
     renumbered: dict[int, int] = {}
-    queue: list[tuple[int, IndirectObject]] = []
+    queue: list[tuple[int, PdfObject]] = []
 
     def ref(original: IndirectObject) -> IndirectObject:
         new = renumbered.get(original.idnum)
@@ -148,7 +152,7 @@ def _copy_pages(reader: PdfReader, w: _Writer, kids: list[IndirectObject]) -> No
             queue.append((new, original))
         return IndirectObject(new, 0, None)
 
-    def rewrite(obj):
+    def rewrite(obj: PdfObject) -> PdfObject:
         """Point every reference inside a direct object at its new number (in place)."""
         if isinstance(obj, IndirectObject):
             # Ours (already renumbered, no reader) stay; the source's get their new number.
@@ -167,7 +171,7 @@ def _copy_pages(reader: PdfReader, w: _Writer, kids: list[IndirectObject]) -> No
 
     for page in reader.pages:
         page_ref = page.indirect_reference
-        page_obj = page_ref.get_object() if page_ref is not None else page
+        page_obj = cast(DictionaryObject, page_ref.get_object()) if page_ref is not None else page
         for key in _INHERITABLE:
             if key not in page_obj:
                 value = _inherited(page_obj, key)

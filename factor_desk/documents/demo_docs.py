@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+from typing import Any
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
@@ -21,7 +22,8 @@ def _canvas(buffer: io.BytesIO, title: str) -> canvas.Canvas:
     return c
 
 
-def rate_confirmation_pdf(load: dict, broker: dict, carrier: dict) -> bytes:
+def rate_confirmation_pdf(load: dict[str, Any], broker: dict[str, Any],
+                          carrier: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     c = _canvas(buf, f"Rate Confirmation {load['load_number']}")
     w, h = LETTER
@@ -76,7 +78,7 @@ def rate_confirmation_pdf(load: dict, broker: dict, carrier: dict) -> bytes:
     return buf.getvalue()
 
 
-def proof_of_delivery_pdf(load: dict, carrier: dict, seed: int) -> bytes:
+def proof_of_delivery_pdf(load: dict[str, Any], carrier: dict[str, Any], seed: int) -> bytes:
     """A bill of lading with a receiver's signature and a 'delivered' stamp."""
     rng = random.Random(seed)
     buf = io.BytesIO()

@@ -4,24 +4,29 @@ lines and the total, and the Notice of Assignment in a box nobody can miss."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, BinaryIO
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 
 from factor_desk.documents.pdf_common import new_canvas, pdf_text
 from factor_desk.domain.money import format_money
 
+W: float
+H: float
 W, H = LETTER
-MARGIN = 0.6 * inch
+MARGIN: float = 0.6 * inch
 RIGHT = W - MARGIN
 LINES_FIRST_PAGE = 14  # line items that fit under the header blocks
 LINES_OTHER_PAGES = 30
 SHADE = Color(0.93, 0.93, 0.93)
-MAX_VALUE_WIDTH = 3.3 * inch
+MAX_VALUE_WIDTH: float = 3.3 * inch
 
 
 def _numbered(prefix: str, number: str) -> str:
@@ -37,7 +42,8 @@ def _us_date(iso: str | None) -> str:
     return dt.date.fromisoformat(iso).strftime("%m/%d/%Y")
 
 
-def draw_invoice(out, inv: dict, after=None) -> int:
+def draw_invoice(out: BinaryIO, inv: dict[str, Any],
+                 after: Callable[[Canvas], None] | None = None) -> int:
     """Draw the invoice into ``out`` (a file or BytesIO). ``inv`` holds the frozen invoice:
     invoice_number, invoice_date, due_date, terms_days, amount, noa_text, remit_to, batch,
     created (a datetime) and snapshot (as frozen at submission). ``after(canvas)`` may add
@@ -68,7 +74,7 @@ def draw_invoice(out, inv: dict, after=None) -> int:
     return len(pages)
 
 
-def _header(c, inv) -> float:
+def _header(c: Canvas, inv: dict[str, Any]) -> float:
     car = inv["snapshot"]["carrier"]
     y = H - MARGIN - 14
     c.setFillColor(black)
@@ -115,7 +121,7 @@ def _header(c, inv) -> float:
     return min(ly, ry) - 8
 
 
-def _noa_box(c, text: str, y: float) -> float:
+def _noa_box(c: Canvas, text: str, y: float) -> float:
     width = RIGHT - MARGIN
     lines = simpleSplit(pdf_text(text), "Helvetica-Bold", 10, width - 20)
     height = 14 * len(lines) + 16
@@ -133,7 +139,7 @@ def _noa_box(c, text: str, y: float) -> float:
     return y - height - 14
 
 
-def _block(c, x: float, y: float, title: str, lines: list[str]) -> float:
+def _block(c: Canvas, x: float, y: float, title: str, lines: list[str]) -> float:
     c.setFont("Helvetica-Bold", 9)
     c.drawString(x, y, title)
     c.setFont("Helvetica", 10)
@@ -145,7 +151,7 @@ def _block(c, x: float, y: float, title: str, lines: list[str]) -> float:
     return y
 
 
-def _parties(c, inv, y: float) -> float:
+def _parties(c: Canvas, inv: dict[str, Any], y: float) -> float:
     bill = inv["snapshot"]["bill_to"]
     bill_lines = [
         bill["name"], bill["address"],
@@ -158,14 +164,15 @@ def _parties(c, inv, y: float) -> float:
     return min(y1, y2) - 10
 
 
-def _shipment(c, snap, y: float) -> float:
+def _shipment(c: Canvas, snap: dict[str, Any], y: float) -> float:
     pu, de = snap["pickup"], snap["delivery"]
     y1 = _block(c, MARGIN, y, "PICKUP", [pu["location"], _us_date(pu["date"])])
     y2 = _block(c, W / 2 + 10, y, "DELIVERY", [de["location"], _us_date(de["date"])])
     return min(y1, y2) - 12
 
 
-def _line_items(c, lines, y: float, *, last: bool, total: str) -> float:
+def _line_items(c: Canvas, lines: list[dict[str, Any]], y: float, *, last: bool,
+                total: str) -> float:
     c.setFillColor(SHADE)
     c.rect(MARGIN, y - 4, RIGHT - MARGIN, 16, stroke=0, fill=1)
     c.setFillColor(black)
@@ -190,7 +197,7 @@ def _line_items(c, lines, y: float, *, last: bool, total: str) -> float:
     return y
 
 
-def _footer(c, inv, page: int, pages: int) -> None:
+def _footer(c: Canvas, inv: dict[str, Any], page: int, pages: int) -> None:
     c.setFont("Helvetica", 8)
     c.drawString(MARGIN, MARGIN - 14, pdf_text(
         f"Invoice {inv['invoice_number']} · Batch {inv['batch']}"))

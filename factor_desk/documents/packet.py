@@ -14,10 +14,12 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pypdf import PasswordType, PdfReader, PdfWriter
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
 
 from factor_desk.documents import invoice_pdf
 from factor_desk.documents.disarm import disarm
@@ -64,7 +66,8 @@ def _open_pdf(doc: SupportingFile) -> PdfReader:
 
 def _image_size(doc: SupportingFile) -> tuple[int, int]:
     try:
-        return ImageReader(str(doc.path)).getSize()
+        size: tuple[int, int] = ImageReader(str(doc.path)).getSize()
+        return size
     except FileNotFoundError:
         raise UnreadableDocument("its copy is missing from the document store") from None
     except Exception as exc:
@@ -83,7 +86,7 @@ def check_document(doc: SupportingFile) -> int:
     return 1
 
 
-def _draw_image_pages(c, images: list[SupportingFile]) -> None:
+def _draw_image_pages(c: Canvas, images: list[SupportingFile]) -> None:
     """One Letter page per scan, the image fitted inside the margins."""
     page_w, page_h = invoice_pdf.W, invoice_pdf.H
     for doc in images:
@@ -96,7 +99,7 @@ def _draw_image_pages(c, images: list[SupportingFile]) -> None:
         c.showPage()
 
 
-def build_packet(inv: dict, docs: list[SupportingFile]) -> tuple[bytes, int]:
+def build_packet(inv: dict[str, Any], docs: list[SupportingFile]) -> tuple[bytes, int]:
     """The invoice followed by its supporting documents, as PDF bytes, and its page count.
     ``docs`` come in packet order already."""
     images = [d for d in docs if d.content_type != "application/pdf"]
@@ -129,14 +132,14 @@ def build_packet(inv: dict, docs: list[SupportingFile]) -> tuple[bytes, int]:
     return out.getvalue(), len(writer.pages)
 
 
-def _invoice_and_images(inv: dict, images: list[SupportingFile]) -> tuple[bytes, int]:
+def _invoice_and_images(inv: dict[str, Any], images: list[SupportingFile]) -> tuple[bytes, int]:
     """The invoice pages, then one page per scan, drawn on one reportlab canvas."""
     out = io.BytesIO()
     pages = invoice_pdf.draw_invoice(out, inv, after=lambda c: _draw_image_pages(c, images))
     return out.getvalue(), pages
 
 
-def write_packet(task: dict) -> tuple[str, int]:
+def write_packet(task: dict[str, Any]) -> tuple[str, int]:
     """Build one packet and write it to ``task["out"]``; run in a worker process too, so it
     takes and returns plain data. Returns (invoice number, pages)."""
     docs = [SupportingFile(d["kind"], d["file_name"], d["content_type"], Path(d["path"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from typing import BinaryIO
 
 from reportlab import rl_config
@@ -17,14 +18,15 @@ rl_config.useA85 = 0
 PRODUCER = "Factor Desk"
 
 
-def date_formatter(when: dt.datetime):
+def date_formatter(when: dt.datetime) -> Callable[..., str]:
     """A reportlab date formatter that always gives ``when``: the same batch exported twice
     gives the same bytes."""
     stamp = when.strftime("D:%Y%m%d%H%M%S+00'00'")
     return lambda *_args: stamp
 
 
-def new_canvas(out: BinaryIO, *, title: str, created: dt.datetime, pagesize) -> canvas.Canvas:
+def new_canvas(out: BinaryIO, *, title: str, created: dt.datetime,
+               pagesize: tuple[float, float]) -> canvas.Canvas:
     # invariant=1: no wall-clock date, and a document id made from the content.
     c = canvas.Canvas(out, pagesize=pagesize, invariant=1, pageCompression=1)
     c.setDateFormatter(date_formatter(created))

@@ -10,6 +10,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER, landscape
@@ -19,6 +20,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from factor_desk.documents.pdf_common import PRODUCER, date_formatter, pdf_text
 from factor_desk.domain.money import format_money
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 COLUMNS = ["Invoice Date", "Debtor", "Debtor MC", "Invoice Number", "Load Number",
            "PO Number", "Amount", "Due Date"]
@@ -104,9 +108,9 @@ def schedule_xlsx(s: Schedule) -> bytes:
              ("Factor", s.factor), ("Batch", s.batch),
              ("Submitted", s.submitted_at.strftime("%m/%d/%Y %H:%M UTC") +
               (f" by {s.submitted_by}" if s.submitted_by else ""))]
-    for i, (label, value) in enumerate(block, start=2):
+    for i, (label, text) in enumerate(block, start=2):
         ws.cell(row=i, column=1, value=label).font = bold
-        ws.cell(row=i, column=2, value=neutralise(value))
+        ws.cell(row=i, column=2, value=neutralise(text))
     fill = PatternFill("solid", fgColor="DDDDDD")
     for col, title in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=HEADER_ROW, column=col, value=title)
@@ -234,7 +238,7 @@ def schedule_pdf(s: Schedule) -> bytes:
     ]))
     story += [table, Spacer(1, 0.6 * inch), _signature_table()]
 
-    def page_footer(canvas, doc_):
+    def page_footer(canvas: Canvas, doc_: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 8)
         canvas.drawString(0.5 * inch, 0.35 * inch, pdf_text(
@@ -243,7 +247,7 @@ def schedule_pdf(s: Schedule) -> bytes:
                                f"Page {doc_.page}")
         canvas.restoreState()
 
-    def canvas_maker(*args, **kwargs):
+    def canvas_maker(*args: Any, **kwargs: Any) -> Canvas:
         from reportlab.pdfgen.canvas import Canvas
 
         c = Canvas(*args, **kwargs)

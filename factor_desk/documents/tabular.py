@@ -8,11 +8,12 @@ a TableError with one clear message; it never lets another exception out for a b
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from factor_desk.documents.text_files import (
@@ -370,7 +371,7 @@ class ColumnSpec:
     title: str  # the name the template uses
     aliases: Iterable[str] = ()
     required: bool = False
-    keys: frozenset[str] = field(init=False)
+    keys: frozenset[str] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = frozenset(normalise_header(a) for a in (self.title, *self.aliases))
