@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -34,6 +35,18 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model here is mapped to one Table (not a join or a select); SQLAlchemy
+        # types it as any FromClause, which has no insert().
+        __table__: ClassVar[Table]
+
+
+def max_length(model: type[Base], column: str) -> int:
+    """The most characters the database keeps in a String column of ``model``."""
+    length = cast(String, model.__table__.c[column].type).length
+    if length is None:
+        raise TypeError(f"{model.__name__}.{column} has no length")
+    return length
 
 
 def utcnow() -> dt.datetime:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from factor_desk.db.database import Database
@@ -45,7 +47,7 @@ class BatchSummary:
     status: str
     loads: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "batch": self.batch, "number": self.number,
             "subsidiary": self.subsidiary, "factoring_company": self.factoring_company,
@@ -67,7 +69,7 @@ class InvoiceLine:
     amount: Decimal
     status: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["amount"] = str(self.amount)
         return d
@@ -77,7 +79,7 @@ class InvoiceLine:
 class BatchDetail(BatchSummary):
     invoice_lines: list[InvoiceLine] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
         d["invoice_lines"] = [i.to_dict() for i in self.invoice_lines]
         return d
@@ -143,6 +145,7 @@ def submit_batch(
         if problems:
             raise InputRefused(problems, summary=_refusal_summary(problems))
         factor = sub.factoring_company
+        assert factor is not None  # refused above when there is none
         batch = Batch(
             subsidiary_id=sub.id, factoring_company_id=factor.id, number=number,
             label=f"{sub.code}-{number:04d}", submitted_at=utcnow(), submitted_by=user,
@@ -181,7 +184,8 @@ def _refusal_summary(problems: list[Problem]) -> str:
     return f"The batch was not submitted ({len(problems)} problems); nothing was changed."
 
 
-def _selected_loads(session, sub, load_numbers, all_eligible, problems) -> list[Load]:
+def _selected_loads(session: Session, sub: Subsidiary, load_numbers: list[str] | None,
+                    all_eligible: bool, problems: list[Problem]) -> list[Load]:
     base = (
         select(Load, effective_method())
         .join(Customer, Customer.id == Load.customer_id)
@@ -189,6 +193,7 @@ def _selected_loads(session, sub, load_numbers, all_eligible, problems) -> list[
         .options(selectinload(Load.customer), selectinload(Load.charges),
                  selectinload(Load.documents))
     )
+    found: Sequence[tuple[Load, str] | Row[Load, str]]
     if all_eligible:
         found = session.execute(
             base.where(Load.subsidiary_id == sub.id,
@@ -199,7 +204,7 @@ def _selected_loads(session, sub, load_numbers, all_eligible, problems) -> list[
         if not found:
             problems.append(Problem(f"{sub.name} has no Queued loads billed by factoring."))
     else:
-        wanted = list(dict.fromkeys(n.strip() for n in load_numbers if n.strip()))
+        wanted = list(dict.fromkeys(n.strip() for n in load_numbers or () if n.strip()))
         found = []
         for part in chunks(wanted):
             found.extend(session.execute(base.where(Load.load_number.in_(part))).all())
@@ -235,7 +240,7 @@ def _selected_loads(session, sub, load_numbers, all_eligible, problems) -> list[
     return loads
 
 
-def _carrier_of(sub: Subsidiary) -> dict:
+def _carrier_of(sub: Subsidiary) -> dict[str, str]:
     return {
         "name": sub.name, "legal_name": sub.legal_name or sub.name, "mc_number": sub.mc_number,
         "dot_number": sub.dot_number, "address": sub.address, "city": sub.city,
@@ -246,7 +251,8 @@ def _carrier_of(sub: Subsidiary) -> dict:
 _DOC_ORDER = {k.value: i for i, k in enumerate(DocumentKind)}
 
 
-def _snapshot(ld: Load, carrier: dict, factor_name: str, remit_to: str) -> dict:
+def _snapshot(ld: Load, carrier: dict[str, str], factor_name: str, remit_to: str
+              ) -> dict[str, Any]:
     """Everything the invoice page and the packet need, frozen at submission."""
     c = ld.customer
     lines = [{"description": "Linehaul", "amount": cents_str(ld.linehaul_cents)}]
@@ -291,7 +297,8 @@ def _status_counts(session: Session, batch_ids: list[int]) -> dict[int, dict[str
     return counts
 
 
-def _summary(b: Batch, sub_name: str, factor_name: str, counts: dict[str, int]) -> dict:
+def _summary(b: Batch, sub_name: str, factor_name: str, counts: dict[str, int]
+             ) -> dict[str, Any]:
     return dict(
         id=b.id, batch=b.label, number=b.number, subsidiary=sub_name,
         factoring_company=factor_name,

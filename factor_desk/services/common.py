@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from factor_desk.domain.text import excerpt
 
 # SQLite builds may allow as few as 32,766 bound parameters (some 999); stay well below.
 CHUNK = 900
+T = TypeVar("T")
 
 
 def current_user() -> str:
@@ -50,13 +51,13 @@ def find_subsidiary(session: Session, name: str, *, lock: bool = False) -> Subsi
     return found
 
 
-def chunks(items: list, size: int = CHUNK):
+def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
 @contextlib.contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small objects at once.
 
     Building 100,000 row objects otherwise triggers dozens of collections that each walk

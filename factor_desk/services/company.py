@@ -15,6 +15,7 @@ from factor_desk.db.models import (
     FactoringCompany,
     ImportantInfo,
     Subsidiary,
+    max_length,
     utcnow,
 )
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
@@ -267,7 +268,7 @@ def update_subsidiary(session: Session, subsidiary: str, **changes: str) -> Subs
         if key not in GENERAL_FIELDS:
             raise TypeError(f"unknown subsidiary field {key!r}")
         value = (value or "").strip()
-        limit = Subsidiary.__table__.c[key].type.length
+        limit = max_length(Subsidiary, key)
         if limit and len(value) > limit:
             problems.append(Problem(f"{GENERAL_FIELDS[key]} is longer than {limit} characters"))
         if key == "name":

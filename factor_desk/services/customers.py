@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factor_desk.db.models import Customer
+from factor_desk.db.models import Customer, max_length
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
@@ -116,7 +116,7 @@ def _check(session: Session, values: dict[str, Any], current_id: int | None
     problems = []
     for key, value in values.items():
         if key in EDITABLE:
-            limit = Customer.__table__.c[key].type.length
+            limit = max_length(Customer, key)
             if len(value) > limit:
                 problems.append(Problem(f"{key.replace('_', ' ')} is longer than {limit} "
                                         "characters"))
@@ -138,8 +138,8 @@ def _check(session: Session, values: dict[str, Any], current_id: int | None
     return problems
 
 
-def _normalise(fields: dict) -> dict:
-    out = {}
+def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "mc_number":
             out[key] = clean_mc(value or "")
@@ -157,7 +157,7 @@ def _normalise(fields: dict) -> dict:
     return out
 
 
-def add_customer(session: Session, name: str, **fields) -> CustomerInfo:
+def add_customer(session: Session, name: str, **fields: Any) -> CustomerInfo:
     values = _normalise({"name": name, **fields})
     problems = _check(session, values, None)
     if problems:
@@ -168,7 +168,7 @@ def add_customer(session: Session, name: str, **fields) -> CustomerInfo:
     return _info(customer)
 
 
-def update_customer(session: Session, customer_name: str, /, **fields) -> CustomerInfo:
+def update_customer(session: Session, customer_name: str, /, **fields: Any) -> CustomerInfo:
     """Edit a customer. ``invoicing_method=None`` (or "") removes its override."""
     customer = find_customer(session, customer_name)
     values = _normalise(fields)

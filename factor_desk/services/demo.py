@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -34,7 +35,7 @@ CAPITAL_DEPOT_NOA = (
     "PARTY DOES NOT DISCHARGE YOUR OBLIGATION. QUESTIONS: (214) 555-0142."
 )
 
-SUBSIDIARIES = [
+SUBSIDIARIES: list[dict[str, Any]] = [
     dict(name="Blue Ridge Freight LLC", code="BRF", legal_name="Blue Ridge Freight LLC",
          mc_number="MC-1184420", dot_number="3391022", address="1450 Industrial Pkwy",
          city="Roanoke", state="VA", zip_code="24012", phone="(540) 555-0190",

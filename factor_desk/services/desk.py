@@ -8,13 +8,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from factor_desk.db.database import Database
+from factor_desk.db.database import Database, Location
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.money import from_cents
 from factor_desk.services import backup, batches, company, export, loads, reports
 from factor_desk.services.common import Progress
+from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult
 
 
 @dataclass
@@ -28,10 +30,10 @@ class BatchOverview:
 
 
 class Desk:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database) -> None:
         self.db = db
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[Location], Desk], tuple[Location]]:
         # A desk travels to a worker process as where its data lives; the worker opens its
         # own connection (an engine cannot cross processes).
         return _desk_at, (self.db.location,)
@@ -46,15 +48,16 @@ class Desk:
         with self.db.read() as s:
             return company.get_profile(s)
 
-    def add_subsidiary(self, name: str, **fields) -> company.SubsidiaryProfile:
+    def add_subsidiary(self, name: str, **fields: Any) -> company.SubsidiaryProfile:
         with self.db.write() as s:
             return company.add_subsidiary(s, name, **fields)
 
-    def add_factoring_company(self, name: str, remit_to: str, **terms) -> company.FactorInfo:
+    def add_factoring_company(self, name: str, remit_to: str, **terms: Any) -> company.FactorInfo:
         with self.db.write() as s:
             return company.add_factoring_company(s, name, remit_to=remit_to, **terms)
 
-    def save_subsidiary(self, subsidiary: str, general: dict, *, factoring_company: str | None,
+    def save_subsidiary(self, subsidiary: str, general: dict[str, str], *,
+                        factoring_company: str | None,
                         default_invoicing_method: str, required_documents: list[str]
                         ) -> company.SubsidiaryProfile:
         """Save the whole form of a subsidiary at once: all of it or none of it."""
@@ -85,7 +88,7 @@ class Desk:
             return loads.list_loads(s, subsidiary=subsidiary, status=status)
 
     def load_detail(self, load_number: str
-                    ) -> tuple[list[loads.HistoryEntry], list[loads.DocumentInfo], str]:
+                    ) -> tuple[list[HistoryEntry], list[DocumentInfo], str]:
         """A load's status history, its documents, and the factor's flag on it, if any."""
         with self.db.read() as s:
             load = loads.find_load(s, load_number)
@@ -93,7 +96,7 @@ class Desk:
             return loads.load_history(s, load_number), loads.load_documents(s, load_number), \
                 flag
 
-    def attach(self, load_number: str, path: str | Path, kind: str) -> loads.DocumentInfo:
+    def attach(self, load_number: str, path: str | Path, kind: str) -> DocumentInfo:
         return loads.attach_document(self.db, load_number, path, kind)
 
     # The slow jobs take ``should_stop`` like every job the window runs; those that are one
@@ -101,12 +104,12 @@ class Desk:
 
     def check_loads_file(self, path: str | Path, subsidiary: str, *,
                          should_stop: Callable[[], bool] | None = None,
-                         sheet: str | None = None) -> loads.LoadImportResult:
+                         sheet: str | None = None) -> LoadImportResult:
         return loads.import_loads(self.db, path, subsidiary, dry_run=True, sheet=sheet)
 
     def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool,
                      should_stop: Callable[[], bool] | None = None,
-                     sheet: str | None = None) -> loads.LoadImportResult:
+                     sheet: str | None = None) -> LoadImportResult:
         return loads.import_loads(self.db, path, subsidiary, only_valid=only_valid,
                                   sheet=sheet)
 
@@ -201,5 +204,5 @@ class Desk:
         return backup.restore(archive, home, should_stop=should_stop)
 
 
-def _desk_at(location) -> Desk:
+def _desk_at(location: Location) -> Desk:
     return Desk(Database(location, migrate=False))

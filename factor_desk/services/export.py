@@ -31,6 +31,7 @@ import re
 import secrets
 import shutil
 import stat
+import sys
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Set
@@ -731,7 +732,7 @@ def _remove_stale_partials(to_dir: Path, folder_name: str) -> None:
 def _process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) would end the process there
+    if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) would end the process there
         import ctypes
 
         handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)

@@ -69,7 +69,8 @@ def move_loads(
         )
 
 
-def _refuse_changed(session, unmoved, target, undo) -> None:
+def _refuse_changed(session: Session, unmoved: list[tuple[int, str]], target: BillingStatus,
+                    undo: bool) -> None:
     """Name each load that someone else moved between our check and our update."""
     numbers = dict(unmoved)
     problems = []

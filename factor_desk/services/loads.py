@@ -8,11 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import ColumnElement, Select, func, insert, literal, null, or_, select
 from sqlalchemy import DateTime as Stamp
-from sqlalchemy import func, insert, literal, null, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from factor_desk.db.database import Database
 from factor_desk.db.models import (
@@ -24,6 +25,7 @@ from factor_desk.db.models import (
     StatusHistory,
     Subsidiary,
     SupportingDocument,
+    max_length,
     utcnow,
 )
 from factor_desk.db.store import sha256_of
@@ -148,12 +150,12 @@ class LoadImportResult:
 
 
 _LENGTHS = {
-    name: Load.__table__.c[name].type.length
+    name: max_length(Load, name)
     for name in ("load_number", "invoice_number", "po_number", "pickup_location",
                  "delivery_location")
 }
-_LENGTHS["customer"] = Customer.__table__.c.name.type.length
-_LENGTHS["customer_mc"] = Customer.__table__.c.mc_number.type.length
+_LENGTHS["customer"] = max_length(Customer, "name")
+_LENGTHS["customer_mc"] = max_length(Customer, "mc_number")
 
 
 _EXPECTED = {
@@ -212,7 +214,7 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
         when: dict[str, dt.date | None] = {"pickup_date": None, "delivery_date": None}
         for name in when:
             if text.get(name):
-                value = raw[name]
+                value = raw[name]  # type: ignore[assignment]  # a str above, a cell here
                 found = dates.read(value.strip() if isinstance(value, str) else value)
                 if isinstance(found, str):
                     bad.append((name, _cell_problem(name, found, text[name])))
@@ -229,7 +231,7 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
             amounts[name] = None
             if not text.get(name):
                 continue
-            value = raw[name]
+            value = raw[name]  # type: ignore[assignment]  # a str above, a cell here
             try:
                 amount = parse_money(value.strip() if isinstance(value, str) else value)
             except MoneyError as exc:
@@ -248,7 +250,7 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
             if total is None and linehaul is None:
                 bad.append(("total", "the total is empty (and there is no linehaul to add up)"))
             elif total is None:
-                total = linehaul + (accessorials or 0)
+                total = linehaul + (accessorials or 0)  # type: ignore[operator, assignment]  # both None: refused above
             elif linehaul is None:
                 linehaul = total - (accessorials or 0)
                 if linehaul < 0:
@@ -305,14 +307,15 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
             delivery_location=text.get("delivery_location", ""),
             linehaul_cents=to_cents(linehaul or Decimal(0)),
             accessorials_cents=to_cents(accessorials or Decimal(0)),
-            total_cents=to_cents(total),
+            total_cents=to_cents(total),  # type: ignore[arg-type]  # a row without is bad
             invoicing_method=method,
             status=status.value,
         ))
     return rows, problems
 
 
-def _existing(session: Session, column, values: list[str]) -> set[str]:
+def _existing(session: Session, column: InstrumentedAttribute[str], values: list[str]
+              ) -> set[str]:
     found: set[str] = set()
     for part in chunks(values):
         found.update(session.execute(select(column).where(column.in_(part))).scalars())
@@ -526,7 +529,8 @@ def import_loads(
     return result
 
 
-def _write_loads(session, db, rows, sub_name, file_name, data, result, user) -> int:
+def _write_loads(session: Session, db: Database, rows: list[_Row], sub_name: str,
+                 file_name: str, data: bytes, result: LoadImportResult, user: str) -> int:
     sub = find_subsidiary(session, sub_name)
     debtors, result.row_customers, new = _resolve_customers(rows, _customer_index(session))
     if new:
@@ -606,7 +610,7 @@ class LoadSummary:
     documents: tuple[str, ...] = ()
     missing_documents: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "load_number": self.load_number,
             "invoice_number": self.invoice_number,
@@ -626,7 +630,7 @@ class LoadSummary:
         }
 
 
-def effective_method():
+def effective_method() -> ColumnElement[str]:
     """The invoicing method that applies to a load, as an SQL expression: the load's own,
     else its customer's override, else its subsidiary's default."""
     return func.coalesce(
@@ -635,7 +639,7 @@ def effective_method():
 
 
 def _summaries(
-    session: Session, conditions: list, *, join_customer: bool = False,
+    session: Session, conditions: list[ColumnElement[bool]], *, join_customer: bool = False,
     factoring_only: bool = False,
 ) -> list[LoadSummary]:
     """Loads matching ``conditions`` as summaries, in load order.
@@ -665,7 +669,10 @@ def _summaries(
         return _build_summaries(session, stmt, customers, subsidiaries, factoring_only)
 
 
-def _build_summaries(session, stmt, customers, subsidiaries, factoring_only):
+def _build_summaries(session: Session, stmt: Select[*tuple[Any, ...]],
+                     customers: dict[int, tuple[str, str, str | None]],
+                     subsidiaries: dict[int, tuple[str, str, list[str]]],
+                     factoring_only: bool) -> list[LoadSummary]:
     # Plain rows through the connection: ORM row processing doubles the cost at 100k rows.
     rows = session.connection().execute(stmt.order_by(Load.id)).all()
     docs: dict[int, set[str]] = defaultdict(set)
@@ -686,7 +693,7 @@ def _build_summaries(session, stmt, customers, subsidiaries, factoring_only):
     out = []
     order = {k.value: i for i, k in enumerate(DocumentKind)}
     # Few distinct (required, present) pairs occur: work each out once.
-    answers: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    answers: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
     factoring = InvoicingMethod.FACTORING.value
     no_docs: frozenset[str] = frozenset()
     for (lid, number, invoice, sub_id, cust_id, po, pu_date, pu_loc, del_date, del_loc, cents,
