@@ -14,8 +14,9 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -143,9 +144,9 @@ class RowOutcome:
     # what applying will write (filled for rows that apply)
     invoice_id: int | None = None
     load_id: int | None = None
-    values: dict = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "invoice_number": self.invoice_number,
                 "load_number": self.load_number, "outcome": self.outcome,
                 "reasons": list(self.reasons),
@@ -175,7 +176,7 @@ class Preview:
             c[r.outcome] += 1
         return c
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "file_name": self.file_name, "sha256": self.sha256,
                 "batch": self.batch, "counts": self.counts, "totals": dict(self.totals),
                 "missing_invoices": list(self.missing_invoices),
@@ -192,7 +193,7 @@ class ImportResult:
     rows_applied: int
     preview: Preview
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = self.preview.to_dict()
         d.update({"ok": True, "import_id": self.import_id, "rows_applied": self.rows_applied})
         return d
@@ -231,7 +232,7 @@ class _Cells:
 
     __slots__ = ("raw",)
 
-    def __init__(self, cells: list, columns: dict[str, int]):
+    def __init__(self, cells: list[object], columns: dict[str, int]) -> None:
         n = len(cells)
         self.raw = {f: cells[i] for f, i in columns.items() if i < n}
 
@@ -241,7 +242,7 @@ class _Cells:
             return ""
         return value.strip() if isinstance(value, str) else cell_text(value)
 
-    def value(self, name: str):
+    def value(self, name: str) -> object:
         value = self.raw.get(name)
         return value.strip() if isinstance(value, str) else value
 
@@ -276,7 +277,8 @@ def _date(cells: _Cells, name: str, title: str, reasons: list[str], *, required:
     return found
 
 
-def _checkpoint(n: int, total: int, row_number: int, should_stop) -> Progress | None:
+def _checkpoint(n: int, total: int, row_number: int, should_stop: Callable[[], bool]
+                ) -> Progress | None:
     """Every PROGRESS_EVERY rows: stop if asked, else a progress item to yield."""
     if n % PROGRESS_EVERY:
         return None
@@ -326,12 +328,14 @@ def _invoice_facts(session: Session, table: Table, columns: dict[str, int]
     return by_invoice, by_load
 
 
-def _named(by_invoice, by_load) -> list[_InvoiceFacts]:
+def _named(by_invoice: dict[str, _InvoiceFacts], by_load: dict[str, _InvoiceFacts]
+           ) -> list[_InvoiceFacts]:
     """Each invoice the file names, once."""
     return list({f.invoice_id: f for f in (*by_invoice.values(), *by_load.values())}.values())
 
 
-def _identify(c: _Cells, by_invoice, by_load, session: Session, reasons: list[str]
+def _identify(c: _Cells, by_invoice: dict[str, _InvoiceFacts],
+              by_load: dict[str, _InvoiceFacts], session: Session, reasons: list[str]
               ) -> _InvoiceFacts | None:
     inv_no, load_no = c.text("invoice_number"), c.text("load_number")
     if not inv_no and not load_no:
@@ -360,7 +364,8 @@ def _identify(c: _Cells, by_invoice, by_load, session: Session, reasons: list[st
     return facts
 
 
-def _applied_imports_of(session: Session, model, invoice_ids: list[int]
+def _applied_imports_of(session: Session, model: type[PurchaseRecord] | type[Payment],
+                        invoice_ids: list[int]
                         ) -> dict[int, ReportImport]:
     """For each invoice, the applied import whose ``model`` rows name it (latest)."""
     found: dict[int, ReportImport] = {}
@@ -404,7 +409,7 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
     outcomes: list[RowOutcome] = []
     seen: dict[int, int] = {}
     dates = DateCache()
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     total_rows = len(table.rows)
     for n, (row_number, cells) in enumerate(table.rows, start=1):
         if step := _checkpoint(n, total_rows, row_number, should_stop):
@@ -414,7 +419,7 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
         warnings: list[str] = []
         facts = _identify(c, by_invoice, by_load, session, errors)
         status_text = c.text("status")
-        status = "purchased"
+        status: str | None = "purchased"
         reason = c.text("reason")
         if status_text:
             word = status_text.lower()
@@ -476,6 +481,7 @@ def _analyse_purchase(session: Session, table: Table, columns: dict[str, int], d
             c.text("invoice_number"), load_number=facts.load_number if facts else
             c.text("load_number"), outcome=outcome, reasons=errors + warnings, amount=amount)
         if outcome != ERROR:
+            assert facts is not None and amount is not None  # else an error says why
             row.invoice_id, row.load_id = facts.invoice_id, facts.load_id
             row.values = {"status": status, "reason": reason, "purchase_date": date,
                           "invoice_amount_cents": to_cents(amount),
@@ -566,8 +572,8 @@ def _analyse_payments(session: Session, table: Table, columns: dict[str, int], d
                 errors.append(f"load {facts.load_number} is Invoiced, not Financed: upload "
                               f"the purchase report of batch {facts.batch_label} first")
             elif facts.status == BillingStatus.COMPLETED.value:
-                imp = completed_by.get(facts.invoice_id)
-                by = f" by {_describe(imp)}" if imp else ""
+                completer = completed_by.get(facts.invoice_id)
+                by = f" by {_describe(completer)}" if completer else ""
                 errors.append(f"load {facts.load_number} is already Completed{by}")
         row = RowOutcome(
             row=row_number, invoice_number=facts.invoice_number if facts else
@@ -575,6 +581,7 @@ def _analyse_payments(session: Session, table: Table, columns: dict[str, int], d
             c.text("load_number"), outcome=ERROR if errors else APPLIES, reasons=errors,
             amount=amount)
         if not errors:
+            assert facts is not None and amount is not None  # else an error says why
             row.invoice_id, row.load_id = facts.invoice_id, facts.load_id
             row.values = {
                 "payment_date": date, "amount_cents": to_cents(amount),
@@ -590,7 +597,7 @@ def _analyse_payments(session: Session, table: Table, columns: dict[str, int], d
         row.reasons += warnings
         outcomes.append(row)
     # Short and over payments are worked out per invoice, over all its rows in the file.
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     for rows in rows_of_invoice.values():
         paid = sum(r.values["amount_cents"] for r in rows)
         invoice_cents = rows[0].values["_invoice_cents"]
@@ -642,7 +649,8 @@ def preview_report(db: Database, kind: str, path: str | Path, *, batch: str | No
         yield from _checked(_analysis(session, kind, table, columns, data, batch, should_stop))
 
 
-def _analysis(session, kind, table, columns, data, batch, should_stop):
+def _analysis(session: Session, kind: str, table: Table, columns: dict[str, int], data: bytes,
+              batch: str | None, should_stop: Callable[[], bool]) -> Iterator[Progress]:
     if kind == PURCHASE:
         if not batch:
             raise InputRefused(["Choose the batch this purchase report is for."])
@@ -658,7 +666,7 @@ def _checked(steps: Iterator[Progress]) -> Iterator[Progress]:
 
 
 class ReportCancelled(InputRefused):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(["The upload was cancelled; nothing was changed."])
 
 
@@ -667,7 +675,7 @@ def refusals(preview: Preview, allow_missing: bool) -> list[Problem]:
     if preview.already_imported:  # the rows' own errors would only repeat this
         return [Problem(f"this file was already imported as {preview.already_imported}",
                         file=preview.file_name)]
-    problems = []
+    problems: list[Problem] = []
     for r in preview.errors:
         problems.extend(Problem(reason, file=preview.file_name, row=r.row)
                         for reason in r.reasons)
@@ -753,12 +761,13 @@ def _apply_once(db: Database, kind: str, table: Table, columns: dict[str, int], 
                 should_stop: Callable[[], bool], *, raced: bool
                 ) -> Generator[Progress, None, ImportResult]:
     with db.write() as session, gc_paused():
-        preview = None
+        preview: Preview | None = None
         for step in _checked(_analysis(session, kind, table, columns, data, batch,
                                        should_stop)):
             if step.result is None:
                 yield step
             preview = step.result
+        assert preview is not None  # the last step carries it
         problems = refusals(preview, allow_missing)
         if problems:
             raise InputRefused(problems, summary=_refusal_summary(preview, problems, raced))
@@ -818,9 +827,15 @@ def _write_purchase(session: Session, imp: ReportImport, rows: list[RowOutcome],
              "reserve_cents": r.values["reserve_cents"]}
             for r in part
         ])
-    bought = [(r.load_id, r.load_number) for r in rows if r.values["status"] == "purchased"]
+    bought = [_load_of(r) for r in rows if r.values["status"] == "purchased"]
     move_loads(session, bought, BillingStatus.INVOICED, BillingStatus.FINANCED, by=user,
                reason=f"Purchase report {imp.file_name} (import #{imp.id})", import_id=imp.id)
+
+
+def _load_of(r: RowOutcome) -> tuple[int, str]:
+    """The load a row that applies moves (its ids are filled when the row is checked)."""
+    assert r.load_id is not None
+    return r.load_id, r.load_number
 
 
 def _write_payments(session: Session, imp: ReportImport, rows: list[RowOutcome],
@@ -832,7 +847,7 @@ def _write_payments(session: Session, imp: ReportImport, rows: list[RowOutcome],
              **{k: v for k, v in r.values.items() if not k.startswith("_")}}
             for r in part
         ])
-    loads = list({r.load_id: (r.load_id, r.load_number) for r in rows}.values())
+    loads = list({r.load_id: _load_of(r) for r in rows}.values())
     move_loads(session, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
                reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)
 
@@ -899,6 +914,7 @@ def undo_import(db: Database, import_id: int, *, user: str | None = None) -> Und
         if imp.status == "undone":
             raise InputRefused([f"Import #{imp.id} was already undone on "
                                 f"{imp.undone_at:%m/%d/%Y} by {imp.undone_by}."])
+        model: type[PurchaseRecord] | type[Payment]
         if imp.kind == PURCHASE:
             model, frm, to = PurchaseRecord, BillingStatus.FINANCED, BillingStatus.INVOICED
             moved_stmt = (select(Load.id, Load.load_number, Load.status)
@@ -933,9 +949,9 @@ def undo_import(db: Database, import_id: int, *, user: str | None = None) -> Und
                     f"{', '.join(f'#{i}' for i in ids)} (first on {when:%m/%d/%Y}) completed "
                     f"load {load_number}, which this purchase report financed. Undo "
                     f"{'that import' if len(ids) == 1 else 'those imports'} first."])
-        records = session.execute(
+        records = cast(CursorResult[Any], session.execute(
             delete(model).where(model.import_id == imp.id)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))).rowcount
         move_loads(session, [(lid, number) for lid, number, _ in moved], frm, to, by=user,
                    reason=f"Undo of import #{imp.id} ({imp.file_name})", import_id=imp.id,
                    undo=True)
@@ -983,7 +999,7 @@ class ReconRow:
     flag: str
     cents: dict[str, int]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"invoice_number": self.invoice_number, "load_number": self.load_number,
                 "status": self.status, "flag": self.flag,
                 **{k: str(from_cents(v)) for k, v in self.cents.items()}}
@@ -996,7 +1012,7 @@ class BatchReconciliation:
     rows: list[ReconRow]
     totals: dict[str, int]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "status": self.status,
                 "totals": {k: str(from_cents(v)) for k, v in self.totals.items()},
                 "rows": [r.to_dict() for r in self.rows]}
@@ -1007,7 +1023,7 @@ class Reconciliation:
     batches: list[BatchReconciliation]
     totals: dict[str, int]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"totals": {k: str(from_cents(v)) for k, v in self.totals.items()},
                 "batches": [b.to_dict() for b in self.batches]}
 
