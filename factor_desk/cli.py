@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,8 @@ def _print_json(value) -> None:
     sys.stdout.write("\n")
 
 
-def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> None:
+def _table(headers: list[str], rows: list[list[str]], right: AbstractSet[int] = frozenset()
+           ) -> None:
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):

@@ -12,6 +12,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from factor_desk.gui.jobs import Call
 
 
 def _report(path: Path, header: list[str], rows: list[list]) -> Path:
@@ -37,7 +41,7 @@ def _in_worker_process(desk, kind: str, path: str, batch: str | None, *,
                                                      should_stop=should_stop))
 
 
-def _run_in_worker_process(call) -> object:
+def _run_in_worker_process(call: Call) -> Any:
     """Runs ``call`` through the window's job runner, in a worker process."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEventLoop, QTimer
@@ -47,12 +51,12 @@ def _run_in_worker_process(call) -> object:
 
     make_app()
     runner = JobRunner()
-    outcome: list = []
+    outcome: list[tuple[str, Any]] = []
     job = Job("self-test", call, done=lambda result: outcome.append(("done", result)),
               error=lambda exc: outcome.append(("error", exc)))
     assert job.in_process, "the job would not run in a worker process"
     loop = QEventLoop()
-    runner.busy_changed.connect(lambda busy: busy or loop.quit())
+    runner.busy_changed.connect(lambda busy: None if busy else loop.quit())
     QTimer.singleShot(120_000, loop.quit)
     runner.start(job)
     if runner.busy:
@@ -124,6 +128,7 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
                 # the pool's processes are this process's children while it draws
                 pool = max(pool, len(multiprocessing.active_children()))
                 result = progress.result
+            assert result is not None, "the export gave no result"
             assert pool >= EXPORT_WORKERS, f"no pool of worker processes drew the packets " \
                                            f"({pool} worker processes seen)"
             invoices = list((result.folder / "invoices").glob("*.pdf"))

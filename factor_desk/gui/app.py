@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from factor_desk.db.database import Location
 from factor_desk.domain.errors import FactorDeskError, refusal_for_os_error
@@ -52,7 +52,7 @@ def make_app(argv: list[str] | None = None):
 
     from factor_desk.paths import resource
 
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app = cast(QApplication, QApplication.instance()) or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Factor Desk")
     app.setOrganizationName("Factor Desk")
     app.setApplicationDisplayName("Factor Desk")

@@ -26,6 +26,7 @@ from factor_desk.gui.page import Page
 
 class BatchPage(Page):
     title = "Factoring Batch"
+    model: CheckableRowModel
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,7 +103,7 @@ class BatchPage(Page):
     # ------------------------------------------------------------------ data
 
     def refresh(self) -> None:
-        wanted = self.subsidiary.currentText() or self.settings.value("subsidiary", "", str)
+        wanted = self.subsidiary.currentText() or str(self.settings.value("subsidiary", "", str))
         self.run(Job("Loading subsidiaries", lambda stop: self.desk.profile(),
                      done=lambda p: self._profile_loaded(p, wanted), user=False))
 

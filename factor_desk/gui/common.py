@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -87,7 +88,7 @@ def heading(text: str) -> QLabel:
 class Asker:
     """Every question and message the window puts to the clerk. Tests use a stand-in."""
 
-    def __init__(self, parent: QWidget):
+    def __init__(self, parent: QWidget | None) -> None:
         self.parent = parent
 
     def confirm(self, title: str, text: str, yes: str = "OK") -> bool:
@@ -100,7 +101,8 @@ class Asker:
     def choice(self, title: str, text: str, buttons: list[str]) -> str | None:
         """One of ``buttons``, or None when cancelled."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self.parent)
-        made = {box.addButton(b, QMessageBox.ButtonRole.AcceptRole): b for b in buttons}
+        made: dict[QAbstractButton, str] = {
+            box.addButton(b, QMessageBox.ButtonRole.AcceptRole): b for b in buttons}
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return made.get(box.clickedButton())
@@ -243,7 +245,7 @@ class DropFilter(QObject):
 
     def _tell(self, message: str) -> None:
         self.refused.emit(message)
-        widget = self.widget
+        widget: QWidget | None = self.widget
         while widget is not None and not hasattr(widget, "asker"):
             widget = widget.parentWidget()
         if widget is not None:

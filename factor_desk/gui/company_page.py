@@ -190,15 +190,15 @@ class CompanyPage(Page):
         self.info_view.setMinimumHeight(120)
         config_layout.addWidget(self.info_view)
         entry_buttons = QHBoxLayout()
-        edit = QPushButton("Edit…")
-        edit.clicked.connect(self._edit_selected)
+        edit_button = QPushButton("Edit…")
+        edit_button.clicked.connect(self._edit_selected)
         remove = QPushButton("Remove")
         remove.clicked.connect(self._remove_selected)
         entry_buttons.addStretch(1)
-        entry_buttons.addWidget(edit)
+        entry_buttons.addWidget(edit_button)
         entry_buttons.addWidget(remove)
         config_layout.addLayout(entry_buttons)
-        self.entry_buttons = (edit, remove)
+        self.entry_buttons = (edit_button, remove)
         on_selection_moved(self.info_view, self._update_entry_buttons)
         self._update_entry_buttons()
 
@@ -220,7 +220,7 @@ class CompanyPage(Page):
 
     def refresh(self, select: str | None = None) -> None:
         wanted = select or (self.current.name if self.current else
-                            self.settings.value("subsidiary", "", str))
+                            str(self.settings.value("subsidiary", "", str)))
         self.run(Job("Loading the company profile", lambda stop: self.desk.profile(),
                      done=lambda profile: self._loaded(profile, wanted), user=False))
 
@@ -249,6 +249,7 @@ class CompanyPage(Page):
         if self.current and name == self.current.name:
             return
         if not self.can_leave():
+            assert self.current is not None  # only a subsidiary shown has changes
             self._loading = True
             self.subsidiary.setCurrentText(self.current.name)
             self._loading = False
@@ -289,6 +290,7 @@ class CompanyPage(Page):
     def can_leave(self) -> bool:
         if not self._dirty:
             return True
+        assert self.current is not None  # only a subsidiary shown has changes
         answer = self.asker.choice(
             "Unsaved changes", f"Save the changes to {self.current.name}?",
             ["Save", "Discard"])
@@ -320,10 +322,12 @@ class CompanyPage(Page):
             self._set_dirty(True)
             self.asker.problem(exc)
 
+        def saved(sub: SubsidiaryProfile) -> None:
+            self.status.emit(f"{sub.name} saved.")
+            self.refresh(select=sub.name)
+
         self.run(Job(f"Saving {name}", lambda stop: self.desk.save_subsidiary(name, **values),
-                     done=lambda sub: (self.status.emit(f"{sub.name} saved."),
-                                       self.refresh(select=sub.name)),
-                     error=failed))
+                     done=saved, error=failed))
 
     # ------------------------------------------------------------------ important info
 
@@ -337,6 +341,7 @@ class CompanyPage(Page):
         return dialog
 
     def _save_info(self, dialog, kind: str, text: str) -> None:
+        assert self.current is not None  # the dialog is opened on the subsidiary shown
         name = self.current.name
         dialog.save.setEnabled(False)
 

@@ -20,12 +20,16 @@ import multiprocessing
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Signal
 
 from factor_desk.domain.errors import refusal_for_os_error
+
+if TYPE_CHECKING:
+    from factor_desk.services.common import Progress
 
 log = logging.getLogger(__name__)
 _abandoned: list[_Worker] = []  # jobs left running when the window quit
@@ -46,15 +50,16 @@ class _Worker(QObject):
         super().__init__()
         self.fn = fn
         self.stop = stop
-        self.thread = threading.Thread(target=self.run, name="factor-desk-job", daemon=True)
+        # Not ``self.thread``: that would hide QObject.thread().
+        self._thread = threading.Thread(target=self.run, name="factor-desk-job", daemon=True)
 
     def start(self) -> None:
-        self.thread.start()
+        self._thread.start()
 
     def wait(self, timeout_ms: int | None = None) -> bool:
         """True once the thread has ended; False if still running after ``timeout_ms``."""
-        self.thread.join(None if timeout_ms is None else timeout_ms / 1000)
-        return not self.thread.is_alive()
+        self._thread.join(None if timeout_ms is None else timeout_ms / 1000)
+        return not self._thread.is_alive()
 
     def abandon(self) -> None:
         """Quitting, and the job did not stop in time: nothing will show its outcome. Its
@@ -69,8 +74,8 @@ class _Worker(QObject):
         try:
             result = self.fn(self.stop.is_set)
             if inspect.isgenerator(result):
-                last = None
-                for step in result:
+                last: Progress | None = None
+                for step in cast("Iterator[Progress]", result):
                     last = step
                     self.progressed.emit(step.done, step.total, step.message)
                     if self.stop.is_set():
@@ -97,8 +102,8 @@ def _child(call: Call, conn, stop) -> None:  # runs in the worker process
     try:
         result = call(stop.is_set)
         if inspect.isgenerator(result):
-            last = None
-            for step in result:
+            last: Progress | None = None
+            for step in cast("Iterator[Progress]", result):
                 last = step
                 conn.send(("progress", step.done, step.total, step.message))
             result = last.result if last is not None else None
@@ -178,8 +183,8 @@ class Job:
     carries the result. ``done(result)`` and ``error(exc)`` run on the GUI thread."""
 
     title: str
-    fn: Callable
-    done: Callable[[object], None] | None = None
+    fn: Callable[..., Any]
+    done: Callable[[Any], object] | None = None
     error: Callable[[BaseException], None] | None = None
     user: bool = True  # started by a click (refused if busy) or a refresh (queued)
     progress: Callable[[int, int, str], None] | None = None
@@ -255,7 +260,8 @@ class JobRunner(QObject):
 
     def _run(self, job: Job) -> None:
         stop = threading.Event()
-        worker = (_ProcessWorker if job.in_process else _Worker)(job.fn, stop)
+        worker = (_ProcessWorker(job.fn, stop) if isinstance(job.fn, Call)
+                  else _Worker(job.fn, stop))
         self._current = (job, worker, stop)
         worker.progressed.connect(lambda d, t, m: self._on_progress(job, d, t, m))
         worker.succeeded.connect(lambda result: self._finish(job, worker, result, None))

@@ -56,6 +56,7 @@ def _view(model) -> QTableView:
 
 class LoadsPage(Page):
     title = "Loads"
+    model: RowTableModel
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -251,7 +252,7 @@ class LoadsPage(Page):
             self.asker.info("Attach document", "Select the load to attach documents to "
                             "first.")
             return
-        start = self.settings.value("folders/documents", str(Path.home()), str)
+        start = str(self.settings.value("folders/documents", str(Path.home()), str))
         paths = self.asker.open_files(f"Attach to load {number}", start,
                                       "Documents (*.pdf *.jpg *.jpeg *.png)")
         if paths:
@@ -280,7 +281,7 @@ class LoadsPage(Page):
     # ------------------------------------------------------------------ importing loads
 
     def choose_loads_file(self) -> None:
-        start = self.settings.value("folders/loads", str(Path.home()), str)
+        start = str(self.settings.value("folders/loads", str(Path.home()), str))
         path = self.asker.open_file("Import loads", start, LOAD_FILES)
         if path:
             self.import_file(path)
@@ -290,9 +291,10 @@ class LoadsPage(Page):
         sub = self.subsidiary.currentText()
         if sub in ("", ALL_SUBSIDIARIES):
             names = [self.subsidiary.itemText(i) for i in range(1, self.subsidiary.count())]
-            sub = self.asker.item("Import loads", "Into which subsidiary?", names)
-            if not sub:
+            chosen = self.asker.item("Import loads", "Into which subsidiary?", names)
+            if not chosen:
                 return
+            sub = chosen
         self._check(path, sub)
 
     def _check(self, path: str, sub: str, sheet: str | None = None) -> None:

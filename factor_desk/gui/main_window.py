@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QProcess, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -106,8 +107,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        self._current = None
-        self.show_page(settings.value("window/page", "batch", str))
+        self._current: str | None = None
+        self.show_page(str(settings.value("window/page", "batch", str)))
         settle_heap()  # the modules and widgets of a standing window, out of the GC's walk
 
     # ------------------------------------------------------------------ navigation
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
 
     @property
     def current_page(self) -> Page:
+        assert self._current is not None  # a page is shown from the start
         return self.pages[self._current]
 
     # ------------------------------------------------------------------ menus
@@ -206,23 +208,23 @@ class MainWindow(QMainWindow):
 
     def _submit(self) -> None:
         self.show_page("batch")
-        self.pages["batch"].submit_batch()
+        cast(BatchPage, self.pages["batch"]).submit_batch()
 
     def _download(self) -> None:
         self.show_page("reports")
-        self.pages["reports"].download_selected()
+        cast(ReportsPage, self.pages["reports"]).download_selected()
 
     def _upload_purchase(self) -> None:
         self.show_page("reports")
-        self.pages["reports"].choose_report("purchase")
+        cast(ReportsPage, self.pages["reports"]).choose_report("purchase")
 
     def _upload_payments(self) -> None:
         self.show_page("reports")
-        self.pages["reports"].choose_report("payments")
+        cast(ReportsPage, self.pages["reports"]).choose_report("payments")
 
     def _import_loads(self) -> None:
         self.show_page("loads")
-        self.pages["loads"].choose_loads_file()
+        cast(LoadsPage, self.pages["loads"]).choose_loads_file()
 
     # ------------------------------------------------------------------ backup, restore
 
@@ -275,7 +277,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.asker.problem(exc)
             return
-        start = self.settings.value("folders/backup", str(Path.home()), str)
+        start = str(self.settings.value("folders/backup", str(Path.home()), str))
         name = f"factor_desk-{dt.datetime.now():%Y-%m-%d-%H%M}.zip"
         chosen = self.asker.save_file("Back up Factor Desk", str(Path(start) / name),
                                       "Factor Desk backup (*.zip)")
@@ -312,7 +314,7 @@ class MainWindow(QMainWindow):
                 "Factor Desk can open the restored data (or start it later with "
                 "factor-desk --home FOLDER).", "Choose backup…"):
             return
-        start = self.settings.value("folders/backup", str(Path.home()), str)
+        start = str(self.settings.value("folders/backup", str(Path.home()), str))
         archive = self.asker.open_file("Restore a Factor Desk backup", start,
                                        "Factor Desk backup (*.zip)")
         if not archive:

@@ -13,11 +13,18 @@ import gc
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from factor_desk.domain.money import format_money
 
@@ -116,7 +123,7 @@ class RowTableModel(QAbstractTableModel):
         showing 100,000 rows, done on a worker thread. Pass the result to ``set_rows``."""
         spec = self._sort
         key = self._row_sort_key(spec[0]) if spec is not None else None
-        if key is None:
+        if key is None or spec is None:
             return Prepared(rows, self.search_keys(rows), None)
         rows = sorted(rows, key=key, reverse=spec[1] == Qt.SortOrder.DescendingOrder)
         return Prepared(rows, self.search_keys(rows), spec)
@@ -133,7 +140,7 @@ class RowTableModel(QAbstractTableModel):
                  ) -> None:
         sorted_by = None
         if isinstance(rows, Prepared):
-            rows, search_keys, sorted_by = rows.rows, rows.search_keys, rows.sorted_by
+            search_keys, sorted_by, rows = rows.search_keys, rows.sorted_by, rows.rows
         rows = list(rows)
         haystack = search_keys if search_keys is not None else self.search_keys(rows)
         if self.row_key is None:  # no way to tell the same record: start afresh
@@ -163,7 +170,7 @@ class RowTableModel(QAbstractTableModel):
         """Show ``new_rows()`` instead of the rows shown now, as Qt expects of a sort or a
         filter: every persistent index moves to the row of the record it was on (told by
         ``identity``), or becomes invalid if that record is no longer shown."""
-        self.layoutAboutToBeChanged[_LAYOUT].emit([], hint)
+        self.layoutAboutToBeChanged[_LAYOUT].emit([], hint)  # type: ignore[index]  # stubs: no overloads
         before = self.persistentIndexList()  # taken after the views saved theirs
         shown = self._rows
         records = [identity(shown[ix.row()]) if 0 <= ix.row() < len(shown) else None
@@ -177,7 +184,7 @@ class RowTableModel(QAbstractTableModel):
                 after = [self.index(where[k], ix.column()) if k in where else QModelIndex()
                          for k, ix in zip(records, before, strict=True)]
                 self.changePersistentIndexList(before, after)
-            self.layoutChanged[_LAYOUT].emit([], hint)
+            self.layoutChanged[_LAYOUT].emit([], hint)  # type: ignore[index]  # stubs: no overloads
 
     def rows(self) -> list:
         """The visible rows, in the order shown."""
@@ -218,7 +225,8 @@ class RowTableModel(QAbstractTableModel):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         row = self._rows[index.row()]
@@ -259,14 +267,16 @@ def selected_row(view: QAbstractItemView) -> Any | None:
     or is gone after a refresh."""
     selection = view.selectionModel()
     rows = selection.selectedRows() if selection is not None else []
-    return view.model().row_at(rows[0].row()) if rows else None
+    return cast(RowTableModel, view.model()).row_at(rows[0].row()) if rows else None
 
 
-def select_record(view: QAbstractItemView, key: Hashable) -> bool:
+def select_record(view: QTableView, key: Hashable) -> bool:
     """Select the row of the record whose ``row_key`` is ``key``; False if not shown."""
-    model = view.model()
+    model = cast(RowTableModel, view.model())
+    row_key = model.row_key
+    assert row_key is not None, "a model that cannot tell its records apart"
     for i in range(model.rowCount()):
-        if model.row_key(model.row_at(i)) == key:
+        if row_key(model.row_at(i)) == key:
             view.selectRow(i)
             return True
     return False

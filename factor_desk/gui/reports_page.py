@@ -173,7 +173,7 @@ class ReportsPage(Page):
         selected = self.selected_batch()
         self.run(Job("Loading batches", lambda stop: (self.desk.batches_overview(),
                                                       self.desk.import_history()),
-                     done=lambda result: self._loaded(*result, selected), user=False))
+                     done=lambda result: self._loaded(result[0], result[1], selected), user=False))
 
     def _loaded(self, overview, history, selected) -> None:
         # The tables keep the selection on the same batch and import (by their keys), or
@@ -223,7 +223,7 @@ class ReportsPage(Page):
         if not batch:
             self.asker.info("Download", "Select the batch to download first.")
             return
-        start = self.settings.value("folders/download", str(Path.home()), str)
+        start = str(self.settings.value("folders/download", str(Path.home()), str))
         folder = self.asker.folder(f"Download batch {batch} to…", start)
         if not folder:
             return
@@ -274,7 +274,7 @@ class ReportsPage(Page):
 
     def save_template(self, kind: str) -> None:
         name = "Purchase_Report.csv" if kind == reports.PURCHASE else "Payments_Report.csv"
-        start = self.settings.value("folders/templates", str(Path.home()), str)
+        start = str(self.settings.value("folders/templates", str(Path.home()), str))
         target = self.asker.save_file("Save template", str(Path(start) / name),
                                       "CSV (*.csv)")
         if not target:
@@ -290,7 +290,7 @@ class ReportsPage(Page):
     # ------------------------------------------------------------------ upload
 
     def choose_report(self, kind: str) -> None:
-        start = self.settings.value("folders/reports", str(Path.home()), str)
+        start = str(self.settings.value("folders/reports", str(Path.home()), str))
         title = "Upload Purchase Report" if kind == reports.PURCHASE else \
             "Upload Payment Report"
         path = self.asker.open_file(title, start, REPORT_FILES)
@@ -417,8 +417,12 @@ class ReportsPage(Page):
                                   "removed and its loads move back a step. The file can be "
                                   "uploaded again afterwards.", "Undo import"):
             return
+
+        def undone(r: reports.UndoResult) -> None:
+            self.status.emit(f"Import #{r.import_id} undone: {r.loads_moved_back} loads moved "
+                             "back.")
+            self.refresh()
+
         self.run(Job(f"Undoing import #{imp.id}", lambda stop: self.desk.undo_import(imp.id),
-                     done=lambda r: (self.status.emit(
-                         f"Import #{r.import_id} undone: {r.loads_moved_back} loads moved "
-                         "back."), self.refresh())))
+                     done=undone))
 
