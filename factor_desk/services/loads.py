@@ -424,8 +424,16 @@ def _parse_rows(table: Table, columns: dict[str, int]) -> tuple[list[_Row], list
 
 def _existing(session: Session, column, values: list[str]) -> set[str]:
     found: set[str] = set()
-    # Through the connection: the ORM's statement handling doubled the cost of 100 queries.
+    # Through the connection: the ORM's statement handling doubled the cost of 100 queries;
+    # on SQLite, straight to the driver: building each IN (...) statement cost 5x running it.
     connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        name, table = column.name, column.table.name
+        for part in chunks(values):
+            found.update(value for (value,) in connection.exec_driver_sql(
+                f'SELECT "{name}" FROM "{table}" WHERE "{name}" IN '
+                f'({", ".join("?" * len(part))})', tuple(part)))
+        return found
     for part in chunks(values):
         found.update(connection.execute(select(column).where(column.in_(part))).scalars())
     return found
