@@ -279,3 +279,24 @@ def test_loads_list_search_is_literal(cli, tmp_path):
     for text, expected in (("50%", ["S1"]), ("a_b", ["S3"]), ("_", ["S3"])):
         code, out, _ = cli("loads", "list", "--search", text, "--json")
         assert code == 0 and [ld["load_number"] for ld in _json(out)] == expected
+
+
+def test_loads_list_json_is_the_same_indented_json_as_every_command(cli, tmp_path):
+    # The listing writes its JSON without json's slow indenting encoder: byte for byte what
+    # json.dump(indent=2, ensure_ascii=False) writes, quotes, backslashes, non-ASCII,
+    # empty and full lists, nulls included.
+    cli("demo", "--loads", "2")
+    path = write_loads_csv(tmp_path / "q.csv", [
+        load_row("Q1", **{"PO Number": 'say "hi" \\ café ✓', "Delivery Date": ""})])
+    assert cli("loads", "import", path, "--subsidiary", "BRF")[0] == 0
+    pdf = tmp_path / "pod.pdf"
+    pdf.write_bytes(tiny_pdf())
+    assert cli("loads", "attach", "Q1", pdf, "--kind", "pod")[0] == 0
+    for args in (("--json",), ("--search", "nothing matches this", "--json"),
+                 ("--eligible", "--subsidiary", "BRF", "--json")):
+        code, out, _ = cli("loads", "list", *args)
+        listed = _json(out)
+        assert code == 0
+        assert out == json.dumps(listed, indent=2, ensure_ascii=False) + "\n"
+    assert any(ld["documents"] == ["pod"] and ld["missing_documents"] for ld in listed)
+    assert any(ld["delivery_date"] is None for ld in listed)

@@ -541,3 +541,56 @@ def test_an_odd_file_extension_is_quoted_short(db, tmp_path):
         loads_service.attach_document(db, "1", f, "pod")
     message = err.value.problems[0].message
     assert len(message) < 120 and "\u202e" not in message
+
+
+def test_the_fast_reading_of_common_rows_gives_what_the_full_checks_give(monkeypatch):
+    # Rows of text that are right in every cell take a fast path; every other row (and
+    # every doubt) goes through the full checks. Both must give the same loads and the same
+    # problems, for amounts, dates, words and lengths in every spelling, right or wrong.
+    import random
+
+    from factor_desk.documents.tabular import Table
+    from factor_desk.services import loads as loads_module
+
+    rng = random.Random(16)
+    good = 0
+    cells = {
+        "Load Number": ["L1", "", " L2 ", "x" * 65, "Lé"],
+        "Invoice Number": ["", "I1", "y" * 65],
+        "Customer": ["Broker", "", " B  C ", "z" * 300],
+        "Customer MC": ["", "MC-1", "N/A", "m" * 80],
+        "PO Number": ["", "PO", "p" * 101],
+        "Pickup Date": ["", "11/20/2026", "2026-11-23", "bad", "13/40/2026"],
+        "Pickup Location": ["", "Dallas", "d" * 201],
+        "Delivery Date": ["", "2026-11-22", "11/19/2026", "junk"],
+        "Delivery Location": ["", "Atl"],
+        "Linehaul": ["", "100", "1,000.00", "$1,234.5", "$12", "-5", "(5)", "1.234", "abc",
+                     "0", "0012.30", "1234.", "9999999999.99", "$12,345,678,901.00",
+                     "١٢٣", "$ 5", "USD 10", "1,00.00"],
+        "Accessorials": ["", "0", "50", "5.5", "$1,000", "-1", "x"],
+        "Total": ["", "150", "100", "1,050.00", "0", "0.00", "$1,234.50", "abc", "1e3"],
+        "Invoicing Method": ["", "Factoring", "direct", "FACTORING", "nope"],
+        "Status": ["", "Queued", "released", "RELEASED", "Invoiced", "zzz"],
+    }
+    for _ in range(12):
+        headers = [h for h in cells
+                   if h in ("Load Number", "Customer") or rng.random() < 0.7]
+        rng.shuffle(headers)
+        rows = []
+        for number in range(2, 1500):
+            row: list[object] = [rng.choice(cells[h]) for h in headers]
+            if rng.random() < 0.05:
+                row = row[:rng.randrange(len(row))]
+            rows.append((number, row))
+        rows.append((1500, [1500.0 if h == "Total" else "a" for h in headers]))
+        table = Table(file_name="f.csv", headers=headers, rows=rows)
+        columns = {c.field: headers.index(c.title) for c in loads_module.LOAD_COLUMNS
+                   if c.title in headers}
+        fast = loads_module._parse_rows(table, columns)
+        with monkeypatch.context() as m:
+            m.setattr(loads_module, "_fast_reader", lambda *a: lambda number, cells: None)
+            full = loads_module._parse_rows(table, columns)
+        assert fast[0] == full[0]
+        assert [repr(p) for p in fast[1]] == [repr(p) for p in full[1]]
+        good += len(fast[0])
+    assert good > 20  # some rows are good, so the fast path was taken
