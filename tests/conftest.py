@@ -88,3 +88,16 @@ def db(db_url, home):
     database = Database(Location(url=db_url, home=home))
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def cli(db_url, home, capsys):
+    """Run ``factor-desk --db URL --home DIR ...`` in this process; return (code, out, err)."""
+    from factor_desk.cli import main
+
+    def run(*args):
+        code = main(["--db", db_url, "--home", str(home), *map(str, args)])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

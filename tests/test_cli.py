@@ -11,18 +11,6 @@ from factor_desk import __version__
 from factor_desk.cli import main
 
 
-@pytest.fixture
-def cli(db_url, home, capsys):
-    """Run ``factor-desk --db URL --home DIR ...`` in this process; return (code, out, err)."""
-
-    def run(*args):
-        code = main(["--db", db_url, "--home", str(home), *map(str, args)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
 def _json(out):
     return json.loads(out)
 

@@ -15,16 +15,6 @@ PAYMENT_HEADER = ["Invoice Number", "Payment Date", "Amount Paid", "Reference Nu
 NOA = "NOTICE OF ASSIGNMENT: PAY CAFÉ CAPITAL, INC. ONLY, P.O. BOX 207431, DALLAS, TX"
 
 
-@pytest.fixture
-def cli(db_url, home, capsys):
-    def run(*args):
-        code = main(["--db", db_url, "--home", str(home), *map(str, args)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
 def _noa_of(cli, code: str) -> str:
     profile = json.loads(cli("company", "show", "--json")[1])
     sub = next(s for s in profile["subsidiaries"] if s["code"] == code)
