@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
+from factor_desk.db.work import Work
 from factor_desk.domain.errors import BadDatabaseUrl, EnvironmentRefused
 
 DB_FILE_NAME = "factor_desk.sqlite3"
@@ -288,8 +289,10 @@ class Database:
             self._write_engine = self.engine
             self.store = DatabaseStore()
         _refuse_environment_errors(self.engine, location)
-        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine, class_=Work, expire_on_commit=False,
+                                           store=self.store)
+        self._write_sessions = sessionmaker(self._write_engine, class_=Work,
+                                            expire_on_commit=False, store=self.store)
         if migrate:
             from factor_desk.db.migrate import refuse_unknown_revision, upgrade
             from factor_desk.services.backup import automatic_backup
@@ -308,14 +311,14 @@ class Database:
         return cls(Location.resolve(home, db_url))
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
-        """A session for reading. Closing it ends its transaction without a commit; objects
+    def read(self) -> Iterator[Work]:
+        """A unit of work for reading. Closing it ends its transaction without a commit; objects
         read stay readable (plain data should leave the block, though, not ORM objects)."""
         with self._read_sessions() as session:
             yield session
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self) -> Iterator[Work]:
         """One transaction: committed if the block ends normally, rolled back otherwise."""
         with self._write_sessions() as session, session.begin():
             yield session

@@ -30,8 +30,29 @@ class BatchOverview:
 
 
 class Desk:
+    """The one door of the application: the window and the command line both open a Desk
+    and call its methods; neither touches the database itself.
+
+    ``with Desk.open(location) as desk: ...`` opens (and migrates) the database and closes
+    it at the end."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    @classmethod
+    def open(cls, location: Location, *, migrate: bool = True) -> Desk:
+        """Open the data at ``location``; refused (EnvironmentRefused, a FactorDeskError)
+        when it cannot be opened."""
+        return cls(Database(location, migrate=migrate))
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __reduce__(self) -> tuple[Callable[[Location], Desk], tuple[Location]]:
         # A desk travels to a worker process as where its data lives; the worker opens its
@@ -205,4 +226,4 @@ class Desk:
 
 
 def _desk_at(location: Location) -> Desk:
-    return Desk(Database(location, migrate=False))
+    return Desk.open(location, migrate=False)
