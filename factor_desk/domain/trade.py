@@ -34,6 +34,12 @@ class DocumentKind(StrEnum):
     def label(self) -> str:
         return _DOC_LABELS[self]
 
+    @staticmethod
+    def packet_position(kind: str) -> int:
+        """Where a document of ``kind`` (a DocumentKind or its value) goes in a packet:
+        the key to sort documents by, everywhere they are listed or merged."""
+        return _DOC_POSITIONS[kind]
+
     @classmethod
     def parse(cls, text: str) -> DocumentKind:
         key = text.strip().lower().replace(" ", "_").replace("-", "_")
@@ -48,6 +54,8 @@ class DocumentKind(StrEnum):
                 f"expected one of {', '.join(k.value for k in cls)}, found {excerpt(text)}"
             ) from None
 
+
+_DOC_POSITIONS: dict[str, int] = {k.value: i for i, k in enumerate(DocumentKind)}
 
 _DOC_LABELS = {
     DocumentKind.RATE_CONFIRMATION: "Rate confirmation",

@@ -248,9 +248,6 @@ def _carrier_of(sub: Subsidiary) -> dict[str, str]:
     }
 
 
-_DOC_ORDER = {k.value: i for i, k in enumerate(DocumentKind)}
-
-
 def _snapshot(ld: Load, carrier: dict[str, str], factor_name: str, remit_to: str
               ) -> dict[str, Any]:
     """Everything the invoice page and the packet need, frozen at submission."""
@@ -262,7 +259,7 @@ def _snapshot(ld: Load, carrier: dict[str, str], factor_name: str, remit_to: str
     if ld.accessorials_cents != itemised:  # pragma: no cover - guarded at import
         lines.append({"description": "Accessorials",
                       "amount": cents_str(ld.accessorials_cents - itemised)})
-    docs = sorted(ld.documents, key=lambda d: (_DOC_ORDER[d.kind], d.id))
+    docs = sorted(ld.documents, key=lambda d: (DocumentKind.packet_position(d.kind), d.id))
     return {
         "carrier": carrier,
         "bill_to": {"name": c.name, "mc_number": c.mc_number, "address": c.address,

@@ -275,14 +275,13 @@ def _check_documents(db: Database, invoices: list[dict[str, Any]], scratch: Path
     unreadable one named before anything of the export is written."""
     tasks = []
     problems = []
-    order = {k.value: i for i, k in enumerate(DocumentKind)}
     with db.read() as session:
         for inv in invoices:
             if should_stop():
                 raise ExportCancelled(label)
             docs = []
             for d in sorted(inv["snapshot"]["documents"],
-                            key=lambda d: (order[d["kind"]], d["id"])):
+                            key=lambda d: (DocumentKind.packet_position(d["kind"]), d["id"])):
                 path = db.store.local_path(session, d["sha256"], scratch)
                 doc = SupportingFile(d["kind"], d["file_name"], d["content_type"], path)
                 try:

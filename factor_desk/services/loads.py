@@ -846,7 +846,6 @@ def _build_summaries(session: Session, stmt: Select[*tuple[Any, ...]],
                 ):
                     docs[load_id].add(kind)
     out: list[LoadSummary] = []
-    order = {k.value: i for i, k in enumerate(DocumentKind)}
     # Few distinct (required, present) pairs occur: work each out once.
     answers: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
     factoring = InvoicingMethod.FACTORING.value
@@ -880,7 +879,7 @@ def _build_summaries(session: Session, stmt: Select[*tuple[Any, ...]],
             if answer is None:
                 missing = tuple(k.value for k in missing_documents(
                     [DocumentKind(k) for k in need], present)) if need else ()
-                answer = answers[key] = (tuple(sorted(present, key=order.__getitem__)),
+                answer = answers[key] = (tuple(sorted(present, key=DocumentKind.packet_position)),
                                          missing)
             if not present:
                 triples[(cust_id, sub_id, own_method)] = (*triple[:6], answer)
