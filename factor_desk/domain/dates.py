@@ -75,3 +75,9 @@ class DateCache:
                 found = str(exc)
             self._seen[key] = found
         return found
+
+
+def format_when(when: dt.datetime) -> str:
+    """A moment as the window and the command line show it: ``2026-11-28 14:05:09`` (UTC,
+    to the second; the time zone, if any, is not shown)."""
+    return when.strftime("%Y-%m-%d %H:%M:%S")
