@@ -13,8 +13,12 @@ replaced)' while the new one goes in; whatever fails, the path holds the old dow
 the new one, and the next download removes what is left. A destination in use (a packet
 open in Acrobat, the schedule in Excel), read-only or full is a clerk's message.
 
-The work is a generator that yields one progress item per invoice and checks
-``should_stop`` between items."""
+Two steps: ``plan_export(work, batch)`` reads the batch in a unit of work, then
+``export_batch(plan, ...)`` writes the files, a generator that yields one progress item per
+invoice and checks ``should_stop`` between items. Its parts: export_packets.py (drawing the
+packets, in worker processes for a large batch), export_manifest.py (the zip, the manifest,
+what in the way is ours), export_place.py (putting the download in place; the clerk's
+words for a destination in use, read-only or full)."""
 
 
 from __future__ import annotations
