@@ -27,7 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from carrier import make_carrier, write_loads
 
 # The quick mode's ratio limits, checked by bench/guard.py, with the ratios measured on
 # 2026-11-28 (2-core machine shared with 7 other jobs, load 3; SQLAlchemy 2.1.9) beside
@@ -48,17 +51,18 @@ HEADER = ["Load Number", "Invoice Number", "Customer", "Customer MC", "PO Number
 def write_csv(path: Path, rows: int, start: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     customers = [(f"Broker {i}", f"MC-{600000 + i}") for i in range(200)]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(HEADER)
+
+    def loads() -> Iterator[list[str]]:
         for n in range(start, start + rows):
             name, mc = rng.choice(customers)
             linehaul = rng.randrange(80000, 500000)
             acc = rng.choice([0, 0, 7500, 15000])
-            w.writerow([f"L{n}", "", name, mc, f"PO-{n}", "11/20/2026", "Dallas, TX",
-                        "2026-11-22", "Atlanta, GA", f"${linehaul // 100:,}.{linehaul % 100:02d}",
-                        f"{acc // 100}.{acc % 100:02d}",
-                        f"{(linehaul + acc) // 100}.{(linehaul + acc) % 100:02d}", "", "Queued"])
+            yield [f"L{n}", "", name, mc, f"PO-{n}", "11/20/2026", "Dallas, TX",
+                   "2026-11-22", "Atlanta, GA", f"${linehaul // 100:,}.{linehaul % 100:02d}",
+                   f"{acc // 100}.{acc % 100:02d}",
+                   f"{(linehaul + acc) // 100}.{(linehaul + acc) % 100:02d}", "", "Queued"]
+
+    write_loads(path, HEADER, loads())
 
 
 def import_floor(path: Path, db_file: Path) -> float:
@@ -122,15 +126,13 @@ def measure(rows: int, eligible: int, url: str | None = None, repeat: int = 3,
             show=print) -> dict[str, float]:
     """Run the benches; print each figure with its ratio; return the ratios by name."""
     from factor_desk.db.database import Database, Location
-    from factor_desk.services import company
     from factor_desk.services.loads import eligible_loads, import_loads
 
     ratios: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         db = Database(Location.resolve(home, url))
-        with db.write() as s:
-            company.add_subsidiary(s, "Bench Freight", code="BF")
+        make_carrier(db, factor=False)
         path = home / "loads.csv"
         write_csv(path, rows, 1)
         t = time.perf_counter()

@@ -12,7 +12,6 @@ at their best (useA85 off, JPEGs embedded as they are). Targets: single process 
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import resource
 import subprocess
@@ -20,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from carrier import make_carrier, submit_all, write_loads
 
 # The quick mode's ratio limits, checked by bench/guard.py: about twice the ratio measured
 # on 2026-11-28 (2-core machine, shared and busy), room for noise. The pool's start-up
@@ -108,9 +109,6 @@ def measure(n: int, show=print) -> dict[str, float]:
     ratios: dict[str, float] = {}
 
     from factor_desk.db.database import Database, Location
-    from factor_desk.domain.trade import InfoKind
-    from factor_desk.services import company
-    from factor_desk.services.batches import submit_batch
     from factor_desk.services.loads import attach_document, import_loads
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,23 +123,17 @@ def measure(n: int, show=print) -> dict[str, float]:
               f"({sum(p.stat().st_size for p in scans.iterdir()) / 2 / n / 1024:.0f} KB each)")
 
         db = Database(Location.resolve(tmp / "home"))
-        with db.write() as s:
-            company.add_factoring_company(s, "Capital Depot", remit_to="P.O. Box 1\nDallas, TX")
-            company.add_subsidiary(s, "Bench Freight", code="BF", mc_number="MC-1")
-            company.set_factoring_company(s, "Bench Freight", "Capital Depot")
-            company.set_important_info(s, "Bench Freight", InfoKind.NOTICE_OF_ASSIGNMENT,
-                                       "NOTICE OF ASSIGNMENT: PAY CAPITAL DEPOT ONLY.")
-        loads_csv = tmp / "loads.csv"
-        with loads_csv.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["Load Number", "Customer", "Customer MC", "Total"])
-            for i in range(n):
-                w.writerow([f"B{i}", f"Broker {i % 40}", f"MC-{500000 + i % 40}", "2500.00"])
+        make_carrier(db, mc_number="MC-1", remit_to="P.O. Box 1\nDallas, TX",
+                     noa="NOTICE OF ASSIGNMENT: PAY CAPITAL DEPOT ONLY.")
+        loads_csv = write_loads(tmp / "loads.csv", ["Load Number", "Customer", "Customer MC",
+                                                    "Total"],
+                                ([f"B{i}", f"Broker {i % 40}", f"MC-{500000 + i % 40}",
+                                  "2500.00"] for i in range(n)))
         import_loads(db, loads_csv, "Bench Freight")
         for i in range(n):
             attach_document(db, f"B{i}", scans / f"{i}-0.jpg", "rate_confirmation")
             attach_document(db, f"B{i}", scans / f"{i}-1.jpg", "pod")
-        batch = submit_batch(db, "Bench Freight", all_eligible=True).batch
+        batch = submit_all(db)
 
         floor_out = tmp / "floor"
         floor = float(subprocess.run([sys.executable, "-c", FLOOR, str(scans), str(floor_out),
@@ -155,10 +147,13 @@ def measure(n: int, show=print) -> dict[str, float]:
             code = (
                 "import sys, time, resource\n"
                 "from factor_desk.db.database import Database, Location\n"
-                "from factor_desk.services.export import run_export\n"
+                "from factor_desk.services.common import run_to_end\n"
+                "from factor_desk.services.export import export_batch, plan_export\n"
                 f"db = Database(Location.resolve({str(tmp / 'home')!r}))\n"
                 "t = time.perf_counter()\n"
-                f"r = run_export(db, {batch!r}, {str(out)!r}, workers={workers})\n"
+                "with db.read() as work:\n"
+                f"    plan = plan_export(work, {batch!r})\n"
+                f"r = run_to_end(export_batch(plan, {str(out)!r}, db.read, workers={workers}))\n"
                 # VmHWM: ru_maxrss would count the parent's memory, inherited across exec
                 "peak = next(int(x.split()[1])\n"
                 "            for x in open('/proc/self/status', encoding='ascii')\n"

@@ -9,13 +9,14 @@ Targets: first paint under 1.5 s (a fresh process, demo data); the grid filled u
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from carrier import make_carrier, write_loads
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -62,14 +63,13 @@ def main() -> None:
     args = ap.parse_args()
 
     from factor_desk.db.database import Database, Location
-    from factor_desk.services import company
-    from factor_desk.services.demo import load_demo
+    from factor_desk.services.desk import Desk
     from factor_desk.services.loads import import_loads
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo"
         db = Database(Location.resolve(demo))
-        load_demo(db)
+        Desk(db).load_demo()
         db.dispose()
         first_paint(demo)  # warm the disk cache, as a second start would be
         times = [first_paint(demo) for _ in range(3)]
@@ -78,22 +78,15 @@ def main() -> None:
 
         big = Path(tmp) / "big"
         db = Database(Location.resolve(big))
-        with db.write() as s:
-            company.add_factoring_company(s, "Capital Depot", remit_to="Dallas, TX")
-            company.add_subsidiary(s, "Bench Freight", code="BF", required_documents=[])
-            company.set_factoring_company(s, "Bench Freight", "Capital Depot")
-            company.set_important_info(s, "Bench Freight", "noa", "NOTICE OF ASSIGNMENT")
-        path = Path(tmp) / "loads.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["Load Number", "Customer", "Delivery Date", "Total"])
-            for i in range(args.loads):
-                w.writerow([f"G{i}", f"Broker {i % 400}", "2026-11-20", f"{1000 + i % 900}.00"])
+        make_carrier(db, required_documents=[])
+        path = write_loads(Path(tmp) / "loads.csv",
+                           ["Load Number", "Customer", "Delivery Date", "Total"],
+                           ([f"G{i}", f"Broker {i % 400}", "2026-11-20", f"{1000 + i % 900}.00"]
+                            for i in range(args.loads)))
         import_loads(db, path, "Bench Freight")
 
         from factor_desk.gui.app import make_app, settings_for
         from factor_desk.gui.main_window import MainWindow
-        from factor_desk.services.desk import Desk
 
         app = make_app()
         window = MainWindow(Desk(db), settings_for(Location.resolve(big)))

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from carrier import make_carrier, submit_all, write_loads
+
 # The quick mode's ratio limits, checked by bench/guard.py: about twice the ratio measured
 # on 2026-11-28 (2-core machine, shared and busy; SQLAlchemy 2.1.9), room for noise.
 LIMITS = {
@@ -96,28 +98,19 @@ def measure(n: int, overview: bool = True, show=print) -> dict[str, float]:
     import openpyxl
 
     from factor_desk.db.database import Database, Location
-    from factor_desk.services import company
-    from factor_desk.services.batches import submit_batch
     from factor_desk.services.loads import import_loads
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         base = tmp / "base"
         db = Database(Location.resolve(base))
-        with db.write() as s:
-            company.add_factoring_company(s, "Capital Depot", remit_to="Dallas, TX")
-            company.add_subsidiary(s, "Bench Freight", code="BF", required_documents=[])
-            company.set_factoring_company(s, "Bench Freight", "Capital Depot")
-            company.set_important_info(s, "Bench Freight", "noa", "NOTICE OF ASSIGNMENT")
-        loads = tmp / "loads.csv"
-        with loads.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["Load Number", "Customer", "Total"])
-            for i in range(n):
-                w.writerow([f"P{i}", f"Broker {i % 300}", f"{1000 + i % 997}.{i % 100:02d}"])
+        make_carrier(db, required_documents=[])
+        loads = write_loads(tmp / "loads.csv", ["Load Number", "Customer", "Total"],
+                            ([f"P{i}", f"Broker {i % 300}", f"{1000 + i % 997}.{i % 100:02d}"]
+                             for i in range(n)))
         t = time.perf_counter()
         import_loads(db, loads, "Bench Freight")
-        batch = submit_batch(db, "Bench Freight", all_eligible=True).batch
+        batch = submit_all(db)
         show(f"setup: {n:,} loads imported and submitted in one batch in "
               f"{time.perf_counter() - t:.1f} s")
         amounts = {f"P{i}": f"{1000 + i % 997}.{i % 100:02d}" for i in range(n)}

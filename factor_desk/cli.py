@@ -173,7 +173,8 @@ def cmd_demo(args) -> int:
 
     if args.loads < 0:
         raise _Usage("--loads must be zero or more")
-    result = load_demo(_db(args), loads=args.loads, seed=args.seed)
+    with _db(args).write() as work:
+        result = load_demo(work, loads=args.loads, seed=args.seed)
     if args.json:
         _print_json(result)
     else:
@@ -383,8 +384,8 @@ def cmd_batch_submit(args) -> int:
     numbers = [n for n in (args.loads or "").split(",") if n.strip()]
     if args.loads is not None and not numbers:
         raise _Usage("--loads needs at least one load number")
-    summary = submit_batch(_db(args), args.subsidiary, numbers,
-                           all_eligible=args.all_eligible)
+    with _db(args).write() as work:
+        summary = submit_batch(work, args.subsidiary, numbers, all_eligible=args.all_eligible)
     if args.json:
         _print_json(summary)
     else:
@@ -405,7 +406,8 @@ def cmd_batch_list(args) -> int:
         return EXIT_OK
     _table(["Batch", "Subsidiary", "Factor", "Submitted (UTC)", "By", "Invoices", "Total",
             "Status"],
-           [[b.batch, b.subsidiary, b.factoring_company, b.submitted_at, b.submitted_by,
+           [[b.batch, b.subsidiary, b.factoring_company,
+             b.submitted_at.isoformat(timespec="seconds"), b.submitted_by,
              str(b.invoices), _money(b.total), b.status] for b in batches], right={5, 6})
     return EXIT_OK
 
@@ -420,10 +422,11 @@ def cmd_batch_show(args) -> int:
         _print_json(detail)
         return EXIT_OK
     print(f"Batch {detail.batch} · {detail.subsidiary} → {detail.factoring_company} · "
-          f"submitted {detail.submitted_at} by {detail.submitted_by} · {detail.status}")
+          f"submitted {detail.submitted_at.isoformat(timespec='seconds')} by "
+          f"{detail.submitted_by} · {detail.status}")
     _table(["Invoice", "Load", "Date", "Debtor", "MC", "PO", "Amount", "Due", "Status"],
-           [[i.invoice_number, i.load_number, i.invoice_date, i.debtor, i.debtor_mc,
-             i.po_number, _money(i.amount), i.due_date, i.status]
+           [[i.invoice_number, i.load_number, i.invoice_date.isoformat(), i.debtor,
+             i.debtor_mc, i.po_number, _money(i.amount), i.due_date.isoformat(), i.status]
             for i in detail.invoice_lines], right={6})
     print(f"{detail.invoices} invoices · {_money(detail.total)}")
     return EXIT_OK
@@ -498,11 +501,14 @@ def _with_progress(steps):
 
 
 def cmd_batch_export(args) -> int:
-    from factor_desk.services.export import export_batch
+    from factor_desk.services.export import export_batch, plan_export
 
     if args.workers is not None and args.workers < 1:
         raise _Usage("--workers must be 1 or more")
-    result = _with_progress(export_batch(_db(args), args.batch, args.to, make_zip=args.zip,
+    db = _db(args)
+    with db.read() as work:
+        plan = plan_export(work, args.batch)
+    result = _with_progress(export_batch(plan, args.to, db.read, make_zip=args.zip,
                                          workers=args.workers))
     if args.json:
         _print_json(result)

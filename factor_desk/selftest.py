@@ -78,7 +78,7 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
     from factor_desk.services.common import run_to_end
     from factor_desk.services.demo import load_demo
     from factor_desk.services.desk import Desk
-    from factor_desk.services.export import export_batch
+    from factor_desk.services.export import export_batch, plan_export
     from factor_desk.services.loads import list_loads
     from factor_desk.services.reports import apply_report, reconcile
 
@@ -105,7 +105,8 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
         state["db"] = db
 
         def demo():
-            load_demo(db, loads=8)
+            with db.write() as work:
+                load_demo(work, loads=8)
             with db.read() as s:
                 queued = [ld for ld in list_loads(s, status="Queued")
                           if ld.invoicing_method == "Factoring"]
@@ -113,7 +114,8 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
             return "demo carrier with 8 Queued factoring loads"
 
         def submit():
-            batch = submit_batch(db, "Blue Ridge Freight LLC", all_eligible=True)
+            with db.write() as work:
+                batch = submit_batch(work, "Blue Ridge Freight LLC", all_eligible=True)
             state["batch"] = batch
             with db.read() as s:
                 invoiced = {ld.load_number for ld in list_loads(s, status="Invoiced")}
@@ -123,7 +125,9 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
         def export():
             pool = 0
             result = None
-            for progress in export_batch(db, state["batch"].batch, home / "out",
+            with db.read() as work:
+                plan = plan_export(work, state["batch"].batch)
+            for progress in export_batch(plan, home / "out", db.read,
                                          make_zip=True, workers=EXPORT_WORKERS):
                 # the pool's processes are this process's children while it draws
                 pool = max(pool, len(multiprocessing.active_children()))

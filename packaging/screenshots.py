@@ -34,9 +34,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         location = Location.resolve(tmp)
         db = Database(location)
-        load_demo(db, loads=60)
+        with db.write() as work:
+            load_demo(work, loads=60)
         numbers = [str(10001 + i) for i in range(20)]
-        batch = submit_batch(db, "Blue Ridge Freight LLC", numbers).batch
+        with db.write() as work:
+            batch = submit_batch(work, "Blue Ridge Freight LLC", numbers).batch
         with db.read() as s:
             lines = show_batch(s, batch).invoice_lines
         purchase = Path(tmp) / "Purchase_Report.csv"

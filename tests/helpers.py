@@ -34,17 +34,18 @@ def needs_tool(command: str, package: str):
 def make_carrier(db, *, noa: str | None = NOA, required=("rate_confirmation", "pod")):
     """Company with subsidiary 'Acme Freight' (ACME, Capital Depot, NOA) and 'Beta
     Haulers' (BETA, no factor, no NOA)."""
-    with db.write() as s:
-        company.ensure_company(s, "Acme Group")
-        company.add_factoring_company(s, "Capital Depot",
+    with db.write() as work:
+        company.ensure_company(work, "Acme Group")
+        company.add_factoring_company(work, "Capital Depot",
                                       remit_to="Capital Depot, Inc.\nP.O. Box 207431\n"
                                                "Dallas, TX 75320-7431", fee_percent="2.5")
-        company.add_subsidiary(s, "Acme Freight", code="ACME", mc_number="MC-111",
+        company.add_subsidiary(work, "Acme Freight", code="ACME", mc_number="MC-111",
                                dot_number="222", required_documents=list(required))
-        company.add_subsidiary(s, "Beta Haulers", code="BETA")
-        company.set_factoring_company(s, "Acme Freight", "Capital Depot")
+        company.add_subsidiary(work, "Beta Haulers", code="BETA")
+        company.set_factoring_company(work, "Acme Freight", "Capital Depot")
         if noa:
-            company.set_important_info(s, "Acme Freight", InfoKind.NOTICE_OF_ASSIGNMENT, noa)
+            company.set_important_info(work, "Acme Freight", InfoKind.NOTICE_OF_ASSIGNMENT,
+                                       noa)
 
 
 def load_row(number: str, **overrides) -> dict:

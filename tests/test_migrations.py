@@ -94,7 +94,8 @@ def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment
     import_loads(db, write_loads_csv(tmp_path / "loads.csv", [
         load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
         for n in (1, 2, 3, 4)]), "Acme Freight")
-    batch = submit_batch(db, "Acme Freight", ["1", "2", "3", "4"]).batch
+    with db.write() as work:
+        batch = submit_batch(work, "Acme Freight", ["1", "2", "3", "4"]).batch
 
     def apply(kind: str, name: str, lines: list[str]):
         path = tmp_path / name

@@ -294,8 +294,8 @@ class Database:
         self._write_sessions = sessionmaker(self._write_engine, class_=Work,
                                             expire_on_commit=False, store=self.store)
         if migrate:
+            from factor_desk.db.auto_backup import automatic_backup
             from factor_desk.db.migrate import refuse_unknown_revision, upgrade
-            from factor_desk.services.backup import automatic_backup
 
             try:
                 refuse_unknown_revision(self.engine)  # a newer Factor Desk's: not touched

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from factor_desk.domain.dates import format_when
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
 from factor_desk.gui.common import heading, plus_button, primary_button
 from factor_desk.gui.jobs import Job
@@ -173,7 +174,7 @@ class CompanyPage(Page):
         self.info_model = RowTableModel([
             Column("Kind", lambda e: e.label),
             Column("Text", lambda e: e.text.replace("\n", " ")),
-            Column("Updated", lambda e: f"{e.updated_at.replace('T', ' ')} by {e.updated_by}"),
+            Column("Updated", lambda e: f"{format_when(e.updated_at)} by {e.updated_by}"),
         ], row_key=lambda e: e.kind)
         self.info_view = QTableView()
         self.info_view.setModel(self.info_model)

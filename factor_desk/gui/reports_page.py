@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk.documents.text_files import write_text_file
+from factor_desk.domain.dates import format_when
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.money import format_money, from_cents
 from factor_desk.gui.common import (
@@ -77,7 +78,7 @@ class ReportsPage(Page):
         self.batches = RowTableModel([
             Column("Batch", lambda o: o.batch.batch),
             Column("Subsidiary", lambda o: o.batch.subsidiary),
-            Column("Submitted", lambda o: o.batch.submitted_at.replace("T", " ")),
+            Column("Submitted", lambda o: format_when(o.batch.submitted_at)),
             Column("Invoices", lambda o: o.batch.invoices, align_right=True),
             Column("Total", lambda o: o.batch.total, align_right=True),
             Column("Status", lambda o: o.batch.status),

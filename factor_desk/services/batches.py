@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from factor_desk.db.database import Database
 from factor_desk.db.models import (
     Batch,
     Customer,
@@ -23,6 +22,7 @@ from factor_desk.db.models import (
     Subsidiary,
     utcnow,
 )
+from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.lifecycle import BillingStatus, check_move
 from factor_desk.domain.money import cents_str, from_cents
@@ -40,7 +40,7 @@ class BatchSummary:
     number: int
     subsidiary: str
     factoring_company: str
-    submitted_at: str
+    submitted_at: dt.datetime  # UTC
     submitted_by: str
     invoices: int
     total: Decimal
@@ -51,7 +51,8 @@ class BatchSummary:
         return {
             "id": self.id, "batch": self.batch, "number": self.number,
             "subsidiary": self.subsidiary, "factoring_company": self.factoring_company,
-            "submitted_at": self.submitted_at, "submitted_by": self.submitted_by,
+            "submitted_at": self.submitted_at.isoformat(timespec="seconds"),
+            "submitted_by": self.submitted_by,
             "invoices": self.invoices, "total": str(self.total), "status": self.status,
             "loads": list(self.loads),
         }
@@ -61,8 +62,8 @@ class BatchSummary:
 class InvoiceLine:
     invoice_number: str
     load_number: str
-    invoice_date: str
-    due_date: str
+    invoice_date: dt.date
+    due_date: dt.date
     debtor: str
     debtor_mc: str
     po_number: str
@@ -72,6 +73,8 @@ class InvoiceLine:
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["amount"] = str(self.amount)
+        d["invoice_date"] = self.invoice_date.isoformat()
+        d["due_date"] = self.due_date.isoformat()
         return d
 
 
@@ -100,7 +103,7 @@ def batch_status(statuses: dict[str, int]) -> str:
 
 
 def submit_batch(
-    db: Database,
+    work: Work,
     subsidiary: str,
     load_numbers: list[str] | None = None,
     *,
@@ -110,72 +113,72 @@ def submit_batch(
 ) -> BatchSummary:
     """Put the given loads (or every eligible one) in a new batch, all or nothing.
 
-    Refused, with every reason and nothing changed, when the subsidiary has no Notice of
-    Assignment or factoring company, a load is unknown, of another subsidiary, not Queued,
-    not billed by factoring, or lacks a required document. Two clerks submitting the same
-    loads at once: one batch gets them, the other submission is refused.
+    Refused, with every reason, when the subsidiary has no Notice of Assignment or
+    factoring company, a load is unknown, of another subsidiary, not Queued, not billed by
+    factoring, or lacks a required document (``work``, a write, then changes nothing). Two
+    clerks submitting the same loads at once: one batch gets them, the other submission is
+    refused.
     """
     if not all_eligible and not load_numbers:
         raise InputRefused(["No loads were selected for the batch."])
     user = user or current_user()
     invoice_date = invoice_date or dt.date.today()
-    with db.write() as session:
-        sub = find_subsidiary(session, subsidiary)
-        # Taking the next batch number locks the subsidiary row until commit: submissions
-        # for one subsidiary run one at a time, on PostgreSQL as on SQLite.
-        number = session.execute(
-            update(Subsidiary)
-            .where(Subsidiary.id == sub.id)
-            .values(last_batch_number=Subsidiary.last_batch_number + 1)
-            .returning(Subsidiary.last_batch_number)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
-        session.refresh(sub)
-        noa = next((i.text for i in sub.important_info
-                    if i.kind == InfoKind.NOTICE_OF_ASSIGNMENT.value), None)
-        problems: list[Problem] = []
-        if not noa:
-            problems.append(Problem(
-                f"{sub.name} has no Notice of Assignment. Set it in Company profile → "
-                "Document configuration → Manage Important Info before submitting a batch."))
-        if sub.factoring_company is None:
-            problems.append(Problem(
-                f"{sub.name} has no factoring company. Choose one in Company profile."))
-        loads = _selected_loads(session, sub, load_numbers, all_eligible, problems)
-        if problems:
-            raise InputRefused(problems, summary=_refusal_summary(problems))
-        factor = sub.factoring_company
-        assert factor is not None  # refused above when there is none
-        batch = Batch(
-            subsidiary_id=sub.id, factoring_company_id=factor.id, number=number,
-            label=f"{sub.code}-{number:04d}", submitted_at=utcnow(), submitted_by=user,
-            invoice_count=len(loads), total_cents=sum(ld.total_cents for ld in loads),
-        )
-        session.add(batch)
-        session.flush()
-        move_loads(
-            session, [(ld.id, ld.load_number) for ld in loads],
-            BillingStatus.QUEUED, BillingStatus.INVOICED,
-            by=user, reason=f"Submitted in batch {batch.label}", batch_id=batch.id,
-        )
-        carrier = _carrier_of(sub)
-        for position, ld in enumerate(loads, start=1):
-            terms = ld.customer.terms_days
-            session.add(Invoice(
-                batch_id=batch.id, load_id=ld.id, position=position,
-                invoice_number=ld.invoice_number, invoice_date=invoice_date,
-                terms_days=terms, due_date=invoice_date + dt.timedelta(days=terms),
-                amount_cents=ld.total_cents, noa_text=noa, remit_to=factor.remit_to,
-                snapshot=_snapshot(ld, carrier, factor.name, factor.remit_to),
-            ))
-        session.flush()
-        return BatchSummary(
-            id=batch.id, batch=batch.label, number=number, subsidiary=sub.name,
-            factoring_company=factor.name,
-            submitted_at=batch.submitted_at.isoformat(timespec="seconds"), submitted_by=user,
-            invoices=len(loads), total=from_cents(batch.total_cents), status="Submitted",
-            loads=[ld.load_number for ld in loads],
-        )
+    sub = find_subsidiary(work, subsidiary)
+    # Taking the next batch number locks the subsidiary row until commit: submissions
+    # for one subsidiary run one at a time, on PostgreSQL as on SQLite.
+    number = work.execute(
+        update(Subsidiary)
+        .where(Subsidiary.id == sub.id)
+        .values(last_batch_number=Subsidiary.last_batch_number + 1)
+        .returning(Subsidiary.last_batch_number)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    work.refresh(sub)
+    noa = next((i.text for i in sub.important_info
+                if i.kind == InfoKind.NOTICE_OF_ASSIGNMENT.value), None)
+    problems: list[Problem] = []
+    if not noa:
+        problems.append(Problem(
+            f"{sub.name} has no Notice of Assignment. Set it in Company profile → "
+            "Document configuration → Manage Important Info before submitting a batch."))
+    if sub.factoring_company is None:
+        problems.append(Problem(
+            f"{sub.name} has no factoring company. Choose one in Company profile."))
+    loads = _selected_loads(work, sub, load_numbers, all_eligible, problems)
+    if problems:
+        raise InputRefused(problems, summary=_refusal_summary(problems))
+    factor = sub.factoring_company
+    assert factor is not None  # refused above when there is none
+    batch = Batch(
+        subsidiary_id=sub.id, factoring_company_id=factor.id, number=number,
+        label=f"{sub.code}-{number:04d}", submitted_at=utcnow(), submitted_by=user,
+        invoice_count=len(loads), total_cents=sum(ld.total_cents for ld in loads),
+    )
+    work.add(batch)
+    work.flush()
+    move_loads(
+        work, [(ld.id, ld.load_number) for ld in loads],
+        BillingStatus.QUEUED, BillingStatus.INVOICED,
+        by=user, reason=f"Submitted in batch {batch.label}", batch_id=batch.id,
+    )
+    carrier = _carrier_of(sub)
+    for position, ld in enumerate(loads, start=1):
+        terms = ld.customer.terms_days
+        work.add(Invoice(
+            batch_id=batch.id, load_id=ld.id, position=position,
+            invoice_number=ld.invoice_number, invoice_date=invoice_date,
+            terms_days=terms, due_date=invoice_date + dt.timedelta(days=terms),
+            amount_cents=ld.total_cents, noa_text=noa, remit_to=factor.remit_to,
+            snapshot=_snapshot(ld, carrier, factor.name, factor.remit_to),
+        ))
+    work.flush()
+    return BatchSummary(
+        id=batch.id, batch=batch.label, number=number, subsidiary=sub.name,
+        factoring_company=factor.name,
+        submitted_at=batch.submitted_at, submitted_by=user,
+        invoices=len(loads), total=from_cents(batch.total_cents), status="Submitted",
+        loads=[ld.load_number for ld in loads],
+    )
 
 
 def _refusal_summary(problems: list[Problem]) -> str:
@@ -299,12 +302,12 @@ def _summary(b: Batch, sub_name: str, factor_name: str, counts: dict[str, int]
     return dict(
         id=b.id, batch=b.label, number=b.number, subsidiary=sub_name,
         factoring_company=factor_name,
-        submitted_at=b.submitted_at.isoformat(timespec="seconds"), submitted_by=b.submitted_by,
+        submitted_at=b.submitted_at, submitted_by=b.submitted_by,
         invoices=b.invoice_count, total=from_cents(b.total_cents), status=batch_status(counts),
     )
 
 
-def list_batches(session: Session, *, subsidiary: str | None = None) -> list[BatchSummary]:
+def list_batches(work: Work, *, subsidiary: str | None = None) -> list[BatchSummary]:
     """Every batch, newest first."""
     stmt = (
         select(Batch, Subsidiary.name, FactoringCompany.name)
@@ -313,15 +316,16 @@ def list_batches(session: Session, *, subsidiary: str | None = None) -> list[Bat
         .order_by(Batch.submitted_at.desc(), Batch.id.desc())
     )
     if subsidiary:
-        stmt = stmt.where(Batch.subsidiary_id == find_subsidiary(session, subsidiary).id)
-    rows = session.execute(stmt).all()
-    counts = _status_counts(session, [b.id for b, _, _ in rows])
+        stmt = stmt.where(Batch.subsidiary_id == find_subsidiary(work, subsidiary).id)
+    rows = work.execute(stmt).all()
+    counts = _status_counts(work, [b.id for b, _, _ in rows])
     return [BatchSummary(**_summary(b, s, f, counts.get(b.id, {}))) for b, s, f in rows]
 
 
 def find_batch(session: Session, batch: str) -> Batch:
     """A batch by its number as shown (``BRF-0003``), or by the bare number when only one
-    subsidiary has a batch with that number."""
+    subsidiary has a batch with that number. (Other services look batches up with it inside
+    their own unit of work, hence any session.)"""
     key = batch.strip()
     found = session.execute(
         select(Batch).where(func.upper(Batch.label) == key.upper())
@@ -338,9 +342,9 @@ def find_batch(session: Session, batch: str) -> Batch:
     return found
 
 
-def show_batch(session: Session, batch: str) -> BatchDetail:
-    b = find_batch(session, batch)
-    rows = session.execute(
+def show_batch(work: Work, batch: str) -> BatchDetail:
+    b = find_batch(work, batch)
+    rows = work.execute(
         select(Invoice, Load.load_number, Load.status)
         .join(Load, Load.id == Invoice.load_id)
         .where(Invoice.batch_id == b.id)
@@ -352,7 +356,7 @@ def show_batch(session: Session, batch: str) -> BatchDetail:
     lines = [
         InvoiceLine(
             invoice_number=inv.invoice_number, load_number=number,
-            invoice_date=inv.invoice_date.isoformat(), due_date=inv.due_date.isoformat(),
+            invoice_date=inv.invoice_date, due_date=inv.due_date,
             debtor=inv.snapshot["bill_to"]["name"], debtor_mc=inv.snapshot["bill_to"]["mc_number"],
             po_number=inv.snapshot["po_number"], amount=from_cents(inv.amount_cents),
             status=status,

@@ -3,6 +3,7 @@ Notice of Assignment), their factoring company, invoicing method and required do
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,7 @@ from factor_desk.db.models import (
     max_length,
     utcnow,
 )
+from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import (
@@ -50,7 +52,7 @@ class InfoEntry:
     kind: str
     label: str
     text: str
-    updated_at: str
+    updated_at: dt.datetime  # UTC
     updated_by: str
 
 
@@ -126,7 +128,7 @@ def _profile_of(sub: Subsidiary) -> SubsidiaryProfile:
                 kind=i.kind,
                 label=InfoKind(i.kind).label,
                 text=i.text,
-                updated_at=i.updated_at.isoformat(timespec="seconds"),
+                updated_at=i.updated_at,
                 updated_by=i.updated_by,
             )
             for i in sorted(sub.important_info, key=lambda i: _INFO_ORDER[i.kind])
@@ -147,11 +149,11 @@ def _factor_info(f: FactoringCompany) -> FactorInfo:
     )
 
 
-def get_profile(session: Session) -> CompanyProfile:
+def get_profile(work: Work) -> CompanyProfile:
     """The whole company profile, as plain data."""
-    company = session.execute(select(Company).order_by(Company.id)).scalars().first()
-    subs = session.execute(select(Subsidiary).order_by(Subsidiary.name)).scalars().all()
-    factors = session.execute(select(FactoringCompany).order_by(FactoringCompany.name)).scalars()
+    company = work.execute(select(Company).order_by(Company.id)).scalars().first()
+    subs = work.execute(select(Subsidiary).order_by(Subsidiary.name)).scalars().all()
+    factors = work.execute(select(FactoringCompany).order_by(FactoringCompany.name)).scalars()
     return CompanyProfile(
         name=company.name if company else None,
         subsidiaries=[_profile_of(s) for s in subs],
@@ -159,19 +161,19 @@ def get_profile(session: Session) -> CompanyProfile:
     )
 
 
-def get_subsidiary(session: Session, name: str) -> SubsidiaryProfile:
-    return _profile_of(find_subsidiary(session, name))
+def get_subsidiary(work: Work, name: str) -> SubsidiaryProfile:
+    return _profile_of(find_subsidiary(work, name))
 
 
 # ------------------------------------------------------------------ creating
 
 
-def ensure_company(session: Session, name: str) -> Company:
-    company = session.execute(select(Company).order_by(Company.id)).scalars().first()
+def ensure_company(work: Work, name: str) -> Company:
+    company = work.execute(select(Company).order_by(Company.id)).scalars().first()
     if company is None:
         company = Company(name=name)
-        session.add(company)
-        session.flush()
+        work.add(company)
+        work.flush()
     return company
 
 
@@ -190,7 +192,7 @@ def _code_for(session: Session, name: str) -> str:
 
 
 def add_subsidiary(
-    session: Session,
+    work: Work,
     name: str,
     *,
     code: str | None = None,
@@ -203,19 +205,19 @@ def add_subsidiary(
     name = name.strip()
     if not name:
         raise InputRefused(["A subsidiary needs a name."])
-    exists = session.execute(
+    exists = work.execute(
         select(Subsidiary.id).where(func.lower(Subsidiary.name) == name.lower())
     ).first()
     if exists:
         raise InputRefused([f"A subsidiary named {excerpt(name)} already exists."])
-    company = ensure_company(session, company_name or name)
+    company = ensure_company(work, company_name or name)
     unknown = set(general) - set(GENERAL_FIELDS)
     if unknown:
         raise TypeError(f"unknown subsidiary fields: {sorted(unknown)}")
     sub = Subsidiary(
         company=company,
         name=name,
-        code=(code or _code_for(session, name)).upper(),
+        code=(code or _code_for(work, name)).upper(),
         default_invoicing_method=InvoicingMethod.parse(default_invoicing_method).value,
         required_documents=[
             DocumentKind.parse(k).value
@@ -225,13 +227,13 @@ def add_subsidiary(
         last_batch_number=0,
         **{k: (v or "").strip() for k, v in general.items()},
     )
-    session.add(sub)
-    session.flush()
+    work.add(sub)
+    work.flush()
     return _profile_of(sub)
 
 
 def add_factoring_company(
-    session: Session,
+    work: Work,
     name: str,
     *,
     remit_to: str = "",
@@ -252,17 +254,17 @@ def add_factoring_company(
         reserve_basis_points=bp(reserve_percent),
         recourse=recourse,
     )
-    session.add(factor)
-    session.flush()
+    work.add(factor)
+    work.flush()
     return _factor_info(factor)
 
 
 # ------------------------------------------------------------------ editing
 
 
-def update_subsidiary(session: Session, subsidiary: str, **changes: str) -> SubsidiaryProfile:
+def update_subsidiary(work: Work, subsidiary: str, **changes: str) -> SubsidiaryProfile:
     """Edit the subsidiary's general info (the fields of GENERAL_FIELDS)."""
-    sub = find_subsidiary(session, subsidiary)
+    sub = find_subsidiary(work, subsidiary)
     problems = []
     for key, value in changes.items():
         if key not in GENERAL_FIELDS:
@@ -275,7 +277,7 @@ def update_subsidiary(session: Session, subsidiary: str, **changes: str) -> Subs
             if not value:
                 problems.append(Problem("A subsidiary needs a name."))
             else:
-                clash = session.execute(
+                clash = work.execute(
                     select(Subsidiary.id).where(
                         func.lower(Subsidiary.name) == value.lower(), Subsidiary.id != sub.id
                     )
@@ -286,16 +288,16 @@ def update_subsidiary(session: Session, subsidiary: str, **changes: str) -> Subs
         raise InputRefused(problems)
     for key, value in changes.items():
         setattr(sub, key, (value or "").strip())
-    session.flush()
+    work.flush()
     return _profile_of(sub)
 
 
 def set_important_info(
-    session: Session, subsidiary: str, kind: str, text: str, *, user: str | None = None
+    work: Work, subsidiary: str, kind: str, text: str, *, user: str | None = None
 ) -> SubsidiaryProfile:
     """Save an important-info entry (one per kind). For the Notice of Assignment the text
     is kept exactly as the factor gave it, but for surrounding blank space."""
-    sub = find_subsidiary(session, subsidiary)
+    sub = find_subsidiary(work, subsidiary)
     try:
         info_kind = InfoKind.parse(kind)
     except ValueError as exc:
@@ -315,29 +317,29 @@ def set_important_info(
     entry.text = text
     entry.updated_at = utcnow()
     entry.updated_by = user or current_user()
-    session.flush()
+    work.flush()
     return _profile_of(sub)
 
 
-def remove_important_info(session: Session, subsidiary: str, kind: str) -> SubsidiaryProfile:
-    sub = find_subsidiary(session, subsidiary)
+def remove_important_info(work: Work, subsidiary: str, kind: str) -> SubsidiaryProfile:
+    sub = find_subsidiary(work, subsidiary)
     info_kind = InfoKind.parse(kind)
     entry = next((i for i in sub.important_info if i.kind == info_kind.value), None)
     if entry is None:
         raise NotFound(f"{sub.name} has no {info_kind.label}.")
     sub.important_info.remove(entry)
-    session.flush()
+    work.flush()
     return _profile_of(sub)
 
 
 def set_factoring_company(
-    session: Session, subsidiary: str, factor_name: str | None
+    work: Work, subsidiary: str, factor_name: str | None
 ) -> SubsidiaryProfile:
-    sub = find_subsidiary(session, subsidiary)
+    sub = find_subsidiary(work, subsidiary)
     if factor_name is None:
         sub.factoring_company = None
     else:
-        factor = session.execute(
+        factor = work.execute(
             select(FactoringCompany).where(
                 func.lower(FactoringCompany.name) == factor_name.strip().lower()
             )
@@ -345,27 +347,27 @@ def set_factoring_company(
         if factor is None:
             raise NotFound(f"No factoring company named {excerpt(factor_name)}.")
         sub.factoring_company = factor
-    session.flush()
+    work.flush()
     return _profile_of(sub)
 
 
 def set_default_invoicing_method(
-    session: Session, subsidiary: str, method: str
+    work: Work, subsidiary: str, method: str
 ) -> SubsidiaryProfile:
-    sub = find_subsidiary(session, subsidiary)
+    sub = find_subsidiary(work, subsidiary)
     try:
         sub.default_invoicing_method = InvoicingMethod.parse(method).value
     except ValueError as exc:
         raise InputRefused([str(exc)]) from None
-    session.flush()
+    work.flush()
     return _profile_of(sub)
 
 
 def set_required_documents(
-    session: Session, subsidiary: str, kinds: list[str]
+    work: Work, subsidiary: str, kinds: list[str]
 ) -> SubsidiaryProfile:
     """The documents a load needs before it can be factored; an empty list needs none."""
-    sub = find_subsidiary(session, subsidiary)
+    sub = find_subsidiary(work, subsidiary)
     parsed: list[str] = []
     problems = []
     for k in kinds:
@@ -379,5 +381,5 @@ def set_required_documents(
     if problems:
         raise InputRefused(problems)
     sub.required_documents = parsed
-    session.flush()
+    work.flush()
     return _profile_of(sub)

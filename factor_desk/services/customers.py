@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Customer, max_length
+from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
@@ -98,12 +99,12 @@ def _info(c: Customer) -> CustomerInfo:
     )
 
 
-def list_customers(session: Session) -> list[CustomerInfo]:
-    return [_info(c) for c in session.execute(select(Customer).order_by(Customer.name)).scalars()]
+def list_customers(work: Work) -> list[CustomerInfo]:
+    return [_info(c) for c in work.execute(select(Customer).order_by(Customer.name)).scalars()]
 
 
-def find_customer(session: Session, name: str) -> Customer:
-    found = session.execute(
+def find_customer(work: Work, name: str) -> Customer:
+    found = work.execute(
         select(Customer).where(func.lower(Customer.name) == name.strip().lower())
     ).scalar_one_or_none()
     if found is None:
@@ -157,25 +158,25 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def add_customer(session: Session, name: str, **fields: Any) -> CustomerInfo:
+def add_customer(work: Work, name: str, **fields: Any) -> CustomerInfo:
     values = _normalise({"name": name, **fields})
-    problems = _check(session, values, None)
+    problems = _check(work, values, None)
     if problems:
         raise InputRefused(problems)
     customer = Customer(**{"terms_days": 30, **values})
-    session.add(customer)
-    session.flush()
+    work.add(customer)
+    work.flush()
     return _info(customer)
 
 
-def update_customer(session: Session, customer_name: str, /, **fields: Any) -> CustomerInfo:
+def update_customer(work: Work, customer_name: str, /, **fields: Any) -> CustomerInfo:
     """Edit a customer. ``invoicing_method=None`` (or "") removes its override."""
-    customer = find_customer(session, customer_name)
+    customer = find_customer(work, customer_name)
     values = _normalise(fields)
-    problems = _check(session, values, customer.id)
+    problems = _check(work, values, customer.id)
     if problems:
         raise InputRefused(problems)
     for key, value in values.items():
         setattr(customer, key, value)
-    session.flush()
+    work.flush()
     return _info(customer)

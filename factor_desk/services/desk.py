@@ -14,7 +14,7 @@ from factor_desk.db.database import Database, Location
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.money import from_cents
-from factor_desk.services import backup, batches, company, export, loads, reports
+from factor_desk.services import backup, batches, company, demo, export, loads, reports
 from factor_desk.services.common import Progress
 from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult
 
@@ -66,36 +66,41 @@ class Desk:
     # ---------------------------------------------------------- company profile
 
     def profile(self) -> company.CompanyProfile:
-        with self.db.read() as s:
-            return company.get_profile(s)
+        with self.db.read() as work:
+            return company.get_profile(work)
 
     def add_subsidiary(self, name: str, **fields: Any) -> company.SubsidiaryProfile:
-        with self.db.write() as s:
-            return company.add_subsidiary(s, name, **fields)
+        with self.db.write() as work:
+            return company.add_subsidiary(work, name, **fields)
 
     def add_factoring_company(self, name: str, remit_to: str, **terms: Any) -> company.FactorInfo:
-        with self.db.write() as s:
-            return company.add_factoring_company(s, name, remit_to=remit_to, **terms)
+        with self.db.write() as work:
+            return company.add_factoring_company(work, name, remit_to=remit_to, **terms)
+
+    def load_demo(self, *, loads: int = 40, seed: int = 7) -> demo.DemoResult:
+        """The demo carrier, in an empty database (one that holds a company is left as is)."""
+        with self.db.write() as work:
+            return demo.load_demo(work, loads=loads, seed=seed)
 
     def save_subsidiary(self, subsidiary: str, general: dict[str, str], *,
                         factoring_company: str | None,
                         default_invoicing_method: str, required_documents: list[str]
                         ) -> company.SubsidiaryProfile:
         """Save the whole form of a subsidiary at once: all of it or none of it."""
-        with self.db.write() as s:
-            profile = company.update_subsidiary(s, subsidiary, **general)
-            company.set_factoring_company(s, profile.name, factoring_company)
-            company.set_default_invoicing_method(s, profile.name, default_invoicing_method)
-            return company.set_required_documents(s, profile.name, required_documents)
+        with self.db.write() as work:
+            profile = company.update_subsidiary(work, subsidiary, **general)
+            company.set_factoring_company(work, profile.name, factoring_company)
+            company.set_default_invoicing_method(work, profile.name, default_invoicing_method)
+            return company.set_required_documents(work, profile.name, required_documents)
 
     def save_important_info(self, subsidiary: str, kind: str, text: str
                             ) -> company.SubsidiaryProfile:
-        with self.db.write() as s:
-            return company.set_important_info(s, subsidiary, kind, text)
+        with self.db.write() as work:
+            return company.set_important_info(work, subsidiary, kind, text)
 
     def remove_important_info(self, subsidiary: str, kind: str) -> company.SubsidiaryProfile:
-        with self.db.write() as s:
-            return company.remove_important_info(s, subsidiary, kind)
+        with self.db.write() as work:
+            return company.remove_important_info(work, subsidiary, kind)
 
     # ---------------------------------------------------------- loads
 
@@ -138,7 +143,8 @@ class Desk:
 
     def submit_batch(self, subsidiary: str, load_numbers: list[str], *,
                      should_stop: Callable[[], bool] | None = None) -> batches.BatchSummary:
-        return batches.submit_batch(self.db, subsidiary, load_numbers)
+        with self.db.write() as work:
+            return batches.submit_batch(work, subsidiary, load_numbers)
 
     def batches_overview(self) -> list[BatchOverview]:
         with self.db.read() as s:
@@ -158,8 +164,12 @@ class Desk:
 
     def export(self, batch: str, to_dir: str | Path, *, make_zip: bool = False,
                should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
-        return export.export_batch(self.db, batch, to_dir, make_zip=make_zip,
-                                   should_stop=should_stop)
+        """Download the batch into ``to_dir`` (see services/export.py); nothing happens until
+        the steps are taken."""
+        with self.db.read() as work:
+            plan = export.plan_export(work, batch)
+        yield from export.export_batch(plan, to_dir, self.db.read, make_zip=make_zip,
+                                       should_stop=should_stop)
 
     # ---------------------------------------------------------- the factor's reports
 

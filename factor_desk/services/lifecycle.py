@@ -88,3 +88,33 @@ def _refuse_changed(session: Session, unmoved: list[tuple[int, str]], target: Bi
                 Problem(f"{message} It changed a moment ago, probably by another clerk.")
             )
     raise InputRefused(problems or [Problem("Some loads changed a moment ago; try again.")])
+
+
+def record_new_loads(
+    session: Session,
+    load_ids: Sequence[int],
+    status: BillingStatus,
+    *,
+    by: str,
+    reason: str,
+) -> None:
+    """Record the first status of loads just made with ``status`` (the row says so already):
+    one history row each, from no status. For loads made outside an import (the demo)."""
+    now = utcnow()
+    for part in chunks(list(load_ids), 5000):
+        session.execute(
+            StatusHistory.__table__.insert(),
+            [
+                {
+                    "load_id": load_id,
+                    "from_status": None,
+                    "to_status": status.value,
+                    "at": now,
+                    "by": by,
+                    "reason": reason,
+                    "batch_id": None,
+                    "import_id": None,
+                }
+                for load_id in part
+            ],
+        )

@@ -70,11 +70,10 @@ def home(tmp_path) -> Path:
 @pytest.fixture
 def desk(home):
     from factor_desk.db.database import Database, Location
-    from factor_desk.services.demo import load_demo
     from factor_desk.services.desk import Desk
 
     db = Database(Location.resolve(home))
-    load_demo(db, loads=12)
+    Desk(db).load_demo(loads=12)
     yield Desk(db)
     db.dispose()
 

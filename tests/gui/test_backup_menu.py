@@ -163,18 +163,18 @@ def test_back_up_on_a_server_explains_pg_dump_without_asking_where(qtbot, win, r
 def test_cancel_during_a_backup_writes_nothing(qtbot, win, tmp_path, monkeypatch):
     import threading
 
-    from factor_desk.services import backup
+    from factor_desk.db import backup_archive
 
     target = tmp_path / "b.zip"
     copying, go_on = threading.Event(), threading.Event()
-    real_snapshot = backup._snapshot
+    real_snapshot = backup_archive._snapshot
 
     def slow_snapshot(db_file, copy):
         copying.set()
         assert go_on.wait(30)
         return real_snapshot(db_file, copy)
 
-    monkeypatch.setattr(backup, "_snapshot", slow_snapshot)
+    monkeypatch.setattr(backup_archive, "_snapshot", slow_snapshot)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a: (str(target), "")))
     file_action(win, "Back up…").trigger()

@@ -24,8 +24,10 @@ def desk(home):
     from factor_desk.services.desk import Desk
 
     db = Database(Location.resolve(home))
-    load_demo(db, loads=200)
-    submit_batch(db, "Blue Ridge Freight LLC", all_eligible=True)
+    with db.write() as work:
+        load_demo(work, loads=200)
+    with db.write() as work:
+        submit_batch(work, "Blue Ridge Freight LLC", all_eligible=True)
     yield Desk(db)
     db.dispose()
 

@@ -3,7 +3,7 @@
 import pytest
 from helpers import load_row, make_carrier, write_loads_csv
 
-from factor_desk.services.batches import submit_batch
+from factor_desk.services.desk import Desk
 from factor_desk.services.loads import import_loads
 
 
@@ -14,4 +14,4 @@ def batch(db, tmp_path):
     rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
             for n in (1, 2, 3, 4, 9)]
     import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
-    return submit_batch(db, "Acme Freight", ["1", "2", "3", "4"]).batch
+    return Desk(db).submit_batch("Acme Freight", ["1", "2", "3", "4"]).batch

@@ -15,13 +15,14 @@ import pytest
 
 from factor_desk import __version__
 from factor_desk.cli import main
+from factor_desk.db import auto_backup
 from factor_desk.db.database import DB_FILE_NAME, Database, Location
 from factor_desk.db.migrate import current_revision, head_revision
 from factor_desk.domain.errors import FactorDeskError, InputRefused
 from factor_desk.services import backup as backups
 from factor_desk.services.backup import run_backup, run_restore
 from factor_desk.services.common import run_to_end
-from factor_desk.services.demo import load_demo
+from factor_desk.services.desk import Desk
 from factor_desk.services.loads import list_loads
 
 
@@ -49,7 +50,7 @@ def demo_home(tmp_path) -> Path:
     """A data folder with the demo carrier (with its supporting documents), closed."""
     home = tmp_path / "demo"
     db = Database(Location.resolve(home))
-    load_demo(db, loads=8)
+    Desk(db).load_demo(loads=8)
     db.dispose()
     return home
 
@@ -376,7 +377,7 @@ def test_a_new_empty_database_is_not_backed_up(tmp_path):
 def test_the_first_open_of_a_day_keeps_one_backup(demo_home):
     Database(Location.resolve(demo_home)).dispose()
     made = auto_files(demo_home)
-    assert len(made) == 1 and backups.BACKUP_NAME.match(made[0])
+    assert len(made) == 1 and auto_backup.BACKUP_NAME.match(made[0])
     Database(Location.resolve(demo_home)).dispose()
     assert auto_files(demo_home) == made
     restored = run_restore(demo_home / "backups" / made[0], demo_home.parent / "r")
@@ -400,9 +401,9 @@ def test_one_backup_a_day_and_the_last_seven_kept(demo_home):
         start = dt.datetime(2026, 11, 1, 8, 30)
         for day in range(10):
             morning = start + dt.timedelta(days=day)
-            assert backups.automatic_backup(location, db.engine, now=morning) is not None
+            assert auto_backup.automatic_backup(location, db.engine, now=morning) is not None
             later = morning + dt.timedelta(hours=9)
-            assert backups.automatic_backup(location, db.engine, now=later) is None
+            assert auto_backup.automatic_backup(location, db.engine, now=later) is None
     finally:
         db.dispose()
     assert auto_files(demo_home) == sorted(
@@ -414,7 +415,7 @@ def test_a_schema_upgrade_is_preceded_by_a_backup(demo_home, monkeypatch):
     Database(Location.resolve(demo_home)).dispose()  # today's backup is made
     assert len(auto_files(demo_home)) == 1
     older = current_revision_of(demo_home)
-    monkeypatch.setattr("factor_desk.services.backup.newest_revision",
+    monkeypatch.setattr("factor_desk.db.auto_backup.newest_revision",
                         lambda: "0002_pretend_newer")
     Database(Location.resolve(demo_home)).dispose()
     made = auto_files(demo_home)
@@ -429,7 +430,7 @@ def test_a_schema_upgrade_is_preceded_by_a_backup(demo_home, monkeypatch):
 
 def test_an_upgrade_whose_backup_cannot_be_written_is_refused(demo_home, monkeypatch):
     (demo_home / "backups").write_text("a file where the folder should be", encoding="utf-8")
-    monkeypatch.setattr("factor_desk.services.backup.newest_revision",
+    monkeypatch.setattr("factor_desk.db.auto_backup.newest_revision",
                         lambda: "0002_pretend_newer")
     with pytest.raises(InputRefused) as refused:
         Database(Location.resolve(demo_home))

@@ -22,13 +22,18 @@ def carrier(db, tmp_path):
     return db
 
 
+def _submit(db, *args, **kwargs):
+    with db.write() as work:
+        return batches.submit_batch(work, *args, **kwargs)
+
+
 def _statuses(db):
     with db.read() as s:
         return {ld.load_number: ld.status for ld in list_loads(s)}
 
 
 def test_submit_invoices_the_loads_in_one_numbered_batch(carrier):
-    summary = batches.submit_batch(carrier, "Acme Freight", ["1", "3"],
+    summary = _submit(carrier, "Acme Freight", ["1", "3"],
                                    invoice_date=dt.date(2026, 11, 27))
     assert (summary.batch, summary.invoices, summary.total, summary.loads) == (
         "ACME-0001", 2, Decimal("2004.50"), ["1", "3"])
@@ -39,17 +44,17 @@ def test_submit_invoices_the_loads_in_one_numbered_batch(carrier):
         history = s.execute(select(StatusHistory).where(
             StatusHistory.to_status == "Invoiced")).scalars().all()
     assert [i.invoice_number for i in detail.invoice_lines] == ["1", "3"]
-    assert detail.invoice_lines[0].due_date == "2026-12-27"  # Net 30
+    assert detail.invoice_lines[0].due_date == dt.date(2026, 12, 27)  # Net 30
     assert detail.status == "Submitted"
     assert len(history) == 2
     assert all(h.from_status == "Queued" and h.batch_id == summary.id
                and h.reason == "Submitted in batch ACME-0001" for h in history)
-    second = batches.submit_batch(carrier, "ACME", all_eligible=True)
+    second = _submit(carrier, "ACME", all_eligible=True)
     assert (second.batch, second.loads) == ("ACME-0002", ["2", "4"])
 
 
 def test_the_notice_of_assignment_is_frozen_on_each_invoice(carrier):
-    batches.submit_batch(carrier, "Acme Freight", ["1"])
+    _submit(carrier, "Acme Freight", ["1"])
     with carrier.write() as s:
         company.set_important_info(s, "Acme Freight", "noa", "A NEW FACTOR'S TEXT")
         company.update_subsidiary(s, "Acme Freight", mc_number="MC-CHANGED")
@@ -65,7 +70,7 @@ def test_the_notice_of_assignment_is_frozen_on_each_invoice(carrier):
 def _refused(db, *args, **kwargs):
     before = dump(db)
     with pytest.raises(InputRefused) as err:
-        batches.submit_batch(db, *args, **kwargs)
+        _submit(db, *args, **kwargs)
     assert dump(db) == before, "a refused batch must change nothing"
     return str(err.value)
 
@@ -79,7 +84,7 @@ def test_refused_without_a_notice_of_assignment(carrier):
 
 
 def test_refused_when_a_load_is_no_longer_eligible(carrier):
-    batches.submit_batch(carrier, "Acme Freight", ["1"])
+    _submit(carrier, "Acme Freight", ["1"])
     message = _refused(carrier, "Acme Freight", ["1", "2"])
     assert "Load 1 is Invoiced; only Queued loads can be batched." in message
     assert _statuses(carrier)["2"] == "Queued"
@@ -92,7 +97,7 @@ def test_refused_when_a_required_document_is_missing(carrier, tmp_path):
     assert "Load 9 has no rate confirmation and proof of delivery" in message
     with carrier.write() as s:
         company.set_required_documents(s, "Acme Freight", [])
-    assert batches.submit_batch(carrier, "Acme Freight", ["9"]).invoices == 1
+    assert _submit(carrier, "Acme Freight", ["9"]).invoices == 1
 
 
 def test_refused_for_unknown_direct_billed_or_other_subsidiarys_loads(carrier, tmp_path):
@@ -108,7 +113,7 @@ def test_refused_for_unknown_direct_billed_or_other_subsidiarys_loads(carrier, t
 
 def test_refused_when_nothing_is_selected(carrier):
     assert "No loads were selected" in _refused(carrier, "Acme Freight", [])
-    batches.submit_batch(carrier, "Acme Freight", all_eligible=True)
+    _submit(carrier, "Acme Freight", all_eligible=True)
     assert "no Queued loads billed by factoring" in _refused(
         carrier, "Acme Freight", all_eligible=True)
 
@@ -125,9 +130,9 @@ def test_batches_are_numbered_per_subsidiary_and_listed_newest_first(carrier, tm
         company.set_factoring_company(s, "Beta Haulers", "Capital Depot")
     import_loads(carrier, write_loads_csv(tmp_path / "b.csv", [load_row("B1")]), "Beta Haulers")
     attach_required(carrier, tmp_path, ["B1"])
-    batches.submit_batch(carrier, "Acme Freight", ["1"])
-    batches.submit_batch(carrier, "Beta Haulers", ["B1"])
-    batches.submit_batch(carrier, "Acme Freight", ["2"])
+    _submit(carrier, "Acme Freight", ["1"])
+    _submit(carrier, "Beta Haulers", ["B1"])
+    _submit(carrier, "Acme Freight", ["2"])
     with carrier.read() as s:
         listed = batches.list_batches(s)
         assert batches.find_batch(s, "2").label == "ACME-0002"
@@ -137,7 +142,7 @@ def test_batches_are_numbered_per_subsidiary_and_listed_newest_first(carrier, tm
 
 
 def test_eligible_loads_leave_out_batched_ones(carrier):
-    batches.submit_batch(carrier, "Acme Freight", ["2"])
+    _submit(carrier, "Acme Freight", ["2"])
     from factor_desk.services.loads import eligible_loads
 
     with carrier.read() as s:

@@ -21,14 +21,14 @@ from factor_desk.db.models import (
 def _submit(url, home, numbers, barrier, results):
     from factor_desk.db.database import Database, Location
     from factor_desk.domain.errors import InputRefused
-    from factor_desk.services.batches import submit_batch
+    from factor_desk.services.desk import Desk
 
     db = Database(Location(url=url, home=home), migrate=False)
     with db.read() as s:  # connect before the race starts
         s.execute(select(1))
     barrier.wait()
     try:
-        results.put(("ok", submit_batch(db, "Acme Freight", numbers).loads))
+        results.put(("ok", Desk(db).submit_batch("Acme Freight", numbers).loads))
     except InputRefused as exc:
         results.put(("refused", str(exc)))
     except Exception as exc:  # pragma: no cover - reported as the failure it is

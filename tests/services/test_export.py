@@ -34,10 +34,12 @@ from pypdf import PdfReader, PdfWriter
 
 from factor_desk.db.models import Customer
 from factor_desk.domain.errors import InputRefused
-from factor_desk.services import company
+from factor_desk.services import company, export
 from factor_desk.services.batches import submit_batch
-from factor_desk.services.demo import CAPITAL_DEPOT_NOA, load_demo
-from factor_desk.services.export import ExportCancelled, export_batch, run_export
+from factor_desk.services.common import run_to_end
+from factor_desk.services.demo import CAPITAL_DEPOT_NOA
+from factor_desk.services.desk import Desk
+from factor_desk.services.export import ExportCancelled, ExportResult
 from factor_desk.services.loads import attach_document, import_loads
 
 pytestmark = needs_tool("pdftotext", "poppler-utils")
@@ -55,10 +57,25 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def submit(db, subsidiary, load_numbers=None, **kwargs):
+    with db.write() as work:
+        return submit_batch(work, subsidiary, load_numbers, **kwargs)
+
+
+def run_export(db, batch, to_dir, *, workers=None, **kwargs) -> ExportResult:
+    """A download through the desk, without progress; ``workers``: the export's own steps,
+    as the command line takes them."""
+    if workers is None:
+        return run_to_end(Desk(db).export(batch, to_dir, **kwargs))
+    with db.read() as work:
+        plan = export.plan_export(work, batch)
+    return run_to_end(export.export_batch(plan, to_dir, db.read, workers=workers, **kwargs))
+
+
 @pytest.fixture
 def demo_batch(db):
-    load_demo(db, loads=6)
-    return submit_batch(db, "Blue Ridge Freight LLC", all_eligible=True)
+    Desk(db).load_demo(loads=6)
+    return submit(db, "Blue Ridge Freight LLC", all_eligible=True)
 
 
 def test_the_download_holds_packets_schedules_and_the_batch_packet(db, demo_batch, tmp_path):
@@ -135,7 +152,7 @@ def test_text_that_looks_like_a_formula_is_neutralised(db, tmp_path):
         "1", Customer=evil, **{"PO Number": "+1-555", "Customer MC": "@MC"})]), "Acme Freight")
     with db.write() as s:  # an import saves no MC that is not a number; older data may hold one
         s.query(Customer).filter_by(name=evil).one().mc_number = "@MC"
-    batch = submit_batch(db, "Acme Freight", ["1"]).batch
+    batch = submit(db, "Acme Freight", ["1"]).batch
     run_export(db, batch, tmp_path / "out")
     folder = tmp_path / "out" / batch
     ws = openpyxl.load_workbook(folder / f"Schedule_of_Accounts_{batch}.xlsx").active
@@ -152,7 +169,7 @@ def test_file_names_are_safe_and_never_overwrite_each_other(db, tmp_path):
                "L" * 64, " trailing. "]
     rows = [load_row(str(i), **{"Invoice Number": n}) for i, n in enumerate(numbers, 1)]
     import_loads(db, write_loads_csv(tmp_path / "l.csv", rows), "Acme Freight")
-    batch = submit_batch(db, "Acme Freight", all_eligible=True).batch
+    batch = submit(db, "Acme Freight", all_eligible=True).batch
     result = run_export(db, batch, tmp_path / "out")
     invoices = sorted((result.folder / "invoices").iterdir())
     assert len(invoices) == len(numbers)
@@ -198,7 +215,7 @@ def test_scans_and_protected_or_damaged_pdfs_become_pages_in_order(db, tmp_path)
     for name, kind in [("other.pdf", "other"), ("pod.png", "pod"), ("lumper.pdf", "lumper"),
                        ("rc.jpg", "rate_confirmation")]:
         attach_document(db, "1", tmp_path / name, kind)
-    batch = submit_batch(db, "Acme Freight", ["1"]).batch
+    batch = submit(db, "Acme Freight", ["1"]).batch
     result = run_export(db, batch, tmp_path / "out")
     reader = PdfReader(result.folder / "invoices" / "1.pdf")
     sizes = [tuple(round(v) for v in p.mediabox[2:]) for p in reader.pages]
@@ -224,7 +241,7 @@ def test_a_missing_or_unreadable_document_is_named_and_nothing_is_written(db, tm
     rc = tmp_path / "RC_2.pdf"
     rc.write_bytes((tmp_path / "rate_confirmation_1.pdf").read_bytes())  # a fine one
     attach_document(db, "2", rc, "rate_confirmation")
-    batch = submit_batch(db, "Acme Freight", ["1", "2"]).batch
+    batch = submit(db, "Acme Freight", ["1", "2"]).batch
     if db.location.is_sqlite:  # the store's copy of load 1's POD vanishes from the folder
         sha = hashlib.sha256((tmp_path / "pod_1.pdf").read_bytes()).hexdigest()
         (home / "documents" / sha[:2] / sha).unlink()
@@ -248,13 +265,13 @@ def test_a_cancelled_download_leaves_no_folder(db, demo_batch, tmp_path):
         return len(steps) >= 3
 
     with pytest.raises(ExportCancelled, match="cancelled; nothing was written"):
-        for step in export_batch(db, demo_batch.batch, tmp_path / "out", should_stop=stop):
+        for step in Desk(db).export(demo_batch.batch, tmp_path / "out", should_stop=stop):
             steps.append(step)
     _assert_nothing_written(tmp_path / "out")
 
 
 def test_a_download_abandoned_half_way_leaves_no_folder(db, demo_batch, tmp_path):
-    steps = export_batch(db, demo_batch.batch, tmp_path / "out")
+    steps = Desk(db).export(demo_batch.batch, tmp_path / "out")
     for _ in range(4):
         next(steps)
     steps.close()  # the window closed the progress dialog
@@ -266,7 +283,7 @@ def test_a_download_killed_half_way_leaves_no_folder_and_the_next_one_works(db, 
     make_carrier(db, required=())
     rows = [load_row(str(n)) for n in range(1, 121)]
     import_loads(db, write_loads_csv(tmp_path / "l.csv", rows), "Acme Freight")
-    batch = submit_batch(db, "Acme Freight", all_eligible=True).batch
+    batch = submit(db, "Acme Freight", all_eligible=True).batch
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "factor_desk", "--db", db.location.url, "--home", str(home),
@@ -496,7 +513,7 @@ def test_long_emoji_cjk_and_bidi_invoice_numbers_always_export(db, tmp_path):
                "👩\u200d👩\u200d👧" * 12, "A" * 64, "COM¹", "LPT²", "CONIN$", "conout$.x"]
     rows = [load_row(str(i), **{"Invoice Number": n}) for i, n in enumerate(numbers, 1)]
     import_loads(db, write_loads_csv(tmp_path / "l.csv", rows), "Acme Freight")
-    batch = submit_batch(db, "Acme Freight", all_eligible=True).batch
+    batch = submit(db, "Acme Freight", all_eligible=True).batch
     result = run_export(db, batch, tmp_path / "out", make_zip=True)
     names = [p.name for p in (result.folder / "invoices").iterdir()]
     assert len(names) == len(numbers)
@@ -513,7 +530,7 @@ def test_names_windows_or_macos_take_for_one_stay_distinct(db, tmp_path):
     numbers = ["INV-a", "INV-A", "ı", "I", "Straße", "STRASSE"]
     rows = [load_row(str(i), **{"Invoice Number": n}) for i, n in enumerate(numbers, 1)]
     import_loads(db, write_loads_csv(tmp_path / "l.csv", rows), "Acme Freight")
-    batch = submit_batch(db, "Acme Freight", all_eligible=True).batch
+    batch = submit(db, "Acme Freight", all_eligible=True).batch
     result = run_export(db, batch, tmp_path / "out")
     names = [p.name for p in (result.folder / "invoices").iterdir()]
     # NTFS compares names upper-cased with its own table; macOS ignores case and
@@ -528,7 +545,7 @@ def test_decomposed_accents_print_as_letters(db, tmp_path):
     debtor = unicodedata.normalize("NFD", "Café Société Brokerage")
     import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1", Customer=debtor)]),
                  "Acme Freight")
-    batch = submit_batch(db, "Acme Freight", ["1"]).batch
+    batch = submit(db, "Acme Freight", ["1"]).batch
     result = run_export(db, batch, tmp_path / "out")
     for pdf in (result.folder / "invoices" / "1.pdf",
                 result.folder / f"Schedule_of_Accounts_{batch}.pdf"):
@@ -625,7 +642,7 @@ def test_scripts_actions_links_and_attachments_never_reach_the_factor(db, tmp_pa
     pod = tmp_path / "pod.pdf"
     pod.write_bytes(_hostile_pdf())
     attach_document(db, "1", pod, "pod")
-    batch = submit_batch(db, "Acme Freight", ["1", "2"]).batch
+    batch = submit(db, "Acme Freight", ["1", "2"]).batch
     result = run_export(db, batch, tmp_path / "out")
     packet = result.folder / "invoices" / "1.pdf"
     assert _active_content(packet) == set()
@@ -681,7 +698,7 @@ def test_the_pool_is_sized_to_the_batch_not_to_the_cores(db, tmp_path, monkeypat
     make_carrier(db, required=())
     rows = [load_row(str(n)) for n in range(1, 31)]
     import_loads(db, write_loads_csv(tmp_path / "l.csv", rows), "Acme Freight")
-    batch = submit_batch(db, "Acme Freight", all_eligible=True).batch
+    batch = submit(db, "Acme Freight", all_eligible=True).batch
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     monkeypatch.setattr(cf, "ProcessPoolExecutor", _InlinePool)
     _InlinePool.sizes = []
@@ -692,13 +709,13 @@ def test_the_pool_is_sized_to_the_batch_not_to_the_cores(db, tmp_path, monkeypat
 
 
 def test_a_small_batch_starts_no_worker_and_a_large_one_at_most_four(monkeypatch):
-    from factor_desk.services.export import _PacketMaker
+    from factor_desk.services.export_packets import PacketMaker
 
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
-    sizes = {n: _PacketMaker([{}] * n, None).workers for n in (1, 24, 25, 60, 100, 500)}
+    sizes = {n: PacketMaker([{}] * n, None).workers for n in (1, 24, 25, 60, 100, 500)}
     assert sizes == {1: 1, 24: 1, 25: 1, 60: 3, 100: 4, 500: 4}
-    assert _PacketMaker([{}] * 500, 100).workers == 61  # asked for: what Windows allows
-    assert _PacketMaker([{}] * 3, 8).workers == 3
+    assert PacketMaker([{}] * 500, 100).workers == 61  # asked for: what Windows allows
+    assert PacketMaker([{}] * 3, 8).workers == 3
 
 
 class _Flaky:
@@ -712,7 +729,7 @@ class _Flaky:
         self.steps, self.times = steps, times
         self.failed: dict[str, int] = {}
         monkeypatch.setattr(os, "replace", self)
-        monkeypatch.setattr("factor_desk.services.export.RETRY_DELAYS", (0.0,) * 3)
+        monkeypatch.setattr("factor_desk.services.export_place.RETRY_DELAYS", (0.0,) * 3)
 
     @staticmethod
     def step(src: Path, dst: Path) -> str:

@@ -151,7 +151,8 @@ def test_preview_explains_every_purchase_row(db, batch, tmp_path):
     other = tmp_path / "o.csv"
     write_loads_csv(other, [load_row("8", Linehaul="500", Accessorials="", Total="500")])
     import_loads(db, other, "Acme Freight")
-    submit_batch(db, "Acme Freight", ["8"])  # ACME-0002
+    with db.write() as work:
+        submit_batch(work, "Acme Freight", ["8"])  # ACME-0002
     rows = [purchase_row("1"),
             purchase_row("77"),
             purchase_row("8", "500.00"),
@@ -297,7 +298,8 @@ def test_payments_complete_loads_and_keep_short_pays_visible(db, batch, tmp_path
 def test_one_payment_file_can_pay_several_batches(db, batch, tmp_path):
     import_loads(db, write_loads_csv(tmp_path / "l2.csv", [load_row(
         "5", Linehaul="1000.00", Accessorials="", Total="1000.00")]), "Acme Freight")
-    second = submit_batch(db, "Acme Freight", ["5"]).batch
+    with db.write() as work:
+        second = submit_batch(work, "Acme Freight", ["5"]).batch
     apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [purchase_row("1")]),
           batch, allow_missing=True)
     apply(db, "purchase", write_csv(tmp_path / "p2.csv", PURCHASE_HEADER,
