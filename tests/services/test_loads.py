@@ -131,6 +131,31 @@ def test_a_load_already_present_is_reported_never_duplicated_or_overwritten(db, 
     assert set(got) == {"1", "2"} and got["1"].amount == Decimal("2550.00")
 
 
+def test_loads_another_clerk_imported_meanwhile_are_named_and_nothing_is_imported(
+        db, tmp_path, monkeypatch):
+    make_carrier(db)
+    mine = write_loads_csv(tmp_path / "mine.csv", [load_row("1"), load_row("2")])
+    theirs = write_loads_csv(tmp_path / "theirs.csv", [load_row("2")])
+    checked = loads_service.ImportPlan.refuse_unless_importable
+    raced: list[bool] = []
+
+    def check_then_lose_the_race(plan, **kw):
+        checked(plan, **kw)
+        if not raced:  # another clerk imports load 2 between our check and our write
+            raced.append(True)
+            import_loads(db, theirs, "Acme Freight")
+
+    monkeypatch.setattr(loads_service.ImportPlan, "refuse_unless_importable",
+                        check_then_lose_the_race)
+    with pytest.raises(InputRefused) as err:
+        import_loads(db, mine, "Acme Freight")
+    assert "added a moment ago by someone else; nothing was imported" in err.value.summary
+    assert [(p.row, p.column) for p in err.value.problems] == [
+        (3, "Load Number"), (3, "Invoice Number")]
+    assert "load '2' is already in Factor Desk" in err.value.problems[0].message
+    assert set(_loads(db)) == {"2"}
+
+
 def test_duplicates_inside_the_file_are_reported_with_both_rows(db, tmp_path):
     make_carrier(db)
     path = write_loads_csv(tmp_path / "d.csv", [load_row("1"), load_row("2", **{

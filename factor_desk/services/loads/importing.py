@@ -50,8 +50,6 @@ class LoadImportResult:
         return self.rows_total - self.rows_valid
 
 
-
-
 def _existing(session: Session, column: InstrumentedAttribute[str], values: list[str]
               ) -> set[str]:
     found: set[str] = set()
