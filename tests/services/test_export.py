@@ -22,8 +22,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from helpers import (
+    attach_document,
     attach_required,
     dump,
+    import_loads,
     load_row,
     make_carrier,
     needs_tool,
@@ -38,7 +40,6 @@ from factor_desk.services import company
 from factor_desk.services.batches import submit_batch
 from factor_desk.services.demo import CAPITAL_DEPOT_NOA, load_demo
 from factor_desk.services.export import ExportCancelled, export_batch, run_export
-from factor_desk.services.loads import attach_document, import_loads
 
 pytestmark = needs_tool("pdftotext", "poppler-utils")
 
