@@ -64,7 +64,7 @@ def main() -> None:
     from factor_desk.db.database import Database, Location
     from factor_desk.services import company
     from factor_desk.services.demo import load_demo
-    from factor_desk.services.loads import import_loads
+    from factor_desk.services.desk import Desk
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo"
@@ -89,7 +89,7 @@ def main() -> None:
             w.writerow(["Load Number", "Customer", "Delivery Date", "Total"])
             for i in range(args.loads):
                 w.writerow([f"G{i}", f"Broker {i % 400}", "2026-11-20", f"{1000 + i % 900}.00"])
-        import_loads(db, path, "Bench Freight")
+        Desk(db).import_loads(path, "Bench Freight", only_valid=False)
 
         from factor_desk.gui.app import make_app, settings_for
         from factor_desk.gui.main_window import MainWindow
