@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Customer
+from factor_desk.db.work import Work
 from factor_desk.domain.text import excerpt
 from factor_desk.services.customers import is_placeholder_mc, mc_key, name_key
 from factor_desk.services.loads.rows import LoadRow
@@ -38,9 +38,9 @@ class Debtor:
     id: int | None
 
 
-def customer_index(session: Session) -> list[Debtor]:
+def customer_index(work: Work) -> list[Debtor]:
     """Every customer in Factor Desk, oldest first."""
-    return [Debtor(name, mc, cid) for cid, name, mc in session.execute(
+    return [Debtor(name, mc, cid) for cid, name, mc in work.execute(
         select(Customer.id, Customer.name, Customer.mc_number).order_by(Customer.id))]
 
 
