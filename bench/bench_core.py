@@ -126,7 +126,8 @@ def measure(rows: int, eligible: int, url: str | None = None, repeat: int = 3,
             show=print) -> dict[str, float]:
     """Run the benches; print each figure with its ratio; return the ratios by name."""
     from factor_desk.db.database import Database, Location
-    from factor_desk.services.loads import eligible_loads, import_loads
+    from factor_desk.services.desk import Desk
+    from factor_desk.services.loads import eligible_loads
 
     ratios: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,7 +137,7 @@ def measure(rows: int, eligible: int, url: str | None = None, repeat: int = 3,
         path = home / "loads.csv"
         write_csv(path, rows, 1)
         t = time.perf_counter()
-        result = import_loads(db, path, "Bench Freight")
+        result = Desk(db).import_loads(path, "Bench Freight", only_valid=False)
         dt_import = time.perf_counter() - t
         floor = statistics.median(import_floor(path, home / "floor.sqlite")
                                   for _ in range(repeat))
@@ -148,7 +149,7 @@ def measure(rows: int, eligible: int, url: str | None = None, repeat: int = 3,
         extra = eligible - rows
         if extra > 0:
             write_csv(path, extra, rows + 1, seed=2)
-            import_loads(db, path, "Bench Freight")
+            Desk(db).import_loads(path, "Bench Freight", only_valid=False)
         timings = []
         for _ in range(repeat):
             t = time.perf_counter()

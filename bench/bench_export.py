@@ -109,7 +109,7 @@ def measure(n: int, show=print) -> dict[str, float]:
     ratios: dict[str, float] = {}
 
     from factor_desk.db.database import Database, Location
-    from factor_desk.services.loads import attach_document, import_loads
+    from factor_desk.services.desk import Desk
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -129,10 +129,11 @@ def measure(n: int, show=print) -> dict[str, float]:
                                                     "Total"],
                                 ([f"B{i}", f"Broker {i % 40}", f"MC-{500000 + i % 40}",
                                   "2500.00"] for i in range(n)))
-        import_loads(db, loads_csv, "Bench Freight")
+        desk = Desk(db)
+        desk.import_loads(loads_csv, "Bench Freight", only_valid=False)
         for i in range(n):
-            attach_document(db, f"B{i}", scans / f"{i}-0.jpg", "rate_confirmation")
-            attach_document(db, f"B{i}", scans / f"{i}-1.jpg", "pod")
+            desk.attach(f"B{i}", scans / f"{i}-0.jpg", "rate_confirmation")
+            desk.attach(f"B{i}", scans / f"{i}-1.jpg", "pod")
         batch = submit_all(db)
 
         floor_out = tmp / "floor"

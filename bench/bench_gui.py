@@ -64,7 +64,6 @@ def main() -> None:
 
     from factor_desk.db.database import Database, Location
     from factor_desk.services.desk import Desk
-    from factor_desk.services.loads import import_loads
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo"
@@ -83,7 +82,7 @@ def main() -> None:
                            ["Load Number", "Customer", "Delivery Date", "Total"],
                            ([f"G{i}", f"Broker {i % 400}", "2026-11-20", f"{1000 + i % 900}.00"]
                             for i in range(args.loads)))
-        import_loads(db, path, "Bench Freight")
+        Desk(db).import_loads(path, "Bench Freight", only_valid=False)
 
         from factor_desk.gui.app import make_app, settings_for
         from factor_desk.gui.main_window import MainWindow

@@ -98,7 +98,7 @@ def measure(n: int, overview: bool = True, show=print) -> dict[str, float]:
     import openpyxl
 
     from factor_desk.db.database import Database, Location
-    from factor_desk.services.loads import import_loads
+    from factor_desk.services.desk import Desk
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -109,7 +109,7 @@ def measure(n: int, overview: bool = True, show=print) -> dict[str, float]:
                             ([f"P{i}", f"Broker {i % 300}", f"{1000 + i % 997}.{i % 100:02d}"]
                              for i in range(n)))
         t = time.perf_counter()
-        import_loads(db, loads, "Bench Freight")
+        Desk(db).import_loads(loads, "Bench Freight", only_valid=False)
         batch = submit_all(db)
         show(f"setup: {n:,} loads imported and submitted in one batch in "
               f"{time.perf_counter() - t:.1f} s")

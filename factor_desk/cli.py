@@ -50,7 +50,9 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
@@ -270,11 +272,14 @@ def cmd_loads_template(args) -> int:
 
 
 def cmd_loads_import(args) -> int:
-    from factor_desk.services.loads import import_loads
+    from factor_desk.services.desk import Desk
 
-    db = _db(args)
-    result = import_loads(db, args.file, args.subsidiary, dry_run=args.dry_run,
-                          only_valid=args.only_valid, sheet=args.sheet)
+    desk = Desk(_db(args))
+    if args.dry_run:
+        result = desk.check_loads_file(args.file, args.subsidiary, sheet=args.sheet)
+    else:
+        result = desk.import_loads(args.file, args.subsidiary, only_valid=args.only_valid,
+                                   sheet=args.sheet)
     refused = bool(result.problems) and not args.only_valid
     if args.json:
         out = _plain(result)
@@ -314,9 +319,9 @@ def _print_customer_notes(row_customers: list[RowCustomer]) -> None:
 
 
 def cmd_loads_attach(args) -> int:
-    from factor_desk.services.loads import attach_document
+    from factor_desk.services.desk import Desk
 
-    info = attach_document(_db(args), args.load_number, args.file, args.kind)
+    info = Desk(_db(args)).attach(args.load_number, args.file, args.kind)
     if args.json:
         _print_json(info)
     elif info.already_attached:
@@ -372,7 +377,8 @@ def cmd_loads_history(args) -> int:
         _print_json(entries)
         return EXIT_OK
     _table(["When (UTC)", "From", "To", "By", "Why"],
-           [[e.at, e.from_status or "-", e.to_status, e.by, e.reason] for e in entries])
+           [[e.at.isoformat(timespec="seconds"), e.from_status or "-", e.to_status, e.by,
+             e.reason] for e in entries])
     return EXIT_OK
 
 

@@ -92,9 +92,26 @@ def tiny_pdf(text: str = "doc") -> bytes:
     return buf.getvalue()
 
 
-def attach_required(db, tmp_path: Path, numbers: list[str]) -> None:
-    from factor_desk.services.loads import attach_document
+def import_loads(db, path: Path, subsidiary: str, *, dry_run: bool = False,
+                 only_valid: bool = False, sheet: str | None = None):
+    """Import a loads file through the Desk, as the window and the command line do; with
+    ``dry_run``, only check it (the Desk's check_loads_file)."""
+    from factor_desk.services.desk import Desk
 
+    desk = Desk(db)
+    if dry_run:
+        return desk.check_loads_file(path, subsidiary, sheet=sheet)
+    return desk.import_loads(path, subsidiary, only_valid=only_valid, sheet=sheet)
+
+
+def attach_document(db, load_number: str, path: Path, kind: str):
+    """Attach a document to a load through the Desk."""
+    from factor_desk.services.desk import Desk
+
+    return Desk(db).attach(load_number, path, kind)
+
+
+def attach_required(db, tmp_path: Path, numbers: list[str]) -> None:
     for n in numbers:
         for kind in ("rate_confirmation", "pod"):
             f = tmp_path / f"{kind}_{n}.pdf"

@@ -81,12 +81,12 @@ def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment
     applied twice, one payment reference applied by two imports. Upgrading keeps the first
     and undoes the later import, exactly as Undo would (history rows say why), so that the
     money is counted once and the database can enforce it from then on."""
-    from helpers import load_row, make_carrier, write_loads_csv
+    from helpers import import_loads, load_row, make_carrier, write_loads_csv
 
     from factor_desk.services import reports
     from factor_desk.services.batches import submit_batch
     from factor_desk.services.common import run_to_end
-    from factor_desk.services.loads import import_loads, list_loads, load_history
+    from factor_desk.services.loads import list_loads, load_history
 
     _migrate(fresh_url, "0001")
     db = Database(Location(url=fresh_url, home=tmp_path), migrate=False)

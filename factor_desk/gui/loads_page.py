@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from factor_desk.domain.dates import format_when
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading
@@ -103,7 +104,7 @@ class LoadsPage(Page):
         self.flag.setStyleSheet("color: #a4262c; font-weight: 600;")
         self.flag.setWordWrap(True)
         self.history = RowTableModel([
-            Column("When (UTC)", lambda h: h.at.replace("T", " ")),
+            Column("When (UTC)", lambda h: format_when(h.at)),
             Column("From", lambda h: h.from_status or "—"),
             Column("To", lambda h: h.to_status),
             Column("By", lambda h: h.by),
@@ -113,7 +114,7 @@ class LoadsPage(Page):
         self.documents = RowTableModel([
             Column("Kind", lambda d: DocumentKind(d.kind).label),
             Column("File", lambda d: d.file_name),
-            Column("Added", lambda d: f"{d.added_at.replace('T', ' ')} by {d.added_by}")])
+            Column("Added", lambda d: f"{format_when(d.added_at)} by {d.added_by}")])
         self.documents_view = _view(self.documents)
         self.documents_view.horizontalHeader().setStretchLastSection(True)
         attach = QPushButton("Attach document…")

@@ -27,7 +27,7 @@ from factor_desk.domain.money import to_cents
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
 from factor_desk.services import company as company_service
 from factor_desk.services.common import current_user
-from factor_desk.services.lifecycle import record_new_loads
+from factor_desk.services.lifecycle import record_first_status
 
 CAPITAL_DEPOT_REMIT_TO = "Capital Depot, Inc.\nP.O. Box 207431\nDallas, TX 75320-7431"
 CAPITAL_DEPOT_NOA = (
@@ -180,7 +180,7 @@ def load_demo(work: Work, *, loads: int = 40, seed: int = 7) -> DemoResult:
                 load_id=load_id, kind=kind.value, file_name=fname,
                 content_type="application/pdf", sha256=sha, size=len(data),
                 added_at=now, added_by=user))
-    record_new_loads(work, made, BillingStatus.QUEUED, by=user, reason="Demo data")
+    record_first_status(work, made, BillingStatus.QUEUED, by=user, reason="Demo data")
     work.flush()
     return DemoResult(True, names, len(plan),
                       f"Demo carrier loaded: {len(plan)} loads, {loads} of them ready to "

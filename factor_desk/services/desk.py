@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from factor_desk.db.database import Database, Location
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused
@@ -105,25 +107,27 @@ class Desk:
     # ---------------------------------------------------------- loads
 
     def eligible_loads(self, subsidiary: str) -> list[loads.LoadSummary]:
-        with self.db.read() as s:
-            return loads.eligible_loads(s, subsidiary)
+        with self.db.read() as work:
+            return loads.eligible_loads(work, subsidiary)
 
     def loads(self, *, subsidiary: str | None = None, status: str | None = None
               ) -> list[loads.LoadSummary]:
-        with self.db.read() as s:
-            return loads.list_loads(s, subsidiary=subsidiary, status=status)
+        with self.db.read() as work:
+            return loads.list_loads(work, subsidiary=subsidiary, status=status)
 
     def load_detail(self, load_number: str
                     ) -> tuple[list[HistoryEntry], list[DocumentInfo], str]:
         """A load's status history, its documents, and the factor's flag on it, if any."""
-        with self.db.read() as s:
-            load = loads.find_load(s, load_number)
-            flag = reports.factor_flags(s, [load.id]).get(load.id, "")
-            return loads.load_history(s, load_number), loads.load_documents(s, load_number), \
-                flag
+        with self.db.read() as work:
+            load = loads.find_load(work, load_number)
+            flag = reports.factor_flags(work, [load.id]).get(load.id, "")
+            return loads.load_history(work, load_number), \
+                loads.load_documents(work, load_number), flag
 
     def attach(self, load_number: str, path: str | Path, kind: str) -> DocumentInfo:
-        return loads.attach_document(self.db, load_number, path, kind)
+        document = loads.read_document(path, kind)  # read before the transaction
+        with self.db.write() as work:
+            return loads.attach_document(work, load_number, document)
 
     # The slow jobs take ``should_stop`` like every job the window runs; those that are one
     # short transaction cannot stop half way and ignore it.
@@ -131,13 +135,26 @@ class Desk:
     def check_loads_file(self, path: str | Path, subsidiary: str, *,
                          should_stop: Callable[[], bool] | None = None,
                          sheet: str | None = None) -> LoadImportResult:
-        return loads.import_loads(self.db, path, subsidiary, dry_run=True, sheet=sheet)
+        """What importing the loads file would do; changes nothing."""
+        file = loads.read_loads_file(path, sheet=sheet)  # outside any transaction
+        with self.db.read() as work:
+            return loads.plan_import(work, file, subsidiary, dry_run=True).result
 
     def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool,
                      should_stop: Callable[[], bool] | None = None,
                      sheet: str | None = None) -> LoadImportResult:
-        return loads.import_loads(self.db, path, subsidiary, only_valid=only_valid,
-                                  sheet=sheet)
+        """Import the loads file: every good row or (a bad row, unless ``only_valid``)
+        none; refused with each problem named."""
+        file = loads.read_loads_file(path, sheet=sheet)  # outside any transaction
+        with self.db.read() as work:
+            plan = loads.plan_import(work, file, subsidiary)
+        plan.refuse_unless_importable(only_valid=only_valid)
+        try:
+            with self.db.write() as work:
+                return loads.write_loads(work, plan)
+        except IntegrityError:  # another clerk imported some of these loads meanwhile
+            with self.db.read() as work:
+                raise loads.race_lost(work, plan) from None
 
     # ---------------------------------------------------------- batches
 

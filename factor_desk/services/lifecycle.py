@@ -1,22 +1,30 @@
-"""The one place where a load's billing status changes in the database.
+"""The one place where a load's billing status changes in the database, and the one writer
+of status_history.
 
 Each move is checked by the domain lifecycle, applied with a conditional UPDATE (so a load
 that another clerk moved a moment ago is not moved twice), and recorded in status_history.
-Call it inside a write transaction: if anything fails, the caller's transaction rolls back
-and no status and no history row is left behind.
+A new load's first status (Released or Queued) is recorded here too, when the import that
+created it writes it. Call these inside a write transaction: if anything fails, the
+caller's transaction rolls back and no status and no history row is left behind.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import DateTime, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Load, StatusHistory, utcnow
+from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.lifecycle import BillingStatus, check_move
 from factor_desk.services.common import chunks
+
+# The statuses a load can come into Factor Desk with; the later ones are reached only
+# through a batch and the factor's reports.
+FIRST_STATUSES = (BillingStatus.RELEASED, BillingStatus.QUEUED)
 
 
 def move_loads(
@@ -90,8 +98,23 @@ def _refuse_changed(session: Session, unmoved: list[tuple[int, str]], target: Bi
     raise InputRefused(problems or [Problem("Some loads changed a moment ago; try again.")])
 
 
-def record_new_loads(
-    session: Session,
+def record_new_loads(work: Work, import_id: int, *, at: dt.datetime, by: str, reason: str
+                     ) -> None:
+    """Record the first status of every load the import ``import_id`` has just written (each
+    one of FIRST_STATUSES, as the import checked): a history row from nothing to it.
+
+    One INSERT ... SELECT over the loads just written, in the database: no round trip of
+    100,000 ids through Python."""
+    imported = select(Load.id, Load.status).where(Load.import_id == import_id).subquery()
+    work.execute(insert(StatusHistory).from_select(
+        ["load_id", "from_status", "to_status", "at", "by", "reason", "import_id"],
+        select(imported.c.id, null(), imported.c.status, literal(at, DateTime()),
+               literal(by), literal(reason), literal(import_id)),
+    ))
+
+
+def record_first_status(
+    work: Work,
     load_ids: Sequence[int],
     status: BillingStatus,
     *,
@@ -99,10 +122,11 @@ def record_new_loads(
     reason: str,
 ) -> None:
     """Record the first status of loads just made with ``status`` (the row says so already):
-    one history row each, from no status. For loads made outside an import (the demo)."""
+    one history row each, from no status. For loads made outside an
+    import (the demo); an import's loads: ``record_new_loads``."""
     now = utcnow()
     for part in chunks(list(load_ids), 5000):
-        session.execute(
+        work.execute(
             StatusHistory.__table__.insert(),
             [
                 {

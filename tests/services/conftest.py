@@ -1,10 +1,9 @@
 """Fixtures the service tests share."""
 
 import pytest
-from helpers import load_row, make_carrier, write_loads_csv
+from helpers import import_loads, load_row, make_carrier, write_loads_csv
 
 from factor_desk.services.desk import Desk
-from factor_desk.services.loads import import_loads
 
 
 @pytest.fixture

@@ -2,13 +2,21 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from helpers import NOA, attach_required, dump, load_row, make_carrier, write_loads_csv
+from helpers import (
+    NOA,
+    attach_required,
+    dump,
+    import_loads,
+    load_row,
+    make_carrier,
+    write_loads_csv,
+)
 from sqlalchemy import select
 
 from factor_desk.db.models import Invoice, StatusHistory
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import batches, company
-from factor_desk.services.loads import import_loads, list_loads
+from factor_desk.services.loads import list_loads
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ payment reference be applied once; the loser is refused and changes nothing."""
 import multiprocessing as mp
 
 import pytest
-from helpers import attach_required, load_row, make_carrier, write_loads_csv
+from helpers import attach_required, import_loads, load_row, make_carrier, write_loads_csv
 from sqlalchemy import func, select
 
 from factor_desk.db.models import (
@@ -40,10 +40,8 @@ def _submit(url, home, numbers, barrier, results):
 def test_two_processes_submitting_overlapping_loads(db, tmp_path, home):
     make_carrier(db)
     numbers = [str(n) for n in range(1, 31)]
-    import_loads_ = __import__("factor_desk.services.loads", fromlist=["import_loads"])
-    import_loads_.import_loads(db, write_loads_csv(tmp_path / "l.csv",
-                                                   [load_row(n) for n in numbers]),
-                               "Acme Freight")
+    import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row(n) for n in numbers]),
+                 "Acme Freight")
     attach_required(db, tmp_path, numbers)
     ctx = mp.get_context("spawn")
     # Round 1: the very same loads. Round 2: overlapping halves.

@@ -1,9 +1,9 @@
 import pytest
-from helpers import load_row, make_carrier, write_loads_csv
+from helpers import import_loads, load_row, make_carrier, write_loads_csv
 
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import customers
-from factor_desk.services.loads import eligible_loads, import_loads
+from factor_desk.services.loads import eligible_loads
 
 
 def test_customers_carry_mc_address_terms_and_an_override(db):

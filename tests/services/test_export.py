@@ -22,8 +22,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from helpers import (
+    attach_document,
     attach_required,
     dump,
+    import_loads,
     load_row,
     make_carrier,
     needs_tool,
@@ -40,7 +42,6 @@ from factor_desk.services.common import run_to_end
 from factor_desk.services.demo import CAPITAL_DEPOT_NOA
 from factor_desk.services.desk import Desk
 from factor_desk.services.export import ExportCancelled, ExportResult
-from factor_desk.services.loads import attach_document, import_loads
 
 pytestmark = needs_tool("pdftotext", "poppler-utils")
 

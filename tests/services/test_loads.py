@@ -3,14 +3,23 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from helpers import LOAD_HEADER, dump, load_row, make_carrier, tiny_pdf, write_loads_csv
+from helpers import (
+    LOAD_HEADER,
+    attach_document,
+    dump,
+    import_loads,
+    load_row,
+    make_carrier,
+    tiny_pdf,
+    write_loads_csv,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factor_desk.db.models import Base, Customer, Load
-from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.errors import InputRefused, NotFound
 from factor_desk.services import loads as loads_service
-from factor_desk.services.loads import import_loads, list_loads
+from factor_desk.services.loads import list_loads
 
 
 def _loads(db, **kw):
@@ -122,6 +131,31 @@ def test_a_load_already_present_is_reported_never_duplicated_or_overwritten(db, 
     assert set(got) == {"1", "2"} and got["1"].amount == Decimal("2550.00")
 
 
+def test_loads_another_clerk_imported_meanwhile_are_named_and_nothing_is_imported(
+        db, tmp_path, monkeypatch):
+    make_carrier(db)
+    mine = write_loads_csv(tmp_path / "mine.csv", [load_row("1"), load_row("2")])
+    theirs = write_loads_csv(tmp_path / "theirs.csv", [load_row("2")])
+    checked = loads_service.ImportPlan.refuse_unless_importable
+    raced: list[bool] = []
+
+    def check_then_lose_the_race(plan, **kw):
+        checked(plan, **kw)
+        if not raced:  # another clerk imports load 2 between our check and our write
+            raced.append(True)
+            import_loads(db, theirs, "Acme Freight")
+
+    monkeypatch.setattr(loads_service.ImportPlan, "refuse_unless_importable",
+                        check_then_lose_the_race)
+    with pytest.raises(InputRefused) as err:
+        import_loads(db, mine, "Acme Freight")
+    assert "added a moment ago by someone else; nothing was imported" in err.value.summary
+    assert [(p.row, p.column) for p in err.value.problems] == [
+        (3, "Load Number"), (3, "Invoice Number")]
+    assert "load '2' is already in Factor Desk" in err.value.problems[0].message
+    assert set(_loads(db)) == {"2"}
+
+
 def test_duplicates_inside_the_file_are_reported_with_both_rows(db, tmp_path):
     make_carrier(db)
     path = write_loads_csv(tmp_path / "d.csv", [load_row("1"), load_row("2", **{
@@ -223,9 +257,9 @@ def test_documents_are_copied_into_the_store_and_survive_the_original(db, tmp_pa
     jpg.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 100)
     png = tmp_path / "lumper.PNG"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
-    info = loads_service.attach_document(db, "1", pdf, "rate_confirmation")
-    loads_service.attach_document(db, "1", jpg, "pod")
-    loads_service.attach_document(db, "1", png, "lumper")
+    info = attach_document(db, "1", pdf, "rate_confirmation")
+    attach_document(db, "1", jpg, "pod")
+    attach_document(db, "1", png, "lumper")
     original = pdf.read_bytes()
     pdf.unlink()
     with db.read() as s:
@@ -242,7 +276,7 @@ def test_team_databases_keep_documents_inside_the_database(db, tmp_path, home):
     import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1")]), "Acme Freight")
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(tiny_pdf())
-    loads_service.attach_document(db, "1", pdf, "rate_confirmation")
+    attach_document(db, "1", pdf, "rate_confirmation")
     in_folder = (home / "documents").exists()
     assert in_folder == db.location.is_sqlite
 
@@ -252,8 +286,8 @@ def test_the_same_document_attached_twice_is_kept_once(db, tmp_path):
     import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1")]), "Acme Freight")
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(tiny_pdf())
-    loads_service.attach_document(db, "1", pdf, "rate_confirmation")
-    again = loads_service.attach_document(db, "1", pdf, "rate_confirmation")
+    attach_document(db, "1", pdf, "rate_confirmation")
+    again = attach_document(db, "1", pdf, "rate_confirmation")
     assert again.already_attached
     with db.read() as s:
         assert len(loads_service.load_documents(s, "1")) == 1
@@ -271,7 +305,7 @@ def test_other_files_are_refused_clearly_and_nothing_changes(db, tmp_path, name,
     f = tmp_path / name
     f.write_bytes(data)
     with pytest.raises(InputRefused, match=message) as err:
-        loads_service.attach_document(db, "1", f, "pod")
+        attach_document(db, "1", f, "pod")
     assert err.value.problems[0].file == name
     assert dump(db) == before
 
@@ -281,7 +315,7 @@ def test_attaching_to_an_unknown_load_is_refused(db, tmp_path):
     f = tmp_path / "r.pdf"
     f.write_bytes(tiny_pdf())
     with pytest.raises(InputRefused, match="No load '77'"):
-        loads_service.attach_document(db, "77", f, "pod")
+        attach_document(db, "77", f, "pod")
 
 
 def test_list_filters_by_subsidiary_status_and_search(db, tmp_path):
@@ -467,7 +501,7 @@ def test_a_huge_garbage_cell_is_quoted_short_and_printable(db, tmp_path, column)
 
 def test_an_unknown_load_number_is_quoted_short(db):
     make_carrier(db)
-    with pytest.raises(loads_service.NotFound) as err, db.read() as s:
+    with pytest.raises(NotFound) as err, db.read() as s:
         loads_service.find_load(s, "x" * 5000)
     assert len(str(err.value)) < 200
 
@@ -538,7 +572,7 @@ def test_an_odd_file_extension_is_quoted_short(db, tmp_path):
     f = tmp_path / ("scan." + "\u202e" * 80)
     f.write_bytes(b"hello")
     with pytest.raises(InputRefused) as err:
-        loads_service.attach_document(db, "1", f, "pod")
+        attach_document(db, "1", f, "pod")
     message = err.value.problems[0].message
     assert len(message) < 120 and "\u202e" not in message
 
@@ -550,7 +584,7 @@ def test_the_fast_reading_of_common_rows_gives_what_the_full_checks_give(monkeyp
     import random
 
     from factor_desk.documents.tabular import Table
-    from factor_desk.services import loads as loads_module
+    from factor_desk.services.loads import rows as loads_module
 
     rng = random.Random(16)
     good = 0

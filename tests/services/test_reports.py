@@ -10,13 +10,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import dump, load_row, write_loads_csv
+from helpers import dump, import_loads, load_row, write_loads_csv
 
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import reports
 from factor_desk.services.batches import list_batches, show_batch, submit_batch
 from factor_desk.services.common import run_to_end
-from factor_desk.services.loads import import_loads, list_loads
+from factor_desk.services.loads import list_loads
 
 PURCHASE_HEADER = ["Invoice Number", "Load Number", "Batch Number", "Debtor", "Invoice Amount",
                    "Purchase Date", "Advance Amount", "Fee Amount", "Reserve Amount", "Status"]

@@ -13,6 +13,7 @@ import pytest
 from helpers import (
     LOAD_HEADER,
     dump,
+    import_loads,
     load_row,
     make_carrier,
     workbook_bytes,
@@ -23,7 +24,7 @@ from factor_desk.domain.errors import InputRefused
 from factor_desk.services import reports
 from factor_desk.services.common import run_to_end
 from factor_desk.services.desk import Desk
-from factor_desk.services.loads import import_loads, list_loads
+from factor_desk.services.loads import list_loads
 
 PURCHASE_HEADER = ["Invoice Number", "Invoice Amount", "Purchase Date", "Advance Amount",
                    "Fee Amount", "Status"]

@@ -1,0 +1,74 @@
+"""Loads: import from the TMS's CSV/XLSX, list, find the eligible ones, attach supporting
+documents, read a load's status history.
+
+By job:
+
+- ``rows``: the loads file, its template and the checks of each row (no database);
+- ``debtors``: which customer each row is billed to;
+- ``importing``: the import's steps, each in a unit of work the caller (the Desk) opens:
+  ``plan_import`` (a read), ``write_loads`` (one write), ``race_lost``;
+- ``queries``: the listing, the eligible loads, one load, its history;
+- ``documents``: a load's supporting documents.
+
+``from factor_desk.services import loads`` then ``loads.list_loads(...)`` reaches them all.
+"""
+
+from factor_desk.services.loads.debtors import RowCustomer
+from factor_desk.services.loads.documents import (
+    MAX_DOCUMENT_BYTES,
+    DocumentFile,
+    DocumentInfo,
+    attach_document,
+    load_documents,
+    read_document,
+    sniff_document_type,
+)
+from factor_desk.services.loads.importing import (
+    ImportPlan,
+    LoadImportResult,
+    plan_import,
+    race_lost,
+    write_loads,
+)
+from factor_desk.services.loads.queries import (
+    HistoryEntry,
+    LoadSummary,
+    effective_method,
+    eligible_loads,
+    find_load,
+    list_loads,
+    load_history,
+)
+from factor_desk.services.loads.rows import (
+    LOAD_COLUMNS,
+    LoadsFile,
+    loads_template,
+    read_loads_file,
+)
+
+__all__ = [
+    "LOAD_COLUMNS",
+    "MAX_DOCUMENT_BYTES",
+    "DocumentFile",
+    "DocumentInfo",
+    "HistoryEntry",
+    "ImportPlan",
+    "LoadImportResult",
+    "LoadSummary",
+    "LoadsFile",
+    "RowCustomer",
+    "attach_document",
+    "effective_method",
+    "eligible_loads",
+    "find_load",
+    "list_loads",
+    "load_documents",
+    "load_history",
+    "loads_template",
+    "plan_import",
+    "race_lost",
+    "read_document",
+    "read_loads_file",
+    "sniff_document_type",
+    "write_loads",
+]
