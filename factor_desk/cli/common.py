@@ -7,9 +7,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from factor_desk.location import Location
-
 if TYPE_CHECKING:
+    from factor_desk.location import Location
     from factor_desk.services.desk import Desk
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
@@ -22,6 +21,8 @@ class Usage(Exception):
 def location_of(args: argparse.Namespace) -> Location:
     """The data the command names (--home, --db, or their environment variables); a usage
     error (BadDatabaseUrl) when the URL is not a database URL."""
+    from factor_desk.location import Location  # imported when needed: --help stays quick
+
     return Location.resolve(args.home, args.db)
 
 
