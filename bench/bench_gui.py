@@ -22,15 +22,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 FIRST_PAINT = r'''
 import sys, time
-from factor_desk.db.database import Location
+from factor_desk.location import Location
 from factor_desk.gui.app import make_app, settings_for
 app = make_app()
 from PySide6.QtCore import QEvent, QObject
-from factor_desk.db.database import Database
 from factor_desk.gui.main_window import MainWindow
 from factor_desk.services.desk import Desk
 location = Location.resolve(sys.argv[1])
-window = MainWindow(Desk(Database(location)), settings_for(location))
+window = MainWindow(Desk.open(location), settings_for(location))
 from PySide6.QtCore import QTimer
 class Painted(QObject):
     def eventFilter(self, obj, event):

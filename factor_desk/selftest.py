@@ -72,15 +72,10 @@ def _run_in_worker_process(call: Call) -> Any:
 
 
 def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = True) -> bool:
-    from factor_desk.db.database import Database, Location
     from factor_desk.gui.jobs import Call
-    from factor_desk.services.batches import show_batch, submit_batch
+    from factor_desk.location import Location
     from factor_desk.services.common import run_to_end
-    from factor_desk.services.demo import load_demo
     from factor_desk.services.desk import Desk
-    from factor_desk.services.export import export_batch, plan_export
-    from factor_desk.services.loads import list_loads
-    from factor_desk.services.reports import apply_report, reconcile
 
     ok = True
     state: dict = {}
@@ -101,34 +96,28 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
 
     with tempfile.TemporaryDirectory(prefix="factor-desk-self-test-") as tmp:
         home = Path(tmp)
-        db = Database(Location.resolve(home / "data"))
-        state["db"] = db
+        location = Location.resolve(home / "data")
+        desk = Desk.open(location)
 
         def demo():
-            with db.write() as work:
-                load_demo(work, loads=8)
-            with db.read() as s:
-                queued = [ld for ld in list_loads(s, status="Queued")
-                          if ld.invoicing_method == "Factoring"]
+            desk.load_demo(loads=8)
+            queued = [ld for ld in desk.loads(status="Queued")
+                      if ld.invoicing_method == "Factoring"]
             assert len(queued) == 8, f"expected 8 Queued factoring loads, found {len(queued)}"
             return "demo carrier with 8 Queued factoring loads"
 
         def submit():
-            with db.write() as work:
-                batch = submit_batch(work, "Blue Ridge Freight LLC", all_eligible=True)
+            batch = desk.submit_all_eligible("Blue Ridge Freight LLC")
             state["batch"] = batch
-            with db.read() as s:
-                invoiced = {ld.load_number for ld in list_loads(s, status="Invoiced")}
+            invoiced = {ld.load_number for ld in desk.loads(status="Invoiced")}
             assert invoiced == set(batch.loads), "not every load became Invoiced"
             return f"batch {batch.batch}: {batch.invoices} invoices, ${batch.total:,.2f}"
 
         def export():
             pool = 0
             result = None
-            with db.read() as work:
-                plan = plan_export(work, state["batch"].batch)
-            for progress in export_batch(plan, home / "out", db.read,
-                                         make_zip=True, workers=EXPORT_WORKERS):
+            for progress in desk.export(state["batch"].batch, home / "out",
+                                        make_zip=True, workers=EXPORT_WORKERS):
                 # the pool's processes are this process's children while it draws
                 pool = max(pool, len(multiprocessing.active_children()))
                 result = progress.result
@@ -146,18 +135,16 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
                     f"drawn by a pool of {pool} worker processes")
 
         def purchase():
-            with db.read() as s:
-                lines = show_batch(s, state["batch"].batch).invoice_lines
+            lines = desk.show_batch(state["batch"].batch).invoice_lines
             state["lines"] = lines
             path = _report(home / "Purchase_Report.csv",
                            ["Invoice Number", "Invoice Amount", "Purchase Date", "Status"],
                            [[x.invoice_number, x.amount, "11/28/2026", "Purchased"]
                             for x in lines])
             pid, result = _run_in_worker_process(Call(
-                _in_worker_process, Desk(db), "purchase", str(path), state["batch"].batch))
+                _in_worker_process, desk, "purchase", str(path), state["batch"].batch))
             assert pid != os.getpid(), "the report was not applied in a worker process"
-            with db.read() as s:
-                financed = {ld.load_number for ld in list_loads(s, status="Financed")}
+            financed = {ld.load_number for ld in desk.loads(status="Financed")}
             assert financed == set(state["batch"].loads), "not every invoice became Financed"
             return (f"import #{result.import_id}: {result.rows_applied} invoices Financed, "
                     f"in a worker process (pid {pid}, not {os.getpid()})")
@@ -170,10 +157,9 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
                            [[x.invoice_number, "12/28/2026",
                              x.amount - (25 if i == 0 else 0), f"SELF-{i}",
                              "lumper" if i == 0 else ""] for i, x in enumerate(lines)])
-            result = run_to_end(apply_report(db, "payments", path))
-            with db.read() as s:
-                completed = {ld.load_number for ld in list_loads(s, status="Completed")}
-                totals = reconcile(s, state["batch"].batch).batches[0].totals
+            result = run_to_end(desk.apply_report("payments", path))
+            completed = {ld.load_number for ld in desk.loads(status="Completed")}
+            totals = desk.reconcile(state["batch"].batch).batches[0].totals
             assert completed == set(state["batch"].loads), "not every invoice Completed"
             assert totals["short_pay"] == 2500, "the short pay is not $25.00"
             assert totals["invoiced"] == totals["paid"] + totals["short_pay"], \
@@ -184,10 +170,9 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
             from factor_desk.gui.app import make_app, settings_for
             from factor_desk.gui.main_window import MainWindow
-            from factor_desk.services.desk import Desk
 
             app = make_app()
-            win = MainWindow(Desk(db), settings_for(db.location))
+            win = MainWindow(desk, settings_for(location))
             win.show()
             deadline = time.monotonic() + 30
             while (win.runner.busy or not win.isVisible()) and time.monotonic() < deadline:
@@ -204,6 +189,6 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
         step("payment report", payments)
         if window:
             step("window", show_window)
-        db.dispose()
+        desk.close()
     print_line("self-test passed" if ok else "self-test FAILED")
     return ok

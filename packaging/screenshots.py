@@ -21,26 +21,20 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from factor_desk.db.database import Database, Location
     from factor_desk.gui.app import make_app, settings_for
     from factor_desk.gui.main_window import MainWindow
-    from factor_desk.services.batches import show_batch, submit_batch
+    from factor_desk.location import Location
     from factor_desk.services.common import run_to_end
-    from factor_desk.services.demo import load_demo
     from factor_desk.services.desk import Desk
-    from factor_desk.services.reports import apply_report
 
     app = make_app()
     with tempfile.TemporaryDirectory() as tmp:
         location = Location.resolve(tmp)
-        db = Database(location)
-        with db.write() as work:
-            load_demo(work, loads=60)
+        desk = Desk.open(location)
+        desk.load_demo(loads=60)
         numbers = [str(10001 + i) for i in range(20)]
-        with db.write() as work:
-            batch = submit_batch(work, "Blue Ridge Freight LLC", numbers).batch
-        with db.read() as s:
-            lines = show_batch(s, batch).invoice_lines
+        batch = desk.submit_batch("Blue Ridge Freight LLC", numbers).batch
+        lines = desk.show_batch(batch).invoice_lines
         purchase = Path(tmp) / "Purchase_Report.csv"
         with purchase.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
@@ -48,7 +42,7 @@ def main() -> None:
             for line in lines[:-1]:
                 w.writerow([line.invoice_number, line.amount, "11/28/2026", "Purchased"])
             w.writerow([lines[-1].invoice_number, lines[-1].amount, "", "Held - POD unsigned"])
-        run_to_end(apply_report(db, "purchase", purchase, batch=batch))
+        run_to_end(desk.apply_report("purchase", purchase, batch=batch))
         payments = Path(tmp) / "Payments_Report.csv"
         with payments.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
@@ -56,9 +50,9 @@ def main() -> None:
             for i, line in enumerate(lines[:8]):
                 paid = line.amount - (75 if i == 0 else 0)
                 w.writerow([line.invoice_number, "12/28/2026", paid, f"ACH-{i:05d}"])
-        run_to_end(apply_report(db, "payments", payments))
+        run_to_end(desk.apply_report("payments", payments))
 
-        window = MainWindow(Desk(db), settings_for(location))
+        window = MainWindow(desk, settings_for(location))
         window.resize(1360, 860)
         window.show()
 
@@ -84,7 +78,7 @@ def main() -> None:
             window.grab().save(str(path))
             print(path)
         window.close()
-        db.dispose()
+        desk.close()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
-    from factor_desk.db.database import Location
+    from factor_desk.location import Location
 
 DRIVE_REMOTE = 4  # GetDriveTypeW: a network (mapped) drive
 NETWORK_FILE_SYSTEMS = frozenset({

@@ -10,8 +10,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
-from factor_desk.db.database import Location
 from factor_desk.domain.errors import FactorDeskError, refusal_for_os_error
+from factor_desk.location import Location
 
 if TYPE_CHECKING:
     from factor_desk.gui.main_window import MainWindow
@@ -86,13 +86,12 @@ def run_gui(location: Location, argv: list[str] | None = None) -> int:
         setup_logging(location)
     from PySide6.QtWidgets import QMessageBox
 
-    from factor_desk.db.database import Database
     from factor_desk.gui.common import Asker
     from factor_desk.gui.main_window import MainWindow
     from factor_desk.services.desk import Desk
 
     try:
-        db = Database(location)
+        desk = Desk.open(location)
     except Exception as exc:
         # The database in use, read-only, damaged or newer; a server that does not answer.
         refusal = exc if isinstance(exc, FactorDeskError) else refusal_for_os_error(exc)
@@ -106,14 +105,14 @@ def run_gui(location: Location, argv: list[str] | None = None) -> int:
                              f"Factor Desk cannot open its data at {location.describe()}.\n\n"
                              f"{exc}")
         return 1
-    window = MainWindow(Desk(db), settings_for(location))
-    install_error_hook(window)
-    window.show()
-    from factor_desk.db.location_check import check_data_folder
-
-    check_data_folder(location, lambda warning: window.asker.info("Factor Desk", warning))
-    logging.getLogger("factor_desk").info("Window shown in %.2f s on %s",
-                                          time.perf_counter() - started, location.describe())
-    code = app.exec()
-    db.dispose()
-    return code
+    with desk:
+        window = MainWindow(desk, settings_for(location))
+        install_error_hook(window)
+        window.show()
+        warning = desk.data_folder_warning()
+        if warning:
+            window.asker.info("Factor Desk", warning)
+        logging.getLogger("factor_desk").info("Window shown in %.2f s on %s",
+                                              time.perf_counter() - started,
+                                              location.describe())
+        return app.exec()

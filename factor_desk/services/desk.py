@@ -1,6 +1,6 @@
-"""The desk: every job the window offers, each its own unit of work, taking and returning
-plain data. The window calls these (on a worker thread for anything slow) and never opens
-a session itself."""
+"""The desk: every job the window and the command line offer, each its own unit of work,
+taking and returning plain data. The window calls these (on a worker thread for anything
+slow), the command line prints what they return; neither opens a session itself."""
 
 from __future__ import annotations
 
@@ -8,17 +8,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from factor_desk.db.database import Database, Location
+from factor_desk.db.database import Database
+from factor_desk.db.location_check import data_folder_warning
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
-from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.money import from_cents
-from factor_desk.services import backup, batches, company, demo, export, loads, reports
+from factor_desk.location import Location
+from factor_desk.services import backup, batches, company, customers, loads, reports
 from factor_desk.services.common import Progress
-from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult
+from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult, LoadSummary
+
+# services.export and services.demo are imported where they are used: they bring the PDF
+# libraries, which a command such as ``loads list`` should not wait for at every start.
+if TYPE_CHECKING:
+    from factor_desk.services import demo
 
 
 @dataclass
@@ -65,6 +72,12 @@ class Desk:
     def location(self) -> str:
         return self.db.location.describe()
 
+    def data_folder_warning(self) -> str | None:
+        """The warning for a SQLite database in a synced folder or on a network share (the
+        place, and how to move); None when the place is safe. Not a refusal: the face shows
+        it and goes on."""
+        return data_folder_warning(self.db.location)
+
     # ---------------------------------------------------------- company profile
 
     def profile(self) -> company.CompanyProfile:
@@ -81,6 +94,8 @@ class Desk:
 
     def load_demo(self, *, loads: int = 40, seed: int = 7) -> demo.DemoResult:
         """The demo carrier, in an empty database (one that holds a company is left as is)."""
+        from factor_desk.services import demo
+
         with self.db.write() as work:
             return demo.load_demo(work, loads=loads, seed=seed)
 
@@ -180,13 +195,17 @@ class Desk:
             return reports.reconcile(s, batch)
 
     def export(self, batch: str, to_dir: str | Path, *, make_zip: bool = False,
-               should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
-        """Download the batch into ``to_dir`` (see services/export.py); nothing happens until
-        the steps are taken."""
+               workers: int | None = None, should_stop: Callable[[], bool] | None = None
+               ) -> Iterator[Progress]:
+        """Download the batch into ``to_dir`` (see services/export.py), the pages drawn by
+        ``workers`` processes (None: as many as suit the machine); nothing happens until the
+        steps are taken."""
+        from factor_desk.services import export
+
         with self.db.read() as work:
             plan = export.plan_export(work, batch)
         yield from export.export_batch(plan, to_dir, self.db.read, make_zip=make_zip,
-                                       should_stop=should_stop)
+                                       workers=workers, should_stop=should_stop)
 
     # ---------------------------------------------------------- the factor's reports
 
@@ -250,6 +269,62 @@ class Desk:
                        should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
         """Restore a backup into the new, empty data folder ``home``."""
         return backup.restore(archive, home, should_stop=should_stop)
+
+    # ---------------------------------------------------------- the command line's jobs
+    # What the command line (and the self-test) asks beyond the window's jobs above: each a
+    # unit of work, or the service's own steps, and nothing else.
+
+    def set_required_documents(self, subsidiary: str, kinds: list[str]
+                               ) -> company.SubsidiaryProfile:
+        with self.db.write() as work:
+            return company.set_required_documents(work, subsidiary, kinds)
+
+    @staticmethod
+    def loads_template() -> str:
+        """The text of the Loads.csv template."""
+        return loads.loads_template()
+
+    def list_loads(self, *, subsidiary: str | None = None, status: str | None = None,
+                   search: str | None = None) -> list[LoadSummary]:
+        with self.db.read() as work:
+            return loads.list_loads(work, subsidiary=subsidiary, status=status, search=search)
+
+    def load_history(self, load_number: str) -> list[HistoryEntry]:
+        with self.db.read() as work:
+            return loads.load_history(work, load_number)
+
+    def list_customers(self) -> list[customers.CustomerInfo]:
+        with self.db.read() as work:
+            return customers.list_customers(work)
+
+    def update_customer(self, name: str, **changes: Any) -> customers.CustomerInfo:
+        with self.db.write() as work:
+            return customers.update_customer(work, name, **changes)
+
+    def submit_all_eligible(self, subsidiary: str) -> batches.BatchSummary:
+        """Submit Batch with every load of ``subsidiary`` that can be factored now."""
+        with self.db.write() as work:
+            return batches.submit_batch(work, subsidiary, all_eligible=True)
+
+    def list_batches(self, *, subsidiary: str | None = None) -> list[batches.BatchSummary]:
+        with self.db.read() as work:
+            return batches.list_batches(work, subsidiary=subsidiary)
+
+    def show_batch(self, batch: str) -> batches.BatchDetail:
+        with self.db.read() as work:
+            return batches.show_batch(work, batch)
+
+    @staticmethod
+    def report_refusals(preview: reports.Preview, allow_missing: bool) -> list[Problem]:
+        """Why a previewed report cannot be applied; empty when it can."""
+        return reports.refusals(preview, allow_missing)
+
+    @staticmethod
+    def back_up_at(location: Location, to: str | Path, *, replace: bool = False,
+                   should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+        """``make_backup`` of the data at ``location`` without opening it (nothing is
+        migrated or made there)."""
+        return backup.backup(location, to, replace=replace, should_stop=should_stop)
 
 
 def _desk_at(location: Location) -> Desk:

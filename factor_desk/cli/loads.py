@@ -1,0 +1,130 @@
+"""Commands about loads: the template, importing, attaching documents, listing, history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from factor_desk.cli.common import EXIT_OK, EXIT_REFUSED, Usage, open_desk
+from factor_desk.cli.printing import (
+    money,
+    plain,
+    print_json,
+    print_loads_json,
+    sheet_note,
+    table,
+)
+
+if TYPE_CHECKING:
+    from factor_desk.services.loads import LoadSummary, RowCustomer
+
+
+def cmd_loads_template(args: argparse.Namespace) -> int:
+    from factor_desk.documents.text_files import write_text_file
+    from factor_desk.services.desk import Desk
+
+    write_text_file(args.to, Desk.loads_template())
+    print(f"Loads template written to {args.to}")
+    return EXIT_OK
+
+
+def cmd_loads_import(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        if args.dry_run:
+            result = desk.check_loads_file(args.file, args.subsidiary, sheet=args.sheet)
+        else:
+            result = desk.import_loads(args.file, args.subsidiary, only_valid=args.only_valid,
+                                       sheet=args.sheet)
+    refused = bool(result.problems) and not args.only_valid
+    if args.json:
+        out = plain(result)
+        out["rows_bad"] = result.rows_bad
+        out["ok"] = not refused
+        print_json(out)
+    else:
+        verb = "would import" if args.dry_run else "imported"
+        count = result.rows_valid if args.dry_run else result.imported
+        print(f"{result.file_name}{sheet_note(result.sheet)}: {result.rows_total} rows; "
+              f"{verb} {count} loads into "
+              f"{result.subsidiary}" + (f"; {result.rows_bad} rows with problems"
+                                        if result.problems else "") + ".")
+        if result.new_customers:
+            print(f"New customers: {', '.join(result.new_customers)}")
+        _print_customer_notes(result.row_customers)
+    for p in result.problems:
+        print(f"  {p}", file=sys.stderr)
+    if refused:  # only a dry run reaches here with problems: the real import would refuse
+        print("Nothing would be imported until these rows are fixed (or use --only-valid).",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def _print_customer_notes(row_customers: list[RowCustomer]) -> None:
+    """Each reason a row is billed to another customer than its name or MC says, once,
+    with the rows it concerns."""
+    rows_of: dict[str, list[int]] = {}
+    for r in row_customers:
+        if r.note:
+            rows_of.setdefault(r.note, []).append(r.row)
+    for note, rows in rows_of.items():
+        shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more"
+                                                 if len(rows) > 5 else "")
+        print(f"  Row{'s' if len(rows) > 1 else ''} {shown}: {note}")
+
+
+def cmd_loads_attach(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        info = desk.attach(args.load_number, args.file, args.kind)
+    if args.json:
+        print_json(info)
+    elif info.already_attached:
+        print(f"{info.file_name} was already attached to load {info.load_number}; "
+              "nothing changed.")
+    else:
+        print(f"Attached {info.file_name} to load {info.load_number} as {info.kind}.")
+    return EXIT_OK
+
+
+def _print_loads(loads: list[LoadSummary]) -> None:
+    table(
+        ["Load", "Invoice", "Subsidiary", "Customer", "Delivered", "Amount", "Status", "Method",
+         "Documents"],
+        [[ld.load_number, ld.invoice_number, ld.subsidiary, ld.customer,
+          ld.delivery_date, money(ld.amount), ld.status, ld.invoicing_method,
+          ", ".join(ld.documents) + (f"  (missing: {', '.join(ld.missing_documents)})"
+                                     if ld.missing_documents else "")]
+         for ld in loads],
+        right={5},
+    )
+    total = sum((ld.amount for ld in loads), Decimal(0))
+    print(f"{len(loads)} loads · {money(total)}")
+
+
+def cmd_loads_list(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        if args.eligible:
+            if not args.subsidiary:
+                raise Usage("--eligible needs --subsidiary")
+            loads = desk.eligible_loads(args.subsidiary)
+        else:
+            loads = desk.list_loads(subsidiary=args.subsidiary, status=args.status,
+                                    search=args.search)
+    if args.json:
+        print_loads_json(loads)
+    else:
+        _print_loads(loads)
+    return EXIT_OK
+
+
+def cmd_loads_history(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        entries = desk.load_history(args.load_number)
+    if args.json:
+        print_json(entries)
+        return EXIT_OK
+    table(["When (UTC)", "From", "To", "By", "Why"],
+          [[e.at, e.from_status or "-", e.to_status, e.by, e.reason] for e in entries])
+    return EXIT_OK

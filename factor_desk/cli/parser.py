@@ -1,0 +1,182 @@
+"""The command line's grammar: every command, its options, and the function that runs it."""
+
+from __future__ import annotations
+
+import argparse
+
+from factor_desk import __version__
+from factor_desk.cli.batches import (
+    cmd_batch_export,
+    cmd_batch_list,
+    cmd_batch_show,
+    cmd_batch_submit,
+)
+from factor_desk.cli.company import (
+    cmd_company_set_noa,
+    cmd_company_set_required_docs,
+    cmd_company_show,
+    cmd_customers_list,
+    cmd_customers_set,
+    cmd_demo,
+)
+from factor_desk.cli.data import cmd_backup, cmd_restore, cmd_window
+from factor_desk.cli.loads import (
+    cmd_loads_attach,
+    cmd_loads_history,
+    cmd_loads_import,
+    cmd_loads_list,
+    cmd_loads_template,
+)
+from factor_desk.cli.reports import (
+    cmd_reports_history,
+    cmd_reports_payments,
+    cmd_reports_purchase,
+    cmd_reports_reconcile,
+    cmd_reports_template,
+    cmd_reports_undo,
+)
+
+_SHEET_HELP = ("the sheet of an .xlsx workbook to read (needed when several sheets hold "
+               "data and more than one, or none, has the expected columns)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="factor-desk",
+        description="Factor a carrier's invoices through a non-API factoring company.",
+    )
+    parser.add_argument("--version", action="version", version=f"Factor Desk {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run the whole round trip in a temporary folder and report")
+    parser.add_argument("--home", metavar="DIR",
+                        help="data folder (default: FACTOR_DESK_HOME or the user's data folder)")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: FACTOR_DESK_DB or the SQLite file in the "
+                             "data folder), e.g. postgresql+psycopg://user@host/factor_desk")
+    parser.set_defaults(func=cmd_window, json=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(parent, name, func, help_text, json_flag=True):
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON on stdout")
+        return p
+
+    p = command(sub, "demo", cmd_demo, "load a demo carrier into an empty database")
+    p.add_argument("--loads", type=int, default=40, metavar="N",
+                   help="Queued factoring loads to make (default 40)")
+    p.add_argument("--seed", type=int, default=7, metavar="S")
+
+    company = sub.add_parser("company", help="the company profile").add_subparsers(
+        dest="company_command", metavar="COMMAND", required=True)
+    command(company, "show", cmd_company_show, "show the company profile")
+    p = command(company, "set-noa", cmd_company_set_noa,
+                "save a subsidiary's Notice of Assignment text")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--text", metavar="TEXT")
+    g.add_argument("--file", metavar="F", help="a text file holding the factor's NOA text")
+    p = command(company, "set-required-docs", cmd_company_set_required_docs,
+                "documents a load needs before it can be factored")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("kinds", nargs="*", metavar="KIND",
+                   help="rate_confirmation, bol, pod, lumper, other")
+    p.add_argument("--none", action="store_true", help="no documents are required")
+
+    loads = sub.add_parser("loads", help="loads").add_subparsers(
+        dest="loads_command", metavar="COMMAND", required=True)
+    p = command(loads, "template", cmd_loads_template, "write the Loads.csv template",
+                json_flag=False)
+    p.add_argument("--to", required=True, metavar="FILE")
+    p = command(loads, "import", cmd_loads_import, "import loads from a CSV or XLSX file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("--dry-run", action="store_true", help="check every row, change nothing")
+    p.add_argument("--only-valid", action="store_true",
+                   help="import the good rows and skip the bad ones")
+    p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    p = command(loads, "attach", cmd_loads_attach, "attach a supporting document to a load")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--kind", required=True,
+                   choices=["rate_confirmation", "bol", "pod", "lumper", "other"])
+    p = command(loads, "list", cmd_loads_list, "list loads")
+    p.add_argument("--subsidiary", metavar="NAME")
+    p.add_argument("--status", metavar="STATUS",
+                   help="Released, Queued, Invoiced, Financed or Completed")
+    p.add_argument("--search", metavar="TEXT")
+    p.add_argument("--eligible", action="store_true",
+                   help="only the loads Submit Batch can take (needs --subsidiary)")
+    p = command(loads, "history", cmd_loads_history, "a load's status history")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+
+    customers = sub.add_parser("customers", help="customers (debtors)").add_subparsers(
+        dest="customers_command", metavar="COMMAND", required=True)
+    command(customers, "list", cmd_customers_list, "list the customers")
+    p = command(customers, "set", cmd_customers_set, "edit a customer")
+    p.add_argument("customer", metavar="NAME")
+    p.add_argument("--mc", metavar="MC")
+    p.add_argument("--terms", type=int, metavar="DAYS", help="payment terms, e.g. 30 for Net 30")
+    p.add_argument("--address")
+    p.add_argument("--city")
+    p.add_argument("--state")
+    p.add_argument("--zip")
+    p.add_argument("--email")
+    p.add_argument("--method", metavar="METHOD",
+                   help="Factoring or Direct; an empty string removes the override")
+
+    batch = sub.add_parser("batch", help="factoring batches").add_subparsers(
+        dest="batch_command", metavar="COMMAND", required=True)
+    p = command(batch, "submit", cmd_batch_submit, "Submit Batch: the loads become Invoiced")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("--loads", metavar="N1,N2,...")
+    p.add_argument("--all-eligible", action="store_true")
+    p = command(batch, "list", cmd_batch_list, "list the batches")
+    p.add_argument("--subsidiary", metavar="NAME")
+    p = command(batch, "show", cmd_batch_show, "a batch and its invoices")
+    p.add_argument("batch", metavar="BATCH")
+    p = command(batch, "export", cmd_batch_export,
+                "download a batch to a folder: invoice packets and schedule of accounts")
+    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("--to", required=True, metavar="DIR")
+    p.add_argument("--zip", action="store_true", help="also write BATCH.zip beside the folder")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes that draw pages (default: up to 4 for a large batch)")
+
+    reports = sub.add_parser("reports", help="the factor's purchase and payment reports"
+                             ).add_subparsers(dest="reports_command", metavar="COMMAND",
+                                              required=True)
+    p = command(reports, "template", cmd_reports_template, "write a report template",
+                json_flag=False)
+    p.add_argument("kind", choices=["purchase", "payments"])
+    p.add_argument("--to", required=True, metavar="FILE")
+    p = command(reports, "purchase", cmd_reports_purchase,
+                "Upload Purchase Report: the batch's purchased invoices become Financed")
+    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="apply even though some invoices of the batch are not in the report")
+    p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    p = command(reports, "payments", cmd_reports_payments,
+                "Upload Payment Report: paid invoices become Completed")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
+    p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    command(reports, "history", cmd_reports_history, "every upload, newest first")
+    p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
+    p.add_argument("import_id", type=int, metavar="IMPORT_ID")
+    p = command(reports, "reconcile", cmd_reports_reconcile,
+                "invoiced, purchased, advances, fees, reserve, paid, short pays, open balance")
+    p.add_argument("--batch", metavar="BATCH")
+
+    p = command(sub, "backup", cmd_backup,
+                "back up the database and documents into one .zip (SQLite only)")
+    p.add_argument("--to", required=True, metavar="FILE", help="the .zip to write")
+    p.add_argument("--replace", action="store_true",
+                   help="replace FILE if it exists (otherwise an existing file is refused)")
+    p = command(sub, "restore", cmd_restore,
+                "restore a backup into a new, empty data folder (give it with --home)")
+    p.add_argument("file", metavar="FILE", help="a .zip made by factor-desk backup")
+    return parser

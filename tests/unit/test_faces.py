@@ -1,0 +1,79 @@
+"""The two faces (the window, the command line) reach the data only through the Desk:
+neither imports anything from factor_desk.db."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "factor_desk"
+FACES = ("gui", "cli")
+
+
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def db_imports(source: str, module: str, is_package: bool = False) -> list[str]:
+    """Every import of factor_desk.db (or a module in it) in ``source``, the module
+    ``module``: at the top, inside functions, under TYPE_CHECKING, relative or absolute."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".") if is_package else module.split(".")[:-1]
+                package = package[:len(package) - (node.level - 1)]
+                base = ".".join([*package, base] if base else package)
+            names = [base] if _in_db(base) else [f"{base}.{alias.name}" for alias in node.names]
+        found += [f"line {node.lineno}: {n}" for n in names if _in_db(n)]
+    return found
+
+
+def _in_db(name: str) -> bool:
+    return name == "factor_desk.db" or name.startswith("factor_desk.db.")
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_face_never_imports_the_database(face):
+    files = sorted((PACKAGE / face).rglob("*.py"))
+    assert files, f"no modules under factor_desk/{face}"
+    offending = {}
+    for path in files:
+        found = db_imports(path.read_text(encoding="utf-8"), _module_of(path),
+                           path.name == "__init__.py")
+        if found:
+            offending[str(path.relative_to(PACKAGE.parent))] = found
+    assert not offending, ("the window and the command line go through the Desk "
+                           f"(factor_desk.services.desk), not factor_desk.db: {offending}")
+
+
+@pytest.mark.parametrize("source", [
+    "import factor_desk.db.database",
+    "from factor_desk.db.database import Location",
+    "from factor_desk.db import models",
+    "from factor_desk import db",
+    "def f():\n    from factor_desk.db.location_check import check_data_folder",
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import factor_desk.db",
+    "from ..db.work import Work",
+    "from .. import db",
+])
+def test_the_check_sees_every_way_of_importing_it(source):
+    assert db_imports(source, "factor_desk.cli.loads")
+
+
+@pytest.mark.parametrize("source", [
+    "from factor_desk.location import Location",
+    "from factor_desk.services.desk import Desk",
+    "from factor_desk import dbx",
+    "from . import printing",
+    "import factor_desk.domain.errors",
+])
+def test_the_check_lets_the_rest_through(source):
+    assert not db_imports(source, "factor_desk.cli.loads")
