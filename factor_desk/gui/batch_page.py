@@ -104,7 +104,7 @@ class BatchPage(Page):
 
     def refresh(self) -> None:
         wanted = self.subsidiary.currentText() or str(self.settings.value("subsidiary", "", str))
-        self.run(Job("Loading subsidiaries", lambda stop: self.desk.profile(),
+        self.run(Job("Loading subsidiaries", lambda: self.desk.profile(),
                      done=lambda p: self._profile_loaded(p, wanted), user=False))
 
     def _profile_loaded(self, profile, wanted: str) -> None:
@@ -150,7 +150,7 @@ class BatchPage(Page):
         else:
             self.banner.hide()
         name = sub.name
-        def work(stop):
+        def work():
             loads = self.desk.eligible_loads(name)
             return self.model.prepare(loads)
 

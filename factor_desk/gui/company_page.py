@@ -221,7 +221,7 @@ class CompanyPage(Page):
     def refresh(self, select: str | None = None) -> None:
         wanted = select or (self.current.name if self.current else
                             str(self.settings.value("subsidiary", "", str)))
-        self.run(Job("Loading the company profile", lambda stop: self.desk.profile(),
+        self.run(Job("Loading the company profile", lambda: self.desk.profile(),
                      done=lambda profile: self._loaded(profile, wanted), user=False))
 
     def _loaded(self, profile, wanted: str) -> None:
@@ -326,7 +326,7 @@ class CompanyPage(Page):
             self.status.emit(f"{sub.name} saved.")
             self.refresh(select=sub.name)
 
-        self.run(Job(f"Saving {name}", lambda stop: self.desk.save_subsidiary(name, **values),
+        self.run(Job(f"Saving {name}", lambda: self.desk.save_subsidiary(name, **values),
                      done=saved, error=failed))
 
     # ------------------------------------------------------------------ important info
@@ -355,7 +355,7 @@ class CompanyPage(Page):
             self.asker.problem(exc)
 
         self.run(Job("Saving important info",
-                     lambda stop: self.desk.save_important_info(name, kind, text),
+                     lambda: self.desk.save_important_info(name, kind, text),
                      done=done, error=failed))
 
     def _selected_entry(self) -> InfoEntry | None:
@@ -380,7 +380,7 @@ class CompanyPage(Page):
                                   "sent keep the text they were sent with.", "Remove"):
             return
         self.run(Job("Removing important info",
-                     lambda stop: self.desk.remove_important_info(name, entry.kind),
+                     lambda: self.desk.remove_important_info(name, entry.kind),
                      done=lambda sub: self.refresh(select=sub.name)))
 
     # ------------------------------------------------------------------ new things
@@ -391,7 +391,7 @@ class CompanyPage(Page):
             return
         values = dialog.values()
         name = values.pop("name")
-        self.run(Job("Adding a subsidiary", lambda stop: self.desk.add_subsidiary(name,
+        self.run(Job("Adding a subsidiary", lambda: self.desk.add_subsidiary(name,
                                                                                   **values),
                      done=lambda sub: self.refresh(select=sub.name)))
 
@@ -403,6 +403,6 @@ class CompanyPage(Page):
                                                          "(use ; between lines)") or ""
         remit = "\n".join(part.strip() for part in remit.split(";"))
         self.run(Job("Adding a factoring company",
-                     lambda stop: self.desk.add_factoring_company(name, remit),
+                     lambda: self.desk.add_factoring_company(name, remit),
                      done=lambda f: self.refresh()))
 

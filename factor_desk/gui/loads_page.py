@@ -163,7 +163,7 @@ class LoadsPage(Page):
     # ------------------------------------------------------------------ data
 
     def refresh(self) -> None:
-        self.run(Job("Loading subsidiaries", lambda stop: self.desk.profile(),
+        self.run(Job("Loading subsidiaries", lambda: self.desk.profile(),
                      done=self._profile_loaded, user=False))
 
     def _profile_loaded(self, profile) -> None:
@@ -180,7 +180,7 @@ class LoadsPage(Page):
     def reload(self, select: str | None = None) -> None:
         sub = self.subsidiary.currentText()
         status = self.status_filter.currentText()
-        def work(stop):
+        def work():
             loads = self.desk.loads(subsidiary=None if sub in ("", ALL_SUBSIDIARIES) else sub,
                                     status=None if status == ALL_STATUSES else status)
             return self.model.prepare(loads)
@@ -217,7 +217,7 @@ class LoadsPage(Page):
         if number is None:
             self.detail.setEnabled(False)  # no load: nothing to attach to
             return
-        self.run(Job(f"Loading load {number}", lambda stop: self.desk.load_detail(number),
+        self.run(Job(f"Loading load {number}", lambda: self.desk.load_detail(number),
                      done=lambda d: self._detail_loaded(number, *d), user=False))
 
     def _detail_loaded(self, number, history, documents, flag) -> None:
@@ -268,7 +268,7 @@ class LoadsPage(Page):
             return
         kind = next(k.value for k in DocumentKind if k.label == chosen)
 
-        def work(stop):
+        def work():
             return [self.desk.attach(load_number, p, kind) for p in paths]
 
         def done(infos):

@@ -171,7 +171,7 @@ class ReportsPage(Page):
 
     def refresh(self) -> None:
         selected = self.selected_batch()
-        self.run(Job("Loading batches", lambda stop: (self.desk.batches_overview(),
+        self.run(Job("Loading batches", lambda: (self.desk.batches_overview(),
                                                       self.desk.import_history()),
                      done=lambda result: self._loaded(result[0], result[1], selected), user=False))
 
@@ -205,7 +205,7 @@ class ReportsPage(Page):
         batch = self.selected_batch()
         if not batch:
             return
-        self.run(Job("Reconciling", lambda stop: self.desk.reconcile(batch),
+        self.run(Job("Reconciling", lambda: self.desk.reconcile(batch),
                      done=lambda r: self._show_recon(batch, r), user=False))
 
     def _show_recon(self, batch: str, recon) -> None:
@@ -302,7 +302,7 @@ class ReportsPage(Page):
         self.settings.setValue("folders/reports", str(Path(path).parent))
         if kind is None:  # a dropped file: its columns say what it is (read off the GUI thread)
             self.run(Job(f"Reading {Path(path).name}",
-                         lambda stop: self.desk.report_kind(path),
+                         lambda: self.desk.report_kind(path),
                          done=lambda found: self._upload_as(path, found)))
             return
         self._upload_as(path, kind)
@@ -423,6 +423,6 @@ class ReportsPage(Page):
                              "back.")
             self.refresh()
 
-        self.run(Job(f"Undoing import #{imp.id}", lambda stop: self.desk.undo_import(imp.id),
+        self.run(Job(f"Undoing import #{imp.id}", lambda: self.desk.undo_import(imp.id),
                      done=undone))
 

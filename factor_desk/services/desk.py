@@ -124,20 +124,18 @@ class Desk:
     # short transaction cannot stop half way and ignore it.
 
     def check_loads_file(self, path: str | Path, subsidiary: str, *,
-                         should_stop: Callable[[], bool] | None = None,
                          sheet: str | None = None) -> LoadImportResult:
         return loads.import_loads(self.db, path, subsidiary, dry_run=True, sheet=sheet)
 
     def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool,
-                     should_stop: Callable[[], bool] | None = None,
                      sheet: str | None = None) -> LoadImportResult:
         return loads.import_loads(self.db, path, subsidiary, only_valid=only_valid,
                                   sheet=sheet)
 
     # ---------------------------------------------------------- batches
 
-    def submit_batch(self, subsidiary: str, load_numbers: list[str], *,
-                     should_stop: Callable[[], bool] | None = None) -> batches.BatchSummary:
+    def submit_batch(self, subsidiary: str, load_numbers: list[str]
+                     ) -> batches.BatchSummary:
         return batches.submit_batch(self.db, subsidiary, load_numbers)
 
     def batches_overview(self) -> list[BatchOverview]:
