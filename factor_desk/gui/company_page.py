@@ -13,18 +13,16 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
-from factor_desk.gui.common import heading, plus_button, primary_button
+from factor_desk.gui.common import heading, plus_button, primary_button, table_view
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
@@ -175,16 +173,8 @@ class CompanyPage(Page):
             Column("Text", lambda e: e.text.replace("\n", " ")),
             Column("Updated", lambda e: f"{e.updated_at.replace('T', ' ')} by {e.updated_by}"),
         ], row_key=lambda e: e.kind)
-        self.info_view = QTableView()
-        self.info_view.setModel(self.info_model)
-        self.info_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.info_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.info_view.verticalHeader().hide()
-        self.info_view.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.Stretch)
-        self.info_view.setColumnWidth(0, 170)
-        self.info_view.setColumnWidth(2, 230)
-        self.info_view.setWordWrap(True)
+        self.info_view = table_view(self.info_model, dense=False, stretch=(1,),
+                                    widths={0: 170, 2: 230})  # rows as tall as the text
         self.info_view.doubleClicked.connect(lambda i: self.open_info_dialog(
             self.info_model.row_at(i.row())))
         self.info_view.setMinimumHeight(120)

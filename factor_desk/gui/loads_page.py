@@ -15,14 +15,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
-from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading
+from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading, table_view
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import (
     Column,
@@ -41,17 +40,6 @@ DOCUMENT_FILES = (".pdf", ".jpg", ".jpeg", ".png")
 LOAD_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 STATUS_COLORS = {"Invoiced": QColor("#1f6feb"), "Financed": QColor("#8250df"),
                  "Completed": QColor("#1a7f37"), "Released": QColor("#6e7781")}
-
-
-def _view(model) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.setAlternatingRowColors(True)
-    return view
 
 
 class LoadsPage(Page):
@@ -89,11 +77,8 @@ class LoadsPage(Page):
             search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
                                              ld.po_number, ld.subsidiary)),
             row_key=lambda ld: ld.load_number)
-        self.view = _view(self.model)
-        self.view.setObjectName("loadsTable")
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = table_view(self.model, name="loadsTable",
+                               sort=(0, Qt.SortOrder.AscendingOrder), stretch_last=True)
         on_selection_moved(self.view, self._selection_moved)
         self.drops = DropFilter(self.view.viewport(), DOCUMENT_FILES)
         self.drops.dropped_at.connect(self._dropped_on_table)
@@ -108,14 +93,12 @@ class LoadsPage(Page):
             Column("To", lambda h: h.to_status),
             Column("By", lambda h: h.by),
             Column("Why", lambda h: h.reason)])
-        self.history_view = _view(self.history)
-        self.history_view.horizontalHeader().setStretchLastSection(True)
+        self.history_view = table_view(self.history, stretch_last=True)
         self.documents = RowTableModel([
             Column("Kind", lambda d: DocumentKind(d.kind).label),
             Column("File", lambda d: d.file_name),
             Column("Added", lambda d: f"{d.added_at.replace('T', ' ')} by {d.added_by}")])
-        self.documents_view = _view(self.documents)
-        self.documents_view.horizontalHeader().setStretchLastSection(True)
+        self.documents_view = table_view(self.documents, stretch_last=True)
         attach = QPushButton("Attach document…")
         attach.clicked.connect(self.choose_documents)
         self.detail = QWidget()

@@ -12,12 +12,10 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressDialog,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +29,7 @@ from factor_desk.gui.common import (
     fit_columns,
     heading,
     primary_button,
+    table_view,
 )
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
@@ -46,22 +45,7 @@ RECON_LABELS = {
     "advance": "Advances", "fee": "Fees", "reserve": "Reserve", "paid": "Paid",
     "short_pay": "Short pays", "overpay": "Overpays", "open_balance": "Open balance",
 }
-
-
-def _table(model, stretch: int | None = None, sortable: bool = True) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    if sortable:
-        view.setSortingEnabled(True)
-        view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.setAlternatingRowColors(True)
-    if stretch is not None:
-        view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
+NEWEST_FIRST = Qt.SortOrder.DescendingOrder
 
 
 class ReportsPage(Page):
@@ -85,9 +69,8 @@ class ReportsPage(Page):
             Column("Paid", lambda o: o.paid, align_right=True),
             Column("Open balance", lambda o: o.open_balance, align_right=True),
         ], row_key=lambda o: o.batch.batch)
-        self.batch_view = _table(self.batches)
-        self.batch_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # newest first
-        self.batch_view.setObjectName("batchesTable")
+        self.batch_view = table_view(self.batches, name="batchesTable",
+                                     sort=(2, NEWEST_FIRST))  # by when submitted
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
         on_selection_moved(self.batch_view, self._selection_moved)
 
@@ -112,7 +95,7 @@ class ReportsPage(Page):
         self.recon = RowTableModel([
             Column("", lambda r: r[0]),
             Column("Amount", lambda r: r[1], align_right=True)], row_key=lambda r: r[0])
-        self.recon_view = _table(self.recon, stretch=0, sortable=False)
+        self.recon_view = table_view(self.recon, stretch=(0,))
         self.recon_box = QGroupBox("Reconciliation")
         box = QVBoxLayout(self.recon_box)
         box.addWidget(self.recon_view)
@@ -129,8 +112,8 @@ class ReportsPage(Page):
             Column("Status", lambda h: h.status.title() + (
                 f" {h.undone_at.replace('T', ' ')}" if h.undone_at else "")),
         ], row_key=lambda h: h.id)
-        self.history_view = _table(self.history)
-        self.history_view.setObjectName("historyTable")
+        self.history_view = table_view(self.history, name="historyTable",
+                                       sort=(0, NEWEST_FIRST))  # by import number
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
         on_selection_moved(self.history_view, self._selection_moved)
