@@ -35,12 +35,19 @@ PRIMARY_STYLE = (f"QPushButton {{ background: {BLUE}; color: white; border: none
                  "QPushButton:hover:!disabled { background: #1859c4; }")
 
 
+class PrimaryButton(QPushButton):
+    """The blue button of a page or dialog (Save, Submit Batch, Apply). In a Designer form:
+    a QPushButton promoted to PrimaryButton, header file ``factor_desk.gui.common``."""
+
+    def __init__(self, *args) -> None:  # QPushButton's: (parent), (text, parent)...
+        super().__init__(*args)
+        self.setStyleSheet(PRIMARY_STYLE)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+
 def primary_button(text: str, parent=None) -> QPushButton:
     """The blue button of a page or dialog (Save, Submit Batch, Apply)."""
-    button = QPushButton(text, parent)
-    button.setStyleSheet(PRIMARY_STYLE)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    return button
+    return PrimaryButton(text, parent)
 
 
 def plus_button(tooltip: str, parent=None) -> QPushButton:

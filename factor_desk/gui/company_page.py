@@ -8,14 +8,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
 from factor_desk.gui.common import heading, plus_button, primary_button, table_view
+from factor_desk.gui.forms.ui_important_info import Ui_manageImportantInfo
+from factor_desk.gui.forms.ui_new_subsidiary import Ui_newSubsidiary
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
@@ -32,58 +32,38 @@ NO_FACTOR = "(none)"
 
 
 class ManageImportantInfoDialog(QDialog):
-    """Pick a kind (Notice of Assignment first), paste the factor's text, Save."""
+    """Pick a kind (Notice of Assignment first), paste the factor's text, Save. Drawn in
+    ui/important_info.ui."""
 
     save_requested = Signal(str, str)  # kind, text
 
     def __init__(self, parent, entry: InfoEntry | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Manage Important Info")
-        self.setObjectName("manageImportantInfo")
-        self.resize(620, 420)
-        self.kind = QComboBox()
+        self.form = Ui_manageImportantInfo()
+        self.form.setupUi(self)
+        self.kind, self.text, self.save = self.form.kind, self.form.text, self.form.save
         for kind in InfoKind:
             self.kind.addItem(kind.label, kind.value)
-        self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("Paste the text your factoring company gave you, exactly "
-                                     "as they gave it.")
         if entry is not None:
             self.kind.setCurrentIndex(self.kind.findData(entry.kind))
             self.kind.setEnabled(False)
             self.text.setPlainText(entry.text)
-        self.save = primary_button("Save")
         self.save.clicked.connect(self._save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("Kind", self.kind)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(QLabel("Text"))
-        layout.addWidget(self.text, 1)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.save)
-        layout.addLayout(buttons)
 
     def _save(self) -> None:
         self.save_requested.emit(self.kind.currentData(), self.text.toPlainText())
 
 
 class NewSubsidiaryDialog(QDialog):
+    """The general info of a new subsidiary: ui/new_subsidiary.ui, a field_KEY line for
+    each KEY of GENERAL_FIELDS."""
+
     def __init__(self, parent):
         super().__init__(parent)
-        self.setWindowTitle("New subsidiary")
-        self.fields = {key: QLineEdit() for key in GENERAL_FIELDS}
-        form = QFormLayout(self)
-        for key, label in GENERAL_FIELDS.items():
-            form.addRow(label, self.fields[key])
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                               QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
-        form.addRow(box)
+        self.form = Ui_newSubsidiary()
+        self.form.setupUi(self)
+        self.fields: dict[str, QLineEdit] = {
+            key: getattr(self.form, f"field_{key}") for key in GENERAL_FIELDS}
 
     def values(self) -> dict:
         return {k: w.text() for k, w in self.fields.items()}
