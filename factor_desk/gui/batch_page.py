@@ -9,16 +9,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
 from factor_desk.domain.money import format_money
-from factor_desk.gui.common import Banner, heading, primary_button
+from factor_desk.gui.common import Banner, heading, primary_button, table_view
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import CheckableRowModel, Column, documents_column
 from factor_desk.gui.page import Page
@@ -58,20 +56,9 @@ class BatchPage(Page):
             search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
                                              ld.po_number, ld.delivery_location)))
         self.model.selection_changed.connect(self._update_footer)
-        self.view = QTableView()
-        self.view.setObjectName("batchGrid")
-        self.view.setModel(self.model)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(24)
-        self.view.setAlternatingRowColors(True)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 34), (1, 110), (2, 110), (4, 100), (5, 110)):
-            self.view.setColumnWidth(col, width)
+        self.view = table_view(self.model, name="batchGrid", select="rows",
+                               sort=(1, Qt.SortOrder.AscendingOrder), stretch=(3, 6),
+                               widths={0: 34, 1: 110, 2: 110, 4: 100, 5: 110})
         self.view.clicked.connect(self._toggle_clicked_row)
 
         self.footer = QLabel()
@@ -104,7 +91,7 @@ class BatchPage(Page):
 
     def refresh(self) -> None:
         wanted = self.subsidiary.currentText() or str(self.settings.value("subsidiary", "", str))
-        self.run(Job("Loading subsidiaries", lambda stop: self.desk.profile(),
+        self.run(Job("Loading subsidiaries", lambda: self.desk.profile(),
                      done=lambda p: self._profile_loaded(p, wanted), user=False))
 
     def _profile_loaded(self, profile, wanted: str) -> None:
@@ -150,7 +137,7 @@ class BatchPage(Page):
         else:
             self.banner.hide()
         name = sub.name
-        def work(stop):
+        def work():
             loads = self.desk.eligible_loads(name)
             return self.model.prepare(loads)
 

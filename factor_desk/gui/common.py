@@ -1,22 +1,26 @@
 """Pieces the pages share: the questions the window asks (one object, so tests can answer
-them), messages for refusals and bugs, buttons, banners, and drop zones."""
+them), messages for refusals and bugs, buttons, banners, drop zones, and the set-up of a
+table."""
 
 from __future__ import annotations
 
 import logging
 import traceback
 from pathlib import Path
+from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
+    QTableView,
     QWidget,
 )
 
@@ -31,12 +35,19 @@ PRIMARY_STYLE = (f"QPushButton {{ background: {BLUE}; color: white; border: none
                  "QPushButton:hover:!disabled { background: #1859c4; }")
 
 
+class PrimaryButton(QPushButton):
+    """The blue button of a page or dialog (Save, Submit Batch, Apply). In a Designer form:
+    a QPushButton promoted to PrimaryButton, header file ``factor_desk.gui.common``."""
+
+    def __init__(self, *args) -> None:  # QPushButton's: (parent), (text, parent)...
+        super().__init__(*args)
+        self.setStyleSheet(PRIMARY_STYLE)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+
 def primary_button(text: str, parent=None) -> QPushButton:
     """The blue button of a page or dialog (Save, Submit Batch, Apply)."""
-    button = QPushButton(text, parent)
-    button.setStyleSheet(PRIMARY_STYLE)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    return button
+    return PrimaryButton(text, parent)
 
 
 def plus_button(tooltip: str, parent=None) -> QPushButton:
@@ -258,6 +269,54 @@ class DropFilter(QObject):
         self.widget.setStyleSheet(
             self._style + (f"\n#{self.widget.objectName()} {{ border: 2px dashed {BLUE}; "
                            "background: rgba(31,111,235,0.08); }" if on else ""))
+
+
+SELECT = {  # what a click selects in a table
+    "row": (QTableView.SelectionBehavior.SelectRows, QTableView.SelectionMode.SingleSelection),
+    "rows": (QTableView.SelectionBehavior.SelectRows,
+             QTableView.SelectionMode.ExtendedSelection),
+    "cells": (QTableView.SelectionBehavior.SelectItems,
+              QTableView.SelectionMode.ExtendedSelection),  # Qt's own default
+}
+
+
+def table_view(model: QAbstractItemModel, *, view: QTableView | None = None,
+               name: str | None = None, select: Literal["row", "rows", "cells"] = "row",
+               sort: tuple[int, Qt.SortOrder] | None = None, dense: bool = True,
+               stretch: tuple[int, ...] = (), stretch_last: bool = False,
+               widths: dict[int, int] | None = None) -> QTableView:
+    """The one way a table of records is set up: ``view`` (a new QTableView if None, or
+    one of a Designer form) shows ``model`` without row numbers. ``select``: a click
+    selects one row (what the buttons act on), several rows, or cells. ``sort``: the
+    clerk can sort by clicking a header, and it is sorted by (column, order) now; None:
+    kept in the model's order. ``dense``: 24-pixel rows in alternating colours (the
+    pages' lists); else Qt's row height in one colour. ``stretch``: columns that share
+    the spare width (the clerk cannot resize those); ``stretch_last``: the last column
+    takes it (every column stays resizable). ``widths``: starting widths by column; a
+    page's list is then fitted to its contents by ``fit_columns`` once loaded."""
+    if view is None:
+        view = QTableView()
+    if name is not None:
+        view.setObjectName(name)
+    view.setModel(model)
+    behaviour, mode = SELECT[select]
+    view.setSelectionBehavior(behaviour)
+    view.setSelectionMode(mode)
+    view.verticalHeader().hide()
+    if dense:
+        view.verticalHeader().setDefaultSectionSize(24)
+        view.setAlternatingRowColors(True)
+    header = view.horizontalHeader()
+    if sort is not None:
+        header.setSortIndicator(*sort)
+        view.setSortingEnabled(True)  # sorts by the indicator
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    if stretch_last:
+        header.setStretchLastSection(True)
+    for column, width in (widths or {}).items():
+        view.setColumnWidth(column, width)
+    return view
 
 
 def fit_columns(view, max_width: int = 360) -> None:

@@ -8,24 +8,22 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from factor_desk.domain.dates import format_when
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
-from factor_desk.gui.common import heading, plus_button, primary_button
+from factor_desk.gui.common import heading, plus_button, primary_button, table_view
+from factor_desk.gui.forms.ui_important_info import Ui_manageImportantInfo
+from factor_desk.gui.forms.ui_new_subsidiary import Ui_newSubsidiary
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
@@ -35,58 +33,38 @@ NO_FACTOR = "(none)"
 
 
 class ManageImportantInfoDialog(QDialog):
-    """Pick a kind (Notice of Assignment first), paste the factor's text, Save."""
+    """Pick a kind (Notice of Assignment first), paste the factor's text, Save. Drawn in
+    ui/important_info.ui."""
 
     save_requested = Signal(str, str)  # kind, text
 
     def __init__(self, parent, entry: InfoEntry | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Manage Important Info")
-        self.setObjectName("manageImportantInfo")
-        self.resize(620, 420)
-        self.kind = QComboBox()
+        self.form = Ui_manageImportantInfo()
+        self.form.setupUi(self)
+        self.kind, self.text, self.save = self.form.kind, self.form.text, self.form.save
         for kind in InfoKind:
             self.kind.addItem(kind.label, kind.value)
-        self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("Paste the text your factoring company gave you, exactly "
-                                     "as they gave it.")
         if entry is not None:
             self.kind.setCurrentIndex(self.kind.findData(entry.kind))
             self.kind.setEnabled(False)
             self.text.setPlainText(entry.text)
-        self.save = primary_button("Save")
         self.save.clicked.connect(self._save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("Kind", self.kind)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(QLabel("Text"))
-        layout.addWidget(self.text, 1)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.save)
-        layout.addLayout(buttons)
 
     def _save(self) -> None:
         self.save_requested.emit(self.kind.currentData(), self.text.toPlainText())
 
 
 class NewSubsidiaryDialog(QDialog):
+    """The general info of a new subsidiary: ui/new_subsidiary.ui, a field_KEY line for
+    each KEY of GENERAL_FIELDS."""
+
     def __init__(self, parent):
         super().__init__(parent)
-        self.setWindowTitle("New subsidiary")
-        self.fields = {key: QLineEdit() for key in GENERAL_FIELDS}
-        form = QFormLayout(self)
-        for key, label in GENERAL_FIELDS.items():
-            form.addRow(label, self.fields[key])
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                               QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
-        form.addRow(box)
+        self.form = Ui_newSubsidiary()
+        self.form.setupUi(self)
+        self.fields: dict[str, QLineEdit] = {
+            key: getattr(self.form, f"field_{key}") for key in GENERAL_FIELDS}
 
     def values(self) -> dict:
         return {k: w.text() for k, w in self.fields.items()}
@@ -176,16 +154,8 @@ class CompanyPage(Page):
             Column("Text", lambda e: e.text.replace("\n", " ")),
             Column("Updated", lambda e: f"{format_when(e.updated_at)} by {e.updated_by}"),
         ], row_key=lambda e: e.kind)
-        self.info_view = QTableView()
-        self.info_view.setModel(self.info_model)
-        self.info_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.info_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.info_view.verticalHeader().hide()
-        self.info_view.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.Stretch)
-        self.info_view.setColumnWidth(0, 170)
-        self.info_view.setColumnWidth(2, 230)
-        self.info_view.setWordWrap(True)
+        self.info_view = table_view(self.info_model, dense=False, stretch=(1,),
+                                    widths={0: 170, 2: 230})  # rows as tall as the text
         self.info_view.doubleClicked.connect(lambda i: self.open_info_dialog(
             self.info_model.row_at(i.row())))
         self.info_view.setMinimumHeight(120)
@@ -222,7 +192,7 @@ class CompanyPage(Page):
     def refresh(self, select: str | None = None) -> None:
         wanted = select or (self.current.name if self.current else
                             str(self.settings.value("subsidiary", "", str)))
-        self.run(Job("Loading the company profile", lambda stop: self.desk.profile(),
+        self.run(Job("Loading the company profile", lambda: self.desk.profile(),
                      done=lambda profile: self._loaded(profile, wanted), user=False))
 
     def _loaded(self, profile, wanted: str) -> None:
@@ -327,7 +297,7 @@ class CompanyPage(Page):
             self.status.emit(f"{sub.name} saved.")
             self.refresh(select=sub.name)
 
-        self.run(Job(f"Saving {name}", lambda stop: self.desk.save_subsidiary(name, **values),
+        self.run(Job(f"Saving {name}", lambda: self.desk.save_subsidiary(name, **values),
                      done=saved, error=failed))
 
     # ------------------------------------------------------------------ important info
@@ -356,7 +326,7 @@ class CompanyPage(Page):
             self.asker.problem(exc)
 
         self.run(Job("Saving important info",
-                     lambda stop: self.desk.save_important_info(name, kind, text),
+                     lambda: self.desk.save_important_info(name, kind, text),
                      done=done, error=failed))
 
     def _selected_entry(self) -> InfoEntry | None:
@@ -381,7 +351,7 @@ class CompanyPage(Page):
                                   "sent keep the text they were sent with.", "Remove"):
             return
         self.run(Job("Removing important info",
-                     lambda stop: self.desk.remove_important_info(name, entry.kind),
+                     lambda: self.desk.remove_important_info(name, entry.kind),
                      done=lambda sub: self.refresh(select=sub.name)))
 
     # ------------------------------------------------------------------ new things
@@ -392,7 +362,7 @@ class CompanyPage(Page):
             return
         values = dialog.values()
         name = values.pop("name")
-        self.run(Job("Adding a subsidiary", lambda stop: self.desk.add_subsidiary(name,
+        self.run(Job("Adding a subsidiary", lambda: self.desk.add_subsidiary(name,
                                                                                   **values),
                      done=lambda sub: self.refresh(select=sub.name)))
 
@@ -404,6 +374,6 @@ class CompanyPage(Page):
                                                          "(use ; between lines)") or ""
         remit = "\n".join(part.strip() for part in remit.split(";"))
         self.run(Job("Adding a factoring company",
-                     lambda stop: self.desk.add_factoring_company(name, remit),
+                     lambda: self.desk.add_factoring_company(name, remit),
                      done=lambda f: self.refresh()))
 

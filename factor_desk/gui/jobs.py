@@ -1,6 +1,7 @@
 """One way to run slow work: a service's function or generator runs on a worker thread;
-its progress items reach the GUI thread as signals; Cancel sets a flag the service checks
-between items; the result (plain data) or the error comes back on the GUI thread.
+its progress items reach the GUI thread as signals; Cancel sets a flag that a job able to
+stop half way checks between items (a function with a ``should_stop`` parameter is given
+one; others are not); the result (plain data) or the error comes back on the GUI thread.
 
 The heavy jobs (a batch download, an upload of thousands of rows) run in a worker
 *process* instead, driven from the worker thread: a thread that does many short system
@@ -22,7 +23,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import QObject, Signal
 
@@ -33,6 +34,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _abandoned: list[_Worker] = []  # jobs left running when the window quit
+
+T = TypeVar("T")
+
+
+def takes_should_stop(fn: Callable) -> bool:
+    """Whether ``fn`` (or the function a Call calls) has a ``should_stop`` parameter, and
+    so can stop half way when asked: the runner passes ``should_stop`` to those only."""
+    target = fn.fn if isinstance(fn, Call) else fn
+    try:
+        return "should_stop" in inspect.signature(target).parameters
+    except (TypeError, ValueError):  # a built-in without a signature
+        return False
+
+
+def _call(fn: Callable, stoppable: bool, stop: Any) -> Any:
+    """``fn(should_stop=stop.is_set)`` for a job that can stop, else ``fn()``."""
+    return fn(should_stop=stop.is_set) if stoppable else fn()
 
 
 class _Worker(QObject):
@@ -46,10 +64,11 @@ class _Worker(QObject):
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, fn: Callable, stop: threading.Event):
+    def __init__(self, fn: Callable, stop: threading.Event, stoppable: bool):
         super().__init__()
         self.fn = fn
         self.stop = stop
+        self.stoppable = stoppable
         # Not ``self.thread``: that would hide QObject.thread().
         self._thread = threading.Thread(target=self.run, name="factor-desk-job", daemon=True)
 
@@ -72,7 +91,7 @@ class _Worker(QObject):
 
     def run(self) -> None:  # the worker thread
         try:
-            result = self.fn(self.stop.is_set)
+            result = _call(self.fn, self.stoppable, self.stop)
             if inspect.isgenerator(result):
                 last: Progress | None = None
                 for step in cast("Iterator[Progress]", result):
@@ -87,20 +106,20 @@ class _Worker(QObject):
             self.failed.emit(exc)
 
 
-class Call:
+class Call(Generic[T]):
     """A picklable call for a worker process: ``Call(desk.export, batch, folder)`` runs
-    ``desk.export(batch, folder, should_stop=...)`` there."""
+    ``desk.export(batch, folder)`` there, with ``should_stop=...`` if it takes one."""
 
-    def __init__(self, fn: Callable, *args, **kwargs):
+    def __init__(self, fn: Callable[..., T], *args: Any, **kwargs: Any):
         self.fn, self.args, self.kwargs = fn, args, kwargs
 
-    def __call__(self, should_stop: Callable[[], bool]):
-        return self.fn(*self.args, should_stop=should_stop, **self.kwargs)
+    def __call__(self, **should_stop: Callable[[], bool]) -> T:  # none, or should_stop=
+        return self.fn(*self.args, **self.kwargs, **should_stop)
 
 
-def _child(call: Call, conn, stop) -> None:  # runs in the worker process
+def _child(call: Call, conn, stop, stoppable: bool) -> None:  # runs in the worker process
     try:
-        result = call(stop.is_set)
+        result = _call(call, stoppable, stop)
         if inspect.isgenerator(result):
             last: Progress | None = None
             for step in cast("Iterator[Progress]", result):
@@ -120,8 +139,8 @@ def _child(call: Call, conn, stop) -> None:  # runs in the worker process
 class _ProcessWorker(_Worker):
     """Runs a Call in a spawned process; this thread only relays its messages."""
 
-    def __init__(self, call: Call, stop: threading.Event):
-        super().__init__(call, stop)
+    def __init__(self, call: Call, stop: threading.Event, stoppable: bool):
+        super().__init__(call, stop, stoppable)
         self.context = multiprocessing.get_context("spawn")
         self.process_stop = self.context.Event()
         self.process: multiprocessing.process.BaseProcess | None = None
@@ -144,7 +163,7 @@ class _ProcessWorker(_Worker):
         parent, child = self.context.Pipe(duplex=False)
         # Not a daemon: a download starts worker processes of its own.
         process = self.process = self.context.Process(
-            target=_child, args=(self.fn, child, self.process_stop))
+            target=_child, args=(self.fn, child, self.process_stop, self.stoppable))
         try:
             process.start()
             child.close()
@@ -178,13 +197,15 @@ class _ProcessWorker(_Worker):
 
 
 @dataclass
-class Job:
-    """``fn(should_stop)`` returns a value, or a generator of Progress items whose last one
-    carries the result. ``done(result)`` and ``error(exc)`` run on the GUI thread."""
+class Job(Generic[T]):
+    """``fn()`` returns the result (a T), or a generator of Progress items whose last one
+    carries it. A function with a ``should_stop`` parameter (see ``stoppable``) is called
+    with ``should_stop=``, true once Cancel was pressed or the window quits. A Call runs
+    in a worker process. ``done(result)`` and ``error(exc)`` run on the GUI thread."""
 
     title: str
-    fn: Callable[..., Any]
-    done: Callable[[Any], object] | None = None
+    fn: Callable[..., T | Iterator[Progress]]
+    done: Callable[[T], object] | None = None
     error: Callable[[BaseException], None] | None = None
     user: bool = True  # started by a click (refused if busy) or a refresh (queued)
     progress: Callable[[int, int, str], None] | None = None
@@ -192,6 +213,11 @@ class Job:
     @property
     def in_process(self) -> bool:
         return isinstance(self.fn, Call)
+
+    @property
+    def stoppable(self) -> bool:
+        """Whether the job can stop half way: its function takes ``should_stop``."""
+        return takes_should_stop(self.fn)
 
 
 class JobRunner(QObject):
@@ -202,8 +228,8 @@ class JobRunner(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._current: tuple[Job, _Worker, threading.Event] | None = None
-        self._queue: deque[Job] = deque()
+        self._current: tuple[Job[Any], _Worker, threading.Event] | None = None
+        self._queue: deque[Job[Any]] = deque()
         self._announced_busy = False
 
     @property
@@ -218,7 +244,7 @@ class JobRunner(QObject):
     def current_is_user_job(self) -> bool:
         return bool(self._current and self._current[0].user)
 
-    def start(self, job: Job) -> bool:
+    def start(self, job: Job[Any]) -> bool:
         """Run ``job`` now, queue it, or refuse it. A refresh is queued. A click waits for
         the background refresh that runs (the clerk's job goes first in the queue: a menu
         action that opens its page, which refreshes, must not be refused by that refresh);
@@ -258,10 +284,10 @@ class JobRunner(QObject):
         self._set_busy(False)
         return ended
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job[Any]) -> None:
         stop = threading.Event()
-        worker = (_ProcessWorker(job.fn, stop) if isinstance(job.fn, Call)
-                  else _Worker(job.fn, stop))
+        worker = (_ProcessWorker(job.fn, stop, job.stoppable) if isinstance(job.fn, Call)
+                  else _Worker(job.fn, stop, job.stoppable))
         self._current = (job, worker, stop)
         worker.progressed.connect(lambda d, t, m: self._on_progress(job, d, t, m))
         worker.succeeded.connect(lambda result: self._finish(job, worker, result, None))
@@ -274,12 +300,12 @@ class JobRunner(QObject):
             self._announced_busy = busy
             self.busy_changed.emit(busy)
 
-    def _on_progress(self, job: Job, done: int, total: int, message: str) -> None:
+    def _on_progress(self, job: Job[Any], done: int, total: int, message: str) -> None:
         self.progressed.emit(job.title, done, total, message)
         if job.progress:
             job.progress(done, total, message)
 
-    def _finish(self, job: Job, worker: _Worker, result, exc) -> None:
+    def _finish(self, job: Job[Any], worker: _Worker, result, exc) -> None:
         worker.wait()
         worker.deleteLater()
         if self._current is None or self._current[1] is not worker:

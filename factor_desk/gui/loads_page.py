@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.dates import format_when
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
-from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading
+from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading, table_view
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import (
     Column,
@@ -42,17 +41,6 @@ DOCUMENT_FILES = (".pdf", ".jpg", ".jpeg", ".png")
 LOAD_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 STATUS_COLORS = {"Invoiced": QColor("#1f6feb"), "Financed": QColor("#8250df"),
                  "Completed": QColor("#1a7f37"), "Released": QColor("#6e7781")}
-
-
-def _view(model) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.setAlternatingRowColors(True)
-    return view
 
 
 class LoadsPage(Page):
@@ -90,11 +78,8 @@ class LoadsPage(Page):
             search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
                                              ld.po_number, ld.subsidiary)),
             row_key=lambda ld: ld.load_number)
-        self.view = _view(self.model)
-        self.view.setObjectName("loadsTable")
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = table_view(self.model, name="loadsTable",
+                               sort=(0, Qt.SortOrder.AscendingOrder), stretch_last=True)
         on_selection_moved(self.view, self._selection_moved)
         self.drops = DropFilter(self.view.viewport(), DOCUMENT_FILES)
         self.drops.dropped_at.connect(self._dropped_on_table)
@@ -109,14 +94,12 @@ class LoadsPage(Page):
             Column("To", lambda h: h.to_status),
             Column("By", lambda h: h.by),
             Column("Why", lambda h: h.reason)])
-        self.history_view = _view(self.history)
-        self.history_view.horizontalHeader().setStretchLastSection(True)
+        self.history_view = table_view(self.history, stretch_last=True)
         self.documents = RowTableModel([
             Column("Kind", lambda d: DocumentKind(d.kind).label),
             Column("File", lambda d: d.file_name),
             Column("Added", lambda d: f"{format_when(d.added_at)} by {d.added_by}")])
-        self.documents_view = _view(self.documents)
-        self.documents_view.horizontalHeader().setStretchLastSection(True)
+        self.documents_view = table_view(self.documents, stretch_last=True)
         attach = QPushButton("Attach document…")
         attach.clicked.connect(self.choose_documents)
         self.detail = QWidget()
@@ -164,7 +147,7 @@ class LoadsPage(Page):
     # ------------------------------------------------------------------ data
 
     def refresh(self) -> None:
-        self.run(Job("Loading subsidiaries", lambda stop: self.desk.profile(),
+        self.run(Job("Loading subsidiaries", lambda: self.desk.profile(),
                      done=self._profile_loaded, user=False))
 
     def _profile_loaded(self, profile) -> None:
@@ -181,7 +164,7 @@ class LoadsPage(Page):
     def reload(self, select: str | None = None) -> None:
         sub = self.subsidiary.currentText()
         status = self.status_filter.currentText()
-        def work(stop):
+        def work():
             loads = self.desk.loads(subsidiary=None if sub in ("", ALL_SUBSIDIARIES) else sub,
                                     status=None if status == ALL_STATUSES else status)
             return self.model.prepare(loads)
@@ -218,7 +201,7 @@ class LoadsPage(Page):
         if number is None:
             self.detail.setEnabled(False)  # no load: nothing to attach to
             return
-        self.run(Job(f"Loading load {number}", lambda stop: self.desk.load_detail(number),
+        self.run(Job(f"Loading load {number}", lambda: self.desk.load_detail(number),
                      done=lambda d: self._detail_loaded(number, *d), user=False))
 
     def _detail_loaded(self, number, history, documents, flag) -> None:
@@ -269,7 +252,7 @@ class LoadsPage(Page):
             return
         kind = next(k.value for k in DocumentKind if k.label == chosen)
 
-        def work(stop):
+        def work():
             return [self.desk.attach(load_number, p, kind) for p in paths]
 
         def done(infos):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -300,8 +301,8 @@ class MainWindow(QMainWindow):
         # A worker thread, not a process: the copy works in 1 MB steps (SQLite's backup,
         # zlib and sha256 release the GIL for each), so the window stays responsive.
         self._run_with_progress(
-            Job("Backing up", lambda stop: self.desk.make_backup(
-                str(target), replace=replace, should_stop=stop), done=done),
+            Job("Backing up", partial(self.desk.make_backup, str(target), replace=replace),
+                done=done),
             f"Backing up to {target}…")
 
     def restore(self) -> None:
@@ -341,8 +342,8 @@ class MainWindow(QMainWindow):
                                     f"restored data. Start it with: factor-desk --home {shown}")
 
         self._run_with_progress(
-            Job("Restoring a backup", lambda stop: Desk.restore_backup(
-                archive, folder, should_stop=stop), done=done),
+            Job("Restoring a backup", partial(Desk.restore_backup, archive, folder),
+                done=done),
             f"Restoring {Path(archive).name}…")
 
     def _busy_changed(self, busy: bool) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from factor_desk.gui.common import Asker
 from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.services.desk import Desk
+
+T = TypeVar("T")
 
 
 class Page(QWidget):
@@ -31,7 +35,7 @@ class Page(QWidget):
         """False keeps the clerk on the page (unsaved changes they chose to keep)."""
         return True
 
-    def run(self, job: Job) -> bool:
+    def run(self, job: Job[T]) -> bool:
         """Start a job; a click while another job runs is refused with a message."""
         if job.error is None:
             job.error = self.asker.problem

@@ -1,5 +1,6 @@
 """The preview of an upload: every row with its outcome (applies, warning, error) and why,
-the totals, the missing invoices; Apply and Cancel. Nothing changes until Apply."""
+the totals, the missing invoices; Apply and Cancel. Nothing changes until Apply. Drawn in
+ui/preview.ui."""
 
 from __future__ import annotations
 
@@ -7,19 +8,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import QDialog
 
 from factor_desk.domain.text import excerpt
-from factor_desk.gui.common import primary_button
+from factor_desk.gui.common import table_view
+from factor_desk.gui.forms.ui_preview import Ui_previewDialog
 from factor_desk.gui.models import Column, RowTableModel
 
 COLORS = {"applies": QColor("#e6f4ea"), "warning": QColor("#fff4ce"),
@@ -46,15 +39,16 @@ class PreviewDialog(QDialog):
                  confirmation: str | None, apply_text: str = "Apply",
                  sheet: str | None = None):
         super().__init__(parent)
-        self.setObjectName("previewDialog")
+        self.form = form = Ui_previewDialog()
+        form.setupUi(self)
         self.setWindowTitle(title)
-        self.resize(900, 560)
-        self.summary = QLabel(summary)
-        self.summary.setWordWrap(True)
+        self.summary, self.sheet, self.view = form.summary, form.sheet, form.view
+        self.totals, self.blockers, self.confirm, self.apply = (
+            form.totals, form.blockers, form.confirm, form.apply)
+        self.summary.setText(summary)
         # Which sheet of a workbook was read, so that the clerk sees it is the one meant.
-        self.sheet = QLabel(f"Read from the sheet {excerpt(sheet)} of the workbook."
-                            if sheet else "")
-        self.sheet.setTextFormat(Qt.TextFormat.PlainText)
+        self.sheet.setText(f"Read from the sheet {excerpt(sheet)} of the workbook."
+                           if sheet else "")
         self.sheet.setVisible(bool(sheet))
         self.model = RowTableModel(
             [Column("Row", lambda r: r.row), Column(headers[0], lambda r: r.first),
@@ -62,41 +56,20 @@ class PreviewDialog(QDialog):
              Column("Outcome", lambda r: r.outcome.title()), Column("Why", lambda r: r.why)],
             row_background=lambda r: COLORS.get(r.outcome))
         self.model.set_rows(rows)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.verticalHeader().hide()
-        self.view.setSortingEnabled(True)
-        self.view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.view.setColumnWidth(0, 50)
-        self.view.setColumnWidth(1, 120)
-        self.view.setColumnWidth(2, 120)
-        self.view.setColumnWidth(3, 80)
-        self.totals = QLabel(totals)
-        self.totals.setWordWrap(True)
-        self.blockers = QLabel("<br>".join(f"<b>Cannot apply:</b> {b}" for b in blockers))
-        self.blockers.setWordWrap(True)
-        self.blockers.setStyleSheet("color: #a4262c;")
+        # Sorted by row, last row first (as it always was).
+        table_view(self.model, view=self.view, select="cells", dense=False,
+                   sort=(0, Qt.SortOrder.DescendingOrder), stretch=(4,),
+                   widths={0: 50, 1: 120, 2: 120, 3: 80})
+        self.totals.setText(totals)
+        self.blockers.setText("<br>".join(f"<b>Cannot apply:</b> {b}" for b in blockers))
         self.blockers.setVisible(bool(blockers))
-        self.confirm = QCheckBox(confirmation or "")
+        self.confirm.setText(confirmation or "")
         self.confirm.setVisible(confirmation is not None)
-        self.apply = primary_button(apply_text)
+        self.apply.setText(apply_text)
         self.apply.clicked.connect(lambda: self.apply_requested.emit(self.confirm.isChecked()))
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
         self._blocked = bool(blockers)
         self._needs_confirm = confirmation is not None
         self.confirm.toggled.connect(self._update)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.confirm, 1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.apply)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.sheet)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.totals)
-        layout.addWidget(self.blockers)
-        layout.addLayout(buttons)
         self._update()
 
     def can_apply(self) -> bool:

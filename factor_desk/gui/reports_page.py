@@ -12,12 +12,10 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressDialog,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +30,7 @@ from factor_desk.gui.common import (
     fit_columns,
     heading,
     primary_button,
+    table_view,
 )
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
@@ -47,22 +46,7 @@ RECON_LABELS = {
     "advance": "Advances", "fee": "Fees", "reserve": "Reserve", "paid": "Paid",
     "short_pay": "Short pays", "overpay": "Overpays", "open_balance": "Open balance",
 }
-
-
-def _table(model, stretch: int | None = None, sortable: bool = True) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    if sortable:
-        view.setSortingEnabled(True)
-        view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.setAlternatingRowColors(True)
-    if stretch is not None:
-        view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
+NEWEST_FIRST = Qt.SortOrder.DescendingOrder
 
 
 class ReportsPage(Page):
@@ -86,9 +70,8 @@ class ReportsPage(Page):
             Column("Paid", lambda o: o.paid, align_right=True),
             Column("Open balance", lambda o: o.open_balance, align_right=True),
         ], row_key=lambda o: o.batch.batch)
-        self.batch_view = _table(self.batches)
-        self.batch_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # newest first
-        self.batch_view.setObjectName("batchesTable")
+        self.batch_view = table_view(self.batches, name="batchesTable",
+                                     sort=(2, NEWEST_FIRST))  # by when submitted
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
         on_selection_moved(self.batch_view, self._selection_moved)
 
@@ -113,7 +96,7 @@ class ReportsPage(Page):
         self.recon = RowTableModel([
             Column("", lambda r: r[0]),
             Column("Amount", lambda r: r[1], align_right=True)], row_key=lambda r: r[0])
-        self.recon_view = _table(self.recon, stretch=0, sortable=False)
+        self.recon_view = table_view(self.recon, stretch=(0,))
         self.recon_box = QGroupBox("Reconciliation")
         box = QVBoxLayout(self.recon_box)
         box.addWidget(self.recon_view)
@@ -130,8 +113,8 @@ class ReportsPage(Page):
             Column("Status", lambda h: h.status.title() + (
                 f" {h.undone_at.replace('T', ' ')}" if h.undone_at else "")),
         ], row_key=lambda h: h.id)
-        self.history_view = _table(self.history)
-        self.history_view.setObjectName("historyTable")
+        self.history_view = table_view(self.history, name="historyTable",
+                                       sort=(0, NEWEST_FIRST))  # by import number
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
         on_selection_moved(self.history_view, self._selection_moved)
@@ -172,7 +155,7 @@ class ReportsPage(Page):
 
     def refresh(self) -> None:
         selected = self.selected_batch()
-        self.run(Job("Loading batches", lambda stop: (self.desk.batches_overview(),
+        self.run(Job("Loading batches", lambda: (self.desk.batches_overview(),
                                                       self.desk.import_history()),
                      done=lambda result: self._loaded(result[0], result[1], selected), user=False))
 
@@ -206,7 +189,7 @@ class ReportsPage(Page):
         batch = self.selected_batch()
         if not batch:
             return
-        self.run(Job("Reconciling", lambda stop: self.desk.reconcile(batch),
+        self.run(Job("Reconciling", lambda: self.desk.reconcile(batch),
                      done=lambda r: self._show_recon(batch, r), user=False))
 
     def _show_recon(self, batch: str, recon) -> None:
@@ -303,7 +286,7 @@ class ReportsPage(Page):
         self.settings.setValue("folders/reports", str(Path(path).parent))
         if kind is None:  # a dropped file: its columns say what it is (read off the GUI thread)
             self.run(Job(f"Reading {Path(path).name}",
-                         lambda stop: self.desk.report_kind(path),
+                         lambda: self.desk.report_kind(path),
                          done=lambda found: self._upload_as(path, found)))
             return
         self._upload_as(path, kind)
@@ -424,6 +407,6 @@ class ReportsPage(Page):
                              "back.")
             self.refresh()
 
-        self.run(Job(f"Undoing import #{imp.id}", lambda stop: self.desk.undo_import(imp.id),
+        self.run(Job(f"Undoing import #{imp.id}", lambda: self.desk.undo_import(imp.id),
                      done=undone))
 

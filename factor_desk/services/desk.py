@@ -144,11 +144,10 @@ class Desk:
         with self.db.write() as work:
             return loads.attach_document(work, load_number, document)
 
-    # The slow jobs take ``should_stop`` like every job the window runs; those that are one
-    # short transaction cannot stop half way and ignore it.
+    # A job that can stop half way takes ``should_stop`` (the window's job runner passes it
+    # only to those); one short transaction cannot, and does not take it.
 
     def check_loads_file(self, path: str | Path, subsidiary: str, *,
-                         should_stop: Callable[[], bool] | None = None,
                          sheet: str | None = None) -> LoadImportResult:
         """What importing the loads file would do; changes nothing."""
         file = loads.read_loads_file(path, sheet=sheet)  # outside any transaction
@@ -156,7 +155,6 @@ class Desk:
             return loads.plan_import(work, file, subsidiary, dry_run=True).result
 
     def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool,
-                     should_stop: Callable[[], bool] | None = None,
                      sheet: str | None = None) -> LoadImportResult:
         """Import the loads file: every good row or (a bad row, unless ``only_valid``)
         none; refused with each problem named."""
@@ -173,8 +171,7 @@ class Desk:
 
     # ---------------------------------------------------------- batches
 
-    def submit_batch(self, subsidiary: str, load_numbers: list[str], *,
-                     should_stop: Callable[[], bool] | None = None) -> batches.BatchSummary:
+    def submit_batch(self, subsidiary: str, load_numbers: list[str]) -> batches.BatchSummary:
         with self.db.write() as work:
             return batches.submit_batch(work, subsidiary, load_numbers)
 

@@ -35,7 +35,7 @@ def locked_file(*, should_stop):
 def test_a_job_that_meets_a_locked_file_ends_in_a_refusal_naming_it(qtbot, in_process):
     runner = JobRunner()
     errors, results = [], []
-    fn = Call(locked_file) if in_process else (lambda stop: locked_file(should_stop=stop))
+    fn = Call(locked_file) if in_process else locked_file
     with qtbot.waitSignal(runner.busy_changed, timeout=60_000,
                           check_params_cb=lambda b: b is False):
         runner.start(Job("Download", fn, error=errors.append))
@@ -44,7 +44,7 @@ def test_a_job_that_meets_a_locked_file_ends_in_a_refusal_naming_it(qtbot, in_pr
     # the runner goes on: the next job runs
     with qtbot.waitSignal(runner.busy_changed, timeout=10_000,
                           check_params_cb=lambda b: b is False):
-        runner.start(Job("next", lambda stop: 7, done=results.append))
+        runner.start(Job("next", lambda: 7, done=results.append))
     assert results == [7]
 
 

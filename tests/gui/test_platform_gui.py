@@ -51,7 +51,7 @@ QUIT_SCRIPT = textwrap.dedent("""
             app.processEvents()
         started = threading.Event()
         if kind == "thread":
-            def work(stop):
+            def work():
                 started.set()
                 threading.Event().wait(600)  # never checks stop()
             win.runner.start(Job("Stubborn work", work))

@@ -473,7 +473,7 @@ def test_a_late_grid_never_shows_another_subsidiarys_loads(qtbot, window, desk):
     seen = _record_each_change(page.model, lambda: (
         page.subsidiary.currentText(), {ld.load_number for ld in page.model.rows()}))
     gate = threading.Event()
-    page.run(Job("A long job", lambda stop: gate.wait(10)))
+    page.run(Job("A long job", lambda: gate.wait(10)))
     page.refresh()  # queued behind the long job
     page.subsidiary.setCurrentText(LOGISTICS)  # the clerk switches meanwhile
     gate.set()
@@ -492,7 +492,7 @@ def test_a_late_loads_list_never_shows_under_other_filters(qtbot, window, desk):
         page.subsidiary.currentText(), page.status_filter.currentText(),
         {(ld.subsidiary, ld.status) for ld in page.model.rows()}))
     gate = threading.Event()
-    page.run(Job("A long job", lambda stop: gate.wait(10)))
+    page.run(Job("A long job", lambda: gate.wait(10)))
     page.refresh()
     page.status_filter.setCurrentText("Queued")  # the clerk narrows it meanwhile
     page.subsidiary.setCurrentText(LOGISTICS)

@@ -323,9 +323,9 @@ def test_a_second_job_while_one_runs_is_refused(qtbot, window, asker):
 
     gate = threading.Event()
     page = window.pages["batch"]
-    page.run(Job("A long job", lambda stop: gate.wait(10)))
+    page.run(Job("A long job", lambda: gate.wait(10)))
     assert window.runner.busy
-    assert page.run(Job("Another job", lambda stop: None)) is False
+    assert page.run(Job("Another job", lambda: None)) is False
     assert any("A long job is still running" in text for kind, text in asker.asked)
     gate.set()
     settle(qtbot, window)
@@ -339,9 +339,9 @@ def test_quitting_during_work_asks_then_stops_cleanly(qtbot, window, asker):
     started = threading.Event()
     stopped = []
 
-    def work(stop):
+    def work(should_stop):
         started.set()
-        while not stop():
+        while not should_stop():
             threading.Event().wait(0.01)
         stopped.append(True)
 
