@@ -220,3 +220,14 @@ def test_ci_tests_builds_and_self_tests_on_windows_macos_and_linux():
     assert "bash packaging/build.sh --self-test" in ci
     assert "bash packaging/macos/build_app.sh" in ci
     assert "packaging/windows/build.ps1" in ci and "--self-test" in ci.split("build.ps1")[1]
+
+
+def test_every_package_of_factor_desk_is_in_the_wheel():
+    """pyproject lists the packages one by one: a new package left out of the list would be
+    missing from the wheel (and from a clerk's install) while every test from the checkout
+    still passed."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "factor_desk").rglob("__init__.py")}
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
