@@ -5,12 +5,12 @@ Qt plugins)."""
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +19,9 @@ if TYPE_CHECKING:
 
 
 def _report(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
+    from factor_desk.documents.tabular import csv_text
+
+    path.write_bytes(csv_text([header, *rows]).encode("utf-8"))
     return path
 
 
@@ -80,7 +79,6 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
     from factor_desk.services.desk import Desk
     from factor_desk.services.export import export_batch
     from factor_desk.services.loads import list_loads
-    from factor_desk.services.reports import apply_report, reconcile
 
     ok = True
     state: dict = {}
@@ -166,12 +164,13 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
                            [[x.invoice_number, "12/28/2026",
                              x.amount - (25 if i == 0 else 0), f"SELF-{i}",
                              "lumper" if i == 0 else ""] for i, x in enumerate(lines)])
-            result = run_to_end(apply_report(db, "payments", path))
+            desk = Desk(db)
+            result = run_to_end(desk.apply_report("payments", path))
             with db.read() as s:
                 completed = {ld.load_number for ld in list_loads(s, status="Completed")}
-                totals = reconcile(s, state["batch"].batch).batches[0].totals
+            totals = desk.reconcile(state["batch"].batch).batches[0].totals
             assert completed == set(state["batch"].loads), "not every invoice Completed"
-            assert totals["short_pay"] == 2500, "the short pay is not $25.00"
+            assert totals["short_pay"] == Decimal("25.00"), "the short pay is not $25.00"
             assert totals["invoiced"] == totals["paid"] + totals["short_pay"], \
                 "paid + short pay is not the invoiced total"
             return f"import #{result.import_id}: Completed, short pay $25.00 kept"
