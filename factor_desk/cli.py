@@ -551,13 +551,14 @@ def _print_preview(preview) -> None:
 
 
 def _report_upload(args, kind: str, batch: str | None) -> int:
-    from factor_desk.services.reports import apply_report, preview_report, refusals
+    from factor_desk.services.desk import Desk
+    from factor_desk.services.reports import refusals
 
-    db = _db(args)
+    desk = Desk(_db(args))
     result = _with_progress(
-        preview_report(db, kind, args.file, batch=batch, sheet=args.sheet) if args.dry_run
-        else apply_report(db, kind, args.file, batch=batch, sheet=args.sheet,
-                          allow_missing=getattr(args, "allow_missing", False)))
+        desk.preview_report(kind, args.file, batch=batch, sheet=args.sheet) if args.dry_run
+        else desk.apply_report(kind, args.file, batch=batch, sheet=args.sheet,
+                               allow_missing=getattr(args, "allow_missing", False)))
     if args.dry_run:
         problems = refusals(result, getattr(args, "allow_missing", False))
         if args.json:
@@ -596,16 +597,17 @@ def cmd_reports_history(args) -> int:
         _print_json(history)
         return EXIT_OK
     _table(["Import", "Kind", "File", "Batch", "When (UTC)", "By", "Rows", "Status"],
-           [[f"#{h.id}", h.kind, h.file_name, h.batch or "", h.imported_at, h.imported_by,
-             str(h.rows), h.status + (f" {h.undone_at} by {h.undone_by}" if h.undone_at
-                                      else "")] for h in history])
+           [[f"#{h.id}", h.kind, h.file_name, h.batch or "",
+             h.imported_at.isoformat(timespec="seconds"), h.imported_by, str(h.rows),
+             h.status + (f" {h.undone_at.isoformat(timespec='seconds')} by {h.undone_by}"
+                         if h.undone_at else "")] for h in history])
     return EXIT_OK
 
 
 def cmd_reports_undo(args) -> int:
-    from factor_desk.services.reports import undo_import
+    from factor_desk.services.desk import Desk
 
-    result = undo_import(_db(args), args.import_id)
+    result = Desk(_db(args)).undo_import(args.import_id)
     if args.json:
         _print_json(result)
     else:
@@ -615,7 +617,6 @@ def cmd_reports_undo(args) -> int:
 
 
 def cmd_reports_reconcile(args) -> int:
-    from factor_desk.domain.money import from_cents
     from factor_desk.services.reports import RECON_FIELDS, reconcile
 
     db = _db(args)
@@ -625,10 +626,10 @@ def cmd_reports_reconcile(args) -> int:
         _print_json(recon)
         return EXIT_OK
     headers = ["Batch", "Status", *[f.replace("_", " ").title() for f in RECON_FIELDS]]
-    rows = [[b.batch, b.status, *[_money(from_cents(b.totals[f])) for f in RECON_FIELDS]]
+    rows = [[b.batch, b.status, *[_money(b.totals[f]) for f in RECON_FIELDS]]
             for b in recon.batches]
     if not args.batch:
-        rows.append(["All", "", *[_money(from_cents(recon.totals[f])) for f in RECON_FIELDS]])
+        rows.append(["All", "", *[_money(recon.totals[f]) for f in RECON_FIELDS]])
     _table(headers, rows, right=set(range(2, len(headers))))
     return EXIT_OK
 
