@@ -28,7 +28,6 @@ def main() -> None:
     from factor_desk.services.common import run_to_end
     from factor_desk.services.demo import load_demo
     from factor_desk.services.desk import Desk
-    from factor_desk.services.reports import apply_report
 
     app = make_app()
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,7 +45,7 @@ def main() -> None:
             for line in lines[:-1]:
                 w.writerow([line.invoice_number, line.amount, "11/28/2026", "Purchased"])
             w.writerow([lines[-1].invoice_number, lines[-1].amount, "", "Held - POD unsigned"])
-        run_to_end(apply_report(db, "purchase", purchase, batch=batch))
+        run_to_end(Desk(db).apply_report("purchase", purchase, batch=batch))
         payments = Path(tmp) / "Payments_Report.csv"
         with payments.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
@@ -54,7 +53,7 @@ def main() -> None:
             for i, line in enumerate(lines[:8]):
                 paid = line.amount - (75 if i == 0 else 0)
                 w.writerow([line.invoice_number, "12/28/2026", paid, f"ACH-{i:05d}"])
-        run_to_end(apply_report(db, "payments", payments))
+        run_to_end(Desk(db).apply_report("payments", payments))
 
         window = MainWindow(Desk(db), settings_for(location))
         window.resize(1360, 860)
