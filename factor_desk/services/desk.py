@@ -143,7 +143,8 @@ class Desk:
     def batches_overview(self) -> list[BatchOverview]:
         with self.db.read() as work:
             listed = batches.list_batches(work)
-            money = {b.batch: b.totals for b in reports.reconcile(work).batches}
+            money = {b.batch: b.totals
+                     for b in reports.reconcile(work, totals_only=True).batches}
         nothing = dict.fromkeys(reports.RECON_FIELDS, from_cents(0))
         out = []
         for b in listed:

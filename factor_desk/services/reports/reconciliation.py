@@ -87,32 +87,25 @@ class Reconciliation:
                 "batches": [b.to_dict() for b in self.batches]}
 
 
-class _Amounts:
-    """Figures in cents as Decimal; each distinct figure made once (a batch repeats its
-    amounts, and most figures are zero)."""
+class _Decimals(dict[int, Decimal]):
+    """Figures in cents as Decimal, each distinct figure made once (a batch repeats its
+    amounts, and most figures are zero): ``decimals[cents]``."""
 
-    def __init__(self) -> None:
-        self._made: dict[int, Decimal] = {}
-
-    def __call__(self, cents: dict[str, int]) -> dict[str, Decimal]:
-        made = self._made
-        out = {}
-        for k, v in cents.items():
-            d = made.get(v)
-            if d is None:
-                d = made[v] = from_cents(v)
-            out[k] = d
-        return out
+    def __missing__(self, cents: int) -> Decimal:
+        made = self[cents] = from_cents(cents)
+        return made
 
 
-def reconcile(work: Work, batch: str | None = None) -> Reconciliation:
+def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
+              ) -> Reconciliation:
     """Per invoice, per batch and overall: invoiced, purchased (our amount of what the
     factor bought), not yet purchased, the factor's amount of what it bought and the
     difference, advances, fees, reserve, the part not itemised, paid, short pays, overpays
     and the open balance. invoiced = purchased + not purchased = paid + short pay -
     overpay + open balance; purchased + amount difference = factor's amount = advance +
     fee + reserve + not itemised; every total is the sum of its rows (added up in cents,
-    so to the cent)."""
+    so to the cent). ``totals_only``: the batches' and overall totals, without the rows of
+    each invoice (the batches overview needs no more)."""
     stmt = (select(Batch.id, Batch.label, Invoice.id, Invoice.invoice_number,
                    Load.load_number, Load.status, Invoice.amount_cents)
             .join(Invoice, Invoice.batch_id == Batch.id)
@@ -146,41 +139,48 @@ def reconcile(work: Work, batch: str | None = None) -> Reconciliation:
             .group_by(Payment.invoice_id)
         ):
             paid[inv_id] = int(amount)
-    # Added up in cents; each figure becomes a Decimal once, at the end.
-    per_batch: dict[int, tuple[str, list[tuple[str, str, str, str, dict[str, int]]]]] = {}
+    # Added up in cents, each figure in the order of RECON_FIELDS; a Decimal at the end.
+    per_batch: dict[int, BatchReconciliation] = {}
+    batch_cents: dict[int, list[int]] = {}
     statuses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    decimals = _Decimals()
     for batch_id, label, inv_id, inv_no, load_no, status, amount in rows:
         completed = status == BillingStatus.COMPLETED
         is_bought = inv_id in bought
         adv, fee, res, factor = bought.get(inv_id, (0, 0, 0, 0))
         p = paid.get(inv_id, 0)
-        cents = {
-            "invoiced": amount,
-            "purchased": amount if is_bought else 0,
-            "not_purchased": 0 if is_bought else amount,
-            "factor_amount": factor,
-            "amount_difference": factor - amount if is_bought else 0,
-            "advance": adv, "fee": fee, "reserve": res,
-            "not_itemised": factor - adv - fee - res,
-            "paid": p,
-            "short_pay": max(0, amount - p) if completed else 0,
-            "overpay": max(0, p - amount) if completed else 0,
-            "open_balance": 0 if completed else amount,
-        }
+        cents = (
+            amount,  # invoiced
+            amount if is_bought else 0,  # purchased
+            0 if is_bought else amount,  # not_purchased
+            factor,  # factor_amount
+            factor - amount if is_bought else 0,  # amount_difference
+            adv, fee, res,  # advance, fee, reserve
+            factor - adv - fee - res,  # not_itemised
+            p,  # paid
+            max(0, amount - p) if completed else 0,  # short_pay
+            max(0, p - amount) if completed else 0,  # overpay
+            0 if completed else amount,  # open_balance
+        )
         flag = held.get(inv_id, "") if not is_bought else ""
-        per_batch.setdefault(batch_id, (label, []))[1].append(
-            (inv_no, load_no, status, flag, cents))
+        rec = per_batch.get(batch_id)
+        if rec is None:
+            rec = per_batch[batch_id] = BatchReconciliation(label, "", [], {})
+            batch_cents[batch_id] = [0] * len(RECON_FIELDS)
+        if not totals_only:
+            rec.rows.append(ReconRow(inv_no, load_no, status, flag,
+                                     dict(zip(RECON_FIELDS, map(decimals.__getitem__, cents),
+                                              strict=True))))
+        totals = batch_cents[batch_id]
+        for i, c in enumerate(cents):
+            totals[i] += c
         statuses[batch_id][status] += 1
-    overall = dict.fromkeys(RECON_FIELDS, 0)
-    batches = []
-    _amounts = _Amounts()
-    for batch_id, (label, recon_rows) in per_batch.items():
-        totals = {k: sum(r[4][k] for r in recon_rows) for k in RECON_FIELDS}
-        for k in RECON_FIELDS:
-            overall[k] += totals[k]
-        batches.append(BatchReconciliation(
-            label, batch_status(statuses[batch_id]),
-            [ReconRow(inv_no, load_no, status, flag, _amounts(cents))
-             for inv_no, load_no, status, flag, cents in recon_rows],
-            _amounts(totals)))
-    return Reconciliation(batches=batches, totals=_amounts(overall))
+    overall = [0] * len(RECON_FIELDS)
+    for batch_id, rec in per_batch.items():
+        totals = batch_cents[batch_id]
+        rec.totals = {k: from_cents(c) for k, c in zip(RECON_FIELDS, totals, strict=True)}
+        rec.status = batch_status(statuses[batch_id])
+        overall = [a + c for a, c in zip(overall, totals, strict=True)]
+    return Reconciliation(batches=list(per_batch.values()),
+                          totals={k: from_cents(c)
+                                  for k, c in zip(RECON_FIELDS, overall, strict=True)})
