@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Batch, Invoice, Load, Payment, PurchaseRecord, ReportImport
+from factor_desk.db.work import Work
 from factor_desk.documents.tabular import cell_text
 from factor_desk.domain.dates import DateCache
 from factor_desk.domain.factor_reports import ImportStatus, Outcome
@@ -117,10 +117,10 @@ class Rules:
     gives its amount and, when it has no error, what applying writes; ``finish`` gives the
     preview of the whole file."""
 
-    def __init__(self, session: Session, upload: ReportFile,
+    def __init__(self, work: Work, upload: ReportFile,
                  by_invoice: dict[str, InvoiceFacts], by_load: dict[str, InvoiceFacts]
                  ) -> None:
-        self.session = session
+        self.work = work
         self.upload = upload
         self.by_invoice = by_invoice
         self.by_load = by_load
@@ -141,13 +141,13 @@ class Stopped(Exception):
     """The clerk asked to stop while the rows were being checked."""
 
 
-def check_rows(session: Session, upload: ReportFile,
-               rules: Callable[[Session, ReportFile, dict[str, InvoiceFacts],
+def check_rows(work: Work, upload: ReportFile,
+               rules: Callable[[Work, ReportFile, dict[str, InvoiceFacts],
                                 dict[str, InvoiceFacts]], Rules],
                should_stop: Callable[[], bool]) -> Iterator[Progress]:
     """Check every row of ``upload`` by ``rules``; the last item carries the Preview."""
-    by_invoice, by_load = _invoice_facts(session, upload)
-    kind = rules(session, upload, by_invoice, by_load)
+    by_invoice, by_load = _invoice_facts(work, upload)
+    kind = rules(work, upload, by_invoice, by_load)
     table, columns = upload.table, upload.columns
     dates = DateCache()
     outcomes: list[RowOutcome] = []
@@ -159,7 +159,7 @@ def check_rows(session: Session, upload: ReportFile,
                     raise Stopped
                 yield Progress(n, total_rows, f"Checking row {row_number}")
             row = Row(row_number, Cells(cells, columns), dates)
-            row.facts = facts = _identify(row, by_invoice, by_load, session)
+            row.facts = facts = _identify(row, by_invoice, by_load, work)
             amount, values = kind.check(row)
             errors = row.errors
             out = RowOutcome(
@@ -179,7 +179,7 @@ def check_rows(session: Session, upload: ReportFile,
     yield Progress(total_rows, total_rows, "Checked", kind.finish(outcomes))
 
 
-def _invoice_facts(session: Session, upload: ReportFile
+def _invoice_facts(work: Work, upload: ReportFile
                    ) -> tuple[dict[str, InvoiceFacts], dict[str, InvoiceFacts]]:
     """Every invoice the file names, by invoice number and by load number."""
     inv_numbers, load_numbers = set(), set()
@@ -194,7 +194,7 @@ def _invoice_facts(session: Session, upload: ReportFile
             .join(Load, Load.id == Invoice.load_id).join(Batch, Batch.id == Invoice.batch_id))
     by_invoice: dict[str, InvoiceFacts] = {}
     by_load: dict[str, InvoiceFacts] = {}
-    conn = session.connection()
+    conn = work.connection()
     for column, wanted, target in ((Invoice.invoice_number, inv_numbers, by_invoice),
                                    (Load.load_number, load_numbers, by_load)):
         for part in chunks(sorted(wanted)):
@@ -206,7 +206,7 @@ def _invoice_facts(session: Session, upload: ReportFile
 
 
 def _identify(row: Row, by_invoice: dict[str, InvoiceFacts],
-              by_load: dict[str, InvoiceFacts], session: Session) -> InvoiceFacts | None:
+              by_load: dict[str, InvoiceFacts], work: Work) -> InvoiceFacts | None:
     inv_no, load_no = row.text("invoice_number"), row.text("load_number")
     reasons = row.errors
     if not inv_no and not load_no:
@@ -224,7 +224,7 @@ def _identify(row: Row, by_invoice: dict[str, InvoiceFacts],
         return facts
     facts = by_load.get(load_no)
     if facts is None:
-        exists = session.execute(
+        exists = work.execute(
             select(Load.status).where(Load.load_number == load_no)).scalar_one_or_none()
         if exists is None:
             reasons.append(f"unknown load {clip(load_no)}")
@@ -235,12 +235,12 @@ def _identify(row: Row, by_invoice: dict[str, InvoiceFacts],
     return facts
 
 
-def applied_imports_of(session: Session, model: type[PurchaseRecord] | type[Payment],
+def applied_imports_of(work: Work, model: type[PurchaseRecord] | type[Payment],
                        invoice_ids: list[int]) -> dict[int, ReportImport]:
     """For each invoice, the applied import whose ``model`` rows name it (latest)."""
     found: dict[int, ReportImport] = {}
     for part in chunks(invoice_ids):
-        for invoice_id, imp in session.execute(
+        for invoice_id, imp in work.execute(
             select(model.invoice_id, ReportImport)
             .join(ReportImport, ReportImport.id == model.import_id)
             .where(model.invoice_id.in_(part), ReportImport.status == ImportStatus.APPLIED)
@@ -254,9 +254,9 @@ def describe(imp: ReportImport) -> str:
     return f"import #{imp.id} on {imp.imported_at:%m/%d/%Y}"
 
 
-def already_imported(session: Session, upload: ReportFile) -> str | None:
+def already_imported(work: Work, upload: ReportFile) -> str | None:
     """``import #N on DATE`` when this very file was applied as a report of its kind."""
-    imp = session.execute(
+    imp = work.execute(
         select(ReportImport).where(ReportImport.sha256 == upload.sha256,
                                    ReportImport.kind == upload.kind,
                                    ReportImport.status == ImportStatus.APPLIED)

@@ -7,9 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Payment, ReportImport
+from factor_desk.db.work import Work
 from factor_desk.domain.factor_reports import ImportStatus, Outcome
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import format_money, from_cents, to_cents
@@ -31,12 +31,12 @@ PAYMENT_TOTALS = ("paid", "invoiced", "short_pay", "overpay")
 
 
 class PaymentRules(Rules):
-    def __init__(self, session: Session, upload: ReportFile,
+    def __init__(self, work: Work, upload: ReportFile,
                  by_invoice: dict[str, InvoiceFacts], by_load: dict[str, InvoiceFacts]
                  ) -> None:
-        super().__init__(session, upload, by_invoice, by_load)
+        super().__init__(work, upload, by_invoice, by_load)
         self.completed_by = applied_imports_of(
-            session, Payment,
+            work, Payment,
             [f.invoice_id for f in self.named() if f.status == BillingStatus.COMPLETED])
         refs_in_file = set()
         for _, cells in upload.table.rows:
@@ -45,7 +45,7 @@ class PaymentRules(Rules):
                 refs_in_file.add(ref)
         self.applied_refs: dict[str, ReportImport] = {}
         for part in chunks(sorted(refs_in_file)):
-            for ref, imp in session.execute(
+            for ref, imp in work.execute(
                 select(Payment.reference_number, ReportImport)
                 .join(ReportImport, ReportImport.id == Payment.import_id)
                 .where(Payment.reference_number.in_(part),
@@ -125,7 +125,7 @@ class PaymentRules(Rules):
         upload = self.upload
         return Preview(kind=upload.kind, file_name=upload.table.file_name,
                        sha256=upload.sha256, batch=None, rows=outcomes, totals=shown,
-                       already_imported=already_imported(self.session, upload),
+                       already_imported=already_imported(self.work, upload),
                        sheet=upload.table.sheet)
 
 

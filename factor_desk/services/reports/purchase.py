@@ -7,9 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Invoice, PurchaseRecord
+from factor_desk.db.work import Work
 from factor_desk.domain.factor_reports import Outcome, PurchaseStatus
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import format_money, from_cents, to_cents
@@ -31,13 +31,13 @@ PURCHASE_TOTALS = ("purchased", "advance", "fee", "reserve", "factor_amount",
 
 
 class PurchaseRules(Rules):
-    def __init__(self, session: Session, upload: ReportFile,
+    def __init__(self, work: Work, upload: ReportFile,
                  by_invoice: dict[str, InvoiceFacts], by_load: dict[str, InvoiceFacts], *,
                  batch_name: str) -> None:
-        super().__init__(session, upload, by_invoice, by_load)
-        self.batch = find_batch(session, batch_name)
+        super().__init__(work, upload, by_invoice, by_load)
+        self.batch = find_batch(work, batch_name)
         self.financed_by = applied_imports_of(
-            session, PurchaseRecord,
+            work, PurchaseRecord,
             [f.invoice_id for f in self.named() if f.status != BillingStatus.INVOICED])
         self.seen: dict[int, int] = {}  # invoice id: the row that named it first
 
@@ -121,7 +121,7 @@ class PurchaseRules(Rules):
             totals["advance"] += v.advance_cents or 0
             totals["fee"] += v.fee_cents or 0
             totals["reserve"] += v.reserve_cents or 0
-        in_batch = self.session.execute(
+        in_batch = self.work.execute(
             select(Invoice.id, Invoice.invoice_number).where(Invoice.batch_id == self.batch.id)
             .order_by(Invoice.position)).all()
         missing = [number for inv_id, number in in_batch if inv_id not in self.seen]
@@ -131,7 +131,7 @@ class PurchaseRules(Rules):
         return Preview(
             kind=upload.kind, file_name=upload.table.file_name, sha256=upload.sha256,
             batch=self.batch.label, rows=outcomes, totals=shown, missing_invoices=missing,
-            already_imported=already_imported(self.session, upload), sheet=upload.table.sheet)
+            already_imported=already_imported(self.work, upload), sheet=upload.table.sheet)
 
 
 def _cents(amount: Decimal | None) -> int | None:

@@ -13,7 +13,6 @@ import functools
 from collections.abc import Callable, Generator, Iterator
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Payment, PurchaseRecord, ReportImport, utcnow
 from factor_desk.db.work import Work
@@ -49,14 +48,14 @@ def preview_report(work: Work, upload: ReportFile, *, batch: str | None = None,
         yield from _check(work, upload, batch, should_stop or (lambda: False))
 
 
-def _check(session: Session, upload: ReportFile, batch: str | None,
+def _check(work: Work, upload: ReportFile, batch: str | None,
            should_stop: Callable[[], bool]) -> Iterator[Progress]:
     if upload.kind == ReportKind.PURCHASE:
         if not batch:
             raise InputRefused(["Choose the batch this purchase report is for."])
-        return check_rows(session, upload, functools.partial(PurchaseRules, batch_name=batch),
+        return check_rows(work, upload, functools.partial(PurchaseRules, batch_name=batch),
                           should_stop)
-    return check_rows(session, upload, PaymentRules, should_stop)
+    return check_rows(work, upload, PaymentRules, should_stop)
 
 
 # ------------------------------------------------------------------ apply
@@ -174,33 +173,33 @@ def raise_unless_retried(exc: Exception, attempt: int) -> None:
 # ------------------------------------------------------------------ writing
 
 
-def _write_purchase(session: Session, imp: ReportImport, rows: list[RowOutcome],
+def _write_purchase(work: Work, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
     # In the order of the unique key, so that two clerks racing take its entries in the
     # same order: the later one waits and is refused instead of deadlocking.
     rows = sorted(rows, key=lambda r: r.invoice_id or 0)
     for part in chunks(rows, WRITE_CHUNK):  # bounded parameter lists keep memory flat
-        session.execute(PurchaseRecord.__table__.insert(), [
+        work.execute(PurchaseRecord.__table__.insert(), [
             {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
              **_purchase(r).columns()}
             for r in part
         ])
     bought = [_load_of(r) for r in rows if _purchase(r).status == PurchaseStatus.PURCHASED]
-    move_loads(session, bought, BillingStatus.INVOICED, BillingStatus.FINANCED, by=user,
+    move_loads(work, bought, BillingStatus.INVOICED, BillingStatus.FINANCED, by=user,
                reason=f"Purchase report {imp.file_name} (import #{imp.id})", import_id=imp.id)
 
 
-def _write_payments(session: Session, imp: ReportImport, rows: list[RowOutcome],
+def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
     rows = sorted(rows, key=lambda r: _payment(r).reference_number)  # see _write_purchase
     for part in chunks(rows, WRITE_CHUNK):
-        session.execute(Payment.__table__.insert(), [
+        work.execute(Payment.__table__.insert(), [
             {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
              **_payment(r).columns()}
             for r in part
         ])
     loads = list({r.load_id: _load_of(r) for r in rows}.values())
-    move_loads(session, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
+    move_loads(work, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
                reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)
 
 
