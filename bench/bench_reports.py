@@ -59,14 +59,14 @@ JOB = r'''
 import sys, time
 from factor_desk.db.database import Database, Location
 from factor_desk.services.common import run_to_end
-from factor_desk.services.reports import apply_report, preview_report
+from factor_desk.services.desk import Desk
 home, kind, path, batch = sys.argv[1:5]
-db = Database(Location.resolve(home))
+desk = Desk(Database(Location.resolve(home)))
 t = time.perf_counter()
-preview = run_to_end(preview_report(db, kind, path, batch=batch or None))
+preview = run_to_end(desk.preview_report(kind, path, batch=batch or None))
 t_preview = time.perf_counter() - t
 t = time.perf_counter()
-result = run_to_end(apply_report(db, kind, path, batch=batch or None))
+result = run_to_end(desk.apply_report(kind, path, batch=batch or None))
 t_apply = time.perf_counter() - t
 assert result.rows_applied == len(preview.rows), (result.rows_applied, len(preview.rows))
 # VmHWM, not ru_maxrss: a child of a big process inherits its ru_maxrss across exec.

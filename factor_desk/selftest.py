@@ -5,12 +5,12 @@ Qt plugins)."""
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +19,9 @@ if TYPE_CHECKING:
 
 
 def _report(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
+    from factor_desk.documents.tabular import csv_text
+
+    path.write_bytes(csv_text([header, *rows]).encode("utf-8"))
     return path
 
 
@@ -161,7 +160,7 @@ def run_self_test(print_line: Callable[[str], None] = print, *, window: bool = T
             completed = {ld.load_number for ld in desk.loads(status="Completed")}
             totals = desk.reconcile(state["batch"].batch).batches[0].totals
             assert completed == set(state["batch"].loads), "not every invoice Completed"
-            assert totals["short_pay"] == 2500, "the short pay is not $25.00"
+            assert totals["short_pay"] == Decimal("25.00"), "the short pay is not $25.00"
             assert totals["invoiced"] == totals["paid"] + totals["short_pay"], \
                 "paid + short pay is not the invoiced total"
             return f"import #{result.import_id}: Completed, short pay $25.00 kept"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import shutil
@@ -12,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from factor_desk.db.models import Base
+from factor_desk.documents.tabular import csv_text
 from factor_desk.domain.trade import InfoKind
 from factor_desk.services import company
 
@@ -60,15 +60,18 @@ def load_row(number: str, **overrides) -> dict:
     return row
 
 
+def write_csv_file(path: Path, rows, *, delimiter=",", newline="\r\n", encoding="utf-8",
+                   bom=False) -> Path:
+    """Rows (the header first) as a CSV file, by the product's one CSV writer."""
+    data = csv_text(rows, delimiter=delimiter, newline=newline).encode(encoding)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
+
+
 def write_loads_csv(path: Path, rows: list[dict], header=LOAD_HEADER, *, bom=False,
                     delimiter=",", newline="\r\n") -> Path:
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=delimiter, lineterminator=newline)
-    w.writerow(header)
-    for r in rows:
-        w.writerow([r.get(h, "") for h in header])
-    path.write_bytes(("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8"))
-    return path
+    return write_csv_file(path, [header, *([r.get(h, "") for h in header] for r in rows)],
+                          delimiter=delimiter, newline=newline, bom=bom)
 
 
 def dump(db) -> dict[str, list[tuple]]:

@@ -1,5 +1,6 @@
 import os
 import uuid
+from decimal import Decimal
 
 import pytest
 from alembic import command
@@ -86,6 +87,7 @@ def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment
     from factor_desk.services import reports
     from factor_desk.services.batches import submit_batch
     from factor_desk.services.common import run_to_end
+    from factor_desk.services.desk import Desk
     from factor_desk.services.loads import list_loads, load_history
 
     _migrate(fresh_url, "0001")
@@ -100,8 +102,8 @@ def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment
     def apply(kind: str, name: str, lines: list[str]):
         path = tmp_path / name
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return run_to_end(reports.apply_report(db, kind, path, batch=batch,
-                                               allow_missing=True))
+        return run_to_end(Desk(db).apply_report(kind, path, batch=batch,
+                                                allow_missing=True))
 
     purchase = "Invoice Number,Invoice Amount,Purchase Date,Advance Amount,Fee Amount,Status"
     payment = "Invoice Number,Payment Date,Amount Paid,Reference Number"
@@ -131,7 +133,7 @@ def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment
             assert history[late].status == "undone"
             assert history[late].undone_by == "Factor Desk upgrade"
         totals = recon.batches[0].totals
-        assert totals["paid"] == 200000  # R-1 counted once
+        assert totals["paid"] == Decimal("2000.00")  # R-1 counted once
         assert flags == {"Held: missing POD"}
         assert moves[-1][:2] == ("Completed", "Financed")
         assert f"reference number R-1 was already applied by import #{first_pay.import_id}" \

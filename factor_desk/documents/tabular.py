@@ -434,10 +434,15 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def template_csv(specs: list[ColumnSpec], example_rows: Iterable[Mapping[str, str]] = ()) -> str:
+def csv_text(rows: Iterable[Iterable[object]], *, delimiter: str = ",",
+             newline: str = "\r\n") -> str:
+    """Rows (the header first) as CSV text as Excel writes it: cells quoted when they must
+    be, lines ending in CRLF unless ``newline`` says otherwise. Encode it to write a file."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([s.title for s in specs])
-    for row in example_rows:
-        writer.writerow([row.get(s.field, "") for s in specs])
+    csv.writer(out, delimiter=delimiter, lineterminator=newline).writerows(rows)
     return out.getvalue()
+
+
+def template_csv(specs: list[ColumnSpec], example_rows: Iterable[Mapping[str, str]] = ()) -> str:
+    return csv_text([[s.title for s in specs],
+                     *([row.get(s.field, "") for s in specs] for row in example_rows)])

@@ -10,13 +10,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog
 
+from factor_desk.domain.factor_reports import Outcome
 from factor_desk.domain.text import excerpt
 from factor_desk.gui.common import table_view
 from factor_desk.gui.forms.ui_preview import Ui_previewDialog
 from factor_desk.gui.models import Column, RowTableModel
 
-COLORS = {"applies": QColor("#e6f4ea"), "warning": QColor("#fff4ce"),
-          "error": QColor("#fde7e9")}
+COLORS = {Outcome.APPLIES: QColor("#e6f4ea"), Outcome.WARNING: QColor("#fff4ce"),
+          Outcome.ERROR: QColor("#fde7e9")}
 
 
 @dataclass

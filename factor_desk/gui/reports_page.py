@@ -4,7 +4,6 @@ a preview before anything changes; the import history with Undo; the reconciliat
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from factor_desk.documents.text_files import write_text_file
 from factor_desk.domain.dates import format_when
 from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.factor_reports import ImportStatus, ReportKind
 from factor_desk.domain.money import format_money, from_cents
 from factor_desk.gui.common import (
     DropFilter,
@@ -78,13 +78,13 @@ class ReportsPage(Page):
         self.download = primary_button("Download…")
         self.download.clicked.connect(self.download_selected)
         upload_purchase = QPushButton("Upload Purchase Report…")
-        upload_purchase.clicked.connect(lambda: self.choose_report(reports.PURCHASE))
+        upload_purchase.clicked.connect(lambda: self.choose_report(ReportKind.PURCHASE))
         upload_payments = QPushButton("Upload Payment Report…")
-        upload_payments.clicked.connect(lambda: self.choose_report(reports.PAYMENTS))
+        upload_payments.clicked.connect(lambda: self.choose_report(ReportKind.PAYMENTS))
         purchase_template = QPushButton("Purchase_Report.csv template…")
-        purchase_template.clicked.connect(lambda: self.save_template(reports.PURCHASE))
+        purchase_template.clicked.connect(lambda: self.save_template(ReportKind.PURCHASE))
         payments_template = QPushButton("Payments_Report.csv template…")
-        payments_template.clicked.connect(lambda: self.save_template(reports.PAYMENTS))
+        payments_template.clicked.connect(lambda: self.save_template(ReportKind.PAYMENTS))
         actions = QHBoxLayout()
         actions.addWidget(self.download)
         actions.addWidget(upload_purchase)
@@ -103,15 +103,15 @@ class ReportsPage(Page):
 
         self.history = RowTableModel([
             Column("Import", lambda h: h.id, text=lambda h: f"#{h.id}"),
-            Column("Kind", lambda h: "Purchase report" if h.kind == reports.PURCHASE
+            Column("Kind", lambda h: "Purchase report" if h.kind == ReportKind.PURCHASE
                    else "Payment report"),
             Column("File", lambda h: h.file_name),
             Column("Batch", lambda h: h.batch or ""),
-            Column("When (UTC)", lambda h: h.imported_at.replace("T", " ")),
+            Column("When (UTC)", lambda h: format_when(h.imported_at)),
             Column("By", lambda h: h.imported_by),
             Column("Rows", lambda h: h.rows, align_right=True),
             Column("Status", lambda h: h.status.title() + (
-                f" {h.undone_at.replace('T', ' ')}" if h.undone_at else "")),
+                f" {format_when(h.undone_at)}" if h.undone_at else "")),
         ], row_key=lambda h: h.id)
         self.history_view = table_view(self.history, name="historyTable",
                                        sort=(0, NEWEST_FIRST))  # by import number
@@ -197,7 +197,7 @@ class ReportsPage(Page):
             return  # the clerk chose another batch since
         self.recon_box.setTitle(f"Reconciliation of batch {batch}")
         totals = recon.batches[0].totals if recon.batches else {}
-        self.recon.set_rows([(label, from_cents(totals.get(key, 0)))
+        self.recon.set_rows([(label, totals.get(key, from_cents(0)))
                              for key, label in RECON_LABELS.items()])
 
     # ------------------------------------------------------------------ download
@@ -257,7 +257,7 @@ class ReportsPage(Page):
             self.progress = None
 
     def save_template(self, kind: str) -> None:
-        name = "Purchase_Report.csv" if kind == reports.PURCHASE else "Payments_Report.csv"
+        name = "Purchase_Report.csv" if kind == ReportKind.PURCHASE else "Payments_Report.csv"
         start = str(self.settings.value("folders/templates", str(Path.home()), str))
         target = self.asker.save_file("Save template", str(Path(start) / name),
                                       "CSV (*.csv)")
@@ -275,7 +275,7 @@ class ReportsPage(Page):
 
     def choose_report(self, kind: str) -> None:
         start = str(self.settings.value("folders/reports", str(Path.home()), str))
-        title = "Upload Purchase Report" if kind == reports.PURCHASE else \
+        title = "Upload Purchase Report" if kind == ReportKind.PURCHASE else \
             "Upload Payment Report"
         path = self.asker.open_file(title, start, REPORT_FILES)
         if path:
@@ -298,15 +298,15 @@ class ReportsPage(Page):
                                        ["Purchase Report", "Payment Report"])
             if answer is None:
                 return
-            kind = reports.PURCHASE if answer == "Purchase Report" else reports.PAYMENTS
+            kind = ReportKind.PURCHASE if answer == "Purchase Report" else ReportKind.PAYMENTS
         batch = None
-        if kind == reports.PURCHASE:
+        if kind == ReportKind.PURCHASE:
             batch = self.selected_batch()
             if batch is None:
                 self.asker.info("Upload Purchase Report", "Select the batch this purchase "
                                 "report is for, then upload it.")
                 return
-        what = "purchase report" if kind == reports.PURCHASE else "payment report"
+        what = "purchase report" if kind == ReportKind.PURCHASE else "payment report"
 
         def failed(exc: BaseException) -> None:
             chosen = ask_for_sheet(self.asker, exc, what)
@@ -322,29 +322,29 @@ class ReportsPage(Page):
         if preview is None:
             return
         counts = preview.counts
-        what = (f"Purchase report for batch {batch}" if kind == reports.PURCHASE
+        what = (f"Purchase report for batch {batch}" if kind == ReportKind.PURCHASE
                 else "Payment report")
         summary = (f"<b>{what}: {preview.file_name}</b><br>{len(preview.rows)} rows: "
                    f"{counts['applies']} apply, {counts['warning']} with warnings, "
                    f"{counts['error']} errors. Nothing changes until you press Apply.")
-        if kind == reports.PURCHASE:
+        if kind == ReportKind.PURCHASE:
             t = preview.totals
-            totals = (f"Purchased {format_money(Decimal(t['purchased']))} · advances "
-                      f"{format_money(Decimal(t['advance']))} · fees "
-                      f"{format_money(Decimal(t['fee']))} · reserve "
-                      f"{format_money(Decimal(t['reserve']))}")
-            if Decimal(t["amount_difference"]):
-                totals += (f" · the factor's amount {format_money(Decimal(t['factor_amount']))}"
-                           f" (difference {format_money(Decimal(t['amount_difference']))})")
+            totals = (f"Purchased {format_money(t['purchased'])} · advances "
+                      f"{format_money(t['advance'])} · fees "
+                      f"{format_money(t['fee'])} · reserve "
+                      f"{format_money(t['reserve'])}")
+            if t["amount_difference"]:
+                totals += (f" · the factor's amount {format_money(t['factor_amount'])}"
+                           f" (difference {format_money(t['amount_difference'])})")
             if preview.missing_invoices:
                 totals += (f"<br><b>Not in the report ({len(preview.missing_invoices)}):</b> "
                            + ", ".join(preview.missing_invoices))
         else:
             t = preview.totals
-            totals = (f"Paid {format_money(Decimal(t['paid']))} on "
+            totals = (f"Paid {format_money(t['paid'])} on "
                       f"{t['invoices']} invoices · short pays "
-                      f"{format_money(Decimal(t['short_pay']))} · overpays "
-                      f"{format_money(Decimal(t['overpay']))}")
+                      f"{format_money(t['short_pay'])} · overpays "
+                      f"{format_money(t['overpay'])}")
         blockers = [str(p.message) for p in reports.refusals(preview, allow_missing=True)]
         if len(blockers) > 3:
             blockers = blockers[:3] + [f"and {len(blockers) - 3} more; see the rows above"]
@@ -393,7 +393,7 @@ class ReportsPage(Page):
         if imp is None:
             self.asker.info("Undo import", "Select the import to undo first.")
             return
-        if imp.status == "undone":
+        if imp.status == ImportStatus.UNDONE:
             self.asker.info("Undo import", f"Import #{imp.id} was already undone.")
             return
         if not self.asker.confirm("Undo import",

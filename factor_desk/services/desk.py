@@ -176,20 +176,20 @@ class Desk:
             return batches.submit_batch(work, subsidiary, load_numbers)
 
     def batches_overview(self) -> list[BatchOverview]:
-        with self.db.read() as s:
-            listed = batches.list_batches(s)
-            money = {b.batch: b.totals for b in reports.reconcile(s).batches}
+        with self.db.read() as work:
+            listed = batches.list_batches(work)
+            money = {b.batch: b.totals
+                     for b in reports.reconcile(work, totals_only=True).batches}
+        nothing = dict.fromkeys(reports.RECON_FIELDS, from_cents(0))
         out = []
         for b in listed:
-            t = money.get(b.batch, {})
-            out.append(BatchOverview(b, from_cents(t.get("purchased", 0)),
-                                     from_cents(t.get("paid", 0)),
-                                     from_cents(t.get("open_balance", 0))))
+            t = money.get(b.batch, nothing)
+            out.append(BatchOverview(b, t["purchased"], t["paid"], t["open_balance"]))
         return out
 
     def reconcile(self, batch: str | None = None) -> reports.Reconciliation:
-        with self.db.read() as s:
-            return reports.reconcile(s, batch)
+        with self.db.read() as work:
+            return reports.reconcile(work, batch)
 
     def export(self, batch: str, to_dir: str | Path, *, make_zip: bool = False,
                workers: int | None = None, should_stop: Callable[[], bool] | None = None
@@ -215,8 +215,8 @@ class Desk:
         """purchase or payments, judged by the file's columns (a workbook's: those of the
         sheet of that kind); None when it could be either or neither."""
         fits = []
-        for kind, specs in ((reports.PURCHASE, reports.PURCHASE_COLUMNS),
-                            (reports.PAYMENTS, reports.PAYMENT_COLUMNS)):
+        for kind, specs in ((reports.ReportKind.PURCHASE, reports.PURCHASE_COLUMNS),
+                            (reports.ReportKind.PAYMENTS, reports.PAYMENT_COLUMNS)):
             try:
                 table = read_table(path, header_only=True, sheet=sheet,
                                    fits=reports.report_fits(kind))
@@ -232,23 +232,45 @@ class Desk:
     def preview_report(self, kind: str, path: str | Path, *, batch: str | None = None,
                        should_stop: Callable[[], bool] | None = None,
                        sheet: str | None = None) -> Iterator[Progress]:
-        return reports.preview_report(self.db, kind, path, batch=batch,
-                                      should_stop=should_stop, sheet=sheet)
+        """Check every row of a report and say what applying it would do; changes nothing.
+        The last item carries the Preview."""
+        upload = reports.read_report(path, kind, sheet)  # before any transaction
+        with self.db.read() as work:
+            yield from reports.preview_report(work, upload, batch=batch,
+                                              should_stop=should_stop)
 
     def apply_report(self, kind: str, path: str | Path, *, batch: str | None = None,
                      allow_missing: bool = False,
                      should_stop: Callable[[], bool] | None = None,
                      sheet: str | None = None) -> Iterator[Progress]:
-        return reports.apply_report(self.db, kind, path, batch=batch,
-                                    allow_missing=allow_missing, should_stop=should_stop,
-                                    sheet=sheet)
+        """Apply a report, all or nothing; checked again (and so refused) in a new
+        transaction when another clerk applied the same thing at the same moment. The last
+        item carries the ImportResult."""
+        upload = reports.read_report(path, kind, sheet)  # before any transaction
+        for attempt in range(1, reports.ATTEMPTS + 1):
+            try:
+                with self.db.write() as work:
+                    result = yield from reports.apply_report(
+                        work, upload, batch=batch, allow_missing=allow_missing,
+                        should_stop=should_stop, raced=attempt > 1)
+            except reports.RACE_ERRORS as exc:
+                reports.raise_unless_retried(exc, attempt)
+                continue
+            yield reports.applied(result)
+            return
 
     def import_history(self) -> list[reports.ImportInfo]:
-        with self.db.read() as s:
-            return reports.import_history(s)
+        with self.db.read() as work:
+            return reports.import_history(work)
+
+    def import_file(self, import_id: int) -> tuple[str, bytes]:
+        """The original file of an import, as it was uploaded."""
+        with self.db.read() as work:
+            return reports.import_file(work, import_id)
 
     def undo_import(self, import_id: int) -> reports.UndoResult:
-        return reports.undo_import(self.db, import_id)
+        with self.db.write() as work:
+            return reports.undo_import(work, import_id)
 
     # ---------------------------------------------------------- backup and restore
 

@@ -5,14 +5,13 @@ longer shown."""
 
 from __future__ import annotations
 
-import csv
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from helpers import settle
+from helpers import settle, write_csv_file
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QPushButton, QTableView
 
@@ -212,11 +211,7 @@ def test_download_gets_the_batch_the_clerk_selected(qtbot, window, desk, asker, 
 
 
 def _report(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_csv_file(path, [header, *rows])
 
 
 def test_undo_import_undoes_the_import_the_clerk_selected(qtbot, window, desk, asker,
@@ -225,14 +220,14 @@ def test_undo_import_undoes_the_import_the_clerk_selected(qtbot, window, desk, a
     lines = desk.reconcile(summary.batch).batches[0].rows
     purchase = _report(tmp_path / "purchase.csv",
                        ["Invoice #", "Invoice Amount", "Purchase Date", "Status"],
-                       [[r.invoice_number, str(Decimal(r.cents["invoiced"]) / 100),
+                       [[r.invoice_number, str(r.amounts["invoiced"]),
                          "11/28/2026", "Purchased"] for r in lines])
     files = [(("purchase", purchase, summary.batch))]
     for name, line in (("b_payments.csv", lines[0]), ("a_payments.csv", lines[1])):
         files.append(("payments", _report(
             tmp_path / name, ["Invoice Number", "Date Paid", "Paid Amount",
                               "Reference Number"],
-            [[line.invoice_number, "2026-12-28", str(Decimal(line.cents["invoiced"]) / 100),
+            [[line.invoice_number, "2026-12-28", str(line.amounts["invoiced"]),
               f"ACH-{name}"]]), None))
     for kind, path, batch in files:
         for _step in desk.apply_report(kind, path, batch=batch):

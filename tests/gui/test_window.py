@@ -3,11 +3,10 @@ the database."""
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
-from helpers import settle
+from helpers import settle, write_csv_file
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
@@ -157,11 +156,7 @@ def test_download_a_batch_to_a_folder(qtbot, window, asker, tmp_path):
 
 
 def _report(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
+    return write_csv_file(path, [header, *rows])
 
 
 def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tmp_path):
@@ -172,7 +167,7 @@ def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tm
     lines = desk.reconcile(batch).batches[0].rows
     purchase = _report(tmp_path / "purchase.csv",
                        ["Invoice #", "Invoice Amount", "Purchase Date", "Status"],
-                       [[r.invoice_number, str(Decimal(r.cents["invoiced"]) / 100),
+                       [[r.invoice_number, str(r.amounts["invoiced"]),
                          "11/28/2026", "Purchased"] for r in lines[:-1]])
     drop_files(page, [purchase])
     settle(qtbot, window)
@@ -195,7 +190,7 @@ def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tm
                        ["Invoice Number", "Date Paid", "Paid Amount", "Reference Number",
                         "Short Pay Reason"],
                        [[first.invoice_number, "2026-12-28",
-                         str(Decimal(first.cents["invoiced"] - 5000) / 100), "ACH-1",
+                         str(first.amounts["invoiced"] - 50), "ACH-1",
                          "lumper disputed"],
                         [lines[-1].invoice_number, "2026-12-28", "10.00", "ACH-2", ""]])
     drop_files(page, [payments])
@@ -215,7 +210,7 @@ def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tm
     payments = _report(tmp_path / "payments2.csv",
                        ["Invoice Number", "Date Paid", "Paid Amount", "Reference Number"],
                        [[first.invoice_number, "2026-12-28",
-                         str(Decimal(first.cents["invoiced"]) / 100), "ACH-1"]])
+                         str(first.amounts["invoiced"]), "ACH-1"]])
     drop_files(page, [payments])
     settle(qtbot, window)
     page.preview_dialog.apply.click()
@@ -226,7 +221,7 @@ def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tm
     assert [(h.kind, h.status) for h in history] == [("payments", "applied"),
                                                      ("purchase", "applied")]
     recon = dict(page.recon.rows())
-    assert recon["Paid"] == Decimal(first.cents["invoiced"]) / 100
+    assert recon["Paid"] == first.amounts["invoiced"]
 
     page.history_view.selectRow(0)
     asker.answer("confirm", True)

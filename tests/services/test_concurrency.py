@@ -89,7 +89,7 @@ def _report_worker(url, home, barrier, commands, results):
     from factor_desk.db.database import Database, Location
     from factor_desk.domain.errors import InputRefused
     from factor_desk.services.common import run_to_end
-    from factor_desk.services.reports import apply_report
+    from factor_desk.services.desk import Desk
 
     db = Database(Location(url=url, home=home), migrate=False)
     with db.read() as s:  # connect before the race starts
@@ -98,8 +98,8 @@ def _report_worker(url, home, barrier, commands, results):
         for kind, path, batch in iter(commands.get, None):
             barrier.wait(timeout=120)
             try:
-                result = run_to_end(apply_report(db, kind, path, batch=batch,
-                                                 allow_missing=True))
+                result = run_to_end(Desk(db).apply_report(kind, path, batch=batch,
+                                                          allow_missing=True))
                 results.put(("ok", result.import_id, ""))
             except InputRefused as exc:
                 results.put(("refused", None, str(exc)))
@@ -161,9 +161,7 @@ def _money_state(db):
                                   "the same held-only purchase file twice",
                                   "two purchase files buying the same invoice"])
 def test_two_processes_applying_reports_at_the_same_moment(db, batch, tmp_path, home, name):
-    from test_reports import PURCHASE_HEADER, apply, purchase_row
-
-    from factor_desk.services import reports
+    from test_reports import PURCHASE_HEADER, apply, purchase_row, undo
 
     kind, files = _scenario(name, tmp_path)
     report_batch = batch if kind == "purchase" else None
@@ -206,7 +204,7 @@ def test_two_processes_applying_reports_at_the_same_moment(db, batch, tmp_path, 
                      sorted(r[:2] for r in records), loads)
             # the same file always leaves the same money, whichever process won
             assert alone.setdefault(file_name, state) == state
-            reports.undo_import(db, winner)  # and undo frees it for the next round
+            undo(db, winner)  # and undo frees it for the next round
             assert _money_state(db) == start
     finally:
         for q in commands:

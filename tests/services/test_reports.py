@@ -3,19 +3,18 @@ undo, reconciliation."""
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import dump, import_loads, load_row, write_loads_csv
+from helpers import dump, import_loads, load_row, write_csv_file, write_loads_csv
 
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services import reports
 from factor_desk.services.batches import list_batches, show_batch, submit_batch
 from factor_desk.services.common import run_to_end
+from factor_desk.services.desk import Desk
 from factor_desk.services.loads import list_loads
 
 PURCHASE_HEADER = ["Invoice Number", "Load Number", "Batch Number", "Debtor", "Invoice Amount",
@@ -27,13 +26,8 @@ AUDIT_TABLES = {"report_imports", "status_history", "document_blobs"}
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict], **kw) -> Path:
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=kw.get("delimiter", ","), lineterminator="\r\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow([r.get(h, "") for h in header])
-    path.write_bytes(out.getvalue().encode(kw.get("encoding", "utf-8")))
-    return path
+    return write_csv_file(path, [header, *([r.get(h, "") for h in header] for r in rows)],
+                          **kw)
 
 
 def purchase_row(number: str, amount: str = "1000.00", **kw) -> dict:
@@ -59,11 +53,15 @@ def statuses(db) -> dict[str, str]:
 
 
 def preview(db, kind, path, batch=None):
-    return run_to_end(reports.preview_report(db, kind, path, batch=batch))
+    return run_to_end(Desk(db).preview_report(kind, path, batch=batch))
 
 
 def apply(db, kind, path, batch=None, **kw):
-    return run_to_end(reports.apply_report(db, kind, path, batch=batch, **kw))
+    return run_to_end(Desk(db).apply_report(kind, path, batch=batch, **kw))
+
+
+def undo(db, import_id):
+    return Desk(db).undo_import(import_id)
 
 
 def refused(db, kind, path, batch=None, **kw) -> str:
@@ -109,7 +107,7 @@ def test_reads_portal_spellings_and_excel_habits(db, batch, tmp_path, encoding, 
     assert outcomes(p)[2][0] == "applies"
     assert outcomes(p)[4] == ("warning", "held by the factor: Missing POD – résumé; the load "
                                          "stays Invoiced")
-    assert p.rows[0].values["purchase_date"].isoformat() == "2026-11-28"
+    assert p.rows[0].values.purchase_date.isoformat() == "2026-11-28"
 
 
 def test_reads_xlsx_picking_the_sheet_by_name(db, batch, tmp_path):
@@ -125,8 +123,8 @@ def test_reads_xlsx_picking_the_sheet_by_name(db, batch, tmp_path):
                                     [purchase_row("1")]), batch, allow_missing=True)
     p = preview(db, "payments", path)
     assert [(r.invoice_number, r.outcome) for r in p.rows] == [("1", "warning")]
-    assert p.rows[0].values["payment_date"].isoformat() == "2026-12-28"
-    assert p.rows[0].values["amount_cents"] == 100000
+    assert p.rows[0].values.payment_date.isoformat() == "2026-12-28"
+    assert p.rows[0].values.amount_cents == 100000
 
 
 @pytest.mark.parametrize("content,message", [
@@ -178,7 +176,7 @@ def test_preview_explains_every_purchase_row(db, batch, tmp_path):
     assert "Invoice Amount: expected zero or more, found -$10.00" in got[10][1]
     # purchased counts our invoices, as the reconciliation does; the factor's amounts apart
     assert (p.totals["purchased"], p.totals["factor_amount"], p.totals["amount_difference"]) \
-        == ("2000.00", "1990.00", "-10.00")
+        == (Decimal("2000.00"), Decimal("1990.00"), Decimal("-10.00"))
     assert p.missing_invoices == []
 
 
@@ -208,7 +206,7 @@ def test_preview_explains_every_payment_row(db, batch, tmp_path):
         in got[7][1]
     assert got[8][0] == "error" and "reference number R-2a is in the file twice (also row 3)" \
         in got[8][1]
-    assert p.totals["short_pay"] == "50.00" and p.totals["overpay"] == "100.00"
+    assert p.totals["short_pay"] == Decimal("50.00") and p.totals["overpay"] == Decimal("100.00")
 
 
 def test_preview_changes_nothing(db, batch, tmp_path):
@@ -289,10 +287,10 @@ def test_payments_complete_loads_and_keep_short_pays_visible(db, batch, tmp_path
                                                          "partial", "ACH-1", result.import_id)
         recon = reports.reconcile(s, batch)
     totals = recon.batches[0].totals
-    assert totals["short_pay"] == 6000 and totals["overpay"] == 1000
-    assert totals["paid"] == 295000 and totals["open_balance"] == 100000
+    assert totals["short_pay"] == Decimal("60.00") and totals["overpay"] == Decimal("10.00")
+    assert totals["paid"] == Decimal("2950.00") and totals["open_balance"] == Decimal("1000.00")
     row1 = next(r for r in recon.batches[0].rows if r.invoice_number == "1")
-    assert row1.cents["short_pay"] == 6000
+    assert row1.amounts["short_pay"] == Decimal("60.00")
 
 
 def test_one_payment_file_can_pay_several_batches(db, batch, tmp_path):
@@ -319,7 +317,7 @@ def test_the_same_file_twice_is_refused_until_its_import_is_undone(db, batch, tm
     renamed.write_bytes(path.read_bytes())
     message = refused(db, "purchase", renamed, batch)
     assert f"already imported as import #{first.import_id} on " in message
-    reports.undo_import(db, first.import_id)
+    undo(db, first.import_id)
     again = apply(db, "purchase", renamed, batch)
     assert again.import_id != first.import_id
     assert set(statuses(db).values()) == {"Financed", "Queued"}
@@ -353,9 +351,9 @@ def test_undo_puts_every_row_back_as_it_was(db, batch, tmp_path):
     after_purchase = _business_rows(db)
     payments = apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
                                                [payment_row("1", "900.00")]))
-    reports.undo_import(db, payments.import_id)
+    undo(db, payments.import_id)
     assert _business_rows(db) == after_purchase
-    reports.undo_import(db, purchase.import_id)
+    undo(db, purchase.import_id)
     assert _business_rows(db) == before
     with db.read() as s:
         history = reports.import_history(s)
@@ -377,12 +375,12 @@ def test_undo_is_refused_when_a_later_import_depends_on_it(db, batch, tmp_path):
     before = dump(db)
     with pytest.raises(InputRefused, match=f"payment import #{payments.import_id} .* completed "
                                            "load 2.* Undo that import first"):
-        reports.undo_import(db, purchase.import_id)
+        undo(db, purchase.import_id)
     assert dump(db) == before
-    reports.undo_import(db, payments.import_id)
+    undo(db, payments.import_id)
     with pytest.raises(InputRefused, match="already undone"):
-        reports.undo_import(db, payments.import_id)
-    reports.undo_import(db, purchase.import_id)
+        undo(db, payments.import_id)
+    undo(db, purchase.import_id)
     assert set(statuses(db).values()) == {"Invoiced", "Queued"}
 
 
@@ -391,7 +389,7 @@ def test_the_original_file_is_kept_with_its_import(db, batch, tmp_path):
     result = apply(db, "purchase", path, batch)
     original = path.read_bytes()
     path.unlink()
-    assert reports.import_file(db, result.import_id) == ("p.csv", original)
+    assert Desk(db).import_file(result.import_id) == ("p.csv", original)
 
 
 # ------------------------------------------------------------------ reconciliation
@@ -418,11 +416,12 @@ def test_reconciliation_adds_up_when_the_factor_buys_at_another_amount(db, batch
     apply(db, "purchase", path, batch)
     with db.read() as s:
         recon = reports.reconcile(s, batch)
-    by_invoice = {r.invoice_number: r.cents for r in recon.batches[0].rows}
-    assert {n: (c["purchased"], c["factor_amount"], c["amount_difference"],
-                c["not_itemised"]) for n, c in by_invoice.items()} == {
-        "1": (100000, 100000, 0, 0), "2": (100000, 99000, -1000, 0),
-        "3": (100000, 101250, 1250, 0), "4": (100000, 100000, 0, 100000)}
+    by_invoice = {r.invoice_number: r.amounts for r in recon.batches[0].rows}
+    assert {n: tuple(str(c[k]) for k in ("purchased", "factor_amount", "amount_difference",
+                                         "not_itemised")) for n, c in by_invoice.items()} == {
+        "1": ("1000.00", "1000.00", "0.00", "0.00"), "2": ("1000.00", "990.00", "-10.00", "0.00"),
+        "3": ("1000.00", "1012.50", "12.50", "0.00"),
+        "4": ("1000.00", "1000.00", "0.00", "1000.00")}
 
     def holds(c: dict) -> None:
         assert c["purchased"] + c["amount_difference"] == c["factor_amount"] == \
@@ -430,7 +429,7 @@ def test_reconciliation_adds_up_when_the_factor_buys_at_another_amount(db, batch
 
     for c in [*by_invoice.values(), recon.batches[0].totals, recon.totals]:
         holds(c)
-    assert recon.totals["amount_difference"] == 250
+    assert recon.totals["amount_difference"] == Decimal("2.50")
     # the command line shows the same: new keys in --json, new columns in the table
     argv = ["--db", db.location.url, "--home", str(db.location.home), "reports", "reconcile"]
     assert main([*argv, "--json"]) == 0
@@ -471,7 +470,9 @@ def test_the_database_refuses_what_a_check_at_the_same_moment_let_through(
     on = batch if kind == "purchase" else None
     first, late = (write_csv(tmp_path / f"{n}.csv", header, r)
                    for n, r in zip(("first", "late"), rows, strict=True))
-    real = reports.refusals
+    from factor_desk.services.reports import upload
+
+    real = upload.refusals
     checked, winner_done = threading.Event(), threading.Event()
     calls = []
 
@@ -485,7 +486,7 @@ def test_the_database_refuses_what_a_check_at_the_same_moment_let_through(
             assert winner_done.wait(60)
         return problems
 
-    monkeypatch.setattr(reports, "refusals", held_after_the_check)
+    monkeypatch.setattr(upload, "refusals", held_after_the_check)
     before = dump(db)
     outcome: list = []
 
@@ -505,7 +506,7 @@ def test_the_database_refuses_what_a_check_at_the_same_moment_let_through(
     (error,) = outcome
     assert isinstance(error, InputRefused), error
     assert "at the same moment" in str(error) and f"import #{winner.import_id}" in str(error)
-    reports.undo_import(db, winner.import_id)
+    undo(db, winner.import_id)
     after = dump(db)
     for table in AUDIT_TABLES:  # the winner's audit trail (and kept file) stays
         del before[table], after[table]

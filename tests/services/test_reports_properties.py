@@ -24,8 +24,10 @@ from test_reports import (
 
 from factor_desk.db.models import Invoice, Load, Payment, PurchaseRecord, ReportImport
 from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.money import from_cents
 from factor_desk.services import reports
 from factor_desk.services.common import run_to_end
+from factor_desk.services.desk import Desk
 
 AMOUNTS = ["1000.00", "1,000.00", "$1,000.00", "(5.00)", "12.345", "abc", "", "0", "999.99",
            "1e3", "-", "$", "1000"]
@@ -96,7 +98,7 @@ def test_any_file_is_refused_cleanly_or_applied_whole(db, batch, tmp_path, data,
     path = tmp_path / f"upload{suffix}"
     path.write_bytes(data)
     with contextlib.suppress(InputRefused):
-        run_to_end(reports.preview_report(db, kind, path, batch=batch))
+        run_to_end(Desk(db).preview_report(kind, path, batch=batch))
     before = dump(db)
     try:
         apply(db, kind, path, batch, allow_missing=allow_missing)
@@ -140,20 +142,20 @@ def check_money(db) -> None:
         recon = reports.reconcile(s)
         for b in recon.batches:
             for field in reports.RECON_FIELDS:
-                assert b.totals[field] == sum(r.cents[field] for r in b.rows)
+                assert b.totals[field] == sum(r.amounts[field] for r in b.rows)
             t = b.totals
             assert t["invoiced"] == t["purchased"] + t["not_purchased"]
             assert t["invoiced"] == t["paid"] + t["short_pay"] - t["overpay"] + \
                 t["open_balance"]
             # what the factor paid for: our amount, its amount, and how it split it
-            for c in [t, *(r.cents for r in b.rows)]:
+            for c in [t, *(r.amounts for r in b.rows)]:
                 assert c["purchased"] + c["amount_difference"] == c["factor_amount"]
                 assert c["factor_amount"] == c["advance"] + c["fee"] + c["reserve"] + \
                     c["not_itemised"]
             for r in b.rows:
                 if r.status == "Completed":
-                    assert r.cents["paid"] + r.cents["short_pay"] - r.cents["overpay"] == \
-                        r.cents["invoiced"]
+                    assert r.amounts["paid"] + r.amounts["short_pay"] - \
+                        r.amounts["overpay"] == r.amounts["invoiced"]
         for field in reports.RECON_FIELDS:
             assert recon.totals[field] == sum(b.totals[field] for b in recon.batches)
         applied = ReportImport.status == "applied"
@@ -162,8 +164,9 @@ def check_money(db) -> None:
             .join(PurchaseRecord, PurchaseRecord.invoice_id == Invoice.id)
             .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
             .where(applied, PurchaseRecord.status == "purchased")).all())
-        assert {r.invoice_number: r.cents["factor_amount"] for b in recon.batches
-                for r in b.rows if r.cents["purchased"]} == factor_amounts
+        assert {r.invoice_number: r.amounts["factor_amount"] for b in recon.batches
+                for r in b.rows if r.amounts["purchased"]} == \
+            {n: from_cents(c) for n, c in factor_amounts.items()}
         for rec in s.execute(select(PurchaseRecord).join(
                 ReportImport, ReportImport.id == PurchaseRecord.import_id).where(applied)
                 ).scalars():
@@ -216,14 +219,14 @@ def test_after_any_uploads_and_undos_the_money_adds_up(db, batch, tmp_path, ops,
                 applied.append(apply(db, "payments", path).import_id)
             elif applied:
                 target = applied[spec % len(applied)]
-                reports.undo_import(db, target)
+                Desk(db).undo_import(target)
                 applied.remove(target)
         except InputRefused:
             pass
         check_money(db)
     # undo what is left, newest first: the batch is back to where it began
     for import_id in sorted(applied, reverse=True):
-        reports.undo_import(db, import_id)
+        Desk(db).undo_import(import_id)
     check_money(db)
     with db.read() as s:
         assert set(s.execute(select(Load.status).join(Invoice, Invoice.load_id == Load.id))

@@ -21,7 +21,6 @@ from helpers import (
 )
 
 from factor_desk.domain.errors import InputRefused
-from factor_desk.services import reports
 from factor_desk.services.common import run_to_end
 from factor_desk.services.desk import Desk
 from factor_desk.services.loads import list_loads
@@ -77,12 +76,12 @@ def test_purchase_and_payment_reports_beyond_the_tag_apply_every_row(db, batch, 
     purchase = save_workbook(tmp_path / "purchase.xlsx", {
         "Purchases": [PURCHASE_HEADER, *purchase_rows(["1", "2", "3", "4"])]},
         dimension="A1:B2")
-    result = run_to_end(reports.apply_report(db, "purchase", purchase, batch=batch))
+    result = run_to_end(Desk(db).apply_report("purchase", purchase, batch=batch))
     assert (result.rows_applied, result.preview.sheet) == (4, "Purchases")
     payments = save_workbook(tmp_path / "payments.xlsx", {
         "Payments": [PAYMENT_HEADER, *[[n, "2026-12-28", 1000, f"ACH-{n}"]
                                        for n in ("1", "2", "3", "4")]]}, dimension="A1:A1")
-    result = run_to_end(reports.apply_report(db, "payments", payments))
+    result = run_to_end(Desk(db).apply_report("payments", payments))
     assert result.rows_applied == 4
     assert result.to_dict()["sheet"] == "Payments"
     assert {statuses(db)[n] for n in ("1", "2", "3", "4")} == {"Completed"}
@@ -95,16 +94,16 @@ def test_the_sheet_of_a_report_is_the_one_with_its_columns_or_the_one_named(db, 
         "Purchases": [PURCHASE_HEADER, *purchase_rows(["1", "2"])],
         "Payments": [PAYMENT_HEADER, ["1", "2026-12-28", 1000, "ACH-1"]],
         "Sheet4": []})
-    p = run_to_end(reports.preview_report(db, "purchase", path, batch=batch))
+    p = run_to_end(Desk(db).preview_report("purchase", path, batch=batch))
     assert (p.sheet, len(p.rows)) == ("Purchases", 2)
     assert Desk.report_kind(path) is None  # a purchase sheet and a payment sheet
     assert Desk.report_kind(path, sheet="Payments") == "payments"
     before = dump(db)
     with pytest.raises(InputRefused) as err:
-        run_to_end(reports.apply_report(db, "purchase", path, batch=batch, sheet="Summary"))
+        run_to_end(Desk(db).apply_report("purchase", path, batch=batch, sheet="Summary"))
     assert "no column for 'Invoice Amount', 'Purchase Date'" in str(err.value)
     with pytest.raises(InputRefused) as err:
-        run_to_end(reports.apply_report(db, "purchase", path, batch=batch, sheet="Purchase"))
+        run_to_end(Desk(db).apply_report("purchase", path, batch=batch, sheet="Purchase"))
     assert ("no sheet named 'Purchase'; its sheets are 'Summary', 'Purchases', 'Payments', "
             "'Sheet4'") in str(err.value)
     assert dump(db) == before

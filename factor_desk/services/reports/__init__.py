@@ -1,0 +1,71 @@
+"""The factor's reports: the purchase report (invoices become Financed) and the payment
+report (invoices become Completed, the payment is applied to the load).
+
+Every upload is previewed row by row first (applies, warning or error, and why). Applying
+is one transaction: nothing applies if any row is an error. The same file is never applied
+twice, nor the same payment reference; every import is kept with a copy of its file and
+can be undone exactly, unless a later import depends on it.
+
+By job:
+- ``columns``: the columns of each report, its template, reading an uploaded file;
+- ``checking`` (the one row checker), with what ``purchase`` and ``payments`` add to it;
+  ``outcomes``: what checking finds (the Preview) and why it cannot be applied;
+- ``upload``: the steps of an upload, check and apply (the Desk opens their work and runs
+  the retry after a lost race);
+- ``history``: the imports, their original files, undo;
+- ``reconciliation``: the factor's flags and the money of every batch, read from the
+  applied imports.
+
+Every function that reads or writes the database takes a ``Work``."""
+
+from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus, ReportKind
+from factor_desk.services.reports.columns import (
+    PAYMENT_COLUMNS,
+    PURCHASE_COLUMNS,
+    ReportFile,
+    read_report,
+    report_fits,
+    report_template,
+)
+from factor_desk.services.reports.history import (
+    ImportInfo,
+    UndoResult,
+    import_file,
+    import_history,
+    undo_import,
+)
+from factor_desk.services.reports.outcomes import (
+    ImportResult,
+    PaymentValues,
+    Preview,
+    PurchaseValues,
+    ReportCancelled,
+    RowOutcome,
+    refusals,
+)
+from factor_desk.services.reports.reconciliation import (
+    RECON_FIELDS,
+    BatchReconciliation,
+    Reconciliation,
+    ReconRow,
+    factor_flags,
+    reconcile,
+)
+from factor_desk.services.reports.upload import (
+    ATTEMPTS,
+    RACE_ERRORS,
+    applied,
+    apply_report,
+    preview_report,
+    raise_unless_retried,
+)
+
+__all__ = [
+    "ATTEMPTS", "PAYMENT_COLUMNS", "PURCHASE_COLUMNS", "RACE_ERRORS", "RECON_FIELDS",
+    "BatchReconciliation", "ImportInfo", "ImportResult", "ImportStatus", "Outcome",
+    "PaymentValues", "Preview", "PurchaseStatus", "PurchaseValues", "Reconciliation",
+    "ReconRow", "ReportCancelled", "ReportFile", "ReportKind", "RowOutcome", "UndoResult",
+    "applied", "apply_report", "factor_flags", "import_file", "import_history",
+    "preview_report", "raise_unless_retried", "read_report", "reconcile", "refusals",
+    "report_fits", "report_template", "undo_import",
+]

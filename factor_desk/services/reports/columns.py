@@ -1,0 +1,131 @@
+"""The columns of the factor's reports, their templates, and reading an uploaded file.
+
+Reading happens before any unit of work: the file is read and its columns matched, then the
+rows are checked against the database (``checking``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from factor_desk.db.store import sha256_of
+from factor_desk.documents.tabular import (
+    ColumnSpec,
+    Table,
+    header_fits,
+    headers_found,
+    match_columns,
+    read_file_bytes,
+    read_table_bytes,
+    template_csv,
+)
+from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.factor_reports import ReportKind
+
+_ID_COLUMNS = [
+    ColumnSpec("invoice_number", "Invoice Number", ("Invoice", "Inv Number", "Inv",
+                                                    "Invoice Num", "Invoice ID")),
+    ColumnSpec("load_number", "Load Number", ("Load", "Load ID", "Load Ref")),
+]
+
+PURCHASE_COLUMNS: list[ColumnSpec] = [
+    *_ID_COLUMNS,
+    ColumnSpec("batch_number", "Batch Number", ("Batch", "Schedule", "Schedule Number",
+                                                "Batch ID")),
+    ColumnSpec("debtor", "Debtor", ("Debtor Name", "Customer", "Customer Name", "Broker")),
+    ColumnSpec("invoice_amount", "Invoice Amount", ("Amount", "Invoice Amt", "Face Amount",
+                                                    "Face Value", "Invoice Total"),
+               required=True),
+    ColumnSpec("purchase_date", "Purchase Date", ("Date Purchased", "Funded Date",
+                                                  "Funding Date", "Purchased", "Date"),
+               required=True),
+    ColumnSpec("advance", "Advance Amount", ("Advance", "Advanced", "Advance Amt",
+                                             "Funded Amount", "Amount Advanced")),
+    ColumnSpec("fee", "Fee Amount", ("Fee", "Fees", "Factoring Fee", "Fee Amt", "Discount")),
+    ColumnSpec("reserve", "Reserve Amount", ("Reserve", "Reserve Amt", "Escrow")),
+    ColumnSpec("status", "Status", ("Purchase Status", "Result")),
+    ColumnSpec("reason", "Reason", ("Hold Reason", "Reject Reason", "Notes", "Note",
+                                    "Comment", "Comments")),
+]
+
+PAYMENT_COLUMNS: list[ColumnSpec] = [
+    *_ID_COLUMNS,
+    ColumnSpec("debtor", "Debtor", ("Debtor Name", "Customer", "Customer Name", "Payer",
+                                    "Broker")),
+    ColumnSpec("payment_date", "Payment Date", ("Date Paid", "Paid Date", "Received Date",
+                                                "Date Received", "Date"), required=True),
+    ColumnSpec("amount_paid", "Amount Paid", ("Paid Amount", "Payment Amount", "Amount",
+                                              "Paid", "Payment"), required=True),
+    ColumnSpec("reference_number", "Reference Number", ("Reference", "Ref Number", "Ref",
+                                                        "Payment Reference",
+                                                        "Transaction ID")),
+    ColumnSpec("check_number", "Check Number", ("Check", "Cheque Number", "Check No")),
+    ColumnSpec("payment_method", "Payment Method", ("Method", "Pay Method", "Payment Type")),
+    ColumnSpec("short_pay_reason", "Short Pay Reason", ("Short Pay", "Shortpay Reason",
+                                                        "Short Paid Reason")),
+    ColumnSpec("note", "Note", ("Notes", "Memo", "Comment", "Comments")),
+]
+
+# The template files carry the columns of the issue's templates, in that order.
+PURCHASE_TEMPLATE = [c for c in PURCHASE_COLUMNS if c.field != "reason"]
+PAYMENT_TEMPLATE = PAYMENT_COLUMNS
+
+
+def columns_of(kind: str) -> list[ColumnSpec]:
+    return PURCHASE_COLUMNS if kind == ReportKind.PURCHASE else PAYMENT_COLUMNS
+
+
+def report_template(kind: str) -> str:
+    """The CSV template of a purchase or payment report, with one example row."""
+    if kind == ReportKind.PURCHASE:
+        return template_csv(PURCHASE_TEMPLATE, [{
+            "invoice_number": "10001", "load_number": "10001", "batch_number": "BRF-0001",
+            "debtor": "Example Logistics", "invoice_amount": "2550.00",
+            "purchase_date": "2026-11-28", "advance": "2486.25", "fee": "63.75",
+            "reserve": "0.00", "status": "Purchased"}])
+    if kind == ReportKind.PAYMENTS:
+        return template_csv(PAYMENT_TEMPLATE, [{
+            "invoice_number": "10001", "load_number": "10001", "debtor": "Example Logistics",
+            "payment_date": "2026-12-28", "amount_paid": "2550.00",
+            "reference_number": "ACH-000123", "check_number": "", "payment_method": "ACH",
+            "short_pay_reason": "", "note": ""}])
+    raise ValueError(f"expected purchase or payments, found {kind!r}")
+
+
+def report_fits(kind: str) -> Callable[[list[str]], bool]:
+    """Whether a header row has the columns of a ``kind`` report (how a workbook's sheet
+    of that report is told from its other sheets)."""
+    return header_fits(columns_of(kind), any_of=("invoice_number", "load_number"))
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """An uploaded report as read: its rows, where each field's column is, and the bytes
+    (kept with the import when it is applied)."""
+
+    kind: ReportKind
+    table: Table
+    columns: dict[str, int]
+    data: bytes
+    sha256: str
+
+
+def read_report(path: str | Path, kind: str, sheet: str | None = None) -> ReportFile:
+    """Read a ``kind`` report (a workbook's ``sheet``, else its only sheet with data, else
+    its only sheet with the columns of that report). Refused with one clear message when the
+    file is not such a report."""
+    kind = ReportKind(kind)
+    path = Path(path)
+    data = read_file_bytes(path)
+    what = "a purchase report" if kind == ReportKind.PURCHASE else "a payment report"
+    table = read_table_bytes(data, path.name, sheet=sheet, fits=report_fits(kind), what=what)
+    columns = match_columns(table, columns_of(kind), what=what)
+    if "invoice_number" not in columns and "load_number" not in columns:
+        seen = headers_found(table.headers)
+        raise InputRefused([Problem(
+            f"this does not look like {what}: no column for 'Invoice Number' or "
+            f"'Load Number'. Columns found: {seen}.", file=path.name)])
+    if not table.rows:
+        raise InputRefused([Problem("the file has a header but no rows", file=path.name)])
+    return ReportFile(kind, table, columns, data, sha256_of(data))

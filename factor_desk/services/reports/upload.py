@@ -1,0 +1,219 @@
+"""The steps of an upload of the factor's reports: check it (the preview) and apply it.
+
+Each step runs in the unit of work it is given: the Desk reads the file first (outside any
+transaction), opens the work, and runs the retry after a lost race (see ``apply_report``).
+
+Applying is one transaction: nothing applies if any row is an error. The same file is
+never applied twice, nor the same payment reference, nor an invoice bought twice: the
+checks say so, and the database's unique indexes hold it when two clerks apply at once."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Generator, Iterator
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from factor_desk.db.models import Payment, PurchaseRecord, ReportImport, utcnow
+from factor_desk.db.work import Work
+from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus, ReportKind
+from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.services.batches import find_batch
+from factor_desk.services.common import Progress, chunks, current_user, gc_paused
+from factor_desk.services.lifecycle import move_loads
+from factor_desk.services.reports.checking import check_rows
+from factor_desk.services.reports.columns import ReportFile
+from factor_desk.services.reports.outcomes import (
+    ImportResult,
+    PaymentValues,
+    Preview,
+    PurchaseValues,
+    ReportCancelled,
+    RowOutcome,
+    refusal_summary,
+    refusals,
+)
+from factor_desk.services.reports.payments import PaymentRules
+from factor_desk.services.reports.purchase import PurchaseRules
+
+WRITE_CHUNK = 5000
+
+
+def preview_report(work: Work, upload: ReportFile, *, batch: str | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
+    """Check every row of a purchase report (for ``batch``) or a payment report and say
+    what applying it would do. Changes nothing. The last item carries the Preview."""
+    with gc_paused():
+        yield from _check(work, upload, batch, should_stop or (lambda: False))
+
+
+def _check(work: Work, upload: ReportFile, batch: str | None,
+           should_stop: Callable[[], bool]) -> Iterator[Progress]:
+    if upload.kind == ReportKind.PURCHASE:
+        if not batch:
+            raise InputRefused(["Choose the batch this purchase report is for."])
+        return check_rows(work, upload, functools.partial(PurchaseRules, batch_name=batch),
+                          should_stop)
+    return check_rows(work, upload, PaymentRules, should_stop)
+
+
+# ------------------------------------------------------------------ apply
+
+
+def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
+                 allow_missing: bool = False, user: str | None = None,
+                 should_stop: Callable[[], bool] | None = None, raced: bool = False
+                 ) -> Generator[Progress, None, ImportResult]:
+    """Check ``upload`` again in this write and apply it, all or nothing. Refused, with
+    every reason and nothing changed, when any row is an error, the file was already
+    imported, or (purchase) invoices of the batch are missing and ``allow_missing`` is not
+    given. Yields the checking's progress; returns the ImportResult (the caller yields
+    ``applied(result)`` once the work is committed).
+
+    On PostgreSQL two clerks applying at the same moment both pass the checks; the
+    database's unique indexes (the same file, a payment reference, an invoice bought) then
+    stop the later one, whose work raises. The caller asks ``lost_a_race`` and, if so, runs
+    this again in a new work with ``raced=True`` (at most ``ATTEMPTS`` times in all): it is
+    checked against what the other clerk committed, and refused with the usual reasons."""
+    should_stop = should_stop or (lambda: False)
+    user = user or current_user()
+    with gc_paused():
+        preview: Preview | None = None
+        for step in _check(work, upload, batch, should_stop):
+            if step.result is None:
+                yield step
+            preview = step.result
+        assert preview is not None  # the last step carries it
+        problems = refusals(preview, allow_missing)
+        if problems:
+            raise InputRefused(problems, summary=refusal_summary(preview, problems, raced))
+        if should_stop():
+            raise ReportCancelled()
+        applying = [r for r in preview.rows if r.outcome != Outcome.ERROR]
+        imp = ReportImport(
+            kind=upload.kind.value, file_name=preview.file_name, sha256=preview.sha256,
+            batch_id=find_batch(work, preview.batch).id if preview.batch else None,
+            imported_at=utcnow(), imported_by=user, rows_total=len(preview.rows),
+            rows_applied=len(applying), rows_skipped=0, status=ImportStatus.APPLIED.value)
+        work.add(imp)
+        work.flush()
+        work.store.put(work, upload.data)  # the original file, kept with the import
+        try:
+            if upload.kind == ReportKind.PURCHASE:
+                _write_purchase(work, imp, applying, user)
+            else:
+                _write_payments(work, imp, applying, user)
+        except ReportCancelled:
+            raise
+        except InputRefused as exc:  # move_loads: a load moved since the check
+            raise Overtaken(exc) from exc
+        if should_stop():
+            raise ReportCancelled()
+        return ImportResult(import_id=imp.id, kind=upload.kind, file_name=preview.file_name,
+                            batch=preview.batch, rows_applied=len(applying), preview=preview)
+
+
+def applied(result: ImportResult) -> Progress:
+    """The last item of an applied upload's progress: it carries the ImportResult."""
+    n = len(result.preview.rows)
+    return Progress(n, n, f"Applied as import #{result.import_id}", result)
+
+
+# A loser is checked again at once: the winner has committed by then, so the second check
+# refuses it. More attempts only matter when winners keep being undone in between.
+ATTEMPTS = 3
+
+# The unique indexes that make "applied once" hold (see db/models.py), and how SQLite names
+# the columns of each when it refuses a row.
+_ONCE_INDEXES = {
+    "uq_report_imports_applied_file": "report_imports.kind, report_imports.sha256",
+    "uq_payments_reference_number": "payments.reference_number",
+    "uq_purchase_records_purchased_invoice": "purchase_records.invoice_id",
+}
+_RACE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+class Overtaken(Exception):
+    """A load moved under us between the check and the write: another clerk's import."""
+
+    def __init__(self, refusal: InputRefused):
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+# What an apply's work may raise when another clerk applied the same thing first.
+RACE_ERRORS = (IntegrityError, OperationalError, Overtaken)
+
+
+def lost_a_race(exc: Exception) -> bool:
+    """Whether ``exc`` (one of RACE_ERRORS) says another transaction applied the same thing
+    first."""
+    if isinstance(exc, Overtaken):
+        return True
+    orig = getattr(exc, "orig", None)
+    diag = getattr(orig, "diag", None)
+    if isinstance(exc, OperationalError):
+        return getattr(orig, "sqlstate", None) in _RACE_SQLSTATES
+    if diag is not None:  # PostgreSQL names the index
+        return getattr(diag, "constraint_name", None) in _ONCE_INDEXES
+    return any(str(orig) == f"UNIQUE constraint failed: {cols}"
+               for cols in _ONCE_INDEXES.values())
+
+
+def raise_unless_retried(exc: Exception, attempt: int) -> None:
+    """After ``attempt`` failed with ``exc`` (one of RACE_ERRORS): return when it is worth
+    another attempt (it lost a race, and attempts are left), else raise what the clerk
+    should see (the refusal of an overtaken upload, or the error itself)."""
+    if attempt < ATTEMPTS and lost_a_race(exc):
+        return
+    raise (exc.refusal if isinstance(exc, Overtaken) else exc) from None
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _write_purchase(work: Work, imp: ReportImport, rows: list[RowOutcome],
+                    user: str) -> None:
+    # In the order of the unique key, so that two clerks racing take its entries in the
+    # same order: the later one waits and is refused instead of deadlocking.
+    rows = sorted(rows, key=lambda r: r.invoice_id or 0)
+    for part in chunks(rows, WRITE_CHUNK):  # bounded parameter lists keep memory flat
+        work.execute(PurchaseRecord.__table__.insert(), [
+            {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
+             **_purchase(r).columns()}
+            for r in part
+        ])
+    bought = [_load_of(r) for r in rows if _purchase(r).status == PurchaseStatus.PURCHASED]
+    move_loads(work, bought, BillingStatus.INVOICED, BillingStatus.FINANCED, by=user,
+               reason=f"Purchase report {imp.file_name} (import #{imp.id})", import_id=imp.id)
+
+
+def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
+                    user: str) -> None:
+    rows = sorted(rows, key=lambda r: _payment(r).reference_number)  # see _write_purchase
+    for part in chunks(rows, WRITE_CHUNK):
+        work.execute(Payment.__table__.insert(), [
+            {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
+             **_payment(r).columns()}
+            for r in part
+        ])
+    loads = list({r.load_id: _load_of(r) for r in rows}.values())
+    move_loads(work, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
+               reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)
+
+
+def _load_of(r: RowOutcome) -> tuple[int, str]:
+    """The load a row that applies moves (its ids are filled when the row is checked)."""
+    assert r.load_id is not None
+    return r.load_id, r.load_number
+
+
+def _purchase(r: RowOutcome) -> PurchaseValues:
+    assert isinstance(r.values, PurchaseValues)
+    return r.values
+
+
+def _payment(r: RowOutcome) -> PaymentValues:
+    assert isinstance(r.values, PaymentValues)
+    return r.values
