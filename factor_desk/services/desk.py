@@ -4,6 +4,7 @@ a session itself."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +18,7 @@ from factor_desk.domain.money import from_cents
 from factor_desk.services import backup, batches, company, export, loads, reports
 from factor_desk.services.common import Progress
 from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult
+from factor_desk.services.overview import HomeOverview, home_overview
 
 
 @dataclass
@@ -223,6 +225,14 @@ class Desk:
                        should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
         """Restore a backup into the new, empty data folder ``home``."""
         return backup.restore(archive, home, should_stop=should_stop)
+
+    # ---------------------------------------------------------- home
+
+    def home(self, today: dt.date | None = None) -> HomeOverview:
+        """What needs the clerk today: the Home page's figures (the money from the
+        reconciliation)."""
+        with self.db.read() as work:
+            return home_overview(work, today or dt.date.today(), reports.reconcile(work))
 
 
 def _desk_at(location: Location) -> Desk:
