@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
@@ -82,6 +82,8 @@ class Card(QFrame):
     """A section of Home: a title, a big figure and a line under it, the items, or what to
     do when there are none; a click on the card opens the page that deals with it."""
 
+    go = Signal(str)  # a link of the empty state: the page to open
+
     def __init__(self, title: str, link: str, action: Callable[[], None], parent=None):
         super().__init__(parent)
         self.setObjectName("homeCard")
@@ -105,6 +107,8 @@ class Card(QFrame):
         self.sub.setWordWrap(True)
         self.empty = QLabel()
         self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.RichText)
+        self.empty.linkActivated.connect(self.go)
         self.empty.setStyleSheet(f"color: {GREY};")
         self.items = QVBoxLayout()
         self.items.setSpacing(0)
@@ -172,6 +176,8 @@ class HomePage(Page):
                           lambda: go("reports"))
         self.chart_card = Card("Last 12 weeks", "Open Factoring Reports →",
                                lambda: go("reports"))
+        self.cards = (self.ready, self.waiting, self.flagged, self.past_due, self.money,
+                      self.chart_card)
         # the money card's statement: what was invoiced, bought, paid, and what is open
         self.statement_box = QWidget()
         self.statement_box.hide()
@@ -193,6 +199,8 @@ class HomePage(Page):
             lines.addWidget(amount, row, 1)
             self.statement.append((label, amount))
         self.money.items.addWidget(self.statement_box)
+        for card in self.cards:
+            card.go.connect(self.navigate)
         self.chart = WeekChart()
         self.chart.clicked.connect(lambda: go("reports"))
         self.chart_card.items.addWidget(self.chart)
@@ -215,8 +223,7 @@ class HomePage(Page):
 
         grid = QGridLayout()
         grid.setSpacing(12)
-        for i, card in enumerate((self.ready, self.waiting, self.flagged, self.past_due,
-                                  self.money, self.chart_card)):
+        for i, card in enumerate(self.cards):
             grid.addWidget(card, i // 2, i % 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
@@ -281,7 +288,8 @@ class HomePage(Page):
         else:
             self.ready.show_figures(
                 "0 loads", "", items,
-                empty="Nothing to factor — import loads on the Loads page."
+                empty="Nothing to factor — import loads on the "
+                      "<a href='loads'>Loads page</a>."
                 if not o.blocked_loads else "Nothing is ready to factor yet: every Queued "
                 "load still lacks a document.")
 
@@ -335,7 +343,8 @@ class HomePage(Page):
         m = o.money
         if m.invoiced == 0:
             self.money.show_figures("$0.00", "", [], empty=(
-                "No batch sent yet — submit one on the Factoring Batch page."))
+                "No batch sent yet — submit one on the <a href='batch'>Factoring Batch "
+                "page</a>."))
             self.statement_box.hide()
             return
         self.money.show_figures(

@@ -58,7 +58,8 @@ class WeekChart(QWidget):
     def set_weeks(self, weeks: list[WeekFigures]) -> None:
         self.weeks = list(weeks)
         self.setAccessibleDescription(
-            "; ".join(week_text(w).replace("\n", ", ") for w in self.weeks) or EMPTY)
+            "; ".join(week_text(w).replace("\n", ", ") for w in self.weeks) if self.top
+            else EMPTY)
         self.update()
 
     @property
