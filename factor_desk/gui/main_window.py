@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         self._current: str | None = None
-        self.show_page("home")  # what needs the clerk today, whatever page was last
+        self.show_page(str(settings.value("window/page", "home", str)))
         settle_heap()  # the modules and widgets of a standing window, out of the GC's walk
 
     # ------------------------------------------------------------------ navigation
