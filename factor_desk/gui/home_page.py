@@ -285,6 +285,10 @@ class HomePage(Page):
             self.ready.show_figures(plural(o.ready_loads, "load"),
                                     f"{format_money(o.ready_total)} ready to send to the "
                                     "factor", items, color=BLUE)
+        elif not o.subsidiaries:
+            self.ready.show_figures("0 loads", "", [], empty=(
+                "Nothing to factor — first add your company and its subsidiaries in "
+                "<a href='company'>Company profile</a>, then import loads."))
         else:
             self.ready.show_figures(
                 "0 loads", "", items,

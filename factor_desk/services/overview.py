@@ -131,6 +131,7 @@ class HomeOverview:
     past_due: list[PastDueInvoice]  # the EXAMPLES most overdue
     money: OpenMoney
     weeks: list[WeekFigures] = field(default_factory=list)  # oldest first, WEEKS of them
+    subsidiaries: int = 0  # none yet: the company profile comes first
 
     @property
     def ready_loads(self) -> int:
@@ -159,8 +160,9 @@ def home_overview(work: Work, today: dt.date, reconciliation: Reconciliation
     comes from ``reconciliation`` (``reports.reconcile`` of the same unit of work)."""
     flagged_count, flagged_total, flagged = _flagged(work)
     past_count, past_total, past_due = _past_due(work, today)
+    subsidiaries, ready = _ready(work)
     return HomeOverview(
-        today=today, ready=_ready(work), waiting=_waiting(work, today),
+        today=today, ready=ready, waiting=_waiting(work, today), subsidiaries=subsidiaries,
         flagged_count=flagged_count, flagged_total=flagged_total, flagged=flagged,
         past_due_count=past_count, past_due_total=past_total, past_due=past_due,
         money=open_money(reconciliation), weeks=_weeks(work, today))
@@ -191,7 +193,8 @@ def _documents_complete(required: list[str]) -> ColumnElement[bool]:
     return and_(true(), *conditions)
 
 
-def _ready(work: Work) -> list[ReadyToFactor]:
+def _ready(work: Work) -> tuple[int, list[ReadyToFactor]]:
+    """How many subsidiaries there are, and those with Queued factoring loads."""
     subsidiaries = work.execute(
         select(Subsidiary.id, Subsidiary.name, Subsidiary.required_documents,
                FactoringCompany.name)
@@ -219,7 +222,7 @@ def _ready(work: Work) -> list[ReadyToFactor]:
                 subsidiary=name, ready=ready, ready_total=from_cents(ready_cents),
                 blocked=blocked, blocked_total=from_cents(blocked_cents),
                 factoring_company=factor, has_notice_of_assignment=sub_id in with_noa))
-    return out
+    return len(subsidiaries), out
 
 
 # ------------------------------------------------------------------ the factor's answers

@@ -136,9 +136,20 @@ def empty_window(qtbot, tmp_path, asker):
 def test_an_empty_desk_says_what_to_do(qtbot, empty_window):
     page = empty_window.pages["home"]
     assert page.ready.big.text() == "0 loads"
-    assert "Nothing to factor — import loads on the" in page.ready.empty.text()
+    assert "Nothing to factor — first add your company" in page.ready.empty.text()
     assert page.ready.item_texts() == []
     assert page.chart.top == 0 and "Nothing invoiced" in page.chart.accessibleDescription()
     page.grab()  # paints the empty chart
+    page.ready.empty.linkActivated.emit("company")
+    assert empty_window.current_page is empty_window.pages["company"]
+
+
+def test_without_loads_home_says_to_import_them(qtbot, window, desk):
+    page = window.pages["home"]
+    empty = desk.home()
+    empty.ready = []  # as a desk whose loads have all been batched
+    page.show_overview(empty)
+    assert page.ready.big.text() == "0 loads"
+    assert "import loads on the" in page.ready.empty.text()
     page.ready.empty.linkActivated.emit("loads")
-    assert empty_window.current_page is empty_window.pages["loads"]
+    assert window.current_page is window.pages["loads"]

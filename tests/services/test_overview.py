@@ -60,6 +60,7 @@ def test_an_empty_database_has_nothing_to_do(desk):
     assert (home.ready, home.waiting, home.flagged, home.past_due) == ([], [], [], [])
     assert (home.ready_loads, home.ready_total, home.blocked_loads) == (0, 0, 0)
     assert (home.flagged_count, home.past_due_count) == (0, 0)
+    assert home.subsidiaries == 0  # the company profile comes first
     assert home.money.open_balance == 0 and home.money.open_batches == 0
     assert len(home.weeks) == WEEKS
     assert home.weeks[-1].start == week_start(TODAY) and home.weeks[-1].start.weekday() == 0
@@ -81,6 +82,7 @@ def test_ready_to_factor_is_what_the_batch_page_offers(desk, carrier):
     assert acme.ready_total == sum((ld.amount for ld in offered), Decimal(0))
     assert acme.blocked == len(desk.eligible_loads("Acme Freight")) - len(offered)
     assert (home.ready_loads, home.blocked_loads) == (5, 2)
+    assert home.subsidiaries == 2
     assert home.waiting == [] and home.money.open_balance == 0
 
 
