@@ -244,7 +244,9 @@ class HomePage(Page):
     # ------------------------------------------------------------------ data
 
     def refresh(self) -> None:
-        self.run(Job("Loading the home page", lambda stop: self.desk.home(),
+        # Quick and read-only: nothing to stop half way (the parameter has a default, so
+        # a runner may call it with the stop flag or without).
+        self.run(Job("Loading the home page", lambda _stop=None: self.desk.home(),
                      done=self.show_overview, user=False))
 
     def show_overview(self, o: HomeOverview) -> None:
