@@ -90,7 +90,8 @@ class BatchPage(Page):
     # ------------------------------------------------------------------ data
 
     def refresh(self) -> None:
-        wanted = self.subsidiary.currentText() or str(self.settings.value("subsidiary", "", str))
+        # the subsidiary chosen last, here or elsewhere (Home's "ready to factor" line)
+        wanted = str(self.settings.value("subsidiary", "", str)) or self.subsidiary.currentText()
         self.run(Job("Loading subsidiaries", lambda: self.desk.profile(),
                      done=lambda p: self._profile_loaded(p, wanted), user=False))
 

@@ -26,6 +26,7 @@ from factor_desk import __version__
 from factor_desk.gui.batch_page import BatchPage
 from factor_desk.gui.common import Asker
 from factor_desk.gui.company_page import CompanyPage
+from factor_desk.gui.home_page import HomePage
 from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.models import settle_heap
@@ -33,7 +34,7 @@ from factor_desk.gui.page import Page
 from factor_desk.gui.reports_page import ReportsPage
 from factor_desk.services.desk import Desk
 
-PAGES = ("company", "batch", "reports", "loads")
+PAGES = ("home", "company", "batch", "reports", "loads")
 
 
 def open_factor_desk(home: str) -> bool:
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, Page] = {}
         self.stack = QStackedWidget()
         args = (desk, self.runner, self.asker, settings)
-        for key, cls in zip(PAGES, (CompanyPage, BatchPage, ReportsPage, LoadsPage),
+        for key, cls in zip(PAGES, (HomePage, CompanyPage, BatchPage, ReportsPage, LoadsPage),
                             strict=True):
             page = cls(*args)
             page.navigate.connect(self.show_page)
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.nav.setRootIsDecorated(False)
         self.nav.setIndentation(14)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._add_nav("Home", "home")
         self._add_nav("Company profile", "company")
         tools = self._add_nav("Accounting Tools", None)
         self._add_nav("Factoring Batch", "batch", tools)
@@ -109,7 +111,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         self._current: str | None = None
-        self.show_page(str(settings.value("window/page", "batch", str)))
+        self.show_page(str(settings.value("window/page", "home", str)))
         settle_heap()  # the modules and widgets of a standing window, out of the GC's walk
 
     # ------------------------------------------------------------------ navigation
@@ -137,7 +139,7 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         if key not in self.pages:
-            key = "batch"
+            key = "home"
         if (self._current is not None and key != self._current
                 and not self.pages[self._current].can_leave()):
             self.nav.blockSignals(True)

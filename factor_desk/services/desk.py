@@ -4,6 +4,7 @@ slow), the command line prints what they return; neither opens a session itself.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +22,7 @@ from factor_desk.location import Location
 from factor_desk.services import backup, batches, company, customers, loads, reports
 from factor_desk.services.common import Progress
 from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult, LoadSummary
+from factor_desk.services.overview import HomeOverview, home_overview
 
 # services.export and services.demo are imported where they are used: they bring the PDF
 # libraries, which a command such as ``loads list`` should not wait for at every start.
@@ -288,6 +290,15 @@ class Desk:
                        should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
         """Restore a backup into the new, empty data folder ``home``."""
         return backup.restore(archive, home, should_stop=should_stop)
+
+    # ---------------------------------------------------------- home
+
+    def home(self, today: dt.date | None = None) -> HomeOverview:
+        """What needs the clerk today: the Home page's figures (the money from the
+        reconciliation)."""
+        with self.db.read() as work:
+            return home_overview(work, today or dt.date.today(),
+                                 reports.reconcile(work, totals_only=True))
 
     # ---------------------------------------------------------- the command line's jobs
     # What the command line (and the self-test) asks beyond the window's jobs above: each a

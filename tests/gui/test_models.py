@@ -65,6 +65,8 @@ def test_checks_survive_sorting_and_filtering(qtmodeltester):
 
 
 def test_every_model_of_the_window_passes(qtbot, qtmodeltester, window, asker):
+    window.show_page("batch")  # the window opens on Home
+    settle(qtbot, window)
     page = window.pages["batch"]
     page.model.check_all()
     asker.answer("confirm", True, False)

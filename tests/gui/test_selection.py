@@ -333,6 +333,8 @@ def test_attach_document_goes_to_the_load_the_clerk_selected(qtbot, window, desk
 
 
 def test_submit_batch_sends_the_loads_the_clerk_ticked(qtbot, window, desk, asker):
+    window.show_page("batch")  # the window opens on Home
+    settle(qtbot, window)
     page = window.pages["batch"]
     model = page.model
     ticked = {"10003", "10006", "10011"}

@@ -32,11 +32,11 @@ def drop_files(widget, paths, pos: QPoint | None = None) -> None:
 def test_the_window_names_its_pages_and_database(window):
     nav = window.nav
     top = [nav.topLevelItem(i).text(0) for i in range(nav.topLevelItemCount())]
-    assert top == ["Company profile", "Accounting Tools", "Reports", "Loads"]
-    assert nav.topLevelItem(1).child(0).text(0) == "Factoring Batch"
-    assert nav.topLevelItem(2).child(0).text(0) == "Factoring Reports"
+    assert top == ["Home", "Company profile", "Accounting Tools", "Reports", "Loads"]
+    assert nav.topLevelItem(2).child(0).text(0) == "Factoring Batch"
+    assert nav.topLevelItem(3).child(0).text(0) == "Factoring Reports"
     assert window.database.text().startswith("SQLite file ")
-    assert window.windowTitle() == "Factoring Batch — Factor Desk"
+    assert window.windowTitle() == "Home — Factor Desk"
     menus = [a.text() for a in window.menuBar().actions()]
     assert "&Accounting Tools" in menus and "&Reports" in menus
 
@@ -78,6 +78,8 @@ def test_unsaved_general_info_asks_before_leaving(qtbot, window, desk, asker):
 
 
 def test_select_loads_and_submit_a_batch(qtbot, window, desk, asker):
+    window.show_page("batch")  # the window opens on Home
+    settle(qtbot, window)
     page = window.pages["batch"]
     assert page.subsidiary.currentText() == "Blue Ridge Freight LLC"
     assert page.model.rowCount() == 12
@@ -106,6 +108,8 @@ def test_select_loads_and_submit_a_batch(qtbot, window, desk, asker):
 
 
 def test_select_all_visible_and_clear(qtbot, window):
+    window.show_page("batch")  # the window opens on Home
+    settle(qtbot, window)
     page = window.pages["batch"]
     page.search.setText("Summit")
     shown = page.model.rowCount()
@@ -119,6 +123,8 @@ def test_select_all_visible_and_clear(qtbot, window):
 
 
 def test_without_a_notice_the_page_says_so_and_links_to_it(qtbot, window):
+    window.show_page("batch")  # the window opens on Home
+    settle(qtbot, window)
     page = window.pages["batch"]
     page.subsidiary.setCurrentText("Blue Ridge Logistics Inc")
     settle(qtbot, window)
@@ -130,6 +136,8 @@ def test_without_a_notice_the_page_says_so_and_links_to_it(qtbot, window):
 
 
 def _submit_all(qtbot, window, asker) -> str:
+    window.show_page("batch")  # the window opens on Home
+    settle(qtbot, window)
     page = window.pages["batch"]
     page.model.check_all()
     asker.answer("confirm", True, False)
@@ -360,6 +368,8 @@ def test_window_remembers_geometry_page_and_subsidiary(qtbot, desk, home, asker)
     qtbot.addWidget(first)
     first.show()
     settle(qtbot, first)
+    first.show_page("batch")  # the window opens on Home
+    settle(qtbot, first)
     first.resize(1111, 777)
     first.pages["batch"].subsidiary.setCurrentText("Blue Ridge Logistics Inc")
     first.show_page("loads")
@@ -380,6 +390,8 @@ def test_window_remembers_geometry_page_and_subsidiary(qtbot, desk, home, asker)
 
 def test_a_refused_submit_is_a_clear_message_and_a_bug_is_logged(qtbot, window, asker, home,
                                                                   monkeypatch):
+    window.show_page("batch")  # the window opens on Home
+    settle(qtbot, window)
     page = window.pages["batch"]
     page.model.check_all()
     # another clerk batches one of the loads a moment before this clerk submits
