@@ -10,7 +10,7 @@ from factor_desk.domain.text import excerpt
 
 CENT = Decimal("0.01")
 
-_PLAIN = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+_PLAIN_OR_DOLLARS = re.compile(r"\$?(\d{1,10}(?:\.\d{1,2})?)\Z")
 _MONEY_TEXT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?$")
 
 
@@ -44,8 +44,10 @@ def parse_money(value: object) -> Decimal:
             raise MoneyError(f"expected whole cents, found {d}")
         return rounded
     text = str(value).strip()
-    if _PLAIN.match(text):  # the common case, 1234.50, without the slow path below
-        return Decimal(text).quantize(CENT)
+    # The common cases, 1234.50 and $1234.50, without the slow path below.
+    plain = _PLAIN_OR_DOLLARS.match(text)
+    if plain:
+        return Decimal(plain.group(1)).quantize(CENT)
     if not text:
         raise MoneyError("expected an amount, found nothing")
     original = text
