@@ -66,9 +66,11 @@ def clean(obj: DictionaryObject | ArrayObject) -> None:
     """Remove, in place, the active entries of ``obj`` itself (not of what it points to):
     actions, scripts, embedded files, XFA, and annotations that do more than draw."""
     if isinstance(obj, DictionaryObject):
-        for key in list(obj.keys()):
-            value = obj.raw_get(key)
-            if key in _DROP_KEYS or _is_action(_resolved(value)):
+        for key, value in list(obj.items()):  # the values as stored, unresolved
+            # Only a dictionary, or a reference to one, can be an action: a name, number,
+            # string or array value is not looked into here (most values of a page).
+            if key in _DROP_KEYS or (isinstance(value, IndirectObject | DictionaryObject)
+                                     and _is_action(_resolved(value))):
                 del obj[key]
             elif key == "/Annots":
                 listed = _resolved(value)
@@ -80,7 +82,8 @@ def clean(obj: DictionaryObject | ArrayObject) -> None:
                     del obj[key]
     else:
         for i, value in enumerate(obj):
-            if _is_action(_resolved(value)):
+            if isinstance(value, IndirectObject | DictionaryObject) \
+                    and _is_action(_resolved(value)):
                 obj[i] = NullObject()
 
 
