@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from pypdf import PasswordType, PdfReader, PdfWriter
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
@@ -90,7 +91,10 @@ def _draw_image_pages(c: Canvas, images: list[SupportingFile]) -> None:
     """One Letter page per scan, the image fitted inside the margins."""
     page_w, page_h = invoice_pdf.W, invoice_pdf.H
     for doc in images:
-        iw, ih = ImageReader(str(doc.path)).getSize()  # reads the header only
+        # The size from the header alone: an ImageReader would read the whole file and
+        # open it a second time (check_document has read it already; drawImage reads it).
+        with Image.open(doc.path) as header:
+            iw, ih = header.size
         scale = min((page_w - 2 * IMAGE_MARGIN) / iw, (page_h - 2 * IMAGE_MARGIN) / ih)
         w, h = iw * scale, ih * scale
         # Given a file name, reportlab embeds a JPEG's bytes as they are; given an
