@@ -20,7 +20,7 @@ from factor_desk.db.models import Load, StatusHistory, utcnow
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.lifecycle import BillingStatus, check_move
-from factor_desk.services.common import chunks
+from factor_desk.services.common import chunks, insert_rows
 
 # The statuses a load can come into Factor Desk with; the later ones are reached only
 # through a batch and the factor's reports.
@@ -53,28 +53,18 @@ def move_loads(
                 .values(status=target.value)
                 .returning(Load.id)
                 .execution_options(synchronize_session=False)
-            ).scalars()
+            ).scalars().all()  # one fetchall, not a fetchone per row
         )
     if len(moved) != len(ids):
         _refuse_changed(session, [(i, n) for i, n in loads if i not in moved], target, undo)
     now = utcnow()
+    keys = ("load_id", "from_status", "to_status", "at", "by", "reason", "batch_id",
+            "import_id")
     for part in chunks(ids, 5000):  # bounded parameter lists keep memory flat
-        session.execute(
-            StatusHistory.__table__.insert(),
-            [
-                {
-                    "load_id": load_id,
-                    "from_status": current.value,
-                    "to_status": target.value,
-                    "at": now,
-                    "by": by,
-                    "reason": reason,
-                    "batch_id": batch_id,
-                    "import_id": import_id,
-                }
-                for load_id in part
-            ],
-        )
+        insert_rows(session, StatusHistory.__table__, keys, [
+            (load_id, current.value, target.value, now, by, reason, batch_id, import_id)
+            for load_id in part
+        ])
 
 
 def _refuse_changed(session: Session, unmoved: list[tuple[int, str]], target: BillingStatus,
