@@ -250,14 +250,23 @@ def _insert_loads(session: Session, rows: list[LoadRow], customer_ids: list[int 
     compiled = table.insert().compile(dialect=dialect, column_keys=list(_LOAD_KEYS))
     if dialect.name == "sqlite" and tuple(compiled.positiontup or ()) == _LOAD_KEYS:
         def processed(key: str) -> Callable[[object], object]:
-            processor = table.c[key].type.bind_processor(dialect)
+            # The dialect's own type (SQLite's DATE, DATETIME): the generic type has no
+            # processor, and the driver's deprecated default adapters wrote the values (a
+            # created_at without its microseconds when they were 0, unlike other rows).
+            processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
             return processor or (lambda value: value)
 
-        pickup, delivery = processed("pickup_date"), processed("delivery_date")
+        # Few distinct dates occur in a file: each is written out once, then looked up.
+        write_date = processed("pickup_date")
+        written: dict[dt.date | None, object] = {None: None}
+        for r in rows:
+            for day in (r.pickup_date, r.delivery_date):
+                if day not in written:
+                    written[day] = write_date(day)
         stamp, sub_value = processed("created_at")(now), processed("subsidiary_id")(sub_id)
         connection.exec_driver_sql(compiled.string, [
             (r.load_number, r.invoice_number, sub_value, cid, r.po_number,
-             pickup(r.pickup_date), r.pickup_location, delivery(r.delivery_date),
+             written[r.pickup_date], r.pickup_location, written[r.delivery_date],
              r.delivery_location, r.linehaul_cents, r.accessorials_cents, r.total_cents,
              r.status, r.invoicing_method, stamp, import_id)
             for r, cid in zip(rows, customer_ids, strict=True)
