@@ -150,6 +150,7 @@ def _fast_reader(
     queued = BillingStatus.QUEUED.value
 
     seen: dict[str, int | None] = {}  # amounts repeat down a column
+    days: dict[str, dt.date] = {}  # and dates: the good ones, without a call per cell
 
     def cents_of(text: str) -> int | None:
         if text in seen:
@@ -182,16 +183,16 @@ def _fast_reader(
             return None
         pickup: dt.date | None = None
         delivery: dt.date | None = None
-        if pu_text:
+        if pu_text and (pickup := days.get(pu_text)) is None:
             read_pickup = dates.read(pu_text)
             if isinstance(read_pickup, str):
                 return None
-            pickup = read_pickup
-        if del_text:
+            pickup = days[pu_text] = read_pickup
+        if del_text and (delivery := days.get(del_text)) is None:
             read_delivery = dates.read(del_text)
             if isinstance(read_delivery, str):
                 return None
-            delivery = read_delivery
+            delivery = days[del_text] = read_delivery
         if pickup and delivery and delivery < pickup:
             return None
         linehaul = accessorials = total = None
