@@ -4,6 +4,7 @@ hides a file it did not make."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import hashlib
 import json
@@ -64,10 +65,13 @@ def write_manifest(work: Path, label: str) -> dict[str, tuple[int, str]]:
     """Write ``manifest.json`` (every file with its size and SHA-256: the factor can check
     what it received, and the next download knows the folder is ours and unchanged).
     Returns every file of the download, the manifest included, with its size and hash."""
-    digests = {}
-    for path in work.rglob("*"):
-        if path.is_file():
-            digests[path.relative_to(work).as_posix()] = (path.stat().st_size, _sha256(path))
+    files = [path for path in work.rglob("*") if path.is_file()]
+    # Two threads: hashlib and file reads let go of the GIL, so the hashing of a batch's
+    # hundreds of MB runs on two cores (it was a sixth of a single-process download).
+    with cf.ThreadPoolExecutor(max_workers=2) as hashing:
+        hashes = list(hashing.map(_sha256, files))
+    digests = {path.relative_to(work).as_posix(): (path.stat().st_size, sha)
+               for path, sha in zip(files, hashes, strict=True)}
     data = _manifest_bytes(label, digests)
     (work / MANIFEST).write_bytes(data)
     digests[MANIFEST] = (len(data), hashlib.sha256(data).hexdigest())
