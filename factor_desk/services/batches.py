@@ -322,16 +322,15 @@ def list_batches(work: Work, *, subsidiary: str | None = None) -> list[BatchSumm
     return [BatchSummary(**_summary(b, s, f, counts.get(b.id, {}))) for b, s, f in rows]
 
 
-def find_batch(session: Session, batch: str) -> Batch:
+def find_batch(work: Work, batch: str) -> Batch:
     """A batch by its number as shown (``BRF-0003``), or by the bare number when only one
-    subsidiary has a batch with that number. (Other services look batches up with it inside
-    their own unit of work, hence any session.)"""
+    subsidiary has a batch with that number."""
     key = batch.strip()
-    found = session.execute(
+    found = work.execute(
         select(Batch).where(func.upper(Batch.label) == key.upper())
     ).scalar_one_or_none()
     if found is None and key.isdigit():
-        matches = session.execute(select(Batch).where(Batch.number == int(key))).scalars().all()
+        matches = work.execute(select(Batch).where(Batch.number == int(key))).scalars().all()
         if len(matches) == 1:
             found = matches[0]
         elif len(matches) > 1:

@@ -16,6 +16,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from factor_desk.db.models import Subsidiary
+from factor_desk.db.work import Work
 from factor_desk.domain.errors import NotFound
 from factor_desk.domain.text import excerpt
 
@@ -35,7 +36,7 @@ def current_user() -> str:
         return "unknown"
 
 
-def find_subsidiary(session: Session, name: str, *, lock: bool = False) -> Subsidiary:
+def find_subsidiary(work: Work, name: str, *, lock: bool = False) -> Subsidiary:
     """The subsidiary whose name or code is ``name`` (any case)."""
     key = name.strip().lower()
     stmt = select(Subsidiary).where(
@@ -43,9 +44,9 @@ def find_subsidiary(session: Session, name: str, *, lock: bool = False) -> Subsi
     )
     if lock:
         stmt = stmt.with_for_update()
-    found = session.execute(stmt).scalars().first()
+    found = work.execute(stmt).scalars().first()
     if found is None:
-        names = session.execute(select(Subsidiary.name).order_by(Subsidiary.name)).scalars()
+        names = work.execute(select(Subsidiary.name).order_by(Subsidiary.name)).scalars()
         known = ", ".join(names) or "none yet"
         raise NotFound(f"No subsidiary named {excerpt(name)}. Subsidiaries: {known}.")
     return found

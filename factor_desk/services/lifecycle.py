@@ -28,7 +28,7 @@ FIRST_STATUSES = (BillingStatus.RELEASED, BillingStatus.QUEUED)
 
 
 def move_loads(
-    session: Session,
+    work: Work,
     loads: Sequence[tuple[int, str]],
     current: BillingStatus,
     target: BillingStatus,
@@ -47,7 +47,7 @@ def move_loads(
     moved: set[int] = set()
     for part in chunks(ids):
         moved.update(
-            session.execute(
+            work.execute(
                 update(Load)
                 .where(Load.id.in_(part), Load.status == current.value)
                 .values(status=target.value)
@@ -56,12 +56,12 @@ def move_loads(
             ).scalars().all()  # one fetchall, not a fetchone per row
         )
     if len(moved) != len(ids):
-        _refuse_changed(session, [(i, n) for i, n in loads if i not in moved], target, undo)
+        _refuse_changed(work, [(i, n) for i, n in loads if i not in moved], target, undo)
     now = utcnow()
     keys = ("load_id", "from_status", "to_status", "at", "by", "reason", "batch_id",
             "import_id")
     for part in chunks(ids, 5000):  # bounded parameter lists keep memory flat
-        insert_rows(session, StatusHistory.__table__, keys, [
+        insert_rows(work, StatusHistory.__table__, keys, [
             (load_id, current.value, target.value, now, by, reason, batch_id, import_id)
             for load_id in part
         ])

@@ -36,6 +36,7 @@ from factor_desk.db.models import (
     SupportingDocument,
 )
 from factor_desk.db.work import Work
+from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import from_cents
 from factor_desk.domain.trade import SATISFIES, DocumentKind, InfoKind, InvoicingMethod
@@ -232,7 +233,7 @@ def _answered() -> ColumnElement[bool]:
     """An invoice some applied purchase report named (bought, held or rejected)."""
     return exists().where(PurchaseRecord.invoice_id == Invoice.id,
                           ReportImport.id == PurchaseRecord.import_id,
-                          ReportImport.status == "applied")
+                          ReportImport.status == ImportStatus.APPLIED.value)
 
 
 def _waiting(work: Work, today: dt.date) -> list[WaitingBatch]:
@@ -299,7 +300,7 @@ def week_start(day: dt.date) -> dt.date:
 def _weeks(work: Work, today: dt.date) -> list[WeekFigures]:
     first = week_start(today) - dt.timedelta(weeks=WEEKS - 1)
     end = week_start(today) + dt.timedelta(weeks=1)
-    applied = ReportImport.status == "applied"
+    applied = ReportImport.status == ImportStatus.APPLIED.value
     queries = {
         "invoiced": select(Invoice.invoice_date, func.sum(Invoice.amount_cents))
         .where(Invoice.invoice_date >= first, Invoice.invoice_date < end)
@@ -308,7 +309,7 @@ def _weeks(work: Work, today: dt.date) -> list[WeekFigures]:
         "purchased": select(PurchaseRecord.purchase_date, func.sum(Invoice.amount_cents))
         .join(Invoice, Invoice.id == PurchaseRecord.invoice_id)
         .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
-        .where(applied, PurchaseRecord.status == "purchased",
+        .where(applied, PurchaseRecord.status == PurchaseStatus.PURCHASED.value,
                PurchaseRecord.purchase_date >= first, PurchaseRecord.purchase_date < end)
         .group_by(PurchaseRecord.purchase_date),
         "paid": select(Payment.payment_date, func.sum(Payment.amount_cents))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from factor_desk.db.models import Customer, Load, LoadCharge, ReportImport, utcnow
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.factor_reports import ImportStatus, ReportKind
 from factor_desk.domain.text import excerpt
 from factor_desk.services.common import chunks, current_user, find_subsidiary, gc_paused
 from factor_desk.services.lifecycle import record_new_loads
@@ -191,9 +192,9 @@ def _write(work: Work, plan: ImportPlan, user: str) -> LoadImportResult:
     now = utcnow()
     sha = work.store.put(work, file.data)
     imp = ReportImport(
-        kind="loads", file_name=file.file_name, sha256=sha, imported_at=now,
+        kind=ReportKind.LOADS.value, file_name=file.file_name, sha256=sha, imported_at=now,
         imported_by=user, rows_total=result.rows_total, rows_applied=len(rows),
-        rows_skipped=result.rows_total - len(rows), status="applied",
+        rows_skipped=result.rows_total - len(rows), status=ImportStatus.APPLIED.value,
     )
     work.add(imp)
     work.flush()
