@@ -367,6 +367,7 @@ def test_save_a_template_into_a_read_only_folder_is_a_refusal(shared_tmp, kind):
 # ------------------------------------------------------------- output encoding
 
 
+@pytest.mark.slow
 def test_output_is_utf8_through_a_cp1252_pipe(tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "PYTHONIOENCODING": "cp1252"}

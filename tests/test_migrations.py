@@ -76,6 +76,7 @@ def _migrate(url: str, revision: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_upgrading_keeps_the_first_of_what_two_clerks_applied_at_the_same_moment(
         fresh_url, tmp_path):
     """A database from before 0002 may hold what a race let through: the same held-only file

@@ -103,6 +103,7 @@ def test_the_macos_minimum_is_what_the_bundled_qt_supports():
     assert "$(uname -m)" in script  # the disk image is named for the chip it runs on
 
 
+@pytest.mark.slow
 def test_the_self_test_passes_from_the_checkout(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([sys.executable, "-m", "factor_desk", "--self-test"],
@@ -136,6 +137,7 @@ BUNDLE = os.environ.get("FACTOR_DESK_BUNDLE")
 
 
 @pytest.mark.skipif(not BUNDLE, reason="FACTOR_DESK_BUNDLE names a built bundle (CI sets it)")
+@pytest.mark.slow
 def test_the_linux_bundle_holds_what_it_needs_and_passes_its_self_test():
     bundle = Path(BUNDLE)
     internal = bundle / app_info.CONTENTS_DIR

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import save_workbook, settle
 from test_window import drop_files
 
 _workbook = save_workbook
 
 
+@pytest.mark.slow
 def test_the_loads_preview_names_the_sheet_it_read(qtbot, window, tmp_path):
     window.show_page("loads")
     settle(qtbot, window)
@@ -45,6 +47,7 @@ def test_a_dropped_report_workbook_previews_its_report_sheet(qtbot, window, tmp_
     assert dialog.sheet.text() == "Read from the sheet 'Paid' of the workbook."
 
 
+@pytest.mark.slow
 def test_of_two_loads_sheets_the_clerk_is_asked_which_and_that_one_is_imported(
         qtbot, window, asker, tmp_path):
     window.show_page("loads")
@@ -69,6 +72,7 @@ def test_of_two_loads_sheets_the_clerk_is_asked_which_and_that_one_is_imported(
     assert {"D1", "D2"} <= numbers and "N1" not in numbers
 
 
+@pytest.mark.slow
 def test_of_two_payment_sheets_the_clerk_is_asked_which_and_a_cancel_does_nothing(
         qtbot, window, asker, tmp_path):
     window.show_page("reports")

@@ -73,6 +73,7 @@ class Heartbeat:
         self.timer.start()
 
 
+@pytest.mark.slow
 def test_the_window_stays_responsive_during_long_work(qtbot, window, asker, tmp_path,
                                                        busy_machine):
     window.show_page("reports")

@@ -156,6 +156,7 @@ def _eligible(desk) -> list[str]:
     return sorted(ld.load_number for ld in desk.eligible_loads(FREIGHT))
 
 
+@pytest.mark.slow
 def test_download_gets_the_batch_the_clerk_selected(qtbot, window, desk, asker, tmp_path):
     numbers = _eligible(desk)
     for part in (numbers[:5], numbers[5:7], numbers[7:11]):  # BRF-0001, -0002, -0003

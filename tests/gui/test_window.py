@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from helpers import settle, write_csv_file
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -146,6 +147,7 @@ def _submit_all(qtbot, window, asker) -> str:
     return "BRF-0001"
 
 
+@pytest.mark.slow
 def test_download_a_batch_to_a_folder(qtbot, window, asker, tmp_path):
     batch = _submit_all(qtbot, window, asker)
     window.show_page("reports")
@@ -167,6 +169,7 @@ def _report(path: Path, header: list[str], rows: list[list]) -> Path:
     return write_csv_file(path, [header, *rows])
 
 
+@pytest.mark.slow
 def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tmp_path):
     batch = _submit_all(qtbot, window, asker)
     window.show_page("reports")
@@ -240,6 +243,7 @@ def test_drop_both_reports_preview_apply_and_undo(qtbot, window, desk, asker, tm
     assert page.history.rows()[0].status == "undone"
 
 
+@pytest.mark.slow
 def test_a_dropped_file_that_is_no_report_gets_a_clear_message(qtbot, window, asker, tmp_path):
     _submit_all(qtbot, window, asker)
     window.show_page("reports")
@@ -253,6 +257,7 @@ def test_a_dropped_file_that_is_no_report_gets_a_clear_message(qtbot, window, as
     assert "does not look like a payment report" in str(asker.problems[-1])
 
 
+@pytest.mark.slow
 def test_loads_page_detail_attach_by_drop_and_import(qtbot, window, desk, asker, tmp_path):
     window.show_page("loads")
     settle(qtbot, window)
@@ -294,6 +299,7 @@ def test_loads_page_detail_attach_by_drop_and_import(qtbot, window, desk, asker,
     assert "N2" not in {ld.load_number for ld in desk.loads()}
 
 
+@pytest.mark.slow
 def test_the_loads_preview_shows_which_customer_a_row_is_billed_to(qtbot, window, desk,
                                                                    tmp_path):
     window.show_page("loads")

@@ -17,6 +17,9 @@ from factor_desk.db.models import (
     StatusHistory,
 )
 
+# Two processes race in every test here: seconds each.
+pytestmark = pytest.mark.slow
+
 
 def _submit(url, home, numbers, barrier, results):
     from factor_desk.db.database import Database, Location

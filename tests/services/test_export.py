@@ -279,6 +279,7 @@ def test_a_download_abandoned_half_way_leaves_no_folder(db, demo_batch, tmp_path
     _assert_nothing_written(tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_a_download_killed_half_way_leaves_no_folder_and_the_next_one_works(db, home,
                                                                              tmp_path):
     make_carrier(db, required=())

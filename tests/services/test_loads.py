@@ -538,6 +538,7 @@ def _empty(db) -> None:
                          unique_by=lambda c: c[0]),
        rows=st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(MCS)), min_size=1,
                      max_size=8))
+@pytest.mark.slow
 def test_the_import_bills_each_row_to_the_customer_the_dry_run_named(db, tmp_path, existing,
                                                                       rows):
     _empty(db)

@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 import openpyxl
+import pytest
 from helpers import dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -190,6 +191,7 @@ def check_money(db) -> None:
 
 @SETTINGS
 @given(ops=operations(), seed=st.integers(0, 10**6))
+@pytest.mark.slow
 def test_after_any_uploads_and_undos_the_money_adds_up(db, batch, tmp_path, ops, seed):
     applied: list[int] = []
     for step, (kind, spec) in enumerate(ops):

@@ -77,3 +77,48 @@ def test_the_check_sees_every_way_of_importing_it(source):
 ])
 def test_the_check_lets_the_rest_through(source):
     assert not db_imports(source, "factor_desk.cli.loads")
+
+
+def imports_of(source: str, module: str, is_package: bool = False) -> set[str]:
+    """Every module (or name in a module) ``source`` imports, absolute."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".") if is_package else module.split(".")[:-1]
+                package = package[:len(package) - (node.level - 1)]
+                base = ".".join([*package, base] if base else package)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+# The floors under the Desk: what each may never import (README's house drawing).
+FORBIDDEN = {
+    "domain": ("sqlalchemy", "PySide6", "factor_desk.db", "factor_desk.services",
+               "factor_desk.documents", "factor_desk.gui", "factor_desk.cli"),
+    "documents": ("sqlalchemy", "PySide6", "factor_desk.db", "factor_desk.services",
+                  "factor_desk.gui", "factor_desk.cli"),
+    "db": ("PySide6", "factor_desk.services", "factor_desk.gui", "factor_desk.cli"),
+    "services": ("PySide6", "factor_desk.gui", "factor_desk.cli"),
+}
+
+
+@pytest.mark.parametrize("floor", sorted(FORBIDDEN))
+def test_a_floor_never_imports_what_is_above_it(floor):
+    offending = {}
+    for path in sorted((PACKAGE / floor).rglob("*.py")):
+        names = imports_of(path.read_text(encoding="utf-8"), _module_of(path),
+                           path.name == "__init__.py")
+        bad = sorted(n for n in names for f in FORBIDDEN[floor] if n == f or n.startswith(f + "."))
+        if bad:
+            offending[str(path.relative_to(PACKAGE.parent))] = bad
+    assert not offending, f"factor_desk/{floor} reaches up or sideways: {offending}"
+
+
+def test_the_floor_check_sees_a_relative_import_upwards():
+    names = imports_of("from ..services import desk", "factor_desk.db.database")
+    assert "factor_desk.services" in names
