@@ -36,10 +36,14 @@ def _numbered(prefix: str, number: str) -> str:
     return number if number.upper().startswith(prefix) else f"{prefix} {number}"
 
 
-def _us_date(iso: str | None) -> str:
-    if not iso:
+def _us_date(day: dt.date | str | None) -> str:
+    """A date as the invoice shows it; ``day`` is a date, or the ISO text a frozen snapshot
+    (JSON, kept in the database) holds."""
+    if not day:
         return ""
-    return dt.date.fromisoformat(iso).strftime("%m/%d/%Y")
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return day.strftime("%m/%d/%Y")
 
 
 def draw_invoice(out: BinaryIO, inv: dict[str, Any],

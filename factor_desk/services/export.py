@@ -108,8 +108,8 @@ def _plain_invoices(session: Session, batch: Batch) -> tuple[list[dict[str, Any]
     created = batch.submitted_at
     invoices = [{
         "invoice_number": inv.invoice_number,
-        "invoice_date": inv.invoice_date.isoformat(),
-        "due_date": inv.due_date.isoformat(),
+        "invoice_date": inv.invoice_date,
+        "due_date": inv.due_date,
         "terms_days": inv.terms_days,
         "amount": str(from_cents(inv.amount_cents)),
         "noa_text": inv.noa_text,
