@@ -91,7 +91,8 @@ class LoadMoneyPanel(QGroupBox):
                                         stretch_last=True)
         box = QVBoxLayout(self)
         box.addWidget(self.summary)
-        box.addWidget(self.payments_view, 1)
+        box.addWidget(self.payments_view, 100)
+        box.addStretch(1)  # keeps the summary at the top when there is no payment to list
 
         self.documents_view = documents_view
         documents_view.setToolTip("Double-click a document to open it.")

@@ -125,7 +125,7 @@ class LoadsPage(Page):
         boxes = QHBoxLayout()
         boxes.addWidget(hbox, 3)
         boxes.addWidget(dbox, 2)
-        boxes.addWidget(self.money, 2)
+        boxes.addWidget(self.money, 3)
         dl.addLayout(boxes, 1)
         self.detail_drops = DropFilter(self.detail, DOCUMENT_FILES)
         self.detail_drops.dropped.connect(self._dropped_on_detail)

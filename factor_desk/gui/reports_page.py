@@ -140,12 +140,13 @@ class ReportsPage(Page):
         batch_split = QSplitter(Qt.Orientation.Vertical)  # the batches over its invoices
         batch_split.addWidget(self.batch_view)
         batch_split.addWidget(self.invoices)
+        batch_split.setSizes([130, 290])
         ul.addWidget(batch_split, 1)
         ul.addLayout(actions)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(lower)
-        split.setSizes([360, 260])
+        split.setSizes([420, 220])
 
         self.hint = QLabel("Drop a purchase or payment report (.csv or .xlsx) anywhere on "
                            "this page to upload it.")
