@@ -24,6 +24,7 @@ from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading, table_view
 from factor_desk.gui.jobs import Call, Job
+from factor_desk.gui.load_money import LoadMoneyPanel
 from factor_desk.gui.models import (
     Column,
     RowTableModel,
@@ -51,6 +52,7 @@ class LoadsPage(Page):
         super().__init__(*args, **kwargs)
         self.preview_dialog: PreviewDialog | None = None
         self._detail_of: str | None = None  # the load the detail panel is for
+        self._target: str | None = None  # the load to select at the next refresh
         self.subsidiary = QComboBox()
         self.subsidiary.addItem(ALL_SUBSIDIARIES)
         self.subsidiary.currentTextChanged.connect(lambda _t: self.reload())
@@ -100,6 +102,9 @@ class LoadsPage(Page):
             Column("File", lambda d: d.file_name),
             Column("Added", lambda d: f"{format_when(d.added_at)} by {d.added_by}")])
         self.documents_view = table_view(self.documents, stretch_last=True)
+        self.money = LoadMoneyPanel(self.desk, self.run, self.asker, self.documents_view)
+        self.money.changed.connect(lambda number: self.reload(select=number))
+        self.money.status.connect(self.status)
         attach = QPushButton("Attach document…")
         attach.clicked.connect(self.choose_documents)
         self.detail = QWidget()
@@ -114,11 +119,13 @@ class LoadsPage(Page):
         dbl.addWidget(self.documents_view)
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.money.remove_button)
         row.addWidget(attach)
         dbl.addLayout(row)
         boxes = QHBoxLayout()
         boxes.addWidget(hbox, 3)
         boxes.addWidget(dbox, 2)
+        boxes.addWidget(self.money, 3)
         dl.addLayout(boxes, 1)
         self.detail_drops = DropFilter(self.detail, DOCUMENT_FILES)
         self.detail_drops.dropped.connect(self._dropped_on_detail)
@@ -159,7 +166,8 @@ class LoadsPage(Page):
             self.subsidiary.addItem(s.name)
         self.subsidiary.setCurrentIndex(max(0, self.subsidiary.findText(current)))
         self.subsidiary.blockSignals(False)
-        self.reload()
+        self.reload(select=self._target)
+        self._target = None
 
     def reload(self, select: str | None = None) -> None:
         sub = self.subsidiary.currentText()
@@ -187,6 +195,16 @@ class LoadsPage(Page):
         if self.selected_load_number() is not None:
             self._show_detail()  # its documents or status may have changed
 
+    def show_target(self, target: str) -> None:
+        """Select load ``target`` once loaded: every subsidiary and status, no search."""
+        self._target = target
+        for box, everything in ((self.subsidiary, ALL_SUBSIDIARIES),
+                                (self.status_filter, ALL_STATUSES)):
+            box.blockSignals(True)
+            box.setCurrentText(everything)
+            box.blockSignals(False)
+        self.search.clear()
+
     def selected_load_number(self) -> str | None:
         load = selected_row(self.view)
         return load.load_number if load is not None else None
@@ -200,6 +218,7 @@ class LoadsPage(Page):
         self._detail_of = number
         if number is None:
             self.detail.setEnabled(False)  # no load: nothing to attach to
+            self.money.show_load(None)
             return
         self.run(Job(f"Loading load {number}", lambda: self.desk.load_detail(number),
                      done=lambda d: self._detail_loaded(number, *d), user=False))
@@ -215,6 +234,7 @@ class LoadsPage(Page):
         self.documents.set_rows(documents)
         fit_columns(self.history_view)
         fit_columns(self.documents_view)
+        self.money.show_load(number)
 
     # ------------------------------------------------------------------ documents
 

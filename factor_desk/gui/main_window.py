@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
             self.show_page(key)
 
     def show_page(self, key: str) -> None:
+        key, _, target = key.partition(":")  # "loads:L-1001": the page, then the record
         if key not in self.pages:
             key = "home"
         if (self._current is not None and key != self._current
@@ -151,6 +152,8 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentItem(self._items[key])
         self.nav.blockSignals(False)
         page = self.pages[key]
+        if target:
+            page.show_target(target)
         self.stack.setCurrentWidget(page)
         self.setWindowTitle(f"{page.title} — Factor Desk")
         self.settings.setValue("window/page", key)

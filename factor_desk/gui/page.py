@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 class Page(QWidget):
-    navigate = Signal(str)  # ask the window to show another page
+    navigate = Signal(str)  # ask the window to show another page: "loads" or "loads:<record>"
     status = Signal(str)  # a line for the status bar
 
     title = ""
@@ -30,6 +30,10 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         """Reload what the page shows (in the background)."""
+
+    def show_target(self, target: str) -> None:
+        """Show the record ``target`` (``navigate.emit("loads:" + load_number)``) once the
+        page has loaded; called before ``refresh``. Pages without records ignore it."""
 
     def can_leave(self) -> bool:
         """False keeps the clerk on the page (unsaved changes they chose to keep)."""

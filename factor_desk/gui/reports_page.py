@@ -24,6 +24,7 @@ from factor_desk.domain.dates import format_when
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, ReportKind
 from factor_desk.domain.money import format_money, from_cents
+from factor_desk.gui.batch_invoices import BatchInvoices
 from factor_desk.gui.common import (
     DropFilter,
     ask_for_sheet,
@@ -74,6 +75,8 @@ class ReportsPage(Page):
                                      sort=(2, NEWEST_FIRST))  # by when submitted
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
         on_selection_moved(self.batch_view, self._selection_moved)
+        self.invoices = BatchInvoices(self.run, self.desk.batch_invoices)
+        self.invoices.open_load.connect(lambda number: self.navigate.emit(f"loads:{number}"))
 
         self.download = primary_button("Download…")
         self.download.clicked.connect(self.download_selected)
@@ -134,12 +137,16 @@ class ReportsPage(Page):
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
-        ul.addWidget(self.batch_view)
+        batch_split = QSplitter(Qt.Orientation.Vertical)  # the batches over its invoices
+        batch_split.addWidget(self.batch_view)
+        batch_split.addWidget(self.invoices)
+        batch_split.setSizes([130, 290])
+        ul.addWidget(batch_split, 1)
         ul.addLayout(actions)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(lower)
-        split.setSizes([360, 260])
+        split.setSizes([420, 220])
 
         self.hint = QLabel("Drop a purchase or payment report (.csv or .xlsx) anywhere on "
                            "this page to upload it.")
@@ -183,12 +190,14 @@ class ReportsPage(Page):
         self.undo.setEnabled(self.selected_import() is not None)
         if batch is None:
             self.recon.set_rows([])
+            self.invoices.show_batch(None)
             self.recon_box.setTitle("Reconciliation")
 
     def _batch_selected(self, *_args) -> None:
         batch = self.selected_batch()
         if not batch:
             return
+        self.invoices.show_batch(batch)
         self.run(Job("Reconciling", lambda: self.desk.reconcile(batch),
                      done=lambda r: self._show_recon(batch, r), user=False))
 

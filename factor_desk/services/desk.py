@@ -19,7 +19,15 @@ from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, rea
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.money import from_cents
 from factor_desk.location import Location
-from factor_desk.services import backup, batches, company, customers, loads, reports
+from factor_desk.services import (
+    backup,
+    batch_money,
+    batches,
+    company,
+    customers,
+    loads,
+    reports,
+)
 from factor_desk.services.common import Progress
 from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult, LoadSummary
 from factor_desk.services.overview import HomeOverview, home_overview
@@ -356,6 +364,29 @@ class Desk:
         migrated or made there)."""
         return backup.backup(location, to, replace=replace, should_stop=should_stop)
 
+
+    # ---------------------------------------------------------- money, invoice by invoice
+    # A batch's invoices and a load's payments (services/batch_money.py, the
+    # reconciliation's own figures); a load's documents opened and removed.
+
+    def batch_invoices(self, batch: str) -> list[batch_money.InvoiceMoney]:
+        with self.db.read() as work:
+            return batch_money.batch_invoices(work, batch)
+
+    def load_money(self, load_number: str) -> batch_money.LoadMoney:
+        with self.db.read() as work:
+            return batch_money.load_money(work, load_number)
+
+    def document_file(self, document_id: int) -> tuple[str, bytes]:
+        """The file name and bytes of an attached document, to open or save a copy."""
+        with self.db.read() as work:
+            return loads.document_file(work, document_id)
+
+    def remove_document(self, document_id: int) -> DocumentInfo:
+        """Take a document off a Released or Queued load (refused otherwise), with a
+        history row; one transaction."""
+        with self.db.write() as work:
+            return loads.remove_document(work, document_id)
 
 def _desk_at(location: Location) -> Desk:
     return Desk.open(location, migrate=False)

@@ -132,3 +132,12 @@ def record_first_status(
                 for load_id in part
             ],
         )
+
+
+def record_change(work: Work, load_id: int, status: BillingStatus, *, by: str, reason: str
+                  ) -> None:
+    """Record a change to a load that leaves its status as it is (a document removed): a
+    history row from ``status`` to ``status`` that says what changed."""
+    work.execute(StatusHistory.__table__.insert(), [{
+        "load_id": load_id, "from_status": status.value, "to_status": status.value,
+        "at": utcnow(), "by": by, "reason": reason, "batch_id": None, "import_id": None}])

@@ -19,8 +19,10 @@ from factor_desk.services.loads.documents import (
     DocumentFile,
     DocumentInfo,
     attach_document,
+    document_file,
     load_documents,
     read_document,
+    remove_document,
     sniff_document_type,
 )
 from factor_desk.services.loads.importing import (
@@ -58,6 +60,7 @@ __all__ = [
     "LoadsFile",
     "RowCustomer",
     "attach_document",
+    "document_file",
     "effective_method",
     "eligible_loads",
     "find_load",
@@ -68,6 +71,7 @@ __all__ = [
     "plan_import",
     "race_lost",
     "read_document",
+    "remove_document",
     "read_loads_file",
     "sniff_document_type",
     "write_loads",

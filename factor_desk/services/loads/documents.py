@@ -9,13 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from factor_desk.db.models import SupportingDocument, utcnow
+from factor_desk.db.models import Load, SupportingDocument, utcnow
 from factor_desk.db.store import sha256_of
 from factor_desk.db.work import Work
-from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.errors import InputRefused, NotFound, Problem
+from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.services.common import current_user
+from factor_desk.services.lifecycle import FIRST_STATUSES, record_change
 from factor_desk.services.loads.queries import find_load
 
 _MAGIC: list[tuple[bytes, str]] = [
@@ -132,3 +134,42 @@ def _doc_info(doc: SupportingDocument, load_number: str, already: bool = False) 
         content_type=doc.content_type, sha256=doc.sha256, size=doc.size,
         added_at=doc.added_at, added_by=doc.added_by, already_attached=already,
     )
+
+
+def document_file(work: Work, document_id: int) -> tuple[str, bytes]:
+    """The file name and the bytes of an attached document, from the document store."""
+    doc = _find_document(work, document_id)
+    return doc.file_name, work.store.get(work, doc.sha256)
+
+
+def remove_document(work: Work, document_id: int, *, user: str | None = None
+                    ) -> DocumentInfo:
+    """Take a document off its load, in a write transaction: only before the load is
+    batched (Released or Queued; a batched invoice was sent with its documents). The load's
+    status history says which file was removed, when and by whom. The bytes stay in the
+    document store (other loads may share them; a backup keeps them)."""
+    doc = _find_document(work, document_id)
+    # Locked, so a batch cannot take the load between this check and the delete.
+    load = work.execute(select(Load).where(Load.id == doc.load_id).with_for_update()
+                        ).scalar_one()
+    status = BillingStatus(load.status)
+    if status not in FIRST_STATUSES:
+        raise InputRefused([Problem(
+            f"Load {load.load_number} is {status.value}: its documents went to the factor "
+            "with its batch and cannot be removed. Only a Released or Queued load's "
+            "documents can be removed.")])
+    info = _doc_info(doc, load.load_number)
+    kind = DocumentKind(doc.kind).label
+    work.delete(doc)
+    record_change(work, load.id, status, by=user or current_user(),
+                  reason=f"Document removed: {kind} {doc.file_name} (sha256 {doc.sha256[:12]})")
+    work.flush()
+    return info
+
+
+def _find_document(work: Work, document_id: int) -> SupportingDocument:
+    doc = work.get(SupportingDocument, document_id)
+    if doc is None:
+        raise NotFound(f"No document #{document_id}: it was removed a moment ago, "
+                       "probably by another clerk.")
+    return doc
