@@ -195,6 +195,10 @@ def _selected_loads(session: Session, sub: Subsidiary, load_numbers: list[str] |
         .join(Subsidiary, Subsidiary.id == Load.subsidiary_id)
         .options(selectinload(Load.customer), selectinload(Load.charges),
                  selectinload(Load.documents))
+        # The loads locked until commit: a document removed or a status changed by another
+        # clerk at this moment is either done before they are read here (their documents
+        # are read after the lock) or waits for this batch (and is then refused).
+        .with_for_update(of=Load)
     )
     found: Sequence[tuple[Load, str] | Row[Load, str]]
     if all_eligible:

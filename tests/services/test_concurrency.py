@@ -215,3 +215,51 @@ def test_two_processes_applying_reports_at_the_same_moment(db, batch, tmp_path, 
         for w in workers:
             w.join(timeout=60)
     assert all(w.exitcode == 0 for w in workers)
+
+
+def _waiting_on_a_lock(db) -> bool:
+    with db.engine.connect() as conn:
+        return bool(conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()").scalar())
+
+
+def test_a_document_removed_while_a_batch_is_submitted_keeps_the_load_out(db, tmp_path):
+    """Clerk A removes a load's proof of delivery while clerk B submits a batch with that
+    load: B must not batch a load whose required document is gone."""
+    import threading
+
+    from factor_desk.domain.errors import InputRefused
+    from factor_desk.services.desk import Desk
+    from factor_desk.services.loads import remove_document
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing interleaves")
+    make_carrier(db)
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [load_row("1")]), "Acme Freight")
+    attach_required(db, tmp_path, ["1"])
+    pod = next(d for d in Desk(db).load_detail("1")[1] if d.kind == "pod")
+    outcome: list[object] = []
+
+    def submit() -> None:
+        try:
+            outcome.append(Desk(db).submit_batch("Acme Freight", ["1"]))
+        except Exception as exc:  # the refusal, or a bug: either is looked at below
+            outcome.append(exc)
+
+    clerk_b = threading.Thread(target=submit)
+    with db.write() as work:
+        remove_document(work, pod.id)  # clerk A's transaction, not committed yet
+        clerk_b.start()
+        waited = threading.Event()
+        for _ in range(1000):  # B reaches the load A holds and waits for it (20 s at most)
+            if _waiting_on_a_lock(db):
+                break
+            waited.wait(0.02)
+        else:
+            pytest.fail("the batch submit never waited for the load being changed")
+    clerk_b.join(30)
+    (result,) = outcome
+    assert isinstance(result, InputRefused), result
+    assert "no proof of delivery" in str(result)
+    assert Desk(db).loads(status="Invoiced") == []
