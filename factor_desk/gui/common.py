@@ -100,15 +100,18 @@ class Banner(QFrame):
         self.show()
 
 
-def when_text(when: dt.datetime | None) -> str:
+def when_text(when: dt.datetime | None, *, time_only: bool = False) -> str:
     """A moment as the window shows it: in the clerk's time zone and short date-time format
-    (``11/28/26 5:29 PM`` on a US system). The services' datetimes are UTC (naive ones
-    too). The command line keeps its own text (``domain.dates.format_when``)."""
+    (``11/28/26 5:29 PM`` on a US system; ``5:29 PM`` with ``time_only``). The services'
+    datetimes are UTC (naive ones too). The command line keeps its own text
+    (``domain.dates.format_when``)."""
     if when is None:
         return ""
     local = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone()
-    moment = QDateTime(QDate(local.year, local.month, local.day),
-                       QTime(local.hour, local.minute, local.second))
+    clock = QTime(local.hour, local.minute, local.second)
+    if time_only:
+        return QLocale().toString(clock, QLocale.FormatType.ShortFormat)
+    moment = QDateTime(QDate(local.year, local.month, local.day), clock)
     return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
 
 
