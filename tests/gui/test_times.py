@@ -4,6 +4,7 @@ line keeps its ISO UTC text."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -64,3 +65,12 @@ def test_every_time_the_window_shows_is_local(qtbot, window, desk, chicago_us):
     documents = loads.documents.rows()
     assert _texts(loads.documents, "Added") == [
         f"{common.when_text(d.added_at)} by {d.added_by}" for d in documents]
+
+
+def test_home_says_when_it_was_updated_in_the_clerks_format(qtbot, window, chicago_us):
+    window.show_page("home")
+    page = window.pages["home"]
+    page.refresh()
+    settle(qtbot, window)
+    assert re.fullmatch(r"Updated \d{1,2}:\d{2}\s?[AP]M", page.updated.text()), \
+        page.updated.text()
