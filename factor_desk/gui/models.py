@@ -345,13 +345,18 @@ class CheckableRowModel(RowTableModel):
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if index.isValid() and index.column() == 0 and 0 <= index.row() < len(self._rows):
+            row = self._rows[index.row()]
             if role == Qt.ItemDataRole.CheckStateRole:
-                checked = self._row_id(self._rows[index.row()]) in self.checked
+                if not self.can_check(row):
+                    return None  # no box to tick: a mark and its reason instead
+                checked = self._row_id(row) in self.checked
                 return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
             if role == Qt.ItemDataRole.DisplayRole:
-                return None
+                return None if self.can_check(row) else "⚠"
+            if role == Qt.ItemDataRole.ForegroundRole and not self.can_check(row):
+                return QBrush(MISSING)
             if role == Qt.ItemDataRole.ToolTipRole:
-                return self._why_not(self._rows[index.row()])
+                return self._why_not(row)
         return super().data(index, role)
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:

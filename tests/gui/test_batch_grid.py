@@ -75,6 +75,7 @@ def test_a_load_missing_documents_cannot_be_ticked_and_says_why(qtbot, window, d
     row = _row_of(model, lacking.load_number)
     index = model.index(row, 0)
     assert not model.flags(index) & Qt.ItemFlag.ItemIsUserCheckable
+    assert model.data(index, Qt.ItemDataRole.CheckStateRole) is None  # no box: a mark
     assert "missing" in model.data(index, Qt.ItemDataRole.ToolTipRole).lower()
     assert not model.setData(index, Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     ok = next(r for r in model.rows() if not r.missing_documents)
