@@ -126,3 +126,19 @@ def test_empty_tables_say_what_to_do(qtbot, window, desk):
     assert common.empty_hint(batch.view).isVisible()
     assert "No loads ready to factor" in common.empty_hint(batch.view).text()
     assert common.empty_hint(window.pages["company"].info_view) is not None
+
+
+def test_at_1024_by_640_the_amounts_are_in_sight(qtbot, window, desk):
+    numbers = sorted(ld.load_number for ld in desk.eligible_loads(FREIGHT))
+    desk.submit_batch(FREIGHT, numbers[:3])
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 640))
+    for key, view, titles in (
+            ("batch", "view", ("Load #", "Customer", "Amount")),
+            ("loads", "view", ("Load #", "Customer", "Amount", "Status")),
+            ("reports", "batch_view", ("Batch", "Total", "Open balance"))):
+        window.show_page(key)
+        settle(qtbot, window)
+        table = getattr(window.pages[key], view)
+        for title in titles:
+            assert _column_in_sight(table, title), (key, title)
