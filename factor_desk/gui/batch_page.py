@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -16,10 +16,40 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk.domain.money import format_money
-from factor_desk.gui.common import Banner, heading, primary_button, table_view
+from factor_desk.gui.common import Banner, fit_columns, heading, primary_button, table_view
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import CheckableRowModel, Column, documents_column
 from factor_desk.gui.page import Page
+
+
+def why_not_batched(load) -> str | None:
+    """Why a load cannot go in a batch (its tick box is off), or None."""
+    if not load.missing_documents:
+        return None
+    from factor_desk.domain.trade import DocumentKind
+
+    missing = ", ".join(DocumentKind(k).label for k in load.missing_documents)
+    return (f"Cannot be batched: missing {missing}. Attach it on the Loads page "
+            "(drop the file on the load).")
+
+
+class SpaceTicks(QObject):
+    """Space ticks the selected rows (or unticks them when all are ticked already): a
+    click on a row selects it, only its tick box ticks it."""
+
+    def __init__(self, view, model: CheckableRowModel):
+        super().__init__(view)
+        self.view, self.model = view, model
+        view.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Space:
+            rows = {ix.row() for ix in self.view.selectionModel().selectedRows()}
+            if not rows and self.view.currentIndex().isValid():
+                rows = {self.view.currentIndex().row()}
+            self.model.toggle_rows(sorted(rows))
+            return True
+        return False
 
 
 class BatchPage(Page):
@@ -53,16 +83,20 @@ class BatchPage(Page):
              Column("Amount", lambda ld: ld.amount, align_right=True),
              documents_column("Supporting documents")],
             row_id=lambda ld: ld.load_number, amount=lambda ld: ld.amount,
+            why_not=why_not_batched,
             search_text=lambda ld: " ".join((ld.load_number, ld.invoice_number, ld.customer,
                                              ld.po_number, ld.delivery_location)))
         self.model.selection_changed.connect(self._update_footer)
+        self._generation = 0  # of the grid's loading: a result of an older one is stale
         self.view = table_view(self.model, name="batchGrid", select="rows",
                                sort=(1, Qt.SortOrder.AscendingOrder), stretch=(3, 6),
-                               widths={0: 34, 1: 110, 2: 110, 4: 100, 5: 110})
-        self.view.clicked.connect(self._toggle_clicked_row)
+                               widths={0: 34, 1: 110, 2: 110, 4: 100, 5: 110},
+                               empty=self._empty_text)
+        self.space_ticks = SpaceTicks(self.view, self.model)
 
         self.footer = QLabel()
         self.footer.setObjectName("batchFooter")
+        self.model.layoutChanged.connect(self._update_footer)  # a search shows fewer
         self.submit = primary_button("Submit Batch")
         self.submit.clicked.connect(self.submit_batch)
 
@@ -89,13 +123,22 @@ class BatchPage(Page):
 
     # ------------------------------------------------------------------ data
 
-    def refresh(self) -> None:
-        # the subsidiary chosen last, here or elsewhere (Home's "ready to factor" line)
-        wanted = str(self.settings.value("subsidiary", "", str)) or self.subsidiary.currentText()
-        self.run(Job("Loading subsidiaries", lambda: self.desk.profile(),
-                     done=lambda p: self._profile_loaded(p, wanted), user=False))
+    def _empty_text(self) -> str:
+        if self.model.total_count:
+            return "No load matches the search."
+        if self.current_profile() is None:
+            return "No subsidiary yet — add one in Company profile."
+        return ("No loads ready to factor — import loads on the Loads page; loads whose "
+                "status is Queued and invoicing method Factoring appear here.")
 
-    def _profile_loaded(self, profile, wanted: str) -> None:
+    def refresh(self) -> None:
+        self.run(Job("Loading subsidiaries", lambda: self.desk.profile(),
+                     done=self._profile_loaded, user=False))
+
+    def _profile_loaded(self, profile) -> None:
+        # the subsidiary chosen last, here or elsewhere (Home's "ready to factor" line),
+        # read now: the clerk may have chosen another while the profile was loading
+        wanted = str(self.settings.value("subsidiary", "", str)) or self.subsidiary.currentText()
         self.profile = profile
         self.subsidiary.blockSignals(True)
         self.subsidiary.clear()
@@ -138,36 +181,36 @@ class BatchPage(Page):
         else:
             self.banner.hide()
         name = sub.name
+        self._generation += 1
+        generation = self._generation
+
         def work():
             loads = self.desk.eligible_loads(name)
             return self.model.prepare(loads)
 
-        # a late result for the subsidiary chosen before is dropped, never shown under
-        # another subsidiary's name (a later job loads the one chosen now)
         self.run(Job(f"Loading the loads of {name}", work, user=False,
-                     done=lambda p: self._grid_loaded(p) if self.subsidiary.currentText()
-                     == name else None))
+                     done=lambda p: self._grid_loaded(p, name, generation)))
 
-    def _grid_loaded(self, prepared) -> None:
+    def _grid_loaded(self, prepared, name: str, generation: int) -> None:
+        """Show the loads of ``name``, unless they are stale: a later loading is on its
+        way, or the subsidiary chosen now is another (then its loads are loaded now).
+        Never another subsidiary's loads under the name in the box."""
+        if generation != self._generation:
+            return  # a later loading follows, for the subsidiary chosen since
+        if self.subsidiary.currentText() != name:
+            self._load_grid()
+            return
         self.model.set_rows(prepared)
+        fit_columns(self.view, 200)  # the numbers narrow, the customer's name the room
         self._update_footer()
-
-    # ------------------------------------------------------------------ selecting
-
-    def _toggle_clicked_row(self, index) -> None:
-        if index.column() == 0:
-            return  # the check box toggles itself
-        check = self.model.index(index.row(), 0)
-        state = self.model.data(check, Qt.ItemDataRole.CheckStateRole)
-        self.model.setData(check, Qt.CheckState.Unchecked if state == Qt.CheckState.Checked
-                           else Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
 
     def _update_footer(self) -> None:
         count = len(self.model.checked)
         total = self.model.checked_total
-        shown = self.model.rowCount()
-        self.footer.setText(f"{count} selected · {format_money(total)}   "
-                            f"({shown} of {self.model.total_count} loads shown)")
+        shown, every = self.model.rowCount(), self.model.total_count
+        self.footer.setText(f"{count} selected · {format_money(total)}   ("
+                            + (f"{shown} of {every} loads" if shown != every
+                               else f"{every} loads") + ")")
         sub = self.current_profile()
         ready = bool(sub and sub.notice_of_assignment and sub.factoring_company)
         self.submit.setEnabled(count > 0 and ready)

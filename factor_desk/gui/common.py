@@ -4,12 +4,25 @@ table."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QDate,
+    QDateTime,
+    QEvent,
+    QLocale,
+    QObject,
+    Qt,
+    QTime,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFileDialog,
@@ -85,6 +98,21 @@ class Banner(QFrame):
     def show_message(self, html: str) -> None:
         self.label.setText(html)
         self.show()
+
+
+def when_text(when: dt.datetime | None, *, time_only: bool = False) -> str:
+    """A moment as the window shows it: in the clerk's time zone and short date-time format
+    (``11/28/26 5:29 PM`` on a US system; ``5:29 PM`` with ``time_only``). The services'
+    datetimes are UTC (naive ones too). The command line keeps its own text
+    (``domain.dates.format_when``)."""
+    if when is None:
+        return ""
+    local = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone()
+    clock = QTime(local.hour, local.minute, local.second)
+    if time_only:
+        return QLocale().toString(clock, QLocale.FormatType.ShortFormat)
+    moment = QDateTime(QDate(local.year, local.month, local.day), clock)
+    return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
 
 
 def heading(text: str) -> QLabel:
@@ -280,11 +308,50 @@ SELECT = {  # what a click selects in a table
 }
 
 
+class EmptyHint(QLabel):
+    """What to do, written over a table while it has no rows ("No batches yet — submit one
+    from Factoring Batch"). ``text`` may be a function, asked each time the table empties
+    (so that a search that hides every row can say so). Clicks and drops go through it to
+    the table."""
+
+    def __init__(self, view: QTableView, text: str | Callable[[], str]):
+        super().__init__(view.viewport())
+        self.setObjectName("emptyHint")
+        self.view = view
+        self._text = text
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet("color: #6e7781; padding: 12px;")
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        for signal in (model.modelReset, model.layoutChanged, model.rowsInserted,
+                       model.rowsRemoved):
+            signal.connect(self.update_hint)
+        self.update_hint()
+
+    def hint_text(self) -> str:
+        return self._text() if callable(self._text) else self._text
+
+    def update_hint(self, *_args) -> None:
+        empty = self.view.model().rowCount() == 0
+        if empty:
+            self.setText(self.hint_text())
+            self.setGeometry(self.view.viewport().rect())
+        self.setVisible(empty)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.view.viewport().rect())
+        return False
+
+
 def table_view(model: QAbstractItemModel, *, view: QTableView | None = None,
                name: str | None = None, select: Literal["row", "rows", "cells"] = "row",
                sort: tuple[int, Qt.SortOrder] | None = None, dense: bool = True,
                stretch: tuple[int, ...] = (), stretch_last: bool = False,
-               widths: dict[int, int] | None = None) -> QTableView:
+               widths: dict[int, int] | None = None,
+               empty: str | Callable[[], str] | None = None) -> QTableView:
     """The one way a table of records is set up: ``view`` (a new QTableView if None, or
     one of a Designer form) shows ``model`` without row numbers. ``select``: a click
     selects one row (what the buttons act on), several rows, or cells. ``sort``: the
@@ -293,7 +360,9 @@ def table_view(model: QAbstractItemModel, *, view: QTableView | None = None,
     pages' lists); else Qt's row height in one colour. ``stretch``: columns that share
     the spare width (the clerk cannot resize those); ``stretch_last``: the last column
     takes it (every column stays resizable). ``widths``: starting widths by column; a
-    page's list is then fitted to its contents by ``fit_columns`` once loaded."""
+    page's list is then fitted to its contents by ``fit_columns`` once loaded.
+    ``empty``: what the table says while it has no rows (see EmptyHint). Long text is
+    elided at its end; the model's tool tip shows it whole."""
     if view is None:
         view = QTableView()
     if name is not None:
@@ -316,7 +385,16 @@ def table_view(model: QAbstractItemModel, *, view: QTableView | None = None,
         header.setStretchLastSection(True)
     for column, width in (widths or {}).items():
         view.setColumnWidth(column, width)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.setMinimumSize(160, 90)  # a small window scrolls the table, not the page
+    if empty is not None:
+        EmptyHint(view, empty)
     return view
+
+
+def empty_hint(view: QTableView) -> EmptyHint | None:
+    """The hint a table shows while it is empty (None if it has none)."""
+    return view.viewport().findChild(EmptyHint)
 
 
 def fit_columns(view, max_width: int = 360) -> None:
@@ -331,7 +409,10 @@ def fit_columns(view, max_width: int = 360) -> None:
     view.horizontalHeader().setResizeContentsPrecision(30)
     view.resizeColumnsToContents()
     header = view.horizontalHeader()
+    last = header.logicalIndex(header.count() - 1) if header.stretchLastSection() else -1
     for col in range(header.count()):
+        if col == last or header.sectionResizeMode(col) == QHeaderView.ResizeMode.Stretch:
+            continue  # takes the room there is (a fixed size would keep it from shrinking)
         if header.sectionSize(col) > max_width:
             header.resizeSection(col, max_width)
 

@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from factor_desk.domain.dates import format_when
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
-from factor_desk.gui.common import heading, plus_button, primary_button, table_view
+from factor_desk.gui.common import heading, plus_button, primary_button, table_view, when_text
 from factor_desk.gui.forms.ui_important_info import Ui_manageImportantInfo
 from factor_desk.gui.forms.ui_new_subsidiary import Ui_newSubsidiary
 from factor_desk.gui.jobs import Job
@@ -118,15 +118,15 @@ class CompanyPage(Page):
         self.method.addItems([m.value for m in InvoicingMethod])
         self.method.currentIndexChanged.connect(self._mark_dirty)
         docs = QWidget()
-        docs_layout = QHBoxLayout(docs)
+        docs_layout = QGridLayout(docs)  # three a line: the page fits a small window
         docs_layout.setContentsMargins(0, 0, 0, 0)
         self.required: dict[str, QCheckBox] = {}
-        for kind in DocumentKind:
+        for i, kind in enumerate(DocumentKind):
             box = QCheckBox(kind.label)
             box.toggled.connect(self._mark_dirty)
             self.required[kind.value] = box
-            docs_layout.addWidget(box)
-        docs_layout.addStretch(1)
+            docs_layout.addWidget(box, i // 3, i % 3)
+        docs_layout.setColumnStretch(3, 1)
         form.addRow("Factoring company", self.factor)
         form.addRow("Default invoicing method", self.method)
         form.addRow("Documents required before factoring", docs)
@@ -152,10 +152,13 @@ class CompanyPage(Page):
         self.info_model = RowTableModel([
             Column("Kind", lambda e: e.label),
             Column("Text", lambda e: e.text.replace("\n", " ")),
-            Column("Updated", lambda e: f"{format_when(e.updated_at)} by {e.updated_by}"),
+            Column("Updated", lambda e: e.updated_at,
+                   text=lambda e: f"{when_text(e.updated_at)} by {e.updated_by}"),
         ], row_key=lambda e: e.kind)
-        self.info_view = table_view(self.info_model, dense=False, stretch=(1,),
-                                    widths={0: 170, 2: 230})  # rows as tall as the text
+        self.info_view = table_view(
+            self.info_model, dense=False, stretch=(1,), widths={0: 170, 2: 230},
+            empty="No important info yet — press + to add the Notice of Assignment "
+                  "your factor gave you.")  # rows as tall as the text
         self.info_view.doubleClicked.connect(lambda i: self.open_info_dialog(
             self.info_model.row_at(i.row())))
         self.info_view.setMinimumHeight(120)
@@ -185,7 +188,12 @@ class CompanyPage(Page):
         layout.addWidget(heading("Company profile"))
         layout.addLayout(top)
         layout.addWidget(self.empty)
-        layout.addWidget(self.body, 1)
+        # a small window scrolls the profile rather than refusing to shrink
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body_scroll.setWidget(self.body)
+        layout.addWidget(self.body_scroll, 1)
 
     # ------------------------------------------------------------------ loading
 
@@ -209,6 +217,7 @@ class CompanyPage(Page):
         has = bool(profile.subsidiaries)
         self.empty.setVisible(not has)
         self.body.setVisible(has)
+        self.body_scroll.setVisible(has)
         if has:
             index = max(0, self.subsidiary.findText(wanted))
             self.subsidiary.setCurrentIndex(index)

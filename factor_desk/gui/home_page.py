@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk.domain.money import format_money
-from factor_desk.gui.common import BLUE, heading
+from factor_desk.gui.common import BLUE, heading, when_text
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.page import Page
 from factor_desk.gui.week_chart import WeekChart
@@ -252,7 +252,7 @@ class HomePage(Page):
     def show_overview(self, o: HomeOverview) -> None:
         self.overview = o
         self.today.setText(f"{o.today:%A}, {o.today:%B} {o.today.day}, {o.today.year}")
-        self.updated.setText(f"Updated {dt.datetime.now():%H:%M}")
+        self.updated.setText(f"Updated {when_text(dt.datetime.now(dt.UTC), time_only=True)}")
         self._ready(o)
         self._waiting(o)
         self._flagged(o)

@@ -19,10 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from factor_desk.domain.dates import format_when
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
-from factor_desk.gui.common import DropFilter, ask_for_sheet, fit_columns, heading, table_view
+from factor_desk.gui.common import (
+    DropFilter,
+    ask_for_sheet,
+    fit_columns,
+    heading,
+    table_view,
+    when_text,
+)
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.load_money import LoadMoneyPanel
 from factor_desk.gui.models import (
@@ -81,7 +87,10 @@ class LoadsPage(Page):
                                              ld.po_number, ld.subsidiary)),
             row_key=lambda ld: ld.load_number)
         self.view = table_view(self.model, name="loadsTable",
-                               sort=(0, Qt.SortOrder.AscendingOrder), stretch_last=True)
+                               sort=(0, Qt.SortOrder.AscendingOrder), stretch_last=True,
+                               empty=self._empty_text)
+        for signal in (self.model.layoutChanged, self.model.modelReset):
+            signal.connect(self._count_shown)  # the count follows the search
         on_selection_moved(self.view, self._selection_moved)
         self.drops = DropFilter(self.view.viewport(), DOCUMENT_FILES)
         self.drops.dropped_at.connect(self._dropped_on_table)
@@ -91,17 +100,21 @@ class LoadsPage(Page):
         self.flag.setStyleSheet("color: #a4262c; font-weight: 600;")
         self.flag.setWordWrap(True)
         self.history = RowTableModel([
-            Column("When (UTC)", lambda h: format_when(h.at)),
+            Column("When", lambda h: h.at, text=lambda h: when_text(h.at)),
             Column("From", lambda h: h.from_status or "—"),
             Column("To", lambda h: h.to_status),
             Column("By", lambda h: h.by),
             Column("Why", lambda h: h.reason)])
-        self.history_view = table_view(self.history, stretch_last=True)
+        self.history_view = table_view(self.history, stretch_last=True,
+                                       empty="Select a load to see its status history.")
         self.documents = RowTableModel([
             Column("Kind", lambda d: DocumentKind(d.kind).label),
             Column("File", lambda d: d.file_name),
-            Column("Added", lambda d: f"{format_when(d.added_at)} by {d.added_by}")])
-        self.documents_view = table_view(self.documents, stretch_last=True)
+            Column("Added", lambda d: d.added_at,
+                   text=lambda d: f"{when_text(d.added_at)} by {d.added_by}")])
+        self.documents_view = table_view(
+            self.documents, stretch_last=True,
+            empty="No documents yet — drop PDFs or scans here, or Attach document…")
         self.money = LoadMoneyPanel(self.desk, self.run, self.asker, self.documents_view)
         self.money.changed.connect(lambda number: self.reload(select=number))
         self.money.status.connect(self.status)
@@ -137,6 +150,7 @@ class LoadsPage(Page):
         filters.addWidget(self.search, 1)
         filters.addWidget(import_button)
         self.count = QLabel()
+        self.count.setObjectName("loadsCount")
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -188,7 +202,7 @@ class LoadsPage(Page):
         # when the load is no longer listed.
         self.model.set_rows(prepared)
         fit_columns(self.view, 260)
-        self.count.setText(f"{len(prepared.rows)} loads")
+        self._count_shown()
         if keep and self.selected_load_number() != keep and \
                 select_record(self.view, keep):
             return  # the new selection shows its detail
@@ -204,6 +218,18 @@ class LoadsPage(Page):
             box.setCurrentText(everything)
             box.blockSignals(False)
         self.search.clear()
+
+    def _count_shown(self) -> None:
+        shown, every = self.model.rowCount(), self.model.total_count
+        self.count.setText(f"{shown} of {every} loads" if shown != every else
+                           f"{every} loads")
+
+    def _empty_text(self) -> str:
+        if self.model.total_count:
+            return "No load matches the search."
+        if (self.subsidiary.currentIndex(), self.status_filter.currentIndex()) != (0, 0):
+            return "No loads with this subsidiary and status."
+        return "No loads yet — import a loads file with Import loads…"
 
     def selected_load_number(self) -> str | None:
         load = selected_row(self.view)

@@ -85,6 +85,7 @@ def money(value) -> str:
     return format_money(value) if value is not None else ""
 
 
+LONG_TEXT = 20  # text longer than this may not fit its column: its tool tip shows it
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the record's id (``row_key``): what a row *is*
 _SORT_HINT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 _NO_HINT = QAbstractItemModel.LayoutChangeHint.NoLayoutChangeHint
@@ -235,8 +236,11 @@ class RowTableModel(QAbstractTableModel):
             return column.display(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(row) or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column.tooltip is not None:
+                return column.tooltip(row) or None
+            text = column.display(row)  # long text may be elided: the tip shows it whole
+            return text if len(text) > LONG_TEXT else None
         if role == Qt.ItemDataRole.ForegroundRole:
             color = column.foreground(row) if column.foreground is not None else None
             if color is None and self._row_background is not None and \
@@ -293,24 +297,30 @@ def on_selection_moved(view: QAbstractItemView, slot: Callable[[], None]) -> Non
 
 class CheckableRowModel(RowTableModel):
     """A RowTableModel with a check box in its first column. Checked rows are kept as a
-    set of ids, so sorting and filtering never lose a tick."""
+    set of ids, so sorting and filtering never lose a tick. ``why_not`` says why a row
+    cannot be ticked (its box is off, the reason its tool tip), or None if it can."""
 
     selection_changed = Signal()
 
     def __init__(self, columns: list[Column], row_id: Callable[[Any], Any],
-                 amount: Callable[[Any], Decimal], **kwargs):
+                 amount: Callable[[Any], Decimal],
+                 why_not: Callable[[Any], str | None] | None = None, **kwargs):
         kwargs.setdefault("row_key", row_id)
         super().__init__([Column("", lambda r: None), *columns], **kwargs)
         self._row_id = row_id
         self._amount = amount
+        self._why_not = why_not or (lambda r: None)
         self.checked: set = set()
         self._checked_total = Decimal(0)
 
     def set_rows(self, rows, search_keys: list[str] | None = None) -> None:
         super().set_rows(rows, search_keys)
         if self.checked:
-            self.checked &= {self._row_id(r) for r in self._all}
+            self.checked &= {self._row_id(r) for r in self._all if self.can_check(r)}
         self._recount()
+
+    def can_check(self, row) -> bool:
+        return self._why_not(row) is None
 
     def _recount(self) -> None:
         checked = self.checked
@@ -328,17 +338,25 @@ class CheckableRowModel(RowTableModel):
 
     def flags(self, index):
         base = super().flags(index)
-        if index.isValid() and index.column() == 0:
+        if index.isValid() and index.column() == 0 and 0 <= index.row() < len(self._rows) \
+                and self.can_check(self._rows[index.row()]):
             return base | Qt.ItemFlag.ItemIsUserCheckable
         return base
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if index.isValid() and index.column() == 0 and 0 <= index.row() < len(self._rows):
+            row = self._rows[index.row()]
             if role == Qt.ItemDataRole.CheckStateRole:
-                checked = self._row_id(self._rows[index.row()]) in self.checked
+                if not self.can_check(row):
+                    return None  # no box to tick: a mark and its reason instead
+                checked = self._row_id(row) in self.checked
                 return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
             if role == Qt.ItemDataRole.DisplayRole:
-                return None
+                return None if self.can_check(row) else "⚠"
+            if role == Qt.ItemDataRole.ForegroundRole and not self.can_check(row):
+                return QBrush(MISSING)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._why_not(row)
         return super().data(index, role)
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
@@ -346,6 +364,8 @@ class CheckableRowModel(RowTableModel):
                 and role == Qt.ItemDataRole.CheckStateRole):
             return False
         row = self._rows[index.row()]
+        if not self.can_check(row):
+            return False
         rid = self._row_id(row)
         state = Qt.CheckState(value) if not isinstance(value, Qt.CheckState) else value
         if state == Qt.CheckState.Checked and rid not in self.checked:
@@ -367,17 +387,28 @@ class CheckableRowModel(RowTableModel):
         self.selection_changed.emit()
 
     def check_all(self) -> None:
-        self.checked = {self._row_id(r) for r in self._all}
-        self._checked_total = sum((self._amount(r) for r in self._all), Decimal(0))
+        can = [r for r in self._all if self.can_check(r)]
+        self.checked = {self._row_id(r) for r in can}
+        self._checked_total = sum((self._amount(r) for r in can), Decimal(0))
         self._check_column_changed()
 
     def check_visible(self) -> None:
         for r in self._rows:
             rid = self._row_id(r)
-            if rid not in self.checked:
+            if rid not in self.checked and self.can_check(r):
                 self.checked.add(rid)
                 self._checked_total += self._amount(r)
         self._check_column_changed()
+
+    def toggle_rows(self, rows: list[int]) -> None:
+        """Tick the rows shown at ``rows`` that can be ticked; if all are ticked already,
+        untick them (Space on the selected rows)."""
+        able = [self._rows[i] for i in rows if 0 <= i < len(self._rows)
+                and self.can_check(self._rows[i])]
+        tick = any(self._row_id(r) not in self.checked for r in able)
+        state = Qt.CheckState.Checked if tick else Qt.CheckState.Unchecked
+        for i in rows:
+            self.setData(self.index(i, 0), state, Qt.ItemDataRole.CheckStateRole)
 
     def clear_checks(self) -> None:
         self.checked = set()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk.documents.text_files import write_text_file
-from factor_desk.domain.dates import format_when
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, ReportKind
 from factor_desk.domain.money import format_money, from_cents
@@ -32,6 +31,7 @@ from factor_desk.gui.common import (
     heading,
     primary_button,
     table_view,
+    when_text,
 )
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
@@ -63,7 +63,8 @@ class ReportsPage(Page):
         self.batches = RowTableModel([
             Column("Batch", lambda o: o.batch.batch),
             Column("Subsidiary", lambda o: o.batch.subsidiary),
-            Column("Submitted", lambda o: format_when(o.batch.submitted_at)),
+            Column("Submitted", lambda o: o.batch.submitted_at,
+                   text=lambda o: when_text(o.batch.submitted_at)),
             Column("Invoices", lambda o: o.batch.invoices, align_right=True),
             Column("Total", lambda o: o.batch.total, align_right=True),
             Column("Status", lambda o: o.batch.status),
@@ -72,7 +73,10 @@ class ReportsPage(Page):
             Column("Open balance", lambda o: o.open_balance, align_right=True),
         ], row_key=lambda o: o.batch.batch)
         self.batch_view = table_view(self.batches, name="batchesTable",
-                                     sort=(2, NEWEST_FIRST))  # by when submitted
+                                     sort=(2, NEWEST_FIRST),  # by when submitted
+                                     stretch=(1,),  # the subsidiary's name takes the room
+                                     empty="No batches yet — submit one from Factoring "
+                                           "Batch.")
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
         on_selection_moved(self.batch_view, self._selection_moved)
         self.invoices = BatchInvoices(self.run, self.desk.batch_invoices)
@@ -84,9 +88,11 @@ class ReportsPage(Page):
         upload_purchase.clicked.connect(lambda: self.choose_report(ReportKind.PURCHASE))
         upload_payments = QPushButton("Upload Payment Report…")
         upload_payments.clicked.connect(lambda: self.choose_report(ReportKind.PAYMENTS))
-        purchase_template = QPushButton("Purchase_Report.csv template…")
+        purchase_template = QPushButton("Purchase template…")
+        purchase_template.setToolTip("Save a blank Purchase_Report.csv to fill in")
         purchase_template.clicked.connect(lambda: self.save_template(ReportKind.PURCHASE))
-        payments_template = QPushButton("Payments_Report.csv template…")
+        payments_template = QPushButton("Payments template…")
+        payments_template.setToolTip("Save a blank Payments_Report.csv to fill in")
         payments_template.clicked.connect(lambda: self.save_template(ReportKind.PAYMENTS))
         actions = QHBoxLayout()
         actions.addWidget(self.download)
@@ -99,7 +105,8 @@ class ReportsPage(Page):
         self.recon = RowTableModel([
             Column("", lambda r: r[0]),
             Column("Amount", lambda r: r[1], align_right=True)], row_key=lambda r: r[0])
-        self.recon_view = table_view(self.recon, stretch=(0,))
+        self.recon_view = table_view(self.recon, stretch=(0,),
+                                     empty="Select a batch to see its reconciliation.")
         self.recon_box = QGroupBox("Reconciliation")
         box = QVBoxLayout(self.recon_box)
         box.addWidget(self.recon_view)
@@ -110,14 +117,16 @@ class ReportsPage(Page):
                    else "Payment report"),
             Column("File", lambda h: h.file_name),
             Column("Batch", lambda h: h.batch or ""),
-            Column("When (UTC)", lambda h: format_when(h.imported_at)),
+            Column("When", lambda h: h.imported_at, text=lambda h: when_text(h.imported_at)),
             Column("By", lambda h: h.imported_by),
             Column("Rows", lambda h: h.rows, align_right=True),
             Column("Status", lambda h: h.status.title() + (
-                f" {format_when(h.undone_at)}" if h.undone_at else "")),
+                f" {when_text(h.undone_at)}" if h.undone_at else "")),
         ], row_key=lambda h: h.id)
-        self.history_view = table_view(self.history, name="historyTable",
-                                       sort=(0, NEWEST_FIRST))  # by import number
+        self.history_view = table_view(
+            self.history, name="historyTable", sort=(0, NEWEST_FIRST),  # by import number
+            stretch=(2,), empty="No reports imported yet — upload the factor's "
+                                     "purchase or payment report, or drop it on this page.")
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
         on_selection_moved(self.history_view, self._selection_moved)
@@ -133,7 +142,9 @@ class ReportsPage(Page):
         lower = QSplitter()
         lower.addWidget(self.recon_box)
         lower.addWidget(history_box)
-        lower.setSizes([320, 680])
+        lower.setSizes([300, 700])
+        self.recon_box.setMinimumWidth(290)  # its labels whole ("Not itemised by the factor")
+        lower.setStretchFactor(1, 1)  # a wider window widens the import history
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
@@ -146,7 +157,7 @@ class ReportsPage(Page):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(lower)
-        split.setSizes([420, 220])
+        split.setSizes([290, 390])  # the reconciliation whole, down to Open balance
 
         self.hint = QLabel("Drop a purchase or payment report (.csv or .xlsx) anywhere on "
                            "this page to upload it.")
@@ -172,7 +183,7 @@ class ReportsPage(Page):
         self.batches.set_rows(overview)
         self.history.set_rows(history)
         fit_columns(self.batch_view)
-        fit_columns(self.history_view)
+        fit_columns(self.history_view, 200)  # a long file name elides (its tip: whole)
         if selected is None and self.selected_batch() is None and overview:
             self.batch_view.selectRow(0)  # nothing chosen yet: the newest batch
         else:
