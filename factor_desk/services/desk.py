@@ -366,7 +366,7 @@ class Desk:
 
 def _report_key(path: str | Path, kind: str, sheet: str | None
                 ) -> tuple[Path, str, str | None]:
-    return Path(path).resolve(), str(kind), sheet
+    return Path(path).absolute(), str(kind), sheet  # as named: its name goes on the import
 
 
 def _desk_at(location: Location) -> Desk:

@@ -124,7 +124,8 @@ def read_report(path: str | Path, kind: str, sheet: str | None = None, *,
     kind = ReportKind(kind)
     path = Path(path)
     data = read_file_bytes(path)
-    if parsed is not None and parsed.kind == kind and parsed.sha256 == sha256_of(data):
+    if (parsed is not None and parsed.kind == kind and parsed.table.file_name == path.name
+            and parsed.sha256 == sha256_of(data)):
         return parsed
     what = "a purchase report" if kind == ReportKind.PURCHASE else "a payment report"
     table = read_table_bytes(data, path.name, sheet=sheet, fits=report_fits(kind), what=what)
