@@ -176,7 +176,7 @@ class Load(Base):
     # override, else the subsidiary's default, applies (see services.loads).
     invoicing_method: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("report_imports.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("report_imports.id"), index=True)
 
     subsidiary: Mapped[Subsidiary] = relationship()
     customer: Mapped[Customer] = relationship()

@@ -57,6 +57,8 @@ class Desk:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # The report file read by the last preview_report, by where and what was read.
+        self._previewed: tuple[tuple[Path, str, str | None], reports.ReportFile] | None = None
 
     @classmethod
     def open(cls, location: Location, *, migrate: bool = True) -> Desk:
@@ -245,6 +247,7 @@ class Desk:
         """Check every row of a report and say what applying it would do; changes nothing.
         The last item carries the Preview."""
         upload = reports.read_report(path, kind, sheet)  # before any transaction
+        self._previewed = (_report_key(path, kind, sheet), upload)  # for apply_report
         with self.db.read() as work:
             yield from reports.preview_report(work, upload, batch=batch,
                                               should_stop=should_stop)
@@ -255,8 +258,11 @@ class Desk:
                      sheet: str | None = None) -> Iterator[Progress]:
         """Apply a report, all or nothing; checked again (and so refused) in a new
         transaction when another clerk applied the same thing at the same moment. The last
-        item carries the ImportResult."""
-        upload = reports.read_report(path, kind, sheet)  # before any transaction
+        item carries the ImportResult. The parse of the file previewed last is used again
+        when this is the same file with the same bytes (SHA-256); else it is read again."""
+        key, previewed = self._previewed or (None, None)
+        upload = reports.read_report(  # before any transaction
+            path, kind, sheet, parsed=previewed if key == _report_key(path, kind, sheet) else None)
         for attempt in range(1, reports.ATTEMPTS + 1):
             try:
                 with self.db.write() as work:
@@ -266,6 +272,7 @@ class Desk:
             except reports.RACE_ERRORS as exc:
                 reports.raise_unless_retried(exc, attempt)
                 continue
+            self._previewed = None  # applied: it cannot be applied again
             yield reports.applied(result)
             return
 
@@ -387,6 +394,12 @@ class Desk:
         history row; one transaction."""
         with self.db.write() as work:
             return loads.remove_document(work, document_id)
+
+
+def _report_key(path: str | Path, kind: str, sheet: str | None
+                ) -> tuple[Path, str, str | None]:
+    return Path(path).absolute(), str(kind), sheet  # as named: its name goes on the import
+
 
 def _desk_at(location: Location) -> Desk:
     return Desk.open(location, migrate=False)

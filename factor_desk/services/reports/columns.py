@@ -111,13 +111,22 @@ class ReportFile:
     sha256: str
 
 
-def read_report(path: str | Path, kind: str, sheet: str | None = None) -> ReportFile:
+def read_report(path: str | Path, kind: str, sheet: str | None = None, *,
+                parsed: ReportFile | None = None) -> ReportFile:
     """Read a ``kind`` report (a workbook's ``sheet``, else its only sheet with data, else
     its only sheet with the columns of that report). Refused with one clear message when the
-    file is not such a report."""
+    file is not such a report.
+
+    ``parsed``: what reading this same path (same kind, same sheet) gave before, e.g. for
+    the preview of the upload being applied. It is given back, instead of parsing the file
+    again, only when the bytes read now have its SHA-256: a file changed since is read
+    again. (Parsing a 50,000-row workbook is most of an upload's time.)"""
     kind = ReportKind(kind)
     path = Path(path)
     data = read_file_bytes(path)
+    if (parsed is not None and parsed.kind == kind and parsed.table.file_name == path.name
+            and parsed.sha256 == sha256_of(data)):
+        return parsed
     what = "a purchase report" if kind == ReportKind.PURCHASE else "a payment report"
     table = read_table_bytes(data, path.name, sheet=sheet, fits=report_fits(kind), what=what)
     columns = match_columns(table, columns_of(kind), what=what)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.factor_reports import Outcome, PurchaseStatus, ReportKind
@@ -24,12 +24,16 @@ class PurchaseValues:
     fee_cents: int | None
     reserve_cents: int | None
 
-    def columns(self) -> dict[str, object]:
-        return {"status": self.status.value, "reason": self.reason,
-                "purchase_date": self.purchase_date,
-                "invoice_amount_cents": self.invoice_amount_cents,
-                "advance_cents": self.advance_cents, "fee_cents": self.fee_cents,
-                "reserve_cents": self.reserve_cents}
+    # The ``purchase_records`` columns ``row`` gives, in its order.
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "status", "reason", "purchase_date", "invoice_amount_cents", "advance_cents",
+        "fee_cents", "reserve_cents")
+
+    def row(self) -> tuple[object, ...]:
+        """The values of ``KEYS``, as written (one tuple, no dict: 50,000 rows a report)."""
+        return (self.status.value, self.reason, self.purchase_date,
+                self.invoice_amount_cents, self.advance_cents, self.fee_cents,
+                self.reserve_cents)
 
 
 @dataclass(slots=True)
@@ -45,11 +49,17 @@ class PaymentValues:
     short_pay_reason: str
     note: str
 
-    def columns(self) -> dict[str, object]:
-        return {"payment_date": self.payment_date, "amount_cents": self.amount_cents,
-                "reference_number": self.reference_number, "check_number": self.check_number,
-                "payment_method": self.payment_method, "payer": self.payer,
-                "short_pay_reason": self.short_pay_reason, "note": self.note}
+    # The ``payments`` columns ``row`` gives, in its order.
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "payment_date", "amount_cents", "reference_number", "check_number",
+        "payment_method", "payer", "short_pay_reason", "note")
+
+    def row(self) -> tuple[object, ...]:
+        """The values of ``KEYS``, as written (one tuple, no dict: 50,000 rows a report)."""
+        return (self.payment_date, self.amount_cents, self.reference_number,
+                self.check_number, self.payment_method, self.payer, self.short_pay_reason,
+                self.note)
+
 
 
 @dataclass(slots=True)

@@ -16,13 +16,13 @@ from factor_desk.domain.money import format_money, from_cents, to_cents
 from factor_desk.domain.text import clip
 from factor_desk.services.common import chunks
 from factor_desk.services.reports.checking import (
-    Cells,
     InvoiceFacts,
     Row,
     Rules,
     already_imported,
     applied_imports_of,
     describe,
+    text_of,
 )
 from factor_desk.services.reports.columns import ReportFile
 from factor_desk.services.reports.outcomes import PaymentValues, Preview, RowOutcome
@@ -39,9 +39,9 @@ class PaymentRules(Rules):
             work, Payment,
             [f.invoice_id for f in self.named() if f.status == BillingStatus.COMPLETED])
         refs_in_file = set()
+        columns = upload.columns
         for _, cells in upload.table.rows:
-            ref = Cells(cells, upload.columns).text("reference_number")
-            if ref:
+            if ref := text_of(cells, columns, "reference_number"):
                 refs_in_file.add(ref)
         self.applied_refs: dict[str, ReportImport] = {}
         for part in chunks(sorted(refs_in_file)):
@@ -50,7 +50,7 @@ class PaymentRules(Rules):
                 .join(ReportImport, ReportImport.id == Payment.import_id)
                 .where(Payment.reference_number.in_(part),
                        ReportImport.status == ImportStatus.APPLIED)
-            ):
+            ).all():
                 self.applied_refs.setdefault(ref, imp)
         self.seen_refs: dict[str, int] = {}  # reference: the row that named it first
 

@@ -20,7 +20,7 @@ from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus, ReportKind
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.services.batches import find_batch
-from factor_desk.services.common import Progress, chunks, current_user, gc_paused
+from factor_desk.services.common import Progress, chunks, current_user, gc_paused, insert_rows
 from factor_desk.services.lifecycle import move_loads
 from factor_desk.services.reports.checking import check_rows
 from factor_desk.services.reports.columns import ReportFile
@@ -178,12 +178,11 @@ def _write_purchase(work: Work, imp: ReportImport, rows: list[RowOutcome],
     # In the order of the unique key, so that two clerks racing take its entries in the
     # same order: the later one waits and is refused instead of deadlocking.
     rows = sorted(rows, key=lambda r: r.invoice_id or 0)
+    keys = ("import_id", "invoice_id", "row_number", *PurchaseValues.KEYS)
     for part in chunks(rows, WRITE_CHUNK):  # bounded parameter lists keep memory flat
-        work.execute(PurchaseRecord.__table__.insert(), [
-            {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
-             **_purchase(r).columns()}
-            for r in part
-        ])
+        # Tuples through insert_rows: Core executemany built and processed a dict per row.
+        insert_rows(work, PurchaseRecord.__table__, keys, [
+            (imp.id, r.invoice_id, r.row, *_purchase(r).row()) for r in part])
     bought = [_load_of(r) for r in rows if _purchase(r).status == PurchaseStatus.PURCHASED]
     move_loads(work, bought, BillingStatus.INVOICED, BillingStatus.FINANCED, by=user,
                reason=f"Purchase report {imp.file_name} (import #{imp.id})", import_id=imp.id)
@@ -192,12 +191,10 @@ def _write_purchase(work: Work, imp: ReportImport, rows: list[RowOutcome],
 def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
     rows = sorted(rows, key=lambda r: _payment(r).reference_number)  # see _write_purchase
+    keys = ("import_id", "invoice_id", "row_number", *PaymentValues.KEYS)
     for part in chunks(rows, WRITE_CHUNK):
-        work.execute(Payment.__table__.insert(), [
-            {"import_id": imp.id, "invoice_id": r.invoice_id, "row_number": r.row,
-             **_payment(r).columns()}
-            for r in part
-        ])
+        insert_rows(work, Payment.__table__, keys, [  # see _write_purchase
+            (imp.id, r.invoice_id, r.row, *_payment(r).row()) for r in part])
     loads = list({r.load_id: _load_of(r) for r in rows}.values())
     move_loads(work, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
                reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)
