@@ -39,6 +39,8 @@ from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
 from factor_desk.services import reports
 
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
+NO_BATCH = ("No batch has been submitted yet. Submit a batch (Accounting Tools → Factoring "
+            "Batch) first; its purchase report can be uploaded here afterwards.")
 RECON_LABELS = {
     "invoiced": "Invoiced", "purchased": "Purchased", "not_purchased": "Not yet purchased",
     "factor_amount": "Factor's amount", "amount_difference": "Difference (factor - invoice)",
@@ -277,6 +279,9 @@ class ReportsPage(Page):
         start = str(self.settings.value("folders/reports", str(Path.home()), str))
         title = "Upload Purchase Report" if kind == ReportKind.PURCHASE else \
             "Upload Payment Report"
+        if kind == ReportKind.PURCHASE and not self.batches.rows():
+            self.asker.info(title, NO_BATCH)  # said before the file dialog, not after it
+            return
         path = self.asker.open_file(title, start, REPORT_FILES)
         if path:
             self.upload(path, kind)
@@ -299,13 +304,6 @@ class ReportsPage(Page):
             if answer is None:
                 return
             kind = ReportKind.PURCHASE if answer == "Purchase Report" else ReportKind.PAYMENTS
-        batch = None
-        if kind == ReportKind.PURCHASE:
-            batch = self.selected_batch()
-            if batch is None:
-                self.asker.info("Upload Purchase Report", "Select the batch this purchase "
-                                "report is for, then upload it.")
-                return
         what = "purchase report" if kind == ReportKind.PURCHASE else "payment report"
 
         def failed(exc: BaseException) -> None:
@@ -313,6 +311,47 @@ class ReportsPage(Page):
             if chosen:
                 self._upload_as(path, kind, chosen)
 
+        if kind == ReportKind.PURCHASE:  # its Batch Number column may name its batch
+            self.run(Job(f"Reading {Path(path).name}",
+                         Call(self.desk.report_batches, path, sheet),
+                         done=lambda named: self._check_purchase(path, named, sheet),
+                         error=failed))
+            return
+        self._check(path, kind, None, sheet, failed)
+
+    def _check_purchase(self, path: str, named: list[str], sheet: str | None) -> None:
+        batch = self._batch_for(Path(path).name, named)
+        if batch is None:
+            return
+
+        def failed(exc: BaseException) -> None:
+            self.asker.problem(exc)
+
+        self._check(path, ReportKind.PURCHASE, batch, sheet, failed)
+
+    def _batch_for(self, file_name: str, named: list[str]) -> str | None:
+        """The batch a purchase report is for: the one its rows name; else the clerk says
+        (the batch selected, when the file names none)."""
+        title = "Upload Purchase Report"
+        if len(named) == 1:
+            return named[0]
+        if named:
+            return self.asker.item(title, f"{file_name} names {len(named)} batches: "
+                                   f"{', '.join(named)}. Which batch is this purchase "
+                                   "report for?", named)
+        selected = self.selected_batch()
+        if selected is not None:
+            return selected
+        known = [o.batch.batch for o in self.batches.rows()]
+        if not known:
+            self.asker.info(title, NO_BATCH)
+            return None
+        return self.asker.item(title, f"{file_name} names no batch (it has no Batch Number "
+                               "column, or leaves it blank). Which batch is this purchase "
+                               "report for?", known)
+
+    def _check(self, path: str, kind: str, batch: str | None, sheet: str | None,
+               failed) -> None:
         self.run(Job(f"Checking {Path(path).name}",
                      Call(self.desk.preview_report, kind, path, batch=batch, sheet=sheet),
                      done=lambda preview: self._show_preview(kind, path, batch, preview),
@@ -322,7 +361,8 @@ class ReportsPage(Page):
         if preview is None:
             return
         counts = preview.counts
-        what = (f"Purchase report for batch {batch}" if kind == ReportKind.PURCHASE
+        what = (f"Purchase report for batch {preview.batch or batch}"
+                if kind == ReportKind.PURCHASE
                 else "Payment report")
         summary = (f"<b>{what}: {preview.file_name}</b><br>{len(preview.rows)} rows: "
                    f"{counts['applies']} apply, {counts['warning']} with warnings, "
