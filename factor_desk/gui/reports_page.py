@@ -4,6 +4,7 @@ a preview before anything changes; the import history with Undo; the reconciliat
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -35,10 +36,12 @@ from factor_desk.gui.common import (
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
-from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
+from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural
 from factor_desk.services import reports
 
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
+PURCHASE_AMOUNTS = ("Invoice amount", "Advance", "Fee", "Reserve")
+PAYMENT_AMOUNTS = ("Paid", "Short pay", "Over pay")
 NO_BATCH = ("No batch has been submitted yet. Submit a batch (Accounting Tools → Factoring "
             "Batch) first; its purchase report can be uploaded here afterwards.")
 RECON_LABELS = {
@@ -364,9 +367,12 @@ class ReportsPage(Page):
         what = (f"Purchase report for batch {preview.batch or batch}"
                 if kind == ReportKind.PURCHASE
                 else "Payment report")
-        summary = (f"<b>{what}: {preview.file_name}</b><br>{len(preview.rows)} rows: "
-                   f"{counts['applies']} apply, {counts['warning']} with warnings, "
-                   f"{counts['error']} errors. Nothing changes until you press Apply.")
+        summary = (f"<b>{what}: {preview.file_name}</b><br>"
+                   f"{plural(len(preview.rows), 'row')}: {counts['applies']:,} "
+                   f"{'applies' if counts['applies'] == 1 else 'apply'}, "
+                   f"{plural(counts['warning'], 'warning')}, "
+                   f"{plural(counts['error'], 'error')}. Nothing changes until you press "
+                   "Apply.")
         if kind == ReportKind.PURCHASE:
             t = preview.totals
             totals = (f"Purchased {format_money(t['purchased'])} · advances "
@@ -382,7 +388,7 @@ class ReportsPage(Page):
         else:
             t = preview.totals
             totals = (f"Paid {format_money(t['paid'])} on "
-                      f"{t['invoices']} invoices · short pays "
+                      f"{plural(int(t['invoices']), 'invoice')} · short pays "
                       f"{format_money(t['short_pay'])} · overpays "
                       f"{format_money(t['overpay'])}")
         blockers = [str(p.message) for p in reports.refusals(preview, allow_missing=True)]
@@ -390,14 +396,19 @@ class ReportsPage(Page):
             blockers = blockers[:3] + [f"and {len(blockers) - 3} more; see the rows above"]
         confirmation = None
         if preview.missing_invoices:
-            confirmation = (f"Leave the {len(preview.missing_invoices)} invoice(s) missing "
-                            "from the report Invoiced, and apply the rest")
+            missing = len(preview.missing_invoices)
+            confirmation = (f"Leave the {plural(missing, 'invoice')} missing from the report "
+                            "Invoiced, and apply the rest")
+        amounts = row_amounts(preview)
         rows = [PreviewRow(r.row, r.invoice_number, r.load_number, r.outcome,
-                           "; ".join(r.reasons)) for r in preview.rows]
+                           "; ".join(r.reasons), amounts[i], list(r.reasons))
+                for i, r in enumerate(preview.rows)]
         dialog = PreviewDialog(self, title=what, summary=summary, rows=rows,
                                headers=("Invoice #", "Load #"), totals=totals,
                                blockers=blockers, confirmation=confirmation,
-                               sheet=preview.sheet)
+                               sheet=preview.sheet,
+                               amounts=PURCHASE_AMOUNTS if kind == ReportKind.PURCHASE
+                               else PAYMENT_AMOUNTS)
         dialog.apply_requested.connect(
             lambda confirmed: self._apply(dialog, kind, path, batch, confirmed,
                                           preview.sheet))
@@ -411,7 +422,7 @@ class ReportsPage(Page):
         def done(result):
             dialog.accept()
             self.status.emit(f"{result.file_name} applied as import #{result.import_id}: "
-                             f"{result.rows_applied} rows.")
+                             f"{plural(result.rows_applied, 'row')}.")
             self.refresh()
 
         def failed(exc):
@@ -450,3 +461,34 @@ class ReportsPage(Page):
         self.run(Job(f"Undoing import #{imp.id}", lambda: self.desk.undo_import(imp.id),
                      done=undone))
 
+
+
+def row_amounts(preview) -> list[tuple[Decimal | None, ...]]:
+    """Each row's amounts as the preview shows them beside its outcome: a purchase row's
+    invoice amount, advance, fee and reserve; a payment row's amount paid, and its
+    invoice's short pay or over pay (on the invoice's last row, as its reasons say)."""
+    if preview.kind == ReportKind.PURCHASE:
+        return [(from_cents(v.invoice_amount_cents), _dollars(v.advance_cents),
+                 _dollars(v.fee_cents), _dollars(v.reserve_cents))
+                if isinstance(v := r.values, reports.PurchaseValues) else
+                (r.amount, None, None, None) for r in preview.rows]
+    paid: dict[int, int] = {}
+    last: dict[int, int] = {}  # invoice id: its last row's index
+    for i, r in enumerate(preview.rows):
+        if isinstance(r.values, reports.PaymentValues) and r.invoice_id is not None:
+            paid[r.invoice_id] = paid.get(r.invoice_id, 0) + r.values.amount_cents
+            last[r.invoice_id] = i
+    out: list[tuple[Decimal | None, ...]] = []
+    for i, r in enumerate(preview.rows):
+        short = over = None
+        if r.invoice_id is not None and last.get(r.invoice_id) == i and \
+                r.invoice_cents is not None:
+            difference = r.invoice_cents - paid[r.invoice_id]
+            short = from_cents(difference) if difference > 0 else None
+            over = from_cents(-difference) if difference < 0 else None
+        out.append((r.amount, short, over))
+    return out
+
+
+def _dollars(cents: int | None) -> Decimal | None:
+    return None if cents is None else from_cents(cents)

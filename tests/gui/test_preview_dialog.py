@@ -6,6 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import settle, write_csv_file
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from factor_desk.domain.money import format_money
 
 FREIGHT = "Blue Ridge Freight LLC"
 HEADER = ["Invoice Number", "Batch Number", "Invoice Amount", "Purchase Date",
@@ -102,3 +106,93 @@ def test_with_no_batch_yet_the_clerk_is_told_before_choosing_a_file(qtbot, windo
     kinds = [kind for kind, _ in asker.asked]
     assert kinds == ["info"], asker.asked  # said first, and no file dialog after it
     assert "Submit a batch" in asker.asked[0][1]
+
+
+def _shown(dialog) -> list[list[str]]:
+    model = dialog.view.model()
+    return [[model.index(r, c).data() for c in range(model.columnCount())]
+            for r in range(model.rowCount())]
+
+
+def _headers(dialog) -> list[str]:
+    model = dialog.view.model()
+    return [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+
+
+def test_the_purchase_preview_reads_top_down_with_amounts_and_all_of_why(
+        qtbot, window, desk, asker, tmp_path):
+    first, _, lines, _ = _two_batches(desk)
+    page = _reports_page(qtbot, window)
+    page.batch_view.clearSelection()
+    bad = lines[1].invoice_number
+    path = _purchase(tmp_path / "p.csv", lines, lambda line: first)
+    text = path.read_text(encoding="utf-8").replace(f"{bad},{first},", f"{bad},OTHER-9,")
+    path.write_text(text, encoding="utf-8")
+    asker.answer("item", first)
+    page.upload(str(path), "purchase")
+    settle(qtbot, window)
+    dialog = page.preview_dialog
+    assert _headers(dialog) == ["Row", "Invoice #", "Load #", "Outcome", "Invoice amount",
+                                "Advance", "Fee", "Reserve", "Why"]
+    shown = _shown(dialog)
+    assert [row[0] for row in shown] == ["2", "3", "4"]  # the file's order, row 1 first
+    header = dialog.view.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        0, Qt.SortOrder.AscendingOrder)
+    amount = format_money(lines[0].amounts["invoiced"])
+    assert shown[0][4:8] == [amount, amount, "$0.00", "$0.00"]
+    assert "3 rows: 2 apply, 0 warnings, 1 error." in dialog.summary.text()
+    # all of why: a tooltip on the cell, and the pane below the table for the selected row
+    why = dialog.model.data(dialog.model.index(1, 8), Qt.ItemDataRole.ToolTipRole)
+    assert "the row says batch OTHER-9" in why
+    dialog.view.selectRow(1)
+    assert "Row 3 (Error)" in dialog.detail.toPlainText()
+    assert "the row says batch OTHER-9, but this upload is for batch" in \
+        dialog.detail.toPlainText()
+    # Cancel and Apply: normal-size buttons at the right of a button box
+    box = dialog.form.buttonBox
+    assert isinstance(box, QDialogButtonBox) and dialog.apply.parent() is box
+    dialog.resize(1000, 600)
+    qtbot.waitUntil(lambda: dialog.apply.width() < 200)
+    assert dialog.cancel.width() < 200
+    assert dialog.apply.mapTo(dialog, dialog.apply.rect().topRight()).x() > 900
+
+
+def test_one_of_everything_is_said_in_the_singular(qtbot, window, desk, asker, tmp_path):
+    first, _, lines, _ = _two_batches(desk)
+    page = _reports_page(qtbot, window)
+    page.upload(str(_purchase(tmp_path / "one.csv", lines[:1], lambda line: "NOPE-1")),
+                "purchase")
+    settle(qtbot, window)
+    assert isinstance(asker.problems[-1], Exception)  # no batch NOPE-1
+    path = _purchase(tmp_path / "p.csv", lines[:1], lambda line: first)
+    text = path.read_text(encoding="utf-8").replace(",0,0,Purchased", ",1,0,Purchased")
+    path.write_text(text, encoding="utf-8")
+    page.upload(str(path), "purchase")
+    settle(qtbot, window)
+    summary = page.preview_dialog.summary.text()
+    assert "1 row: 0 apply, 0 warnings, 1 error." in summary
+    assert "Leave the 2 invoices missing" in page.preview_dialog.confirm.text()
+
+
+def test_a_payment_row_shows_what_was_paid_and_short_paid(qtbot, window, desk, asker,
+                                                          tmp_path):
+    first, _, lines, _ = _two_batches(desk)
+    page = _reports_page(qtbot, window)
+    run = desk.apply_report("purchase", _purchase(tmp_path / "p.csv", lines,
+                                                  lambda line: first), batch=first,
+                            allow_missing=True)
+    for _ in run:
+        pass
+    owed = lines[0].amounts["invoiced"]
+    path = write_csv_file(tmp_path / "pay.csv", [
+        ["Invoice Number", "Payment Date", "Amount Paid", "Reference Number",
+         "Short Pay Reason"],
+        [lines[0].invoice_number, "2026-12-28", str(owed - 50), "ACH-1", "lumper"]])
+    page.upload(str(path), "payments")
+    settle(qtbot, window)
+    dialog = page.preview_dialog
+    assert _headers(dialog)[4:7] == ["Paid", "Short pay", "Over pay"]
+    assert _shown(dialog)[0][4:7] == [format_money(owed - 50), "$50.00", ""]
+    assert "1 row: 0 apply, 1 warning, 0 errors." in dialog.summary.text()
+    assert "on 1 invoice ·" in dialog.totals.text()
