@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from factor_desk.domain.factor_reports import Outcome
@@ -67,6 +67,7 @@ class PreviewDialog(QDialog):
         self.detail = form.detail
         # Normal-size buttons at the right: Cancel, and the blue Apply (or Import).
         self.cancel = form.buttonBox.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel.setIcon(QIcon())  # a plain button beside Apply, not a red cross
         self.apply = primary_button(apply_text)
         form.buttonBox.addButton(self.apply, QDialogButtonBox.ButtonRole.ApplyRole)
         self.summary.setText(summary)
@@ -83,11 +84,19 @@ class PreviewDialog(QDialog):
         columns.append(Column("Why", lambda r: r.why, tooltip=lambda r: r.detail))
         self.model = RowTableModel(columns, row_background=lambda r: COLORS.get(r.outcome))
         self.model.set_rows(rows)
-        # In the file's order, row 1 first; a click on a header sorts by it.
-        widths = {0: 50, 1: 110}
-        widths.update({i: 100 for i in range(2, why)})
+        # In the file's order, row 1 first; a click on a header sorts by it. No arrow
+        # until then (styles disagree on which way an arrow means ascending): the rows
+        # are simply in the file's order, as the Row column says.
+        widths = {0: 48, 1: 96}
+        widths.update({i: 90 for i in range(2, why - len(amounts))})
         table_view(self.model, view=self.view, select="row", dense=False,
                    sort=(0, Qt.SortOrder.AscendingOrder), stretch=(why,), widths=widths)
+        header = self.view.horizontalHeader()
+        for i in range(why - len(amounts), why):  # each amount and its title in full
+            header.resizeSection(i, max(90, header.sectionSizeHint(i),
+                                        self.view.sizeHintForColumn(i)))
+        header.setSortIndicatorShown(False)
+        header.sectionClicked.connect(lambda _: header.setSortIndicatorShown(True))
         self.view.setWordWrap(False)  # one line a row; all of why is in the pane below
         on_selection_moved(self.view, self._show_detail)
         if rows:

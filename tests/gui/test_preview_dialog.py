@@ -139,6 +139,9 @@ def test_the_purchase_preview_reads_top_down_with_amounts_and_all_of_why(
     header = dialog.view.horizontalHeader()
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
         0, Qt.SortOrder.AscendingOrder)
+    assert not header.isSortIndicatorShown()  # no arrow claims another order
+    header.sectionClicked.emit(0)
+    assert header.isSortIndicatorShown()  # the clerk sorted: the arrow says how
     amount = format_money(lines[0].amounts["invoiced"])
     assert shown[0][4:8] == [amount, amount, "$0.00", "$0.00"]
     assert "3 rows: 2 apply, 0 warnings, 1 error." in dialog.summary.text()
