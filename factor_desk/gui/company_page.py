@@ -343,17 +343,11 @@ class CompanyPage(Page):
         return dialog
 
     def _save_info(self, dialog, kind: str, text: str) -> None:
+        """Save the dialog's text; a text saved already (read again now: another clerk may
+        have saved one since the dialog opened) is replaced only when the clerk says so."""
         assert self.current is not None  # the dialog is opened on the subsidiary shown
         name = self.current.name
         label = InfoKind(kind).label
-        saved = next((e for e in self.current.important_info if e.kind == kind), None)
-        if saved is not None and saved.text.strip() != text.strip() and \
-                not self.asker.confirm("Replace important info",
-                                       f"Replace the {label} of {name}? The text saved "
-                                       f"{format_when(saved.updated_at)} by "
-                                       f"{saved.updated_by} is replaced. Invoices already "
-                                       "sent keep the text they were sent with.", "Replace"):
-            return  # the editor stays open with the clerk's text
         dialog.save.setEnabled(False)
 
         def done(sub):
@@ -365,9 +359,25 @@ class CompanyPage(Page):
             dialog.save.setEnabled(True)
             self.asker.problem(exc)
 
-        self.run(Job("Saving important info",
-                     lambda: self.desk.save_important_info(name, kind, text),
-                     done=done, error=failed))
+        def checked(profile) -> None:
+            sub = next((s for s in profile.subsidiaries if s.name == name), None)
+            saved = next((e for e in sub.important_info if e.kind == kind), None) \
+                if sub is not None else None
+            if saved is not None and saved.text.strip() != text.strip() and \
+                    not self.asker.confirm(
+                        "Replace important info",
+                        f"Replace the {label} of {name}? The text saved "
+                        f"{format_when(saved.updated_at)} by {saved.updated_by} is "
+                        "replaced. Invoices already sent keep the text they were sent "
+                        "with.", "Replace"):
+                dialog.save.setEnabled(True)
+                return  # the editor stays open with the clerk's text
+            self.run(Job("Saving important info",
+                         lambda: self.desk.save_important_info(name, kind, text),
+                         done=done, error=failed))
+
+        self.run(Job("Reading important info", lambda: self.desk.profile(), done=checked,
+                     error=failed))
 
     def _selected_entry(self) -> InfoEntry | None:
         return selected_row(self.info_view)  # the entry selected now, whatever its row

@@ -92,3 +92,22 @@ def test_removing_asks_first(qtbot, window, desk, asker):
     settle(qtbot, window)
     assert "Remove the Notice of Assignment of" in asker.asked[-1][1]
     assert _noa(desk) == saved
+
+
+def test_a_text_another_clerk_saved_meanwhile_is_not_overwritten_unasked(qtbot, window,
+                                                                          desk, asker):
+    page = _company(qtbot, window)
+    page.subsidiary.setCurrentText("Blue Ridge Logistics Inc")
+    settle(qtbot, window)
+    page.add_info.click()
+    dialog = page.dialog
+    assert dialog.kind.currentData() == "notice_of_assignment"
+    desk.save_important_info("Blue Ridge Logistics Inc", "noa", "ANOTHER CLERK'S TEXT")
+    dialog.text.setPlainText("MY TEXT")
+    asker.answer("confirm", False)
+    dialog.save.click()
+    settle(qtbot, window)
+    assert "Replace the Notice of Assignment of Blue Ridge Logistics Inc?" in \
+        asker.asked[-1][1]
+    assert _noa(desk, "Blue Ridge Logistics Inc") == "ANOTHER CLERK'S TEXT"
+    assert dialog.isVisible() and dialog.save.isEnabled()
