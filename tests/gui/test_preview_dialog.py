@@ -199,3 +199,17 @@ def test_a_payment_row_shows_what_was_paid_and_short_paid(qtbot, window, desk, a
     assert _shown(dialog)[0][4:7] == [format_money(owed - 50), "$50.00", ""]
     assert "1 row: 0 apply, 1 warning, 0 errors." in dialog.summary.text()
     assert "on 1 invoice ·" in dialog.totals.text()
+
+
+def test_the_loads_preview_says_one_row_in_the_singular(qtbot, window, tmp_path):
+    window.show_page("loads")
+    settle(qtbot, window)
+    page = window.pages["loads"]
+    page.subsidiary.setCurrentText(FREIGHT)
+    settle(qtbot, window)
+    loads = tmp_path / "loads.csv"
+    loads.write_text("Load #,Customer,Total\nS1,New Broker,abc\n", encoding="utf-8")
+    page.import_file(str(loads))
+    settle(qtbot, window)
+    summary = page.preview_dialog.summary.text()
+    assert "1 row: 0 can be imported, 1 has problems." in summary
