@@ -76,7 +76,7 @@ class PreviewDialog(QDialog):
                            if sheet else "")
         self.sheet.setVisible(bool(sheet))
         columns = [Column("Row", lambda r: r.row), Column(headers[0], lambda r: r.first)]
-        if headers[1]:
+        if headers[1] or any(r.second for r in rows):  # no empty column
             columns.append(Column(headers[1], lambda r: r.second))
         columns.append(Column("Outcome", lambda r: r.outcome.title()))
         columns += [_amount_column(t, i) for i, t in enumerate(amounts)]

@@ -213,3 +213,19 @@ def test_the_loads_preview_says_one_row_in_the_singular(qtbot, window, tmp_path)
     settle(qtbot, window)
     summary = page.preview_dialog.summary.text()
     assert "1 row: 0 can be imported, 1 has problems." in summary
+
+
+def test_the_loads_preview_names_the_load_a_warning_is_about(qtbot, window, tmp_path):
+    window.show_page("loads")
+    settle(qtbot, window)
+    page = window.pages["loads"]
+    page.subsidiary.setCurrentText(FREIGHT)
+    settle(qtbot, window)
+    loads = tmp_path / "loads.csv"
+    loads.write_text("Load #,Customer,MC,Total\nW1,Alpha Co,MC-880001,100\n"
+                     "W2,Bravo Co,880001,100\n", encoding="utf-8")
+    page.import_file(str(loads))
+    settle(qtbot, window)
+    dialog = page.preview_dialog
+    assert _headers(dialog) == ["Row", "Column", "Load #", "Outcome", "Why"]
+    assert _shown(dialog)[0][:4] == ["3", "Customer", "W2", "Warning"]
