@@ -314,7 +314,7 @@ class LoadsPage(Page):
         elif not result.rows_valid:
             blockers = ["no row can be imported"]
         dialog = PreviewDialog(self, title="Import loads", summary=summary, rows=rows,
-                               headers=("Column", ""), totals="", blockers=blockers,
+                               headers=("Column", "Load #"), totals="", blockers=blockers,
                                confirmation=confirmation, apply_text="Import",
                                sheet=result.sheet)
         dialog.apply_requested.connect(lambda only_valid: self._import(
