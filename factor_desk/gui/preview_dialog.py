@@ -11,11 +11,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-from factor_desk.domain.factor_reports import Outcome
+from factor_desk.domain.factor_reports import Outcome, ReportKind
+from factor_desk.domain.money import from_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.gui.common import primary_button, table_view
 from factor_desk.gui.forms.ui_preview import Ui_previewDialog
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+from factor_desk.services.reports import PaymentValues, Preview, PurchaseValues
 
 COLORS = {Outcome.APPLIES: QColor("#e6f4ea"), Outcome.WARNING: QColor("#fff4ce"),
           Outcome.ERROR: QColor("#fde7e9")}
@@ -129,3 +131,34 @@ class PreviewDialog(QDialog):
 
     def busy(self, on: bool) -> None:
         self.apply.setEnabled(not on and self.can_apply())
+
+
+def row_amounts(preview: Preview) -> list[tuple[Decimal | None, ...]]:
+    """Each row's amounts as the preview shows them beside its outcome: a purchase row's
+    invoice amount, advance, fee and reserve; a payment row's amount paid, and its
+    invoice's short pay or over pay (on the invoice's last row, as its reasons say)."""
+    if preview.kind == ReportKind.PURCHASE:
+        return [(from_cents(v.invoice_amount_cents), _dollars(v.advance_cents),
+                 _dollars(v.fee_cents), _dollars(v.reserve_cents))
+                if isinstance(v := r.values, PurchaseValues) else
+                (r.amount, None, None, None) for r in preview.rows]
+    paid: dict[int, int] = {}
+    last: dict[int, int] = {}  # invoice id: its last row's index
+    for i, r in enumerate(preview.rows):
+        if isinstance(r.values, PaymentValues) and r.invoice_id is not None:
+            paid[r.invoice_id] = paid.get(r.invoice_id, 0) + r.values.amount_cents
+            last[r.invoice_id] = i
+    out: list[tuple[Decimal | None, ...]] = []
+    for i, r in enumerate(preview.rows):
+        short = over = None
+        if r.invoice_id is not None and last.get(r.invoice_id) == i and \
+                r.invoice_cents is not None:
+            difference = r.invoice_cents - paid[r.invoice_id]
+            short = from_cents(difference) if difference > 0 else None
+            over = from_cents(-difference) if difference < 0 else None
+        out.append((r.amount, short, over))
+    return out
+
+
+def _dollars(cents: int | None) -> Decimal | None:
+    return None if cents is None else from_cents(cents)

@@ -4,7 +4,6 @@ a preview before anything changes; the import history with Undo; the reconciliat
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -36,7 +35,7 @@ from factor_desk.gui.common import (
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
-from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural
+from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural, row_amounts
 from factor_desk.services import reports
 
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
@@ -462,33 +461,3 @@ class ReportsPage(Page):
                      done=undone))
 
 
-
-def row_amounts(preview) -> list[tuple[Decimal | None, ...]]:
-    """Each row's amounts as the preview shows them beside its outcome: a purchase row's
-    invoice amount, advance, fee and reserve; a payment row's amount paid, and its
-    invoice's short pay or over pay (on the invoice's last row, as its reasons say)."""
-    if preview.kind == ReportKind.PURCHASE:
-        return [(from_cents(v.invoice_amount_cents), _dollars(v.advance_cents),
-                 _dollars(v.fee_cents), _dollars(v.reserve_cents))
-                if isinstance(v := r.values, reports.PurchaseValues) else
-                (r.amount, None, None, None) for r in preview.rows]
-    paid: dict[int, int] = {}
-    last: dict[int, int] = {}  # invoice id: its last row's index
-    for i, r in enumerate(preview.rows):
-        if isinstance(r.values, reports.PaymentValues) and r.invoice_id is not None:
-            paid[r.invoice_id] = paid.get(r.invoice_id, 0) + r.values.amount_cents
-            last[r.invoice_id] = i
-    out: list[tuple[Decimal | None, ...]] = []
-    for i, r in enumerate(preview.rows):
-        short = over = None
-        if r.invoice_id is not None and last.get(r.invoice_id) == i and \
-                r.invoice_cents is not None:
-            difference = r.invoice_cents - paid[r.invoice_id]
-            short = from_cents(difference) if difference > 0 else None
-            over = from_cents(-difference) if difference < 0 else None
-        out.append((r.amount, short, over))
-    return out
-
-
-def _dollars(cents: int | None) -> Decimal | None:
-    return None if cents is None else from_cents(cents)
