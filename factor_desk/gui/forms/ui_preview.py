@@ -24,7 +24,7 @@ class Ui_previewDialog(object):
     def setupUi(self, previewDialog):
         if not previewDialog.objectName():
             previewDialog.setObjectName(u"previewDialog")
-        previewDialog.resize(960, 600)
+        previewDialog.resize(920, 540)
         self.layout = QVBoxLayout(previewDialog)
         self.layout.setObjectName(u"layout")
         self.summary = QLabel(previewDialog)
