@@ -33,22 +33,32 @@ NO_FACTOR = "(none)"
 
 
 class ManageImportantInfoDialog(QDialog):
-    """Pick a kind (Notice of Assignment first), paste the factor's text, Save. Drawn in
+    """Add an entry of a kind the subsidiary has not got yet (``kinds``: those, Notice of
+    Assignment first), or edit ``entry``, showing its saved text; Save. Drawn in
     ui/important_info.ui."""
 
     save_requested = Signal(str, str)  # kind, text
 
-    def __init__(self, parent, entry: InfoEntry | None = None):
+    def __init__(self, parent, entry: InfoEntry | None = None,
+                 kinds: list[InfoKind] | None = None):
         super().__init__(parent)
         self.form = Ui_manageImportantInfo()
         self.form.setupUi(self)
+        self.entry = entry
         self.kind, self.text, self.save = self.form.kind, self.form.text, self.form.save
-        for kind in InfoKind:
-            self.kind.addItem(kind.label, kind.value)
+        self.note = self.form.note
         if entry is not None:
-            self.kind.setCurrentIndex(self.kind.findData(entry.kind))
+            kind = InfoKind(entry.kind)
+            self.kind.addItem(kind.label, kind.value)
             self.kind.setEnabled(False)
             self.text.setPlainText(entry.text)
+            self.note.setText(f"Saved {format_when(entry.updated_at)} by {entry.updated_by}. "
+                              "Saving a changed text replaces it (you are asked first).")
+        else:
+            for kind in (list(InfoKind) if kinds is None else kinds):
+                self.kind.addItem(kind.label, kind.value)
+            self.note.setText("Kinds this subsidiary has already are not offered here: "
+                              "select one in the list and press Edit… to change its text.")
         self.save.clicked.connect(self._save)
 
     def _save(self) -> None:
@@ -253,6 +263,7 @@ class CompanyPage(Page):
             box.setChecked(kind in sub.required_documents)
         self.info_model.set_rows(sub.important_info)
         self.info_view.resizeRowsToContents()
+        self._update_add_info()
         self._loading = False
         self._set_dirty(False)
 
@@ -311,32 +322,71 @@ class CompanyPage(Page):
 
     # ------------------------------------------------------------------ important info
 
+    def _missing_kinds(self) -> list[InfoKind]:
+        """The kinds of important info the subsidiary shown has not got yet."""
+        present = {e.kind for e in self.current.important_info} if self.current else set()
+        return [k for k in InfoKind if k.value not in present]
+
+    def _update_add_info(self) -> None:
+        """The + adds a kind not there yet; with every kind there, it is off and says why."""
+        missing = self._missing_kinds()
+        self.add_info.setEnabled(bool(missing))
+        self.add_info.setToolTip(
+            "Add important info" if missing else
+            "Every kind of important info is set for this subsidiary: select one and press "
+            "Edit… to change it.")
+
     def open_info_dialog(self, entry: InfoEntry | None) -> ManageImportantInfoDialog | None:
         if self.current is None:
             return None
-        dialog = ManageImportantInfoDialog(self, entry)
+        if entry is None:
+            missing = self._missing_kinds()
+            if not missing:
+                return None  # the + is off: every kind is there, edit one instead
+            dialog = ManageImportantInfoDialog(self, None, missing)
+        else:
+            dialog = ManageImportantInfoDialog(self, entry)
         dialog.save_requested.connect(lambda kind, text: self._save_info(dialog, kind, text))
         self.dialog = dialog
         dialog.open()
         return dialog
 
     def _save_info(self, dialog, kind: str, text: str) -> None:
+        """Save the dialog's text; a text saved already (read again now: another clerk may
+        have saved one since the dialog opened) is replaced only when the clerk says so."""
         assert self.current is not None  # the dialog is opened on the subsidiary shown
         name = self.current.name
+        label = InfoKind(kind).label
         dialog.save.setEnabled(False)
 
         def done(sub):
             dialog.accept()
-            self.status.emit(f"{InfoKind(kind).label} saved for {sub.name}.")
+            self.status.emit(f"{label} saved for {sub.name}.")
             self.refresh(select=sub.name)
 
         def failed(exc):
             dialog.save.setEnabled(True)
             self.asker.problem(exc)
 
-        self.run(Job("Saving important info",
-                     lambda: self.desk.save_important_info(name, kind, text),
-                     done=done, error=failed))
+        def checked(profile) -> None:
+            sub = next((s for s in profile.subsidiaries if s.name == name), None)
+            saved = next((e for e in sub.important_info if e.kind == kind), None) \
+                if sub is not None else None
+            if saved is not None and saved.text.strip() != text.strip() and \
+                    not self.asker.confirm(
+                        "Replace important info",
+                        f"Replace the {label} of {name}? The text saved "
+                        f"{format_when(saved.updated_at)} by {saved.updated_by} is "
+                        "replaced. Invoices already sent keep the text they were sent "
+                        "with.", "Replace"):
+                dialog.save.setEnabled(True)
+                return  # the editor stays open with the clerk's text
+            self.run(Job("Saving important info",
+                         lambda: self.desk.save_important_info(name, kind, text),
+                         done=done, error=failed))
+
+        self.run(Job("Reading important info", lambda: self.desk.profile(), done=checked,
+                     error=failed))
 
     def _selected_entry(self) -> InfoEntry | None:
         return selected_row(self.info_view)  # the entry selected now, whatever its row

@@ -40,7 +40,7 @@ from factor_desk.gui.models import (
     selected_row,
 )
 from factor_desk.gui.page import Page
-from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
+from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural
 
 ALL_SUBSIDIARIES = "All subsidiaries"
 ALL_STATUSES = "All statuses"
@@ -345,20 +345,22 @@ class LoadsPage(Page):
         rows += [PreviewRow(r.row, "Customer", r.load_number, "warning", r.note)
                  for r in result.row_customers if r.note]
         rows.sort(key=lambda r: r.row)
-        summary = (f"<b>Loads for {sub}: {result.file_name}</b><br>{result.rows_total} rows: "
-                   f"{result.rows_valid} can be imported, {result.rows_bad} have problems."
+        summary = (f"<b>Loads for {sub}: {result.file_name}</b><br>"
+                   f"{plural(result.rows_total, 'row')}: {result.rows_valid:,} can be "
+                   f"imported, {result.rows_bad:,} "
+                   f"{'has problems' if result.rows_bad == 1 else 'have problems'}."
                    + (f"<br>New customers: {', '.join(result.new_customers)}"
                       if result.new_customers else "")
                    + "<br>Nothing changes until you press Import.")
         confirmation = None
         blockers = []
         if result.problems and result.rows_valid:
-            confirmation = (f"Import the {result.rows_valid} good row(s) only and skip the "
-                            f"{result.rows_bad} with problems")
+            confirmation = (f"Import the {plural(result.rows_valid, 'good row')} only and "
+                            f"skip the {result.rows_bad:,} with problems")
         elif not result.rows_valid:
             blockers = ["no row can be imported"]
         dialog = PreviewDialog(self, title="Import loads", summary=summary, rows=rows,
-                               headers=("Column", ""), totals="", blockers=blockers,
+                               headers=("Column", "Load #"), totals="", blockers=blockers,
                                confirmation=confirmation, apply_text="Import",
                                sheet=result.sheet)
         dialog.apply_requested.connect(lambda only_valid: self._import(

@@ -1,23 +1,31 @@
-"""The preview of an upload: every row with its outcome (applies, warning, error) and why,
-the totals, the missing invoices; Apply and Cancel. Nothing changes until Apply. Drawn in
-ui/preview.ui."""
+"""The preview of an upload: every row in the file's order with its outcome, its amounts
+and why (all of it in the pane below the table), the totals, the missing invoices; Apply
+and Cancel. Nothing changes until Apply. Drawn in ui/preview.ui."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QDialog
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-from factor_desk.domain.factor_reports import Outcome
+from factor_desk.domain.factor_reports import Outcome, ReportKind
+from factor_desk.domain.money import from_cents
 from factor_desk.domain.text import excerpt
-from factor_desk.gui.common import table_view
+from factor_desk.gui.common import primary_button, table_view
 from factor_desk.gui.forms.ui_preview import Ui_previewDialog
-from factor_desk.gui.models import Column, RowTableModel
+from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+from factor_desk.services.reports import PaymentValues, Preview, PurchaseValues
 
 COLORS = {Outcome.APPLIES: QColor("#e6f4ea"), Outcome.WARNING: QColor("#fff4ce"),
           Outcome.ERROR: QColor("#fde7e9")}
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 row``, ``2 rows``, ``0 errors``: a count with its word as a clerk writes it."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 @dataclass
@@ -27,6 +35,19 @@ class PreviewRow:
     second: str
     outcome: str
     why: str
+    # the row's amounts, one for each of the dialog's ``amounts`` headers (None: blank)
+    amounts: tuple[Decimal | None, ...] = ()
+    # each reason apart, for the detail pane (else ``why``)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def detail(self) -> str:
+        return "\n".join(f"• {r}" for r in self.reasons) if self.reasons else self.why
+
+
+def _amount_column(title: str, i: int) -> Column:
+    return Column(title, lambda r: r.amounts[i] if i < len(r.amounts) else None,
+                  align_right=True)
 
 
 class PreviewDialog(QDialog):
@@ -38,40 +59,69 @@ class PreviewDialog(QDialog):
     def __init__(self, parent, *, title: str, summary: str, rows: list[PreviewRow],
                  headers: tuple[str, str], totals: str, blockers: list[str],
                  confirmation: str | None, apply_text: str = "Apply",
-                 sheet: str | None = None):
+                 sheet: str | None = None, amounts: tuple[str, ...] = ()):
         super().__init__(parent)
         self.form = form = Ui_previewDialog()
         form.setupUi(self)
         self.setWindowTitle(title)
         self.summary, self.sheet, self.view = form.summary, form.sheet, form.view
-        self.totals, self.blockers, self.confirm, self.apply = (
-            form.totals, form.blockers, form.confirm, form.apply)
+        self.totals, self.blockers, self.confirm = form.totals, form.blockers, form.confirm
+        self.detail = form.detail
+        # Normal-size buttons at the right: Cancel, and the blue Apply (or Import).
+        self.cancel = form.buttonBox.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel.setIcon(QIcon())  # a plain button beside Apply, not a red cross
+        self.apply = primary_button(apply_text)
+        form.buttonBox.addButton(self.apply, QDialogButtonBox.ButtonRole.ApplyRole)
         self.summary.setText(summary)
         # Which sheet of a workbook was read, so that the clerk sees it is the one meant.
         self.sheet.setText(f"Read from the sheet {excerpt(sheet)} of the workbook."
                            if sheet else "")
         self.sheet.setVisible(bool(sheet))
-        self.model = RowTableModel(
-            [Column("Row", lambda r: r.row), Column(headers[0], lambda r: r.first),
-             Column(headers[1], lambda r: r.second),
-             Column("Outcome", lambda r: r.outcome.title()), Column("Why", lambda r: r.why)],
-            row_background=lambda r: COLORS.get(r.outcome))
+        columns = [Column("Row", lambda r: r.row), Column(headers[0], lambda r: r.first)]
+        if headers[1] or any(r.second for r in rows):  # no empty column
+            columns.append(Column(headers[1], lambda r: r.second))
+        columns.append(Column("Outcome", lambda r: r.outcome.title()))
+        columns += [_amount_column(t, i) for i, t in enumerate(amounts)]
+        why = len(columns)
+        columns.append(Column("Why", lambda r: r.why, tooltip=lambda r: r.detail))
+        self.model = RowTableModel(columns, row_background=lambda r: COLORS.get(r.outcome))
         self.model.set_rows(rows)
-        # Sorted by row, last row first (as it always was).
-        table_view(self.model, view=self.view, select="cells", dense=False,
-                   sort=(0, Qt.SortOrder.DescendingOrder), stretch=(4,),
-                   widths={0: 50, 1: 120, 2: 120, 3: 80})
+        # In the file's order, row 1 first; a click on a header sorts by it. No arrow
+        # until then (styles disagree on which way an arrow means ascending): the rows
+        # are simply in the file's order, as the Row column says.
+        widths = {0: 48, 1: 96}
+        widths.update({i: 90 for i in range(2, why - len(amounts))})
+        table_view(self.model, view=self.view, select="row", dense=False,
+                   sort=(0, Qt.SortOrder.AscendingOrder), stretch=(why,), widths=widths)
+        header = self.view.horizontalHeader()
+        for i in range(why - len(amounts), why):  # each amount and its title in full
+            header.resizeSection(i, max(90, header.sectionSizeHint(i),
+                                        self.view.sizeHintForColumn(i)))
+        header.setSortIndicatorShown(False)
+        header.sectionClicked.connect(lambda _: header.setSortIndicatorShown(True))
+        self.view.setWordWrap(False)  # one line a row; all of why is in the pane below
+        on_selection_moved(self.view, self._show_detail)
+        if rows:
+            self.view.selectRow(0)
+        self._show_detail()
         self.totals.setText(totals)
+        self.totals.setVisible(bool(totals))
         self.blockers.setText("<br>".join(f"<b>Cannot apply:</b> {b}" for b in blockers))
         self.blockers.setVisible(bool(blockers))
         self.confirm.setText(confirmation or "")
         self.confirm.setVisible(confirmation is not None)
-        self.apply.setText(apply_text)
         self.apply.clicked.connect(lambda: self.apply_requested.emit(self.confirm.isChecked()))
         self._blocked = bool(blockers)
         self._needs_confirm = confirmation is not None
         self.confirm.toggled.connect(self._update)
         self._update()
+
+    def _show_detail(self) -> None:
+        row: PreviewRow | None = selected_row(self.view)
+        if row is None:
+            self.detail.setPlainText("")
+            return
+        self.detail.setPlainText(f"Row {row.row} ({row.outcome.title()}):\n{row.detail}")
 
     def can_apply(self) -> bool:
         return not self._blocked and (not self._needs_confirm or self.confirm.isChecked())
@@ -81,3 +131,34 @@ class PreviewDialog(QDialog):
 
     def busy(self, on: bool) -> None:
         self.apply.setEnabled(not on and self.can_apply())
+
+
+def row_amounts(preview: Preview) -> list[tuple[Decimal | None, ...]]:
+    """Each row's amounts as the preview shows them beside its outcome: a purchase row's
+    invoice amount, advance, fee and reserve; a payment row's amount paid, and its
+    invoice's short pay or over pay (on the invoice's last row, as its reasons say)."""
+    if preview.kind == ReportKind.PURCHASE:
+        return [(from_cents(v.invoice_amount_cents), _dollars(v.advance_cents),
+                 _dollars(v.fee_cents), _dollars(v.reserve_cents))
+                if isinstance(v := r.values, PurchaseValues) else
+                (r.amount, None, None, None) for r in preview.rows]
+    paid: dict[int, int] = {}
+    last: dict[int, int] = {}  # invoice id: its last row's index
+    for i, r in enumerate(preview.rows):
+        if isinstance(r.values, PaymentValues) and r.invoice_id is not None:
+            paid[r.invoice_id] = paid.get(r.invoice_id, 0) + r.values.amount_cents
+            last[r.invoice_id] = i
+    out: list[tuple[Decimal | None, ...]] = []
+    for i, r in enumerate(preview.rows):
+        short = over = None
+        if r.invoice_id is not None and last.get(r.invoice_id) == i and \
+                r.invoice_cents is not None:
+            difference = r.invoice_cents - paid[r.invoice_id]
+            short = from_cents(difference) if difference > 0 else None
+            over = from_cents(-difference) if difference < 0 else None
+        out.append((r.amount, short, over))
+    return out
+
+
+def _dollars(cents: int | None) -> Decimal | None:
+    return None if cents is None else from_cents(cents)

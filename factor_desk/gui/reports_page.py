@@ -36,10 +36,14 @@ from factor_desk.gui.common import (
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
-from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow
+from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural, row_amounts
 from factor_desk.services import reports
 
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
+PURCHASE_AMOUNTS = ("Invoice amount", "Advance", "Fee", "Reserve")
+PAYMENT_AMOUNTS = ("Paid", "Short pay", "Over pay")
+NO_BATCH = ("No batch has been submitted yet. Submit a batch (Accounting Tools → Factoring "
+            "Batch) first; its purchase report can be uploaded here afterwards.")
 RECON_LABELS = {
     "invoiced": "Invoiced", "purchased": "Purchased", "not_purchased": "Not yet purchased",
     "factor_amount": "Factor's amount", "amount_difference": "Difference (factor - invoice)",
@@ -297,6 +301,9 @@ class ReportsPage(Page):
         start = str(self.settings.value("folders/reports", str(Path.home()), str))
         title = "Upload Purchase Report" if kind == ReportKind.PURCHASE else \
             "Upload Payment Report"
+        if kind == ReportKind.PURCHASE and not self.batches.rows():
+            self.asker.info(title, NO_BATCH)  # said before the file dialog, not after it
+            return
         path = self.asker.open_file(title, start, REPORT_FILES)
         if path:
             self.upload(path, kind)
@@ -319,13 +326,6 @@ class ReportsPage(Page):
             if answer is None:
                 return
             kind = ReportKind.PURCHASE if answer == "Purchase Report" else ReportKind.PAYMENTS
-        batch = None
-        if kind == ReportKind.PURCHASE:
-            batch = self.selected_batch()
-            if batch is None:
-                self.asker.info("Upload Purchase Report", "Select the batch this purchase "
-                                "report is for, then upload it.")
-                return
         what = "purchase report" if kind == ReportKind.PURCHASE else "payment report"
 
         def failed(exc: BaseException) -> None:
@@ -333,6 +333,47 @@ class ReportsPage(Page):
             if chosen:
                 self._upload_as(path, kind, chosen)
 
+        if kind == ReportKind.PURCHASE:  # its Batch Number column may name its batch
+            self.run(Job(f"Reading {Path(path).name}",
+                         Call(self.desk.report_batches, path, sheet),
+                         done=lambda named: self._check_purchase(path, named, sheet),
+                         error=failed))
+            return
+        self._check(path, kind, None, sheet, failed)
+
+    def _check_purchase(self, path: str, named: list[str], sheet: str | None) -> None:
+        batch = self._batch_for(Path(path).name, named)
+        if batch is None:
+            return
+
+        def failed(exc: BaseException) -> None:
+            self.asker.problem(exc)
+
+        self._check(path, ReportKind.PURCHASE, batch, sheet, failed)
+
+    def _batch_for(self, file_name: str, named: list[str]) -> str | None:
+        """The batch a purchase report is for: the one its rows name; else the clerk says
+        (the batch selected, when the file names none)."""
+        title = "Upload Purchase Report"
+        if len(named) == 1:
+            return named[0]
+        if named:
+            return self.asker.item(title, f"{file_name} names {len(named)} batches: "
+                                   f"{', '.join(named)}. Which batch is this purchase "
+                                   "report for?", named)
+        selected = self.selected_batch()
+        if selected is not None:
+            return selected
+        known = [o.batch.batch for o in self.batches.rows()]
+        if not known:
+            self.asker.info(title, NO_BATCH)
+            return None
+        return self.asker.item(title, f"{file_name} names no batch (it has no Batch Number "
+                               "column, or leaves it blank). Which batch is this purchase "
+                               "report for?", known)
+
+    def _check(self, path: str, kind: str, batch: str | None, sheet: str | None,
+               failed) -> None:
         self.run(Job(f"Checking {Path(path).name}",
                      Call(self.desk.preview_report, kind, path, batch=batch, sheet=sheet),
                      done=lambda preview: self._show_preview(kind, path, batch, preview),
@@ -342,11 +383,15 @@ class ReportsPage(Page):
         if preview is None:
             return
         counts = preview.counts
-        what = (f"Purchase report for batch {batch}" if kind == ReportKind.PURCHASE
+        what = (f"Purchase report for batch {preview.batch or batch}"
+                if kind == ReportKind.PURCHASE
                 else "Payment report")
-        summary = (f"<b>{what}: {preview.file_name}</b><br>{len(preview.rows)} rows: "
-                   f"{counts['applies']} apply, {counts['warning']} with warnings, "
-                   f"{counts['error']} errors. Nothing changes until you press Apply.")
+        summary = (f"<b>{what}: {preview.file_name}</b><br>"
+                   f"{plural(len(preview.rows), 'row')}: {counts['applies']:,} "
+                   f"{'applies' if counts['applies'] == 1 else 'apply'}, "
+                   f"{plural(counts['warning'], 'warning')}, "
+                   f"{plural(counts['error'], 'error')}. Nothing changes until you press "
+                   "Apply.")
         if kind == ReportKind.PURCHASE:
             t = preview.totals
             totals = (f"Purchased {format_money(t['purchased'])} · advances "
@@ -362,7 +407,7 @@ class ReportsPage(Page):
         else:
             t = preview.totals
             totals = (f"Paid {format_money(t['paid'])} on "
-                      f"{t['invoices']} invoices · short pays "
+                      f"{plural(int(t['invoices']), 'invoice')} · short pays "
                       f"{format_money(t['short_pay'])} · overpays "
                       f"{format_money(t['overpay'])}")
         blockers = [str(p.message) for p in reports.refusals(preview, allow_missing=True)]
@@ -370,14 +415,19 @@ class ReportsPage(Page):
             blockers = blockers[:3] + [f"and {len(blockers) - 3} more; see the rows above"]
         confirmation = None
         if preview.missing_invoices:
-            confirmation = (f"Leave the {len(preview.missing_invoices)} invoice(s) missing "
-                            "from the report Invoiced, and apply the rest")
+            missing = len(preview.missing_invoices)
+            confirmation = (f"Leave the {plural(missing, 'invoice')} missing from the report "
+                            "Invoiced, and apply the rest")
+        amounts = row_amounts(preview)
         rows = [PreviewRow(r.row, r.invoice_number, r.load_number, r.outcome,
-                           "; ".join(r.reasons)) for r in preview.rows]
+                           "; ".join(r.reasons), amounts[i], list(r.reasons))
+                for i, r in enumerate(preview.rows)]
         dialog = PreviewDialog(self, title=what, summary=summary, rows=rows,
                                headers=("Invoice #", "Load #"), totals=totals,
                                blockers=blockers, confirmation=confirmation,
-                               sheet=preview.sheet)
+                               sheet=preview.sheet,
+                               amounts=PURCHASE_AMOUNTS if kind == ReportKind.PURCHASE
+                               else PAYMENT_AMOUNTS)
         dialog.apply_requested.connect(
             lambda confirmed: self._apply(dialog, kind, path, batch, confirmed,
                                           preview.sheet))
@@ -391,7 +441,7 @@ class ReportsPage(Page):
         def done(result):
             dialog.accept()
             self.status.emit(f"{result.file_name} applied as import #{result.import_id}: "
-                             f"{result.rows_applied} rows.")
+                             f"{plural(result.rows_applied, 'row')}.")
             self.refresh()
 
         def failed(exc):
@@ -429,4 +479,5 @@ class ReportsPage(Page):
 
         self.run(Job(f"Undoing import #{imp.id}", lambda: self.desk.undo_import(imp.id),
                      done=undone))
+
 

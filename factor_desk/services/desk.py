@@ -289,6 +289,11 @@ class Desk:
         with self.db.write() as work:
             return reports.undo_import(work, import_id)
 
+    @staticmethod
+    def report_batches(path: str | Path, sheet: str | None = None) -> list[str]:
+        """The batches a purchase report's Batch Number column names (the file only)."""
+        return reports.report_batches(path, sheet)
+
     # ---------------------------------------------------------- backup and restore
 
     def check_can_back_up(self) -> None:

@@ -34,7 +34,7 @@ def test_the_check_finds_a_stale_a_missing_and_a_stray_form(tmp_path):
     assert build.problems(ui_dir, forms) == []
     preview = ui_dir / "preview.ui"  # a text changed in Designer, the form not rebuilt
     preview.write_text(preview.read_text(encoding="utf-8").replace(
-        "<string>Cancel</string>", "<string>Close</string>"), encoding="utf-8")
+        "<string>Preview</string>", "<string>Check</string>"), encoding="utf-8")
     (forms / "ui_important_info.py").unlink()  # a form never built
     (forms / "ui_gone.py").write_text("", encoding="utf-8")  # its .ui deleted
     assert build.problems(ui_dir, forms) == [

@@ -43,6 +43,13 @@ class Ui_manageImportantInfo(object):
 
         self.layout.addLayout(self.form)
 
+        self.note = QLabel(manageImportantInfo)
+        self.note.setObjectName(u"note")
+        self.note.setStyleSheet(u"color: palette(placeholder-text);")
+        self.note.setWordWrap(True)
+
+        self.layout.addWidget(self.note)
+
         self.textLabel = QLabel(manageImportantInfo)
         self.textLabel.setObjectName(u"textLabel")
 
@@ -73,7 +80,7 @@ class Ui_manageImportantInfo(object):
 
         self.layout.addLayout(self.buttons)
 
-        self.layout.setStretch(2, 1)
+        self.layout.setStretch(3, 1)
 #if QT_CONFIG(shortcut)
         self.kindLabel.setBuddy(self.kind)
 #endif // QT_CONFIG(shortcut)

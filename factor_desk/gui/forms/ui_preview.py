@@ -15,17 +15,16 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QFont, QFontDatabase, QGradient, QIcon,
     QImage, QKeySequence, QLinearGradient, QPainter,
     QPalette, QPixmap, QRadialGradient, QTransform)
-from PySide6.QtWidgets import (QApplication, QCheckBox, QDialog, QHBoxLayout,
-    QHeaderView, QLabel, QPushButton, QSizePolicy,
-    QTableView, QVBoxLayout, QWidget)
-
-from factor_desk.gui.common import PrimaryButton
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QDialog,
+    QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
+    QPlainTextEdit, QSizePolicy, QTableView, QVBoxLayout,
+    QWidget)
 
 class Ui_previewDialog(object):
     def setupUi(self, previewDialog):
         if not previewDialog.objectName():
             previewDialog.setObjectName(u"previewDialog")
-        previewDialog.resize(900, 560)
+        previewDialog.resize(920, 540)
         self.layout = QVBoxLayout(previewDialog)
         self.layout.setObjectName(u"layout")
         self.summary = QLabel(previewDialog)
@@ -44,6 +43,13 @@ class Ui_previewDialog(object):
         self.view.setObjectName(u"view")
 
         self.layout.addWidget(self.view)
+
+        self.detail = QPlainTextEdit(previewDialog)
+        self.detail.setObjectName(u"detail")
+        self.detail.setMaximumSize(QSize(16777215, 96))
+        self.detail.setReadOnly(True)
+
+        self.layout.addWidget(self.detail)
 
         self.totals = QLabel(previewDialog)
         self.totals.setObjectName(u"totals")
@@ -65,15 +71,11 @@ class Ui_previewDialog(object):
 
         self.buttons.addWidget(self.confirm)
 
-        self.cancel = QPushButton(previewDialog)
-        self.cancel.setObjectName(u"cancel")
+        self.buttonBox = QDialogButtonBox(previewDialog)
+        self.buttonBox.setObjectName(u"buttonBox")
+        self.buttonBox.setStandardButtons(QDialogButtonBox.StandardButton.Cancel)
 
-        self.buttons.addWidget(self.cancel)
-
-        self.apply = PrimaryButton(previewDialog)
-        self.apply.setObjectName(u"apply")
-
-        self.buttons.addWidget(self.apply)
+        self.buttons.addWidget(self.buttonBox)
 
         self.buttons.setStretch(0, 1)
 
@@ -82,14 +84,13 @@ class Ui_previewDialog(object):
         self.layout.setStretch(2, 1)
 
         self.retranslateUi(previewDialog)
-        self.cancel.clicked.connect(previewDialog.reject)
+        self.buttonBox.rejected.connect(previewDialog.reject)
 
         QMetaObject.connectSlotsByName(previewDialog)
     # setupUi
 
     def retranslateUi(self, previewDialog):
         previewDialog.setWindowTitle(QCoreApplication.translate("previewDialog", u"Preview", None))
-        self.cancel.setText(QCoreApplication.translate("previewDialog", u"Cancel", None))
-        self.apply.setText(QCoreApplication.translate("previewDialog", u"Apply", None))
+        self.detail.setPlaceholderText(QCoreApplication.translate("previewDialog", u"Select a row to read all of why.", None))
     # retranslateUi
 

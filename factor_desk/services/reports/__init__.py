@@ -24,6 +24,7 @@ from factor_desk.services.reports.columns import (
     PURCHASE_COLUMNS,
     ReportFile,
     read_report,
+    report_batches,
     report_fits,
     report_template,
 )
@@ -67,5 +68,5 @@ __all__ = [
     "ReconRow", "ReportCancelled", "ReportFile", "ReportKind", "RowOutcome", "UndoResult",
     "applied", "apply_report", "factor_flags", "import_file", "import_history",
     "preview_report", "raise_unless_retried", "read_report", "reconcile", "refusals",
-    "report_fits", "report_template", "undo_import",
+    "report_batches", "report_fits", "report_template", "undo_import",
 ]

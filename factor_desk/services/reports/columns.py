@@ -13,6 +13,7 @@ from factor_desk.db.store import sha256_of
 from factor_desk.documents.tabular import (
     ColumnSpec,
     Table,
+    cell_text,
     header_fits,
     headers_found,
     match_columns,
@@ -138,3 +139,22 @@ def read_report(path: str | Path, kind: str, sheet: str | None = None, *,
     if not table.rows:
         raise InputRefused([Problem("the file has a header but no rows", file=path.name)])
     return ReportFile(kind, table, columns, data, sha256_of(data))
+
+
+def report_batches(path: str | Path, sheet: str | None = None) -> list[str]:
+    """The batches a purchase report's rows name in their Batch Number column, each once
+    (as its first row writes it, in capitals), in the file's order; empty when the file has
+    no such column or leaves it blank. Reads the file only: the batches are looked up when
+    the report is checked."""
+    upload = read_report(path, ReportKind.PURCHASE, sheet)
+    column = upload.columns.get("batch_number")
+    if column is None:
+        return []
+    found: dict[str, None] = {}
+    for _, cells in upload.table.rows:
+        if column < len(cells) and cells[column] is not None:
+            value = cells[column]
+            text = (value if isinstance(value, str) else cell_text(value)).strip().upper()
+            if text:
+                found.setdefault(text)
+    return list(found)

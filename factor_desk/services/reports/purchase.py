@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from factor_desk.db.models import Invoice, PurchaseRecord
+from factor_desk.db.models import Invoice, Payment, PurchaseRecord
 from factor_desk.db.work import Work
 from factor_desk.domain.factor_reports import Outcome, PurchaseStatus
 from factor_desk.domain.lifecycle import BillingStatus
@@ -36,9 +36,14 @@ class PurchaseRules(Rules):
                  batch_name: str) -> None:
         super().__init__(work, upload, by_invoice, by_load)
         self.batch = find_batch(work, batch_name)
-        self.financed_by = applied_imports_of(
+        # the import that moved each named invoice past Invoiced: a purchase report made it
+        # Financed, a payment report Completed (not the purchase report before it)
+        named = [f for f in self.named() if f.status != BillingStatus.INVOICED]
+        self.moved_by = applied_imports_of(
             work, PurchaseRecord,
-            [f.invoice_id for f in self.named() if f.status != BillingStatus.INVOICED])
+            [f.invoice_id for f in named if f.status != BillingStatus.COMPLETED])
+        self.moved_by.update(applied_imports_of(
+            work, Payment, [f.invoice_id for f in named if f.status == BillingStatus.COMPLETED]))
         self.seen: dict[int, int] = {}  # invoice id: the row that named it first
 
     def check(self, row: Row) -> tuple[Decimal | None, PurchaseValues | None]:
@@ -77,7 +82,7 @@ class PurchaseRules(Rules):
             else:
                 self.seen[facts.invoice_id] = row.number
             if facts.status != BillingStatus.INVOICED and status is not None:
-                imp = self.financed_by.get(facts.invoice_id)
+                imp = self.moved_by.get(facts.invoice_id)
                 by = f" by {describe(imp)}" if imp else ""
                 errors.append(f"load {facts.load_number} is already {facts.status}{by}; only "
                               "Invoiced loads can be bought")
