@@ -52,7 +52,7 @@ class ManageImportantInfoDialog(QDialog):
             self.kind.addItem(kind.label, kind.value)
             self.kind.setEnabled(False)
             self.text.setPlainText(entry.text)
-            self.note.setText(f"Saved {format_when(entry.updated_at)} by {entry.updated_by}. "
+            self.note.setText(f"Saved {when_text(entry.updated_at)} by {entry.updated_by}. "
                               "Saving a changed text replaces it (you are asked first).")
         else:
             for kind in (list(InfoKind) if kinds is None else kinds):
@@ -376,7 +376,7 @@ class CompanyPage(Page):
                     not self.asker.confirm(
                         "Replace important info",
                         f"Replace the {label} of {name}? The text saved "
-                        f"{format_when(saved.updated_at)} by {saved.updated_by} is "
+                        f"{when_text(saved.updated_at)} by {saved.updated_by} is "
                         "replaced. Invoices already sent keep the text they were sent "
                         "with.", "Replace"):
                 dialog.save.setEnabled(True)
