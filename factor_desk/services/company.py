@@ -418,22 +418,26 @@ def start_company(
         limit = max_length(Subsidiary, key) if key in GENERAL_FIELDS else None
         if limit and len((value or "").strip()) > limit:
             problems.append(Problem(f"{GENERAL_FIELDS[key]} is longer than {limit} characters"))
-    terms = {k: (factor.get(k) or "").strip() or default for k, default in
-             (("fee_percent", "0"), ("advance_percent", "100"), ("reserve_percent", "0"))}
-    for key, text in terms.items():
+    terms: dict[str, str] = {}
+    for key, default in (("fee_percent", "0"), ("advance_percent", "100"),
+                         ("reserve_percent", "0")):
+        text = (factor.get(key) or "").strip().rstrip("%").strip() or default
         try:
-            value = Decimal(text.rstrip("%").strip())
+            percent = Decimal(text)
         except ArithmeticError:
-            value = Decimal(-1)
-        if not value.is_finite() or not 0 <= value <= 100:
+            percent = Decimal("NaN")
+        if not percent.is_finite() or not 0 <= percent <= 100:
             label = key.removesuffix("_percent").capitalize()
             problems.append(Problem(f"{label} is {excerpt(text)}; give a percent from 0 "
                                     "to 100."))
-        terms[key] = text.rstrip("%").strip()
+        terms[key] = text
     if problems:
         raise InputRefused(problems)
     ensure_company(work, company_name)
-    add_factoring_company(work, factor_name, remit_to=factor.get("remit_to") or "", **terms)
+    add_factoring_company(work, factor_name, remit_to=factor.get("remit_to") or "",
+                          fee_percent=terms["fee_percent"],
+                          advance_percent=terms["advance_percent"],
+                          reserve_percent=terms["reserve_percent"])
     profile = add_subsidiary(work, general.pop("name"), code=subsidiary.get("code") or None,
                              company_name=company_name,
                              required_documents=required_documents, **general)
