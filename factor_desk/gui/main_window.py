@@ -250,6 +250,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Preferences…", lambda: self.show_page("company"),
                      QKeySequence.StandardKey.Preferences, QAction.MenuRole.PreferencesRole)
         file_menu.addSeparator()
+        self._action(file_menu, "&Open data folder…", self.open_data_folder)
+        file_menu.addSeparator()
         self._action(file_menu, "&Back up…", self.back_up)
         self._action(file_menu, "Res&tore…", self.restore)
         file_menu.addSeparator()
@@ -410,6 +412,21 @@ class MainWindow(QMainWindow):
                 done=done),
             f"Backing up to {target}…")
 
+    def open_data_folder(self) -> None:
+        """File → Open data folder…: Factor Desk in a new window on another data folder
+        (restored data, a colleague's copy); this window stays as it is."""
+        start = str(self.settings.value("folders/data", str(Path.home()), str))
+        folder = self.asker.folder("Open a Factor Desk data folder", start)
+        if not folder:
+            return
+        self.settings.setValue("folders/data", str(Path(folder).parent))
+        if open_factor_desk(folder):
+            self.statusBar().showMessage(f"Factor Desk opens on {folder} in a new window.",
+                                         10_000)
+        else:
+            self.asker.info("Open data folder", "Factor Desk could not be started on "
+                            f"{folder}.")
+
     def restore(self) -> None:
         """File → Restore…: a backup goes into a new, empty data folder, which can then be
         opened in place of this one."""
@@ -417,8 +434,8 @@ class MainWindow(QMainWindow):
                 "Restore a backup",
                 "Restore puts a backup into a new, empty data folder; the data open now is "
                 "not touched. Choose the backup file, then an empty folder for it. Afterwards "
-                "Factor Desk can open the restored data (or start it later with "
-                "factor-desk --home FOLDER).", "Choose backup…"):
+                "Factor Desk can open the restored data (or later: File → Open data "
+                "folder…).", "Choose backup…"):
             return
         start = str(self.settings.value("folders/backup", str(Path.home()), str))
         archive = self.asker.open_file("Restore a Factor Desk backup", start,
@@ -432,19 +449,19 @@ class MainWindow(QMainWindow):
 
         def done(result) -> None:
             home = str(result.home)
-            shown = f'"{home}"' if " " in home else home
             self.statusBar().showMessage(f"Backup restored into {home}.", 10_000)
             if self.asker.confirm(
                     "Restore",
                     f"The backup of {result.made} was restored into {home}.\n\nTo open "
-                    f"it later, start Factor Desk with: factor-desk --home {shown}\n\nOpen "
-                    "it now? This window closes and Factor Desk opens on the restored data.",
+                    f"it later: File → Open data folder…, then choose {home}.\n\nOpen it "
+                    "now? This window closes and Factor Desk opens on the restored data.",
                     "Open restored data"):
                 if open_factor_desk(home):
                     self.close()
                 else:
                     self.asker.info("Restore", "Factor Desk could not be started on the "
-                                    f"restored data. Start it with: factor-desk --home {shown}")
+                                    "restored data. Open it with File → Open data folder…, "
+                                    f"then choose {home}.")
 
         self._run_with_progress(
             Job("Restoring a backup", partial(Desk.restore_backup, archive, folder),

@@ -142,3 +142,29 @@ def test_the_toolbar_shows_the_pages_main_actions(qtbot, window):
     window.show_page("loads")
     settle(qtbot, window)
     assert shown() == ["Refresh", "Import Loads"]
+
+
+def test_open_data_folder_starts_factor_desk_on_it(window, asker, tmp_path, monkeypatch):
+    launched = []
+    monkeypatch.setattr("factor_desk.gui.main_window.open_factor_desk",
+                        lambda folder: launched.append(folder) or True)
+    asker.answer("folder", str(tmp_path / "restored"))
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    action = next(a for a in file_menu.actions() if a.text() == "&Open data folder…")
+    action.trigger()
+    assert launched == [str(tmp_path / "restored")]
+    assert window.isVisible()
+
+
+def test_no_text_of_the_window_tells_the_clerk_to_run_a_command():
+    import re
+    from pathlib import Path
+
+    import factor_desk.gui
+
+    gui = Path(factor_desk.gui.__file__).parent
+    for file in sorted(gui.rglob("*.py")):
+        for string in re.findall(r'"[^"\n]*"', file.read_text(encoding="utf-8")):
+            assert "factor-desk " not in string, (file.name, string)
+            assert not re.search(r"\brun <|\bstart it with\b", string, re.I), \
+                (file.name, string)
