@@ -89,9 +89,10 @@ class FirstRunPanel(QWidget):
         self.demo.clicked.connect(self.demo_requested)
         where = QLabel(f"Data: {location}")
         where.setWordWrap(True)
-        where.setStyleSheet("color: palette(mid);")
+        where.setStyleSheet("color: #5b6b80;")
 
         box = QWidget()
+        box.setMinimumWidth(420)
         box.setMaximumWidth(560)
         inner = QVBoxLayout(box)
         inner.setSpacing(14)
@@ -113,6 +114,16 @@ class FirstRunPanel(QWidget):
 # ---------------------------------------------------------------------- the wizard
 
 
+def _form(page: QWizardPage) -> QFormLayout:
+    """A form at the top of the page (the page's spare height below it, not between
+    its rows)."""
+    column = QVBoxLayout(page)
+    form = QFormLayout()
+    column.addLayout(form)
+    column.addStretch(1)
+    return form
+
+
 class _CompanyPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
@@ -120,7 +131,7 @@ class _CompanyPage(QWizardPage):
         self.setSubTitle("The subsidiary is the carrier whose invoices are factored; its "
                          "code numbers the batches (CODE-0001). More subsidiaries can be "
                          "added later in Company profile.")
-        form = QFormLayout(self)
+        form = _form(self)
         self.company = QLineEdit()
         self.company.setObjectName("companyName")
         form.addRow("Company name *", self.company)
@@ -156,7 +167,7 @@ class _FactorPage(QWizardPage):
         self.setTitle("Your factoring company")
         self.setSubTitle("Who buys the invoices, where the debtors pay them, and the terms "
                          "(as percents of an invoice).")
-        form = QFormLayout(self)
+        form = _form(self)
         self.name = QLineEdit()
         self.name.setObjectName("factorName")
         self.registerField("factor*", self.name)
@@ -168,6 +179,8 @@ class _FactorPage(QWizardPage):
         self.fee = QLineEdit("0")
         self.advance = QLineEdit("100")
         self.reserve = QLineEdit("0")
+        for edit in (self.fee, self.advance, self.reserve):
+            edit.setMaximumWidth(90)
         form.addRow("Name *", self.name)
         form.addRow("Remit to", self.remit_to)
         form.addRow("Fee %", self.fee)

@@ -12,9 +12,9 @@ ICON_SIZE = 20
 _INK = QColor("#2d5faa")
 
 
-def _draw(key: str, p: QPainter) -> None:
+def _draw(key: str, p: QPainter, ink: QColor) -> None:
     """A glyph on a 20×20 grid for the page ``key``."""
-    p.setPen(QPen(_INK, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+    p.setPen(QPen(ink, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                   Qt.PenJoinStyle.RoundJoin))
     if key == "home":  # a house
         roof = QPainterPath(QPointF(2.5, 10))
@@ -27,7 +27,7 @@ def _draw(key: str, p: QPainter) -> None:
         p.drawRect(QRectF(4, 3, 12, 14.5))
         for y in (6, 9.5, 13):
             for x in (7, 11.5):
-                p.fillRect(QRectF(x, y, 1.8, 1.8), _INK)
+                p.fillRect(QRectF(x, y, 1.8, 1.8), ink)
     elif key == "batch":  # a stack of invoices, ticked
         p.drawRect(QRectF(6, 2.5, 10.5, 13))
         p.drawLine(QPointF(3.5, 5.5), QPointF(3.5, 17.5))
@@ -39,7 +39,7 @@ def _draw(key: str, p: QPainter) -> None:
     elif key == "reports":  # a bar chart
         p.drawLine(QPointF(3, 17.5), QPointF(17.5, 17.5))
         for x, top in ((4.5, 11), (8.5, 6), (12.5, 9)):
-            p.fillRect(QRectF(x, top, 3, 17.5 - top), _INK)
+            p.fillRect(QRectF(x, top, 3, 17.5 - top), ink)
     elif key == "loads":  # a truck
         p.drawRect(QRectF(2, 5, 10, 9))
         cab = QPainterPath(QPointF(12, 8))
@@ -48,22 +48,23 @@ def _draw(key: str, p: QPainter) -> None:
         cab.lineTo(18, 14)
         cab.lineTo(12, 14)
         p.drawPath(cab)
-        p.setBrush(QColor("white"))
         p.drawEllipse(QPointF(5.5, 15.5), 1.8, 1.8)
         p.drawEllipse(QPointF(14.5, 15.5), 1.8, 1.8)
 
 
 def page_icon(key: str) -> QIcon:
+    """The page's glyph: blue, and white on the selected (blue) row."""
     icon = QIcon()
-    for scale in (1, 2):
-        pixmap = QPixmap(ICON_SIZE * scale, ICON_SIZE * scale)
-        pixmap.setDevicePixelRatio(scale)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        _draw(key, painter)
-        painter.end()
-        icon.addPixmap(pixmap)
+    for mode, ink in ((QIcon.Mode.Normal, _INK), (QIcon.Mode.Selected, QColor("white"))):
+        for scale in (1, 2):
+            pixmap = QPixmap(ICON_SIZE * scale, ICON_SIZE * scale)
+            pixmap.setDevicePixelRatio(scale)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            _draw(key, painter, ink)
+            painter.end()
+            icon.addPixmap(pixmap, mode)
     return icon
 
 

@@ -450,7 +450,10 @@ def notice_template(factor_name: str, remit_to: str) -> str:
     """A Notice of Assignment naming the factor, for the clerk to check against the one
     the factor gave."""
     name = factor_name.strip() or "[FACTORING COMPANY]"
-    where = ", ".join(line.strip() for line in remit_to.splitlines() if line.strip())
+    lines = [line.strip() for line in remit_to.splitlines() if line.strip()]
+    if lines and lines[0].lower().rstrip(".,") in name.lower():  # the name again
+        lines = lines[1:]
+    where = ", ".join(lines)
     to = f"{name.upper()}, {where.upper()}" if where else name.upper()
     return ("NOTICE OF ASSIGNMENT: THIS INVOICE HAS BEEN ASSIGNED TO AND MUST BE PAID "
             f"DIRECTLY TO {to}. PAYMENT TO ANY OTHER PARTY DOES NOT DISCHARGE YOUR "

@@ -34,7 +34,7 @@ def test_the_wizard_saves_company_subsidiary_factor_and_notice_in_one_go(db):
     assert (sub.code, sub.mc_number, sub.city, sub.factoring_company) == (
         "ROF", "MC-778899", "Tulsa", "Triumph Pay")
     assert sub.notice_of_assignment.startswith("NOTICE OF ASSIGNMENT")
-    assert "TRIUMPH PAY, P.O. BOX 610028, DALLAS, TX 75261" in sub.notice_of_assignment
+    assert "TO TRIUMPH PAY, P.O. BOX 610028, DALLAS, TX 75261." in sub.notice_of_assignment
     assert sub.required_documents == ["rate_confirmation", "pod"]
     factor = profile.factoring_companies[0]
     assert (factor.name, factor.fee_percent, factor.advance_percent) == ("Triumph Pay", "3",
