@@ -92,9 +92,14 @@ class Front:
 
     @property
     def demo_home(self) -> Path:
+        """The demo's folder; never the clerk's own (a window opened on the demo folder
+        makes its demo one level down)."""
         from factor_desk.gui.first_run import demo_home
 
-        return self._demo_home or demo_home()
+        home = self._demo_home or demo_home()
+        if home.resolve() == self.location.home.resolve():
+            home = home / "Demo"
+        return home
 
     def show(self, desk, location: Location, *, demo: bool = False) -> MainWindow:
         """A window on ``desk`` in place of the one shown now (which closes, and its Desk

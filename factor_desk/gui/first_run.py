@@ -48,7 +48,8 @@ def open_fresh_demo(home: Path) -> Desk:
     """A Desk on new demo data in ``home``: the last demo's database and documents go
     first (a demo still open elsewhere keeps its data, and the demo is loaded over it)."""
     home.mkdir(parents=True, exist_ok=True)
-    for name in (DB_FILE_NAME, f"{DB_FILE_NAME}-wal", f"{DB_FILE_NAME}-shm"):
+    for name in (DB_FILE_NAME, f"{DB_FILE_NAME}-wal", f"{DB_FILE_NAME}-shm",
+                 f"{DB_FILE_NAME}-journal"):
         with contextlib.suppress(OSError):
             (home / name).unlink(missing_ok=True)
     shutil.rmtree(home / DOCUMENTS_DIR_NAME, ignore_errors=True)

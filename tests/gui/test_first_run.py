@@ -168,3 +168,20 @@ def test_no_text_of_the_window_tells_the_clerk_to_run_a_command():
             assert "factor-desk " not in string, (file.name, string)
             assert not re.search(r"\brun <|\bstart it with\b", string, re.I), \
                 (file.name, string)
+
+
+def test_the_demo_never_replaces_the_data_the_window_was_opened_on(qtbot, home, asker):
+    from factor_desk.gui.app import Front, make_app
+
+    make_app()
+    location = Location.resolve(home)
+    front = Front(location, demo_home=home, asker_for=lambda: asker)  # the same folder
+    front.show(Desk.open(location), location)
+    front.window.first_run.demo.click()
+    demo = front.window
+    settle(qtbot, demo)
+    assert demo.demo and str(home / "Demo") in demo.database.text()
+    assert real_company(home) is None
+    demo.runner.cancel()
+    demo.runner.wait()
+    demo.close()
