@@ -77,6 +77,79 @@ def install_error_hook(window: MainWindow) -> None:
     sys.excepthook = on_uncaught
 
 
+class Front:
+    """The window and the Desk it works on, and the switch between the clerk's data and
+    the demo: Try the demo reopens the window on fresh demo data in a folder of its own
+    (``demo_home``), File → Close demo on the clerk's data again. One Desk is open at a
+    time; the one left is closed."""
+
+    def __init__(self, location: Location, *, demo_home: Path | None = None,
+                 asker_for=None) -> None:
+        self.location = location
+        self._demo_home = demo_home
+        self.asker_for = asker_for  # tests: the window's stand-in Asker
+        self.window: MainWindow | None = None
+
+    @property
+    def demo_home(self) -> Path:
+        """The demo's folder; never the clerk's own (a window opened on the demo folder
+        makes its demo one level down)."""
+        from factor_desk.gui.first_run import demo_home
+
+        home = self._demo_home or demo_home()
+        if home.resolve() == self.location.home.resolve():
+            home = home / "Demo"
+        return home
+
+    def show(self, desk, location: Location, *, demo: bool = False) -> MainWindow:
+        """A window on ``desk`` in place of the one shown now (which closes, and its Desk
+        with it)."""
+        from PySide6.QtCore import Qt
+
+        from factor_desk.gui.main_window import MainWindow
+
+        old = self.window
+        asker = self.asker_for() if self.asker_for else None
+        window = MainWindow(desk, settings_for(location), asker, demo=demo)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.demo_requested.connect(self.open_demo)
+        window.close_demo_requested.connect(self.close_demo)
+        window.destroyed.connect(lambda *_: desk.close())
+        if old is not None:
+            window.restoreGeometry(old.saveGeometry())
+        window.show()  # before the old one closes: the application goes on
+        if old is not None and not old.close():  # work running the clerk chose to keep
+            window.close()
+            return old
+        self.window = window
+        install_error_hook(window)
+        return window
+
+    def open_demo(self) -> None:
+        from factor_desk.gui.first_run import open_fresh_demo
+
+        assert self.window is not None
+        try:
+            desk = open_fresh_demo(self.demo_home)
+        except Exception as exc:
+            self.window.asker.problem(exc)
+            return
+        from factor_desk.gui.first_run import demo_location
+
+        self.show(desk, demo_location(self.demo_home), demo=True)
+
+    def close_demo(self) -> None:
+        from factor_desk.services.desk import Desk
+
+        assert self.window is not None
+        try:
+            desk = Desk.open(self.location)
+        except Exception as exc:
+            self.window.asker.problem(exc)
+            return
+        self.show(desk, self.location)
+
+
 def run_gui(location: Location, argv: list[str] | None = None) -> int:
     """Open the window on the database at ``location``; returns the exit status."""
     started = time.perf_counter()
@@ -87,7 +160,6 @@ def run_gui(location: Location, argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QMessageBox
 
     from factor_desk.gui.common import Asker
-    from factor_desk.gui.main_window import MainWindow
     from factor_desk.services.desk import Desk
 
     try:
@@ -105,10 +177,9 @@ def run_gui(location: Location, argv: list[str] | None = None) -> int:
                              f"Factor Desk cannot open its data at {location.describe()}.\n\n"
                              f"{exc}")
         return 1
-    with desk:
-        window = MainWindow(desk, settings_for(location))
-        install_error_hook(window)
-        window.show()
+    front = Front(location)
+    try:
+        window = front.show(desk, location)
         warning = desk.data_folder_warning()
         if warning:
             window.asker.info("Factor Desk", warning)
@@ -116,3 +187,6 @@ def run_gui(location: Location, argv: list[str] | None = None) -> int:
                                               time.perf_counter() - started,
                                               location.describe())
         return app.exec()
+    finally:
+        if front.window is not None:  # still open when the application quits
+            front.window.desk.close()

@@ -105,8 +105,9 @@ class CompanyPage(Page):
         top.addWidget(new_sub)
         top.addWidget(new_factor)
 
-        self.empty = QLabel("No company yet. Add a subsidiary to begin (or run "
-                            "<code>factor-desk demo</code> for a demo carrier).")
+        self.empty = QLabel("No company yet. Add a subsidiary to begin, or use File → "
+                            "Start with your company… (File → Try the demo shows a demo "
+                            "carrier).")
         self.empty.setWordWrap(True)
 
         general = QGroupBox("General info")

@@ -1,6 +1,7 @@
-"""The main window: navigation in the seed's words (Company profile; Accounting Tools →
-Factoring Batch; Reports → Factoring Reports; Loads), menus with shortcuts, the open
-database in the status bar, and a clean stop when quitting during work."""
+"""The main window: a sidebar in the seed's words (Company profile; Accounting Tools →
+Factoring Batch; Reports → Factoring Reports; Loads), a toolbar with the page's main
+actions, menus with shortcuts, who works on which data in the status bar, the first run
+(no company yet: start one, or try the demo), and a clean stop when quitting during work."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QProcess, QSettings, Qt
+from PySide6.QtCore import QProcess, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -18,20 +19,25 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QSplitter,
     QStackedWidget,
-    QTreeWidget,
+    QStyle,
+    QToolBar,
     QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from factor_desk import __version__
 from factor_desk.gui.batch_page import BatchPage
 from factor_desk.gui.common import Asker
 from factor_desk.gui.company_page import CompanyPage
+from factor_desk.gui.first_run import FirstRunPanel, StartWizard
 from factor_desk.gui.home_page import HomePage
 from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.models import settle_heap
 from factor_desk.gui.page import Page
 from factor_desk.gui.reports_page import ReportsPage
+from factor_desk.gui.sidebar import Sidebar
 from factor_desk.services.desk import Desk
 
 PAGES = ("home", "company", "batch", "reports", "loads")
@@ -50,10 +56,14 @@ def open_factor_desk(home: str) -> bool:
 
 class MainWindow(QMainWindow):
     quit_wait_ms = 60_000  # how long quitting waits for a cancelled job to stop
+    demo_requested = Signal()  # Try the demo (app.Front opens it)
+    close_demo_requested = Signal()  # File → Close demo (app.Front reopens the real data)
 
-    def __init__(self, desk: Desk, settings: QSettings, asker: Asker | None = None):
+    def __init__(self, desk: Desk, settings: QSettings, asker: Asker | None = None, *,
+                 demo: bool = False):
         super().__init__()
-        self.setWindowTitle("Factor Desk")
+        self.demo = demo
+        self.setWindowTitle(self._titled("Factor Desk"))
         self.setObjectName("mainWindow")
         self.desk = desk
         self.settings = settings
@@ -70,12 +80,8 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
             self.stack.addWidget(page)
 
-        self.nav = QTreeWidget()
-        self.nav.setObjectName("navigation")
-        self.nav.setHeaderHidden(True)
-        self.nav.setRootIsDecorated(False)
-        self.nav.setIndentation(14)
-        self._items: dict[str, QTreeWidgetItem] = {}
+        self.nav = Sidebar()
+        self._items = self.nav.items
         self._add_nav("Home", "home")
         self._add_nav("Company profile", "company")
         tools = self._add_nav("Accounting Tools", None)
@@ -84,20 +90,46 @@ class MainWindow(QMainWindow):
         self._add_nav("Factoring Reports", "reports", reports)
         self._add_nav("Loads", "loads")
         self.nav.expandAll()
-        self.nav.setMinimumWidth(190)
         self.nav.currentItemChanged.connect(self._nav_changed)
 
         split = QSplitter()
+        split.setChildrenCollapsible(False)
         split.addWidget(self.nav)
         split.addWidget(self.stack)
         split.setStretchFactor(1, 1)
-        split.setSizes([200, 1000])
-        self.setCentralWidget(split)
+        split.setSizes([210, 1000])
 
+        self.first_run = FirstRunPanel(desk.location)
+        self.first_run.start_requested.connect(self.start_company)
+        self.first_run.demo_requested.connect(self.demo_requested)
+        self.front = QStackedWidget()  # the first run, or the pages
+        self.front.addWidget(self.first_run)
+        self.front.addWidget(split)
+        self.demo_banner = QLabel(
+            "DEMO — a made-up carrier in a folder of its own; your data is not touched. "
+            "File → Close demo returns to it.")
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setStyleSheet(
+            "#demoBanner { background: #ffd54a; color: #3d2e00; font-weight: 600; "
+            "padding: 6px 12px; border-bottom: 1px solid #d9aa00; }")
+        self.demo_banner.setVisible(demo)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.demo_banner)
+        column.addWidget(self.front, 1)
+        self.setCentralWidget(central)
+
+        self.user = QLabel(f"Clerk: {desk.user()}")
+        self.user.setObjectName("userLabel")
         self.database = QLabel(desk.location)
         self.database.setObjectName("databaseLabel")
+        self.database.setToolTip(desk.location)
         self.busy = QLabel()
         self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.user)
         self.statusBar().addPermanentWidget(self.database)
         self.runner.busy_changed.connect(self._busy_changed)
         self.runner.progressed.connect(
@@ -111,26 +143,19 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         self._current: str | None = None
-        self.show_page(str(settings.value("window/page", "home", str)))
+        if desk.has_company():
+            self.show_page(str(settings.value("window/page", "home", str)))
+        else:
+            self._show_first_run()
         settle_heap()  # the modules and widgets of a standing window, out of the GC's walk
 
     # ------------------------------------------------------------------ navigation
 
     def _add_nav(self, text: str, key: str | None, parent=None) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([text])
-        item.setData(0, Qt.ItemDataRole.UserRole, key)
-        if key is None:
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            font = item.font(0)
-            font.setBold(True)
-            item.setFont(0, font)
-        else:
-            self._items[key] = item
-        if parent is None:
-            self.nav.addTopLevelItem(item)
-        else:
-            parent.addChild(item)
-        return item
+        return self.nav.add(text, key, parent)
+
+    def _titled(self, title: str) -> str:
+        return f"{title} — DEMO" if self.demo else title
 
     def _nav_changed(self, item, _previous) -> None:
         key = item.data(0, Qt.ItemDataRole.UserRole) if item else None
@@ -151,18 +176,52 @@ class MainWindow(QMainWindow):
         self.nav.blockSignals(True)
         self.nav.setCurrentItem(self._items[key])
         self.nav.blockSignals(False)
+        # After the sidebar has its item: shown, it would otherwise pick its first.
+        self.front.setCurrentIndex(1)
+        self.toolbar.show()
+        self._show_page_actions(key)
         page = self.pages[key]
         if target:
             page.show_target(target)
         self.stack.setCurrentWidget(page)
-        self.setWindowTitle(f"{page.title} — Factor Desk")
+        self.setWindowTitle(self._titled(f"{page.title} — Factor Desk"))
         self.settings.setValue("window/page", key)
         page.refresh()
 
     @property
     def current_page(self) -> Page:
-        assert self._current is not None  # a page is shown from the start
+        if self._current is None:  # the first run: Home stands behind it
+            return self.pages["home"]
         return self.pages[self._current]
+
+    @property
+    def showing_first_run(self) -> bool:
+        return self.front.currentWidget() is self.first_run
+
+    # ------------------------------------------------------------------ the first run
+
+    def _show_first_run(self) -> None:
+        self.front.setCurrentWidget(self.first_run)
+        self.toolbar.hide()
+        self.setWindowTitle(self._titled("Welcome — Factor Desk"))
+        self.pages["home"].refresh()  # behind the first run, as File → Refresh sees it
+
+    def start_company(self) -> StartWizard:
+        """Start with your company: the wizard, saved in one go; then Home."""
+        wizard = StartWizard(self.desk, self.asker, self)
+        self.wizard = wizard
+
+        def saved() -> None:
+            if wizard.saved is None:
+                return
+            self._start_action.setVisible(False)
+            self.show_page("home")
+            self.statusBar().showMessage(
+                f"{wizard.saved.name} is ready: import its loads on the Loads page.", 15_000)
+
+        wizard.accepted.connect(saved)
+        wizard.open()
+        return wizard
 
     # ------------------------------------------------------------------ menus
 
@@ -181,10 +240,20 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Refresh", lambda: self.current_page.refresh(),
-                     QKeySequence.StandardKey.Refresh)
+        refresh = self._action(file_menu, "&Refresh", lambda: self.current_page.refresh(),
+                               QKeySequence.StandardKey.Refresh)
+        self._start_action = self._action(file_menu, "&Start with your company…",
+                                          self.start_company)
+        self._start_action.setVisible(not self.demo and not self.desk.has_company())
+        demo = self._action(file_menu, "Try the &demo", self.demo_requested.emit)
+        demo.setVisible(not self.demo)
+        close_demo = self._action(file_menu, "&Close demo", self.close_demo_requested.emit)
+        close_demo.setObjectName("closeDemo")
+        close_demo.setVisible(self.demo)
         self._action(file_menu, "&Preferences…", lambda: self.show_page("company"),
                      QKeySequence.StandardKey.Preferences, QAction.MenuRole.PreferencesRole)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Open data folder…", self.open_data_folder)
         file_menu.addSeparator()
         self._action(file_menu, "&Back up…", self.back_up)
         self._action(file_menu, "Res&tore…", self.restore)
@@ -195,22 +264,58 @@ class MainWindow(QMainWindow):
         self._action(profile, "&Company profile", lambda: self.show_page("company"), "Ctrl+1")
         tools = bar.addMenu("&Accounting Tools")
         self._action(tools, "Factoring &Batch", lambda: self.show_page("batch"), "Ctrl+2")
-        self._action(tools, "&Submit Batch…", self._submit, "Ctrl+Return")
+        submit = self._action(tools, "&Submit Batch…", self._submit, "Ctrl+Return")
         reports = bar.addMenu("&Reports")
         self._action(reports, "Factoring &Reports", lambda: self.show_page("reports"),
                      "Ctrl+3")
-        self._action(reports, "&Download batch…", self._download, "Ctrl+D")
-        self._action(reports, "Upload &Purchase Report…", self._upload_purchase, "Ctrl+U")
-        self._action(reports, "Upload Pa&yment Report…", self._upload_payments,
-                     "Ctrl+Shift+U")
+        download = self._action(reports, "&Download batch…", self._download, "Ctrl+D")
+        purchase = self._action(reports, "Upload &Purchase Report…", self._upload_purchase,
+                                "Ctrl+U")
+        payments = self._action(reports, "Upload Pa&yment Report…", self._upload_payments,
+                                "Ctrl+Shift+U")
         loads = bar.addMenu("&Loads")
         self._action(loads, "&Loads", lambda: self.show_page("loads"), "Ctrl+4")
-        self._action(loads, "&Import loads…", self._import_loads, "Ctrl+I")
+        import_loads = self._action(loads, "&Import loads…", self._import_loads, "Ctrl+I")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Factor Desk", lambda: self.asker.info(
             "About Factor Desk", f"Factor Desk {__version__}\n\nFactoring invoices through a "
             f"non-API factoring company.\n\nData: {self.desk.location}"),
             role=QAction.MenuRole.AboutRole)
+
+        # The toolbar: the current page's main actions (each triggers the menu's own), and
+        # Refresh. Its own actions, so that hiding one leaves the menus as they are.
+        icon = self.style().standardIcon
+        sp = QStyle.StandardPixmap
+        self.toolbar = QToolBar("Page actions")
+        self.toolbar.setObjectName("pageActions")
+        self.toolbar.setMovable(False)
+        self.toolbar.setIconSize(QSize(18, 18))
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(self.toolbar)
+        self.tool_actions: dict[str, QAction] = {}
+        for key, action, pixmap, text in (
+                ("refresh", refresh, sp.SP_BrowserReload, "Refresh"),
+                ("submit", submit, sp.SP_DialogApplyButton, "Submit Batch"),
+                ("download", download, sp.SP_ArrowDown, "Download"),
+                ("purchase", purchase, sp.SP_ArrowUp, "Upload Purchase Report"),
+                ("payments", payments, sp.SP_ArrowUp, "Upload Payment Report"),
+                ("import", import_loads, sp.SP_DialogOpenButton, "Import Loads")):
+            tool = QAction(icon(pixmap), text, self)
+            tool.setToolTip(f"{action.text().replace('&', '')} "
+                            f"({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+            tool.triggered.connect(action.trigger)
+            self.tool_actions[key] = tool
+            self.toolbar.addAction(tool)
+            if key == "refresh":
+                self.toolbar.addSeparator()
+        self._page_actions = {"batch": {"submit"}, "reports": {"download", "purchase",
+                                                              "payments"},
+                              "loads": {"import"}}
+
+    def _show_page_actions(self, key: str) -> None:
+        shown = self._page_actions.get(key, set())
+        for name, tool in self.tool_actions.items():
+            tool.setVisible(name == "refresh" or name in shown)
 
     def _submit(self) -> None:
         self.show_page("batch")
@@ -310,6 +415,21 @@ class MainWindow(QMainWindow):
                 done=done),
             f"Backing up to {target}…")
 
+    def open_data_folder(self) -> None:
+        """File → Open data folder…: Factor Desk in a new window on another data folder
+        (restored data, a colleague's copy); this window stays as it is."""
+        start = str(self.settings.value("folders/data", str(Path.home()), str))
+        folder = self.asker.folder("Open a Factor Desk data folder", start)
+        if not folder:
+            return
+        self.settings.setValue("folders/data", str(Path(folder).parent))
+        if open_factor_desk(folder):
+            self.statusBar().showMessage(f"Factor Desk opens on {folder} in a new window.",
+                                         10_000)
+        else:
+            self.asker.info("Open data folder", "Factor Desk could not be started on "
+                            f"{folder}.")
+
     def restore(self) -> None:
         """File → Restore…: a backup goes into a new, empty data folder, which can then be
         opened in place of this one."""
@@ -317,8 +437,8 @@ class MainWindow(QMainWindow):
                 "Restore a backup",
                 "Restore puts a backup into a new, empty data folder; the data open now is "
                 "not touched. Choose the backup file, then an empty folder for it. Afterwards "
-                "Factor Desk can open the restored data (or start it later with "
-                "factor-desk --home FOLDER).", "Choose backup…"):
+                "Factor Desk can open the restored data (or later: File → Open data "
+                "folder…).", "Choose backup…"):
             return
         start = str(self.settings.value("folders/backup", str(Path.home()), str))
         archive = self.asker.open_file("Restore a Factor Desk backup", start,
@@ -332,19 +452,19 @@ class MainWindow(QMainWindow):
 
         def done(result) -> None:
             home = str(result.home)
-            shown = f'"{home}"' if " " in home else home
             self.statusBar().showMessage(f"Backup restored into {home}.", 10_000)
             if self.asker.confirm(
                     "Restore",
                     f"The backup of {result.made} was restored into {home}.\n\nTo open "
-                    f"it later, start Factor Desk with: factor-desk --home {shown}\n\nOpen "
-                    "it now? This window closes and Factor Desk opens on the restored data.",
+                    f"it later: File → Open data folder…, then choose {home}.\n\nOpen it "
+                    "now? This window closes and Factor Desk opens on the restored data.",
                     "Open restored data"):
                 if open_factor_desk(home):
                     self.close()
                 else:
                     self.asker.info("Restore", "Factor Desk could not be started on the "
-                                    f"restored data. Start it with: factor-desk --home {shown}")
+                                    "restored data. Open it with File → Open data folder…, "
+                                    f"then choose {home}.")
 
         self._run_with_progress(
             Job("Restoring a backup", partial(Desk.restore_backup, archive, folder),

@@ -28,7 +28,7 @@ from factor_desk.services import (
     loads,
     reports,
 )
-from factor_desk.services.common import Progress
+from factor_desk.services.common import Progress, current_user
 from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult, LoadSummary
 from factor_desk.services.overview import HomeOverview, home_overview
 
@@ -375,6 +375,32 @@ class Desk:
         """``make_backup`` of the data at ``location`` without opening it (nothing is
         migrated or made there)."""
         return backup.backup(location, to, replace=replace, should_stop=should_stop)
+
+    # ---------------------------------------------------------- the first run
+    # A window opened on data without a company offers to start one (or to try the demo
+    # in a folder of its own).
+
+    def has_company(self) -> bool:
+        return self.profile().name is not None
+
+    def start_company(self, company_name: str, subsidiary: dict[str, str], *,
+                      factor: dict[str, str], notice_of_assignment: str,
+                      required_documents: list[str]) -> company.SubsidiaryProfile:
+        """The company, its first subsidiary, factoring company and Notice of Assignment,
+        in one transaction: all of it or none of it."""
+        with self.db.write() as work:
+            return company.start_company(work, company_name, subsidiary, factor=factor,
+                                         notice_of_assignment=notice_of_assignment,
+                                         required_documents=required_documents)
+
+    @staticmethod
+    def notice_template(factor_name: str, remit_to: str) -> str:
+        return company.notice_template(factor_name, remit_to)
+
+    @staticmethod
+    def user() -> str:
+        """Who works at this desk, as the history rows name them."""
+        return current_user()
 
 
     # ---------------------------------------------------------- money, invoice by invoice

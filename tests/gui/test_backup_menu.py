@@ -122,11 +122,14 @@ def test_restore_into_an_empty_folder_then_open_it(qtbot, win, real_asker, home,
     settle(qtbot, win, timeout=60_000)
     assert real_asker.problems == []
     explained = real_asker.asked[0]
-    assert "empty" in explained and "--home" in explained
+    assert "empty" in explained and "File → Open data folder…" in explained
     assert dump(target / DB_FILE_NAME) == dump(home / DB_FILE_NAME)
     assert launched == [str(target)]
     assert not win.isVisible()  # the window reopens on the restored data
-    assert any("--home" in text and str(target) in text for text in real_asker.asked[1:])
+    # How to open it later, in the window's words (never a command to type):
+    assert any("File → Open data folder…" in text and str(target) in text
+               for text in real_asker.asked[1:])
+    assert not any("factor-desk" in text for text in real_asker.asked)
 
 
 def test_restore_into_a_folder_with_data_is_refused(qtbot, win, real_asker, home, tmp_path,
