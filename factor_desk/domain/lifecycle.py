@@ -18,6 +18,9 @@ class BillingStatus(StrEnum):
     INVOICED = "Invoiced"
     FINANCED = "Financed"
     COMPLETED = "Completed"
+    # Out of the lifecycle: a load that will never be billed (a cancelled or duplicate
+    # load). Its load number stays taken.
+    VOID = "Void"
 
     @classmethod
     def parse(cls, text: str) -> BillingStatus:
@@ -30,7 +33,22 @@ class BillingStatus(StrEnum):
         )
 
 
-ORDER: tuple[BillingStatus, ...] = tuple(BillingStatus)
+# The forward steps of a load's billing; Void is not one of them.
+ORDER: tuple[BillingStatus, ...] = (
+    BillingStatus.RELEASED, BillingStatus.QUEUED, BillingStatus.INVOICED,
+    BillingStatus.FINANCED, BillingStatus.COMPLETED,
+)
+
+# The exceptions of the lifecycle (issue #12): moves a clerk makes when the factor or the
+# load says no, each with the words of its action. Every other move is a forward step or
+# the undo of one (check_move).
+EXCEPTIONS: dict[tuple[BillingStatus, BillingStatus], str] = {
+    (BillingStatus.QUEUED, BillingStatus.RELEASED): "taken back to Released",
+    (BillingStatus.RELEASED, BillingStatus.VOID): "voided",
+    (BillingStatus.QUEUED, BillingStatus.VOID): "voided",
+    # A recalled invoice, or every invoice of a reversed batch: the factor has not bought it.
+    (BillingStatus.INVOICED, BillingStatus.QUEUED): "recalled from its batch",
+}
 
 # What each forward move is, in the trade's words, for messages.
 _ACTION = {
@@ -42,8 +60,24 @@ _ACTION = {
 
 
 def previous(status: BillingStatus) -> BillingStatus | None:
+    if status not in ORDER:
+        return None
     i = ORDER.index(status)
     return ORDER[i - 1] if i else None
+
+
+def check_exception(load_number: str, current: BillingStatus, target: BillingStatus) -> None:
+    """Raise LifecycleError unless ``current -> target`` is one of the EXCEPTIONS."""
+    if (current, target) in EXCEPTIONS:
+        return
+    allowed = sorted(c.value for c, t in EXCEPTIONS if t == target)
+    action = next((a for (_, t), a in EXCEPTIONS.items() if t == target),
+                  f"moved to {target}")
+    if not allowed:
+        raise LifecycleError(f"Load {load_number} cannot be {action}.")
+    raise LifecycleError(
+        f"Load {load_number} is {current}; only {' or '.join(allowed)} loads can be "
+        f"{action}.")
 
 
 def check_move(

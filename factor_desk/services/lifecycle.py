@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from factor_desk.db.models import Load, StatusHistory, utcnow
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, Problem
-from factor_desk.domain.lifecycle import BillingStatus, check_move
+from factor_desk.domain.lifecycle import BillingStatus, check_exception, check_move
 from factor_desk.services.common import chunks, insert_rows
 
 # The statuses a load can come into Factor Desk with; the later ones are reached only
@@ -38,11 +38,17 @@ def move_loads(
     batch_id: int | None = None,
     import_id: int | None = None,
     undo: bool = False,
+    exception: bool = False,
 ) -> None:
-    """Move every ``(load id, load number)`` from ``current`` to ``target``, all or none."""
+    """Move every ``(load id, load number)`` from ``current`` to ``target``, all or none.
+    ``exception``: one of the lifecycle's exceptions (domain.lifecycle.EXCEPTIONS: back to
+    Released, Void, a recall), not a forward step."""
     if not loads:
         return
-    check_move(loads[0][1], current, target, undo=undo)
+    if exception:
+        check_exception(loads[0][1], current, target)
+    else:
+        check_move(loads[0][1], current, target, undo=undo)
     ids = [load_id for load_id, _ in loads]
     moved: set[int] = set()
     for part in chunks(ids):
