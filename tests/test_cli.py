@@ -288,3 +288,35 @@ def test_loads_list_json_is_the_same_indented_json_as_every_command(cli, tmp_pat
         assert out == json.dumps(listed, indent=2, ensure_ascii=False) + "\n"
     assert any(ld["documents"] == ["pod"] and ld["missing_documents"] for ld in listed)
     assert any(ld["delivery_date"] is None for ld in listed)
+
+
+def test_a_purchase_report_without_a_batch_takes_the_one_its_rows_name(cli, tmp_path):
+    import csv
+
+    cli("demo", "--loads", "4")
+    first = _json(cli("batch", "submit", "--subsidiary", "BRF", "--loads", "10001,10002",
+                      "--json")[1])["batch"]
+    second = _json(cli("batch", "submit", "--subsidiary", "BRF", "--loads", "10003",
+                       "--json")[1])["batch"]
+    lines = {b: _batch_lines(cli, b) for b in (first, second)}
+
+    def report(name, rows):
+        path = tmp_path / name
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Invoice Number", "Batch Number", "Invoice Amount", "Purchase Date"])
+            w.writerows(rows)
+        return path
+
+    two = report("two.csv", [[ln["invoice_number"], b, ln["amount"], "11/28/2026"]
+                             for b in (first, second) for ln in lines[b]])
+    code, _, err = cli("reports", "purchase", two, "--dry-run")
+    assert code == 3 and f"names 2 batches ({first}, {second})" in err and "two.csv" in err
+    none = report("none.csv", [[ln["invoice_number"], "", ln["amount"], "11/28/2026"]
+                               for ln in lines[second]])
+    code, _, err = cli("reports", "purchase", none, "--dry-run")
+    assert code == 3 and "names no batch" in err
+    one = report("one.csv", [[ln["invoice_number"], second.lower(), ln["amount"], "11/28/2026"]
+                             for ln in lines[second]])
+    code, out, _ = cli("reports", "purchase", one, "--json")
+    assert code == 0 and _json(out)["batch"] == second and _json(out)["rows_applied"] == 1

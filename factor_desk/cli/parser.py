@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="FILE")
     p = command(reports, "purchase", cmd_reports_purchase,
                 "Upload Purchase Report: the batch's purchased invoices become Financed")
-    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("batch", metavar="BATCH", nargs="?",
+                   help="the batch (default: the one the file's Batch Number column names)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
     p.add_argument("--allow-missing", action="store_true",

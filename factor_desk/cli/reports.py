@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from factor_desk.cli.common import EXIT_OK, EXIT_REFUSED, open_desk
@@ -73,7 +74,20 @@ def _report_upload(args: argparse.Namespace, kind: str, batch: str | None) -> in
 
 
 def cmd_reports_purchase(args: argparse.Namespace) -> int:
-    return _report_upload(args, "purchase", args.batch)
+    batch = args.batch
+    if batch is None:  # the batch the file names itself, as the window takes it
+        from factor_desk.domain.errors import InputRefused, Problem
+        from factor_desk.services.desk import Desk
+
+        named = Desk.report_batches(args.file, args.sheet)
+        if len(named) != 1:
+            why = (f"names {len(named)} batches ({', '.join(named)})" if named
+                   else "names no batch (it has no Batch Number column, or it is empty)")
+            raise InputRefused([Problem(
+                f"The purchase report {why}: give the batch it is for, as in "
+                f"reports purchase BATCH FILE.", file=Path(args.file).name)])
+        batch = named[0]
+    return _report_upload(args, "purchase", batch)
 
 
 def cmd_reports_payments(args: argparse.Namespace) -> int:
