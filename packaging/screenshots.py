@@ -28,6 +28,10 @@ def main() -> None:
     from factor_desk.services.desk import Desk
 
     app = make_app()
+    from PySide6.QtCore import QLocale
+
+    # The README shows what a clerk of a US carrier sees, whatever this machine's locale.
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     with tempfile.TemporaryDirectory() as tmp:
         location = Location.resolve(tmp)
         desk = Desk.open(location)
@@ -53,7 +57,7 @@ def main() -> None:
         run_to_end(desk.apply_report("payments", payments))
 
         window = MainWindow(desk, settings_for(location))
-        window.resize(1360, 860)
+        window.resize(1280, 800)  # a clerk's laptop
         window.show()
 
         def settle() -> None:
@@ -64,13 +68,16 @@ def main() -> None:
             loop.exec()
             app.processEvents()
 
-        for key in ("company", "batch", "reports", "loads"):
+        for key in ("home", "company", "batch", "reports", "loads"):
             window.show_page(key)
             settle()
             if key == "batch":
                 model = window.pages["batch"].model
                 for row in range(5):
                     model.setData(model.index(row, 0), 2, 10)  # tick five loads
+            if key == "reports":  # the batch, invoice by invoice
+                window.pages["reports"].batch_view.selectRow(0)
+                settle()
             if key == "loads":
                 window.pages["loads"].view.selectRow(0)
                 settle()
