@@ -5,7 +5,7 @@ the window's navigation keeps its items and object name."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 ICON_SIZE = 20
@@ -82,12 +82,18 @@ class Sidebar(QTreeWidget):
         self.setMinimumWidth(200)
         self.setMaximumWidth(280)
         self.setFrameShape(QTreeWidget.Shape.NoFrame)
+        # A light panel in a light window, a dark one in a dark window (the system's
+        # palette: macOS and Windows dark mode).
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        panel, edge, ink, hover = (("#23272e", "#3a404a", "#e3e8ef", "#313843") if dark else
+                                   ("#eef2f7", "#d5dce6", "#1f2a3a", "#dde6f2"))
+        self.heading_ink = QColor("#9aa8bb" if dark else "#5b6b80")
         self.setStyleSheet(
-            "#navigation { background: #eef2f7; border-right: 1px solid #d5dce6; "
+            f"#navigation {{ background: {panel}; border-right: 1px solid {edge}; "
             "padding-top: 8px; font-size: 14px; }"
             "#navigation::item { padding: 7px 8px; border-radius: 6px; margin: 1px 8px; "
-            "color: #1f2a3a; }"
-            "#navigation::item:hover { background: #dde6f2; }"
+            f"color: {ink}; }}"
+            f"#navigation::item:hover {{ background: {hover}; }}"
             "#navigation::item:selected { background: #2d6cdf; color: white; }")
         self.items: dict[str, QTreeWidgetItem] = {}
 
@@ -101,7 +107,7 @@ class Sidebar(QTreeWidget):
             font.setBold(True)
             font.setPointSizeF(font.pointSizeF() * 0.85)
             item.setFont(0, font)
-            item.setForeground(0, QColor("#5b6b80"))
+            item.setForeground(0, self.heading_ink)
         else:
             item.setIcon(0, page_icon(key))
             self.items[key] = item
