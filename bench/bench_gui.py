@@ -90,6 +90,7 @@ def main() -> None:
         window = MainWindow(Desk(db), settings_for(Location.resolve(big)))
         window.resize(1280, 800)
         window.show()
+        window.show_page("batch")  # the window opens on Home
         page = window.pages["batch"]
         gui_thread = []
         original = page._grid_loaded
