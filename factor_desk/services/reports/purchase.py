@@ -98,10 +98,12 @@ class PurchaseRules(Rules):
                 elif amount is not None:
                     says = (f"{status} for {format_money(amount)}"
                             if status == PurchaseStatus.PURCHASED else str(status))
+                    moved = self.moved_by.get(facts.invoice_id)
+                    by = f" by {describe(moved)}" if moved else ""
                     errors.append(f"invoice {facts.invoice_number} was bought for "
                                   f"{format_money(from_cents(cents))} by {describe(buyer)}, "
                                   f"but this row says {says}; load {facts.load_number} "
-                                  f"is {facts.status}")
+                                  f"is already {facts.status}{by}")
             elif facts.status != BillingStatus.INVOICED and status is not None:
                 imp = self.moved_by.get(facts.invoice_id)
                 by = f" by {describe(imp)}" if imp else ""
