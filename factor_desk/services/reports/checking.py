@@ -217,10 +217,11 @@ def footer_row(row: Row, amount_field: str, above: Decimal) -> str | None:
     one. A footer says ``Total``, ``Totals`` or ``Grand total`` in a cell, or leaves the
     invoice and load cells empty; either way its amount, when it has one, is the sum of
     the rows above (a row whose amount is not that is checked as any other row)."""
+    named = [t for t in (row.text("invoice_number"), row.text("load_number")) if t]
+    if any(t.lower() not in FOOTER_WORDS for t in named):
+        return None  # it names an invoice or a load: most rows, told apart at once
     words = next((v for v in row.cells.raw.values()
                   if isinstance(v, str) and v.lower() in FOOTER_WORDS), None)
-    if any(t and t != words for t in (row.text("invoice_number"), row.text("load_number"))):
-        return None  # it names an invoice or a load
     text = row.text(amount_field)
     if not text:
         if words is None:
