@@ -86,7 +86,7 @@ def print_json_rows(rows: list[dict[str, object]]) -> None:
 _LOAD_KEYS = ["load_number", "invoice_number", "subsidiary", "customer", "customer_mc",
               "po_number", "pickup_date", "pickup_location", "delivery_date",
               "delivery_location", "amount", "status", "invoicing_method", "documents",
-              "missing_documents"]
+              "missing_documents", "factor_flag", "factor_reason"]
 
 
 def print_loads_json(loads: list[Any]) -> None:
@@ -97,6 +97,7 @@ def print_loads_json(loads: list[Any]) -> None:
         print_json_rows([ld.to_dict() for ld in loads])
         return
     enc = json.encoder.encode_basestring
+    null = "null"
     dates: dict[object, str] = {None: "null"}
     lists: dict[tuple[str, ...], str] = {(): "[]"}
 
@@ -124,7 +125,10 @@ def print_loads_json(loads: list[Any]) -> None:
         f'    "amount": {enc(str(ld.amount))},\n    "status": {enc(ld.status)},\n'
         f'    "invoicing_method": {enc(ld.invoicing_method)},\n'
         f'    "documents": {names(ld.documents)},\n'
-        f'    "missing_documents": {names(ld.missing_documents)}\n  }}'
+        f'    "missing_documents": {names(ld.missing_documents)},\n'
+        f'    "factor_flag": {null if ld.factor_flag is None else enc(ld.factor_flag)},\n'
+        f'    "factor_reason": '
+        f'{null if ld.factor_reason is None else enc(ld.factor_reason)}\n  }}'
         for ld in loads) + "\n]\n")
 
 

@@ -51,3 +51,6 @@ class Outcome(StrEnum):
     APPLIES = "applies"
     WARNING = "warning"
     ERROR = "error"
+    # a later purchase report repeats an invoice an earlier import bought, and agrees with
+    # it: nothing to write, not an error
+    ALREADY_APPLIED = "already_applied"

@@ -20,7 +20,13 @@ from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, se
 from factor_desk.services.reports import PaymentValues, Preview, PurchaseValues
 
 COLORS = {Outcome.APPLIES: QColor("#e6f4ea"), Outcome.WARNING: QColor("#fff4ce"),
-          Outcome.ERROR: QColor("#fde7e9")}
+          Outcome.ERROR: QColor("#fde7e9"), Outcome.ALREADY_APPLIED: QColor("#eef1f5")}
+# An outcome as the clerk reads it (else its value, capitalised).
+WORDS = {Outcome.ALREADY_APPLIED.value: "Already applied"}
+
+
+def outcome_word(outcome: str) -> str:
+    return WORDS.get(outcome) or outcome.title()
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -80,7 +86,7 @@ class PreviewDialog(QDialog):
         columns = [Column("Row", lambda r: r.row), Column(headers[0], lambda r: r.first)]
         if headers[1] or any(r.second for r in rows):  # no empty column
             columns.append(Column(headers[1], lambda r: r.second))
-        columns.append(Column("Outcome", lambda r: r.outcome.title()))
+        columns.append(Column("Outcome", lambda r: outcome_word(r.outcome)))
         columns += [_amount_column(t, i) for i, t in enumerate(amounts)]
         why = len(columns)
         columns.append(Column("Why", lambda r: r.why, tooltip=lambda r: r.detail))
@@ -121,7 +127,7 @@ class PreviewDialog(QDialog):
         if row is None:
             self.detail.setPlainText("")
             return
-        self.detail.setPlainText(f"Row {row.row} ({row.outcome.title()}):\n{row.detail}")
+        self.detail.setPlainText(f"Row {row.row} ({outcome_word(row.outcome)}):\n{row.detail}")
 
     def can_apply(self) -> bool:
         return not self._blocked and (not self._needs_confirm or self.confirm.isChecked())

@@ -390,7 +390,10 @@ class ReportsPage(Page):
                    f"{plural(len(preview.rows), 'row')}: {counts['applies']:,} "
                    f"{'applies' if counts['applies'] == 1 else 'apply'}, "
                    f"{plural(counts['warning'], 'warning')}, "
-                   f"{plural(counts['error'], 'error')}. Nothing changes until you press "
+                   f"{plural(counts['error'], 'error')}"
+                   + (f", {counts['already_applied']:,} already applied"
+                      if counts.get("already_applied") else "")
+                   + ". Nothing changes until you press "
                    "Apply.")
         if kind == ReportKind.PURCHASE:
             t = preview.totals

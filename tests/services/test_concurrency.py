@@ -140,9 +140,12 @@ def _scenario(name, tmp_path):
         copy.write_bytes(tmp_path.joinpath("held.csv").read_bytes())
         return "purchase", (first, str(copy))
     assert name == "two purchase files buying the same invoice"
+    # at different amounts: a later report that agrees with the one that bought an invoice
+    # is already applied for that row (#12); one that disagrees is refused
     return "purchase", (
         _csv(tmp_path / "buy-a.csv", PURCHASE_HEADER, [purchase_row("1"), purchase_row("2")]),
-        _csv(tmp_path / "buy-b.csv", PURCHASE_HEADER, [purchase_row("2"), purchase_row("3")]))
+        _csv(tmp_path / "buy-b.csv", PURCHASE_HEADER, [purchase_row("2", "1200.00"),
+                                                       purchase_row("3")]))
 
 
 def _money_state(db):

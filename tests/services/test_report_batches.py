@@ -27,8 +27,10 @@ def test_a_duplicate_purchase_row_names_the_import_that_completed_the_load(db, b
     second = apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
                                              [payment_row("1")]))
     assert first.import_id < second.import_id
+    # a repeat that agrees is already applied (#12); one that disagrees is refused
     again = preview(db, "purchase", write_csv(tmp_path / "p2.csv", PURCHASE_HEADER,
-                                              [purchase_row("1"), purchase_row("2")]), batch)
+                                              [purchase_row("1", "1200.00"),
+                                               purchase_row("2", "1200.00")]), batch)
     got = outcomes(again)
     assert got[2][0] == "error"
     assert f"load 1 is already Completed by import #{second.import_id} on " in got[2][1], \

@@ -15,13 +15,17 @@ from sqlalchemy.orm import Session
 from factor_desk.db.models import (
     Batch,
     Customer,
+    Invoice,
     Load,
+    PurchaseRecord,
+    ReportImport,
     StatusHistory,
     Subsidiary,
     SupportingDocument,
 )
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound
+from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import from_cents
 from factor_desk.domain.text import excerpt
@@ -47,6 +51,10 @@ class LoadSummary:
     invoicing_method: str
     documents: tuple[str, ...] = ()
     missing_documents: tuple[str, ...] = ()
+    # what the factor said of an Invoiced load it held or rejected ("held", "rejected") and
+    # why; None when it did not
+    factor_flag: str | None = None
+    factor_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +73,8 @@ class LoadSummary:
             "invoicing_method": self.invoicing_method,
             "documents": list(self.documents),
             "missing_documents": list(self.missing_documents),
+            "factor_flag": self.factor_flag,
+            "factor_reason": self.factor_reason,
         }
 
 
@@ -197,7 +207,32 @@ def list_loads(
             func.lower(column).contains(text, autoescape=True)
             for column in (Load.load_number, Load.invoice_number, Load.po_number,
                            Customer.name))))
-    return _summaries(work, conditions, join_customer=bool(search))
+    loads = _summaries(work, conditions, join_customer=bool(search))
+    _add_factor_flags(work, loads)
+    return loads
+
+
+def _add_factor_flags(work: Work, loads: list[LoadSummary]) -> None:
+    """Give each Invoiced load the factor held or rejected its flag and reason (the latest
+    word of an applied purchase report on it). Few loads are Invoiced and flagged: one
+    query over the purchase records of Invoiced loads."""
+    if not any(ld.status == BillingStatus.INVOICED for ld in loads):
+        return
+    latest: dict[int, tuple[str, str]] = {}
+    for load_id, status, reason in work.execute(
+        select(Invoice.load_id, PurchaseRecord.status, PurchaseRecord.reason)
+        .join(PurchaseRecord, PurchaseRecord.invoice_id == Invoice.id)
+        .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
+        .join(Load, Load.id == Invoice.load_id)
+        .where(ReportImport.status == ImportStatus.APPLIED,
+               Load.status == BillingStatus.INVOICED.value)
+        .order_by(PurchaseRecord.id)
+    ):
+        latest[load_id] = (status, reason or "")
+    for ld in loads:
+        found = latest.get(ld.id)
+        if found and found[0] in (PurchaseStatus.HELD, PurchaseStatus.REJECTED):
+            ld.factor_flag, ld.factor_reason = found
 
 
 def eligible_loads(work: Work, subsidiary: str) -> list[LoadSummary]:

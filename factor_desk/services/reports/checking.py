@@ -84,7 +84,7 @@ class Row:
     """One row being checked: its cells, the invoice it names (None when it names none we
     know), its errors and warnings so far, and the parsing every kind of report needs."""
 
-    __slots__ = ("number", "cells", "facts", "errors", "warnings", "_dates")
+    __slots__ = ("number", "cells", "facts", "errors", "warnings", "already", "_dates")
 
     def __init__(self, number: int, cells: Cells, dates: DateCache) -> None:
         self.number = number
@@ -92,6 +92,8 @@ class Row:
         self.facts: InvoiceFacts | None = None
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        # why the row changes nothing: an earlier import applied it already (and agrees)
+        self.already: str | None = None
         self._dates = dates
 
     def text(self, name: str) -> str:
@@ -129,7 +131,10 @@ class Row:
 class Rules:
     """What a kind of report checks beyond what every row gets. ``check`` reads a row and
     gives its amount and, when it has no error, what applying writes; ``finish`` gives the
-    preview of the whole file."""
+    preview of the whole file. ``AMOUNT``: the field of the row's amount (a footer row's
+    total is that of the rows above)."""
+
+    AMOUNT = ""
 
     def __init__(self, work: Work, upload: ReportFile,
                  by_invoice: dict[str, InvoiceFacts], by_load: dict[str, InvoiceFacts]
@@ -166,6 +171,7 @@ def check_rows(work: Work, upload: ReportFile,
     dates = DateCache()
     outcomes: list[RowOutcome] = []
     total_rows = len(table.rows)
+    above = Decimal(0)  # the sum of the amounts of the rows above (footers apart)
     try:
         for n, (row_number, cells) in enumerate(table.rows, start=1):
             if not n % PROGRESS_EVERY:
@@ -173,17 +179,27 @@ def check_rows(work: Work, upload: ReportFile,
                     raise Stopped
                 yield Progress(n, total_rows, f"Checking row {row_number}")
             row = Row(row_number, Cells(cells, columns), dates)
+            footer = footer_row(row, kind.AMOUNT, above)
+            if footer:
+                outcomes.append(RowOutcome(
+                    row=row_number, invoice_number=row.text("invoice_number"),
+                    load_number=row.text("load_number"), outcome=Outcome.WARNING,
+                    reasons=[footer]))
+                continue
             row.facts = facts = _identify(row, by_invoice, by_load, work)
             amount, values = kind.check(row)
+            if amount is not None:
+                above += amount
             errors = row.errors
             out = RowOutcome(
                 row=row_number,
                 invoice_number=facts.invoice_number if facts else row.text("invoice_number"),
                 load_number=facts.load_number if facts else row.text("load_number"),
-                outcome=Outcome.ERROR if errors else Outcome.WARNING if row.warnings
-                else Outcome.APPLIES,
-                reasons=errors + row.warnings, amount=amount)
-            if not errors:
+                outcome=Outcome.ERROR if errors else Outcome.ALREADY_APPLIED if row.already
+                else Outcome.WARNING if row.warnings else Outcome.APPLIES,
+                reasons=errors + ([row.already] if row.already else row.warnings),
+                amount=amount)
+            if not errors and not row.already:
                 assert facts is not None and values is not None  # else an error says why
                 out.invoice_id, out.load_id = facts.invoice_id, facts.load_id
                 out.invoice_cents, out.values = facts.amount_cents, values
@@ -191,6 +207,34 @@ def check_rows(work: Work, upload: ReportFile,
     except Stopped:
         raise ReportCancelled() from None
     yield Progress(total_rows, total_rows, "Checked", kind.finish(outcomes))
+
+
+FOOTER_WORDS = {"total", "totals", "grand total", "total:", "totals:", "grand total:"}
+
+
+def footer_row(row: Row, amount_field: str, above: Decimal) -> str | None:
+    """Why ``row`` is a portal's footer, to be skipped (its warning); None when it is not
+    one. A footer says ``Total``, ``Totals`` or ``Grand total`` in a cell, or leaves the
+    invoice and load cells empty; either way its amount, when it has one, is the sum of
+    the rows above (a row whose amount is not that is checked as any other row)."""
+    named = [t for t in (row.text("invoice_number"), row.text("load_number")) if t]
+    if any(t.lower() not in FOOTER_WORDS for t in named):
+        return None  # it names an invoice or a load: most rows, told apart at once
+    words = next((v for v in row.cells.raw.values()
+                  if isinstance(v, str) and v.lower() in FOOTER_WORDS), None)
+    text = row.text(amount_field)
+    if not text:
+        if words is None:
+            return None  # an empty row's own errors say what it lacks
+        return f"a footer row ({words}): skipped"
+    try:
+        amount = parse_money(row.cells.value(amount_field))
+    except MoneyError:
+        return None
+    if amount != above:
+        return None
+    what = f"({words})" if words else "(no invoice, the amount of the rows above)"
+    return f"a footer row {what} of {format_money(amount)}: skipped"
 
 
 def _invoice_facts(work: Work, upload: ReportFile

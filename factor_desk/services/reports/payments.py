@@ -31,6 +31,8 @@ PAYMENT_TOTALS = ("paid", "invoiced", "short_pay", "overpay")
 
 
 class PaymentRules(Rules):
+    AMOUNT = "amount_paid"
+
     def __init__(self, work: Work, upload: ReportFile,
                  by_invoice: dict[str, InvoiceFacts], by_load: dict[str, InvoiceFacts]
                  ) -> None:

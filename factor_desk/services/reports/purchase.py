@@ -8,13 +8,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from factor_desk.db.models import Invoice, Payment, PurchaseRecord
+from factor_desk.db.models import Invoice, Load, Payment, PurchaseRecord, ReportImport
 from factor_desk.db.work import Work
-from factor_desk.domain.factor_reports import Outcome, PurchaseStatus
+from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import format_money, from_cents, to_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.services.batches import find_batch
+from factor_desk.services.common import chunks
 from factor_desk.services.reports.checking import (
     InvoiceFacts,
     Row,
@@ -31,6 +32,8 @@ PURCHASE_TOTALS = ("purchased", "advance", "fee", "reserve", "factor_amount",
 
 
 class PurchaseRules(Rules):
+    AMOUNT = "invoice_amount"
+
     def __init__(self, work: Work, upload: ReportFile,
                  by_invoice: dict[str, InvoiceFacts], by_load: dict[str, InvoiceFacts], *,
                  batch_name: str) -> None:
@@ -44,6 +47,9 @@ class PurchaseRules(Rules):
             [f.invoice_id for f in named if f.status != BillingStatus.COMPLETED])
         self.moved_by.update(applied_imports_of(
             work, Payment, [f.invoice_id for f in named if f.status == BillingStatus.COMPLETED]))
+        # what an earlier import bought each of them for: a later report that agrees with it
+        # is already applied
+        self.bought_by = _bought_by(work, [f.invoice_id for f in named])
         self.seen: dict[int, int] = {}  # invoice id: the row that named it first
 
     def check(self, row: Row) -> tuple[Decimal | None, PurchaseValues | None]:
@@ -81,7 +87,24 @@ class PurchaseRules(Rules):
                               f"row {self.seen[facts.invoice_id]})")
             else:
                 self.seen[facts.invoice_id] = row.number
-            if facts.status != BillingStatus.INVOICED and status is not None:
+            bought = self.bought_by.get(facts.invoice_id)
+            if facts.status != BillingStatus.INVOICED and status is not None and bought:
+                buyer, cents = bought
+                if status == PurchaseStatus.PURCHASED and amount is not None \
+                        and to_cents(amount) == cents:
+                    row.already = (f"invoice {facts.invoice_number} was bought for "
+                                   f"{format_money(from_cents(cents))} by {describe(buyer)}; "
+                                   "already applied, no change")
+                elif amount is not None:
+                    says = (f"{status} for {format_money(amount)}"
+                            if status == PurchaseStatus.PURCHASED else str(status))
+                    moved = self.moved_by.get(facts.invoice_id)
+                    by = f" by {describe(moved)}" if moved else ""
+                    errors.append(f"invoice {facts.invoice_number} was bought for "
+                                  f"{format_money(from_cents(cents))} by {describe(buyer)}, "
+                                  f"but this row says {says}; load {facts.load_number} "
+                                  f"is already {facts.status}{by}")
+            elif facts.status != BillingStatus.INVOICED and status is not None:
                 imp = self.moved_by.get(facts.invoice_id)
                 by = f" by {describe(imp)}" if imp else ""
                 errors.append(f"load {facts.load_number} is already {facts.status}{by}; only "
@@ -126,17 +149,40 @@ class PurchaseRules(Rules):
             totals["advance"] += v.advance_cents or 0
             totals["fee"] += v.fee_cents or 0
             totals["reserve"] += v.reserve_cents or 0
+        # only the invoices still open in the batch: those an earlier import bought are not
+        # missing from a later report
         in_batch = self.work.execute(
-            select(Invoice.id, Invoice.invoice_number).where(Invoice.batch_id == self.batch.id)
+            select(Invoice.id, Invoice.invoice_number)
+            .join(Load, Load.id == Invoice.load_id)
+            .where(Invoice.batch_id == self.batch.id, Load.status == BillingStatus.INVOICED)
             .order_by(Invoice.position)).all()
         missing = [number for inv_id, number in in_batch if inv_id not in self.seen]
         shown: dict[str, Decimal | int] = {k: from_cents(totals[k]) for k in PURCHASE_TOTALS}
         shown["rows"] = len(outcomes)
+        already = sum(1 for r in outcomes if r.outcome == Outcome.ALREADY_APPLIED)
+        if already:
+            shown["already_applied"] = already
         upload = self.upload
         return Preview(
             kind=upload.kind, file_name=upload.table.file_name, sha256=upload.sha256,
             batch=self.batch.label, rows=outcomes, totals=shown, missing_invoices=missing,
             already_imported=already_imported(self.work, upload), sheet=upload.table.sheet)
+
+
+def _bought_by(work: Work, invoice_ids: list[int]) -> dict[int, tuple[ReportImport, int]]:
+    """For each invoice an applied import bought: that import and the invoice amount its
+    report gave."""
+    found: dict[int, tuple[ReportImport, int]] = {}
+    for part in chunks(invoice_ids):
+        for invoice_id, cents, imp in work.execute(
+            select(PurchaseRecord.invoice_id, PurchaseRecord.invoice_amount_cents, ReportImport)
+            .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
+            .where(PurchaseRecord.invoice_id.in_(part),
+                   PurchaseRecord.status == PurchaseStatus.PURCHASED,
+                   ReportImport.status == ImportStatus.APPLIED)
+        ).all():
+            found[invoice_id] = (imp, cents)
+    return found
 
 
 def _cents(amount: Decimal | None) -> int | None:

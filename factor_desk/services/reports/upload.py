@@ -90,12 +90,15 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
             raise InputRefused(problems, summary=refusal_summary(preview, problems, raced))
         if should_stop():
             raise ReportCancelled()
-        applying = [r for r in preview.rows if r.outcome != Outcome.ERROR]
+        # not the rows an earlier import applied already, nor a portal's footer
+        applying = [r for r in preview.rows
+                    if r.outcome != Outcome.ERROR and r.values is not None]
         imp = ReportImport(
             kind=upload.kind.value, file_name=preview.file_name, sha256=preview.sha256,
             batch_id=find_batch(work, preview.batch).id if preview.batch else None,
             imported_at=utcnow(), imported_by=user, rows_total=len(preview.rows),
-            rows_applied=len(applying), rows_skipped=0, status=ImportStatus.APPLIED.value)
+            rows_applied=len(applying),
+            rows_skipped=len(preview.rows) - len(applying), status=ImportStatus.APPLIED.value)
         work.add(imp)
         work.flush()
         work.store.put(work, upload.data)  # the original file, kept with the import
