@@ -32,10 +32,8 @@ def batch_status(statuses: Mapping[str, int], *, reversed_: bool = False,
         return BatchStatus.CLOSED if recalled else BatchStatus.SUBMITTED
     if completed == total:
         return BatchStatus.CLOSED
-    if completed:
-        return BatchStatus.PARTIALLY_PAID
-    if bought == total:
-        return BatchStatus.PURCHASED
+    if bought == total:  # the steps come in order: paid in part once bought whole
+        return BatchStatus.PARTIALLY_PAID if completed else BatchStatus.PURCHASED
     if bought:
         return BatchStatus.PARTIALLY_PURCHASED
     return BatchStatus.SUBMITTED
