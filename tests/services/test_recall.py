@@ -1,8 +1,10 @@
 """Recall invoices from a batch and reverse a batch (issue #12), on both databases."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from factor_desk.db.models import Invoice, StatusHistory
@@ -113,6 +115,12 @@ def test_reverse_moves_every_load_back_until_a_purchase_report_names_the_batch(
     assert detail.reverse_reason == "sent to the wrong factor"
     after = _download(db, batch, tmp_path / "after")
     assert after.keys() == before.keys()
+    schedule = f"Schedule_of_Accounts_{batch}.pdf"
+    first_page = PdfReader(io.BytesIO(after[schedule])).pages[0].extract_text()
+    assert "REVERSED" in first_page and "sent to the wrong factor" in first_page
+    assert "REVERSED" not in PdfReader(io.BytesIO(before[schedule])).pages[0].extract_text()
+    # only the schedule changes (alone, and at the head of the whole packet)
+    assert [n for n in after if after[n] != before[n]] == [f"{batch}_packet.pdf", schedule]
     assert [b.status for b in desk.list_batches()] == ["Reversed"]
     with pytest.raises(InputRefused, match="reversed"):
         desk.reverse_batch(batch, "again")
