@@ -23,7 +23,7 @@ from factor_desk.documents.text_files import write_text_file
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, ReportKind
 from factor_desk.domain.money import format_money, from_cents
-from factor_desk.gui.batch_invoices import BatchInvoices
+from factor_desk.gui.batch_invoices import BatchInvoices, recall_from, reverse
 from factor_desk.gui.common import (
     DropFilter,
     ask_for_sheet,
@@ -85,6 +85,12 @@ class ReportsPage(Page):
         on_selection_moved(self.batch_view, self._selection_moved)
         self.invoices = BatchInvoices(self.run, self.desk.batch_invoices)
         self.invoices.open_load.connect(lambda number: self.navigate.emit(f"loads:{number}"))
+        self.invoices.recall_asked.connect(lambda b, numbers: recall_from(self, b, numbers))
+        self.reverse_button = QPushButton("Reverse batch…")
+        self.reverse_button.setObjectName("reverseBatch")
+        self.reverse_button.setToolTip("Every load of the selected batch back to Queued, "
+                                       "before the factor bought any of it")
+        self.reverse_button.clicked.connect(lambda: reverse(self, self.selected_batch()))
 
         self.download = primary_button("Download…")
         self.download.clicked.connect(self.download_selected)
@@ -102,6 +108,7 @@ class ReportsPage(Page):
         actions.addWidget(self.download)
         actions.addWidget(upload_purchase)
         actions.addWidget(upload_payments)
+        actions.addWidget(self.reverse_button)
         actions.addStretch(1)
         actions.addWidget(purchase_template)
         actions.addWidget(payments_template)
