@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout
 
+from factor_desk.domain.batches import BatchStatus
 from factor_desk.domain.money import format_money
 from factor_desk.gui.common import fit_columns, table_view
 from factor_desk.gui.jobs import Job
@@ -103,12 +104,11 @@ class BatchInvoices(QGroupBox):
         self.recall_button.setEnabled(False)
         self.recall_button.clicked.connect(self._recall_clicked)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.recall_button)
-        buttons.addStretch(1)
+        self.buttons = QHBoxLayout()  # the page adds its batch's own actions
+        self.buttons.addWidget(self.recall_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view)
-        layout.addLayout(buttons)
+        layout.addLayout(self.buttons)
 
     def selected(self) -> list[InvoiceMoney]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
@@ -218,3 +218,36 @@ def reverse(page: Page, batch: str | None) -> None:
 def _moved(page: Page, result: RecallResult, done: str) -> None:
     page.status.emit(moved_text(result, done))
     page.refresh()
+
+
+# ------------------------------------------------------------------ the batches' statuses
+
+STATUS_COLOURS = {
+    BatchStatus.SUBMITTED: QColor("#605e5c"),
+    BatchStatus.PARTIALLY_PURCHASED: QColor("#8a6d00"),
+    BatchStatus.PURCHASED: QColor("#0063b1"),
+    BatchStatus.PARTIALLY_PAID: QColor("#5c2d91"),
+    BatchStatus.CLOSED: QColor("#107c10"),
+    BatchStatus.REVERSED: QColor("#a4262c"),
+}
+ALL_STATUSES = "All statuses"
+
+
+def status_colour(status: str) -> QColor | None:
+    return STATUS_COLOURS.get(BatchStatus(status)) if status in STATUS_COLOURS else None
+
+
+def status_key(status: str) -> str:
+    """What the batches' filter by status looks for ("status:partially_paid")."""
+    return "status:" + status.replace(" ", "_")
+
+
+def status_filter(model: RowTableModel) -> QComboBox:
+    """A box that shows the batches of one status, or all."""
+    box = QComboBox()
+    box.setObjectName("batchStatusFilter")
+    box.addItems([ALL_STATUSES, *(s.value for s in BatchStatus)])
+    box.setToolTip("Show only the batches of one status")
+    box.currentTextChanged.connect(
+        lambda text: model.set_filter("" if text == ALL_STATUSES else status_key(text)))
+    return box

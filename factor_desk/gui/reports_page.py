@@ -23,7 +23,14 @@ from factor_desk.documents.text_files import write_text_file
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, ReportKind
 from factor_desk.domain.money import format_money, from_cents
-from factor_desk.gui.batch_invoices import BatchInvoices, recall_from, reverse
+from factor_desk.gui.batch_invoices import (
+    BatchInvoices,
+    recall_from,
+    reverse,
+    status_colour,
+    status_filter,
+    status_key,
+)
 from factor_desk.gui.common import (
     DropFilter,
     ask_for_sheet,
@@ -71,11 +78,12 @@ class ReportsPage(Page):
                    text=lambda o: when_text(o.batch.submitted_at)),
             Column("Invoices", lambda o: o.batch.invoices, align_right=True),
             Column("Total", lambda o: o.batch.total, align_right=True),
-            Column("Status", lambda o: o.batch.status),
+            Column("Status", lambda o: o.batch.status,
+                   foreground=lambda o: status_colour(o.batch.status)),
             Column("Purchased", lambda o: o.purchased, align_right=True),
             Column("Paid", lambda o: o.paid, align_right=True),
             Column("Open balance", lambda o: o.open_balance, align_right=True),
-        ], row_key=lambda o: o.batch.batch)
+        ], row_key=lambda o: o.batch.batch, search_text=lambda o: status_key(o.batch.status))
         self.batch_view = table_view(self.batches, name="batchesTable",
                                      sort=(2, NEWEST_FIRST),  # by when submitted
                                      stretch=(1,),  # the subsidiary's name takes the room
@@ -108,8 +116,11 @@ class ReportsPage(Page):
         actions.addWidget(self.download)
         actions.addWidget(upload_purchase)
         actions.addWidget(upload_payments)
-        actions.addWidget(self.reverse_button)
         actions.addStretch(1)
+        self.status_filter = status_filter(self.batches)
+        self.invoices.buttons.addWidget(self.reverse_button)
+        self.invoices.buttons.addStretch(1)
+        self.invoices.buttons.addWidget(self.status_filter)
         actions.addWidget(purchase_template)
         actions.addWidget(payments_template)
 

@@ -71,3 +71,29 @@ def test_recall_then_reverse_from_the_window(qtbot, qtmodeltester, window, desk,
     assert _statuses(desk)["10003"] == "Queued"
     qtbot.waitUntil(lambda: [o.batch.status for o in page.batches.rows()
                              if o.batch.batch == batch] == ["Reversed"])
+
+
+def test_the_batches_show_their_status_in_colour_and_filter_by_it(qtbot, window, desk):
+    first = desk.submit_batch(FREIGHT, BATCHED[:1]).batch
+    second = desk.submit_batch(FREIGHT, BATCHED[1:]).batch
+    desk.reverse_batch(first, "wrong factor")
+    window.show_page("reports")
+    settle(qtbot, window)
+    page = window.pages["reports"]
+    model = page.batches
+    column = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == "Status")
+
+    def shown():
+        return {model.row_at(r).batch.batch: model.index(r, column).data()
+                for r in range(model.rowCount())}
+
+    assert shown() == {first: "Reversed", second: "Submitted"}
+    row = next(r for r in range(model.rowCount()) if model.row_at(r).batch.batch == first)
+    assert model.index(row, column).data(Qt.ItemDataRole.ForegroundRole) is not None
+    page.status_filter.setCurrentText("Reversed")
+    assert shown() == {first: "Reversed"}
+    page.status_filter.setCurrentText("Submitted")
+    assert shown() == {second: "Submitted"}
+    page.status_filter.setCurrentText("All statuses")
+    assert len(shown()) == 2
