@@ -100,6 +100,14 @@ def test_a_recalled_load_is_batched_again_with_its_invoice_number(db, batch, tmp
     # only the first recalled it: the same load cannot be in two open batches
     with pytest.raises(InputRefused):
         desk.submit_batch("Acme Freight", ["4"])
+    # the factor buys it from the new batch
+    _apply(db, tmp_path, "purchase", "ACME-0002", "buy.csv",
+           [PURCHASE, "4,1000,2026-11-30,975,25,Purchased"])
+    assert _statuses(db)["4"] == "Financed"
+    with db.read() as s:
+        recon = {b.batch: b for b in reports.reconcile(s).batches}
+    assert recon["ACME-0002"].totals["purchased"] == Decimal("1000.00")
+    assert recon[batch].totals["purchased"] == 0
 
 
 def test_reverse_moves_every_load_back_until_a_purchase_report_names_the_batch(
