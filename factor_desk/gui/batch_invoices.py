@@ -137,9 +137,11 @@ class BatchInvoices(QGroupBox):
         self.model.set_rows(rows)
         self._selection_changed()
         fit_columns(self.view, 240)
-        flagged = sum(1 for r in rows if r.flag)
+        recalled = sum(1 for r in rows if r.status == RECALLED)
+        flagged = sum(1 for r in rows if r.flag and r.status != RECALLED)
         self.setTitle(f"Invoices of batch {batch}: {len(rows)}"
                       + (f", {flagged} held or rejected" if flagged else "")
+                      + (f", {recalled} recalled" if recalled else "")
                       + " (double-click to open the load)")
 
     def _double_clicked(self, index: QModelIndex) -> None:

@@ -55,6 +55,7 @@ def test_recall_then_reverse_from_the_window(qtbot, qtmodeltester, window, desk,
                     and {panel.model.row_at(r).status for r in range(3)}
                     == {"Recalled", "Invoiced"})
     qtmodeltester.check(panel.model)
+    assert ", 2 recalled" in panel.title() and "held" not in panel.title()
     recalled = [panel.model.row_at(r) for r in range(3)
                 if panel.model.row_at(r).status == "Recalled"]
     assert all("factor held: missing BOL" in r.flag for r in recalled)
