@@ -27,7 +27,8 @@ def factor_flags(work: Work, load_ids: list[int] | None = None) -> dict[int, str
             .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
             .join(Load, Load.id == Invoice.load_id)
             .where(ReportImport.status == ImportStatus.APPLIED,
-                   Load.status == BillingStatus.INVOICED)
+                   Load.status == BillingStatus.INVOICED,
+                   Invoice.recalled_at.is_(None))  # not what it said of a recalled one
             .order_by(PurchaseRecord.id))
     flags: dict[int, str] = {}
     for load_id, status, reason in work.execute(stmt):
