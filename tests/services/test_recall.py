@@ -88,8 +88,16 @@ def test_recall_is_all_or_nothing_and_only_for_invoices_not_bought(db, batch, tm
 
 def test_a_recalled_load_is_batched_again_with_its_invoice_number(db, batch, tmp_path):
     desk = Desk(db)
+    _apply(db, tmp_path, "purchase", batch, "held.csv",
+           [PURCHASE, "4,1000,,,,Held - wrong rate"])
+    with db.read() as s:
+        assert list(reports.factor_flags(s).values()) == ["Held: wrong rate"]
     desk.recall_invoices(batch, ["4"], "wrong rate")
     second = desk.submit_batch("Acme Freight", ["4"])
+    with db.read() as s:
+        assert reports.factor_flags(s) == {}  # what was said of the recalled invoice
+    money = desk.load_money("4")
+    assert (money.batch, money.invoice.status) == ("ACME-0002", "Invoiced")
     assert second.batch == "ACME-0002"
     with db.read() as s:
         numbers = [(i.batch_id, i.invoice_number, i.recalled_at is not None) for i in
