@@ -1,11 +1,15 @@
-"""Commands about factoring batches: submit, list, show, download."""
+"""Commands about factoring batches: submit, list, show, download, recall, reverse."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from factor_desk.cli.common import EXIT_OK, Usage, open_desk
 from factor_desk.cli.printing import money, print_json, table, text, with_progress
+
+if TYPE_CHECKING:
+    from factor_desk.services.recall import RecallResult
 
 
 def cmd_batch_submit(args: argparse.Namespace) -> int:
@@ -52,6 +56,12 @@ def cmd_batch_show(args: argparse.Namespace) -> int:
             i.po_number, money(i.amount), i.due_date, i.status]
            for i in detail.invoice_lines], right={6})
     print(f"{detail.invoices} invoices · {money(detail.total)}")
+    for i in detail.invoice_lines:
+        if i.recall_reason:
+            print(f"Invoice {i.invoice_number} (load {i.load_number}) recalled: "
+                  f"{i.recall_reason}")
+    if detail.reverse_reason:
+        print(f"Reversed: {detail.reverse_reason}. The batch stays as it was sent.")
     return EXIT_OK
 
 
@@ -67,4 +77,31 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
         print(f"Batch {result.batch}: {result.invoices} invoices, {result.pages} pages, "
               f"saved to {result.folder}" + (f" and {result.zip_path}" if result.zip_path
                                              else ""))
+    return EXIT_OK
+
+
+def _print_moved(args: argparse.Namespace, result: RecallResult, done: str) -> None:
+    if args.json:
+        print_json(result)
+        return
+    n = len(result.loads)
+    print(f"{done}: {n} load{'s' if n != 1 else ''} back to Queued "
+          f"({', '.join(m.load_number for m in result.loads)}). Batch {result.batch} is "
+          f"{result.batch_status} and stays as it was sent.")
+
+
+def cmd_batch_recall(args: argparse.Namespace) -> int:
+    numbers = [n for n in args.loads if n.strip()]
+    if not numbers:
+        raise Usage("give at least one load number")
+    with open_desk(args) as desk:
+        result = desk.recall_invoices(args.batch, numbers, args.reason)
+    _print_moved(args, result, f"Recalled from batch {result.batch}")
+    return EXIT_OK
+
+
+def cmd_batch_reverse(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        result = desk.reverse_batch(args.batch, args.reason)
+    _print_moved(args, result, f"Batch {result.batch} reversed")
     return EXIT_OK

@@ -8,6 +8,8 @@ from factor_desk import __version__
 from factor_desk.cli.batches import (
     cmd_batch_export,
     cmd_batch_list,
+    cmd_batch_recall,
+    cmd_batch_reverse,
     cmd_batch_show,
     cmd_batch_submit,
 )
@@ -143,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zip", action="store_true", help="also write BATCH.zip beside the folder")
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes that draw pages (default: up to 4 for a large batch)")
+    p = command(batch, "recall", cmd_batch_recall,
+                "recall invoices the factor has not bought: their loads go back to Queued")
+    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("loads", nargs="+", metavar="LOAD")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p = command(batch, "reverse", cmd_batch_reverse,
+                "reverse a batch nothing was purchased from: every load goes back to Queued")
+    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("--reason", required=True, metavar="TEXT")
 
     reports = sub.add_parser("reports", help="the factor's purchase and payment reports"
                              ).add_subparsers(dest="reports_command", metavar="COMMAND",

@@ -9,7 +9,7 @@ from alembic import util as alembic_util
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from factor_desk.domain.errors import EnvironmentRefused
 
@@ -60,7 +60,28 @@ def upgrade(engine: Engine) -> bool:
     if current_revision(engine) == head_revision():
         return False
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # Rebuilding a table that other tables refer to (batch mode) drops it first;
+            # with foreign keys on that would fail. They are checked before commit instead.
+            _pragma(conn, "foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the upgrade left a row that refers to nothing")
+        finally:
+            if sqlite:
+                _pragma(conn, "foreign_keys=ON")
     return True
+
+
+def _pragma(conn: Connection, pragma: str) -> None:
+    """A SQLite pragma outside any transaction (foreign_keys is a no-op inside one)."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()

@@ -63,6 +63,9 @@ def _partial_unique(name: str, *columns: str, where: str) -> Index:
                  sqlite_where=text(where))
 
 
+OPEN_INVOICE = "recalled_at IS NULL"
+
+
 class Company(Base):
     __tablename__ = "companies"
 
@@ -244,6 +247,11 @@ class Batch(Base):
     submitted_by: Mapped[str] = mapped_column(String(100), default="")
     invoice_count: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Cents)
+    # Set when the clerk reversed the whole batch (issue #12): its loads went back to
+    # Queued; the batch and its download stay as sent, its number is never reused.
+    reversed_at: Mapped[dt.datetime | None] = mapped_column(Stamp)
+    reversed_by: Mapped[str | None] = mapped_column(String(100))
+    reverse_reason: Mapped[str | None] = mapped_column(Text)
 
     subsidiary: Mapped[Subsidiary] = relationship()
     factoring_company: Mapped[FactoringCompany] = relationship()
@@ -258,12 +266,20 @@ class Invoice(Base):
     the load never changes an invoice already sent."""
 
     __tablename__ = "invoices"
+    # A load has one open invoice, and an invoice number is on one open invoice; a
+    # recalled invoice stays with its batch as sent but no longer counts, so its load
+    # (and its number) can be batched again.
+    __table_args__ = (
+        _partial_unique("uq_invoices_open_load_id", "load_id", where=OPEN_INVOICE),
+        _partial_unique("uq_invoices_open_invoice_number", "invoice_number",
+                        where=OPEN_INVOICE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
-    load_id: Mapped[int] = mapped_column(ForeignKey("loads.id"), unique=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("loads.id"))
     position: Mapped[int] = mapped_column(Integer)
-    invoice_number: Mapped[str] = mapped_column(String(64), unique=True)
+    invoice_number: Mapped[str] = mapped_column(String(64))
     invoice_date: Mapped[dt.date] = mapped_column(Date)
     terms_days: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[dt.date] = mapped_column(Date)
@@ -271,6 +287,10 @@ class Invoice(Base):
     noa_text: Mapped[str] = mapped_column(Text)
     remit_to: Mapped[str] = mapped_column(Text)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Set when the clerk recalled it (or reversed its batch): its load went back to Queued.
+    recalled_at: Mapped[dt.datetime | None] = mapped_column(Stamp)
+    recalled_by: Mapped[str | None] = mapped_column(String(100))
+    recall_reason: Mapped[str | None] = mapped_column(Text)
 
     batch: Mapped[Batch] = relationship(back_populates="invoices")
     load: Mapped[Load] = relationship()

@@ -49,6 +49,8 @@ class Schedule:
     submitted_at: dt.datetime
     submitted_by: str
     rows: list[ScheduleRow]
+    # Set once the batch was reversed: the first page of the PDF says so (issue #12).
+    reversed_note: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -206,7 +208,10 @@ def schedule_pdf(s: Schedule) -> bytes:
         title=f"Schedule of Accounts {s.batch}", author=pdf_text(s.carrier), creator=PRODUCER,
         producer=PRODUCER,
     )
-    story = [
+    story = [Paragraph(pdf_text(f'<font color="#b00020"><b>REVERSED</b></font> '
+                                f"{_esc(s.reversed_note)}"), styles["Title"])
+             ] if s.reversed_note else []
+    story += [
         Paragraph("Schedule of Accounts", styles["Title"]),
         Paragraph(pdf_text(
             f"<b>Carrier:</b> {_esc(s.carrier)}" + (f" ({_esc(s.carrier_mc)})" if s.carrier_mc

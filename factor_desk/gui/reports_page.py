@@ -23,7 +23,14 @@ from factor_desk.documents.text_files import write_text_file
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, ReportKind
 from factor_desk.domain.money import format_money, from_cents
-from factor_desk.gui.batch_invoices import BatchInvoices
+from factor_desk.gui.batch_invoices import (
+    BatchInvoices,
+    recall_from,
+    reverse,
+    status_colour,
+    status_filter,
+    status_key,
+)
 from factor_desk.gui.common import (
     DropFilter,
     ask_for_sheet,
@@ -71,11 +78,12 @@ class ReportsPage(Page):
                    text=lambda o: when_text(o.batch.submitted_at)),
             Column("Invoices", lambda o: o.batch.invoices, align_right=True),
             Column("Total", lambda o: o.batch.total, align_right=True),
-            Column("Status", lambda o: o.batch.status),
+            Column("Status", lambda o: o.batch.status,
+                   foreground=lambda o: status_colour(o.batch.status)),
             Column("Purchased", lambda o: o.purchased, align_right=True),
             Column("Paid", lambda o: o.paid, align_right=True),
             Column("Open balance", lambda o: o.open_balance, align_right=True),
-        ], row_key=lambda o: o.batch.batch)
+        ], row_key=lambda o: o.batch.batch, search_text=lambda o: status_key(o.batch.status))
         self.batch_view = table_view(self.batches, name="batchesTable",
                                      sort=(2, NEWEST_FIRST),  # by when submitted
                                      stretch=(1,),  # the subsidiary's name takes the room
@@ -85,6 +93,12 @@ class ReportsPage(Page):
         on_selection_moved(self.batch_view, self._selection_moved)
         self.invoices = BatchInvoices(self.run, self.desk.batch_invoices)
         self.invoices.open_load.connect(lambda number: self.navigate.emit(f"loads:{number}"))
+        self.invoices.recall_asked.connect(lambda b, numbers: recall_from(self, b, numbers))
+        self.reverse_button = QPushButton("Reverse batch…")
+        self.reverse_button.setObjectName("reverseBatch")
+        self.reverse_button.setToolTip("Every load of the selected batch back to Queued, "
+                                       "before the factor bought any of it")
+        self.reverse_button.clicked.connect(lambda: reverse(self, self.selected_batch()))
 
         self.download = primary_button("Download…")
         self.download.clicked.connect(self.download_selected)
@@ -103,6 +117,10 @@ class ReportsPage(Page):
         actions.addWidget(upload_purchase)
         actions.addWidget(upload_payments)
         actions.addStretch(1)
+        self.status_filter = status_filter(self.batches)
+        self.invoices.buttons.addWidget(self.reverse_button)
+        self.invoices.buttons.addStretch(1)
+        self.invoices.buttons.addWidget(self.status_filter)
         actions.addWidget(purchase_template)
         actions.addWidget(payments_template)
 

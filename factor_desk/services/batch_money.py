@@ -84,6 +84,7 @@ def load_money(work: Work, load_number: str) -> LoadMoney:
     label = work.execute(
         select(Batch.label).join(Invoice, Invoice.batch_id == Batch.id)
         .where(Invoice.load_id == load.id)
+        .order_by(Invoice.id.desc()).limit(1)  # its latest: a recalled one may precede it
     ).scalar_one_or_none()
     if label is None:
         return LoadMoney(load.load_number, None, None)

@@ -23,6 +23,7 @@ from factor_desk.db.models import (
     utcnow,
 )
 from factor_desk.db.work import Work
+from factor_desk.domain.batches import BatchStatus, batch_status
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.lifecycle import BillingStatus, check_move
 from factor_desk.domain.money import cents_str, from_cents
@@ -44,7 +45,7 @@ class BatchSummary:
     submitted_by: str
     invoices: int
     total: Decimal
-    status: str
+    status: BatchStatus
     loads: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,7 +69,8 @@ class InvoiceLine:
     debtor_mc: str
     po_number: str
     amount: Decimal
-    status: str
+    status: str  # the load's status, or "Recalled"
+    recall_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -81,25 +83,13 @@ class InvoiceLine:
 @dataclass
 class BatchDetail(BatchSummary):
     invoice_lines: list[InvoiceLine] = field(default_factory=list)
+    reverse_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
         d["invoice_lines"] = [i.to_dict() for i in self.invoice_lines]
+        d["reverse_reason"] = self.reverse_reason
         return d
-
-
-def batch_status(statuses: dict[str, int]) -> str:
-    """Submitted, Partially purchased, Purchased or Closed, from its loads' statuses."""
-    total = sum(statuses.values())
-    completed = statuses.get(BillingStatus.COMPLETED.value, 0)
-    bought = statuses.get(BillingStatus.FINANCED.value, 0) + completed
-    if total and completed == total:
-        return "Closed"
-    if total and bought == total:
-        return "Purchased"
-    if bought:
-        return "Partially purchased"
-    return "Submitted"
 
 
 def submit_batch(
@@ -176,7 +166,7 @@ def submit_batch(
         id=batch.id, batch=batch.label, number=number, subsidiary=sub.name,
         factoring_company=factor.name,
         submitted_at=batch.submitted_at, submitted_by=user,
-        invoices=len(loads), total=from_cents(batch.total_cents), status="Submitted",
+        invoices=len(loads), total=from_cents(batch.total_cents), status=BatchStatus.SUBMITTED,
         loads=[ld.load_number for ld in loads],
     )
 
@@ -294,11 +284,28 @@ def _status_counts(session: Session, batch_ids: list[int]) -> dict[int, dict[str
         for batch_id, status, n in session.execute(
             select(Invoice.batch_id, Load.status, func.count())
             .join(Load, Load.id == Invoice.load_id)
-            .where(Invoice.batch_id.in_(part))
+            .where(Invoice.batch_id.in_(part), Invoice.recalled_at.is_(None))
             .group_by(Invoice.batch_id, Load.status)
         ):
-            counts[batch_id][status] = n
+            counts[batch_id][status] = counts[batch_id].get(status, 0) + n
+        # recalled invoices, counted apart: they no longer count in the batch's status
+        for batch_id, n in session.execute(
+            select(Invoice.batch_id, func.count())
+            .where(Invoice.batch_id.in_(part), Invoice.recalled_at.is_not(None))
+            .group_by(Invoice.batch_id)
+        ):
+            counts[batch_id][RECALLED] = n
     return counts
+
+
+RECALLED = "Recalled"  # an invoice recalled from its batch, as batch show and reports say
+
+
+def status_of(reversed_at: dt.datetime | None, counts: dict[str, int]) -> BatchStatus:
+    """A batch's status from the count of each status of its invoices (RECALLED apart)."""
+    open_counts = {k: v for k, v in counts.items() if k != RECALLED}
+    return batch_status(open_counts, reversed_=reversed_at is not None,
+                        recalled=counts.get(RECALLED, 0))
 
 
 def _summary(b: Batch, sub_name: str, factor_name: str, counts: dict[str, int]
@@ -307,7 +314,8 @@ def _summary(b: Batch, sub_name: str, factor_name: str, counts: dict[str, int]
         id=b.id, batch=b.label, number=b.number, subsidiary=sub_name,
         factoring_company=factor_name,
         submitted_at=b.submitted_at, submitted_by=b.submitted_by,
-        invoices=b.invoice_count, total=from_cents(b.total_cents), status=batch_status(counts),
+        invoices=b.invoice_count, total=from_cents(b.total_cents),
+        status=status_of(b.reversed_at, counts),
     )
 
 
@@ -354,20 +362,21 @@ def show_batch(work: Work, batch: str) -> BatchDetail:
         .order_by(Invoice.position)
     ).all()
     counts: dict[str, int] = defaultdict(int)
-    for _inv, _number, status in rows:
-        counts[status] += 1
+    for inv, _number, status in rows:
+        counts[RECALLED if inv.recalled_at is not None else status] += 1
     lines = [
         InvoiceLine(
             invoice_number=inv.invoice_number, load_number=number,
             invoice_date=inv.invoice_date, due_date=inv.due_date,
             debtor=inv.snapshot["bill_to"]["name"], debtor_mc=inv.snapshot["bill_to"]["mc_number"],
             po_number=inv.snapshot["po_number"], amount=from_cents(inv.amount_cents),
-            status=status,
+            status=RECALLED if inv.recalled_at is not None else status,
+            recall_reason=inv.recall_reason or "",
         )
         for inv, number, status in rows
     ]
     return BatchDetail(
         **_summary(b, b.subsidiary.name, b.factoring_company.name, counts),
         loads=[line.load_number for line in lines], invoice_lines=lines,
+        reverse_reason=b.reverse_reason or "",
     )
-

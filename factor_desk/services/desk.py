@@ -26,6 +26,7 @@ from factor_desk.services import (
     company,
     customers,
     loads,
+    recall,
     reports,
 )
 from factor_desk.services.common import Progress, current_user
@@ -425,6 +426,19 @@ class Desk:
         history row; one transaction."""
         with self.db.write() as work:
             return loads.remove_document(work, document_id)
+
+    # ---------------------------------------------------------- recall and reverse
+    # Invoices the factor has not bought go back to Queued (services/recall.py, issue #12);
+    # the batch keeps them as sent. Each is one write transaction.
+
+    def recall_invoices(self, batch: str, load_numbers: list[str], reason: str
+                        ) -> recall.RecallResult:
+        with self.db.write() as work:
+            return recall.recall_invoices(work, batch, load_numbers, reason=reason)
+
+    def reverse_batch(self, batch: str, reason: str) -> recall.RecallResult:
+        with self.db.write() as work:
+            return recall.reverse_batch(work, batch, reason=reason)
 
 
 def _report_key(path: str | Path, kind: str, sheet: str | None

@@ -131,6 +131,8 @@ def _plain_invoices(session: Session, batch: Batch) -> tuple[list[dict[str, Any]
             invoice_number=inv.invoice_number, load_number=inv.snapshot["load_number"],
             po_number=inv.snapshot["po_number"], amount=from_cents(inv.amount_cents),
             due_date=inv.due_date) for inv in rows],
+        reversed_note=(f"{batch.reversed_at:%m/%d/%Y}: {batch.reverse_reason}"
+                       if batch.reversed_at else ""),
     )
     return invoices, schedule
 

@@ -261,7 +261,7 @@ def _flagged(work: Work) -> tuple[int, Decimal, list[FlaggedInvoice]]:
                    Invoice.amount_cents)
             .join(Load, Load.id == Invoice.load_id)
             .join(Batch, Batch.id == Invoice.batch_id)
-            .where(Invoice.load_id.in_(part))).all()
+            .where(Invoice.load_id.in_(part), Invoice.recalled_at.is_(None))).all()
     rows.sort(key=lambda r: (r[3], r[1]))
     total = from_cents(sum(int(r[4]) for r in rows))
     return len(rows), total, [

@@ -160,5 +160,9 @@ def test_eligible_loads_leave_out_batched_ones(carrier):
 def test_batch_status_follows_its_loads():
     assert batches.batch_status({"Invoiced": 3}) == "Submitted"
     assert batches.batch_status({"Invoiced": 1, "Financed": 2}) == "Partially purchased"
-    assert batches.batch_status({"Financed": 1, "Completed": 2}) == "Purchased"
+    assert batches.batch_status({"Financed": 1, "Completed": 2}) == "Partially paid"
+    assert batches.batch_status({"Financed": 2}) == "Purchased"
+    assert batches.batch_status({"Invoiced": 1, "Completed": 1}) == "Partially purchased"
+    assert batches.batch_status({}, recalled=1) == "Closed"
+    assert batches.batch_status({"Invoiced": 1}, reversed_=True) == "Reversed"
     assert batches.batch_status({"Completed": 3}) == "Closed"

@@ -249,7 +249,8 @@ def _invoice_facts(work: Work, upload: ReportFile
             load_numbers.add(load_no)
     base = (select(Invoice.id, Invoice.invoice_number, Load.id, Load.load_number, Load.status,
                    Invoice.amount_cents, Invoice.batch_id, Batch.label)
-            .join(Load, Load.id == Invoice.load_id).join(Batch, Batch.id == Invoice.batch_id))
+            .join(Load, Load.id == Invoice.load_id).join(Batch, Batch.id == Invoice.batch_id)
+            .where(Invoice.recalled_at.is_(None)))  # a recalled invoice's number may be reused
     by_invoice: dict[str, InvoiceFacts] = {}
     by_load: dict[str, InvoiceFacts] = {}
     conn = work.connection()

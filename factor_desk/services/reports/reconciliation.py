@@ -16,7 +16,7 @@ from factor_desk.db.work import Work
 from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import from_cents
-from factor_desk.services.batches import batch_status, find_batch
+from factor_desk.services.batches import RECALLED, find_batch, status_of
 from factor_desk.services.common import chunks
 
 
@@ -27,7 +27,8 @@ def factor_flags(work: Work, load_ids: list[int] | None = None) -> dict[int, str
             .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
             .join(Load, Load.id == Invoice.load_id)
             .where(ReportImport.status == ImportStatus.APPLIED,
-                   Load.status == BillingStatus.INVOICED)
+                   Load.status == BillingStatus.INVOICED,
+                   Invoice.recalled_at.is_(None))  # not what it said of a recalled one
             .order_by(PurchaseRecord.id))
     flags: dict[int, str] = {}
     for load_id, status, reason in work.execute(stmt):
@@ -106,15 +107,17 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
     fee + reserve + not itemised; every total is the sum of its rows (added up in cents,
     so to the cent). ``totals_only``: the batches' and overall totals, without the rows of
     each invoice (the batches overview needs no more)."""
-    stmt = (select(Batch.id, Batch.label, Invoice.id, Invoice.invoice_number,
-                   Load.load_number, Load.status, Invoice.amount_cents)
+    stmt = (select(Batch.id, Batch.reversed_at, Batch.label, Invoice.id,
+                   Invoice.invoice_number, Load.load_number, Load.status, Invoice.amount_cents,
+                   Invoice.recall_reason, Invoice.recalled_at.is_not(None))
             .join(Invoice, Invoice.batch_id == Batch.id)
             .join(Load, Load.id == Invoice.load_id)
             .order_by(Batch.submitted_at, Batch.id, Invoice.position))
     if batch:
         stmt = stmt.where(Batch.id == find_batch(work, batch).id)
     rows = work.execute(stmt).all()
-    invoice_ids = [r[2] for r in rows]
+    invoice_ids = [r[3] for r in rows]
+    reversed_of = {r[0]: r[1] for r in rows}
     bought: dict[int, tuple[int, int, int, int]] = {}
     held: dict[int, str] = {}
     paid: dict[int, int] = defaultdict(int)
@@ -144,7 +147,12 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
     batch_cents: dict[int, list[int]] = {}
     statuses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     decimals = _Decimals()
-    for batch_id, label, inv_id, inv_no, load_no, status, amount in rows:
+    for batch_id, _reversed, label, inv_id, inv_no, load_no, status, amount, why, recalled in rows:
+        if recalled:
+            # recalled (or its batch reversed): shown, with the reason, counting in no money
+            status, amount, flag = RECALLED, 0, f"Recalled: {why}" if why else RECALLED
+            bought.pop(inv_id, None)
+            paid.pop(inv_id, None)
         completed = status == BillingStatus.COMPLETED
         is_bought = inv_id in bought
         adv, fee, res, factor = bought.get(inv_id, (0, 0, 0, 0))
@@ -162,7 +170,8 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
             max(0, p - amount) if completed else 0,  # overpay
             0 if completed else amount,  # open_balance
         )
-        flag = held.get(inv_id, "") if not is_bought else ""
+        if not recalled:
+            flag = held.get(inv_id, "") if not is_bought else ""
         rec = per_batch.get(batch_id)
         if rec is None:
             rec = per_batch[batch_id] = BatchReconciliation(label, "", [], {})
@@ -179,7 +188,7 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
     for batch_id, rec in per_batch.items():
         totals = batch_cents[batch_id]
         rec.totals = {k: from_cents(c) for k, c in zip(RECON_FIELDS, totals, strict=True)}
-        rec.status = batch_status(statuses[batch_id])
+        rec.status = status_of(reversed_of[batch_id], statuses[batch_id])
         overall = [a + c for a, c in zip(overall, totals, strict=True)]
     return Reconciliation(batches=list(per_batch.values()),
                           totals={k: from_cents(c)
