@@ -173,3 +173,16 @@ def test_batch_status_through_a_whole_round_trip(db, batch, tmp_path):
         recon = reports.reconcile(s, batch).batches[0]
     assert recon.status == "Closed"
     assert recon.totals["open_balance"] == 0
+
+
+def test_an_invoice_recalled_and_batched_again_is_not_missing_from_its_first_batch(
+        db, batch, tmp_path):
+    desk = Desk(db)
+    desk.recall_invoices(batch, ["4"], "wrong rate")
+    desk.submit_batch("Acme Freight", ["4"])  # Invoiced again, in ACME-0002
+    path = tmp_path / "first.csv"
+    path.write_text("\n".join([PURCHASE] + [f"{n},1000,2026-11-30,975,25,Purchased"
+                                            for n in "123"]) + "\n", encoding="utf-8")
+    preview = run_to_end(desk.preview_report("purchase", path, batch=batch))
+    assert preview.missing_invoices == []
+    assert run_to_end(desk.apply_report("purchase", path, batch=batch)).rows_applied == 3

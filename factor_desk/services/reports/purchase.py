@@ -154,7 +154,8 @@ class PurchaseRules(Rules):
         in_batch = self.work.execute(
             select(Invoice.id, Invoice.invoice_number)
             .join(Load, Load.id == Invoice.load_id)
-            .where(Invoice.batch_id == self.batch.id, Load.status == BillingStatus.INVOICED)
+            .where(Invoice.batch_id == self.batch.id, Invoice.recalled_at.is_(None),
+                   Load.status == BillingStatus.INVOICED)
             .order_by(Invoice.position)).all()
         missing = [number for inv_id, number in in_batch if inv_id not in self.seen]
         shown: dict[str, Decimal | int] = {k: from_cents(totals[k]) for k in PURCHASE_TOTALS}
