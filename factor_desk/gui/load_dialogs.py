@@ -39,6 +39,7 @@ class EditLoadDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("editLoadDialog")
         self.setWindowTitle(f"Edit load {summary.load_number}")
+        self.setMinimumWidth(440)
         self.load_number = summary.load_number
         self.fields: dict[str, QLineEdit] = {}
         self._before: dict[str, str] = {}

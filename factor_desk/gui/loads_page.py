@@ -174,8 +174,8 @@ class LoadsPage(Page):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(filters)
         ll.addWidget(self.view, 1)
+        moves.insertWidget(0, self.count)  # the count, then the moves of the selected load
         ll.addLayout(moves)
-        ll.addWidget(self.count)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.detail)
