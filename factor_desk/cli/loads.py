@@ -1,4 +1,5 @@
-"""Commands about loads: the template, importing, attaching documents, listing, history."""
+"""Commands about loads: the template, importing, attaching documents, listing, history,
+and the moves before a batch (queue, unqueue, void, edit)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from factor_desk.cli.printing import (
 )
 
 if TYPE_CHECKING:
-    from factor_desk.services.loads import LoadSummary, RowCustomer
+    from factor_desk.services.loads import LoadSummary, MovedLoad, RowCustomer
 
 
 def cmd_loads_template(args: argparse.Namespace) -> int:
@@ -127,4 +128,62 @@ def cmd_loads_history(args: argparse.Namespace) -> int:
         return EXIT_OK
     table(["When (UTC)", "From", "To", "By", "Why"],
           [[e.at, e.from_status or "-", e.to_status, e.by, e.reason] for e in entries])
+    return EXIT_OK
+
+
+# ---------------------------------------------------------- load moves (issue #12)
+
+def _print_moved(args: argparse.Namespace, moved: list[MovedLoad], verb: str) -> int:
+    if args.json:
+        print_json(moved)
+        return EXIT_OK
+    for m in moved:
+        print(f"Load {m.load_number} {verb}; it is {m.status} now.")
+    return EXIT_OK
+
+
+def cmd_loads_queue(args: argparse.Namespace) -> int:
+    from factor_desk.domain.dates import parse_date
+
+    invoice_date = None
+    if args.invoice_date:
+        try:
+            invoice_date = parse_date(args.invoice_date)
+        except ValueError as exc:
+            raise Usage(f"--invoice-date: {exc}") from None
+    with open_desk(args) as desk:
+        moved = desk.queue_loads(args.load_numbers, invoice_number=args.invoice_number,
+                                 invoice_date=invoice_date)
+    return _print_moved(args, moved, f"invoice {moved[0].invoice_number} created"
+                        if len(moved) == 1 else "invoice created")
+
+
+def cmd_loads_unqueue(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        moved = desk.unqueue_loads(args.load_numbers, args.reason)
+    return _print_moved(args, moved, "taken back")
+
+
+def cmd_loads_void(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        moved = desk.void_loads([args.load_number], args.reason)
+    return _print_moved(args, moved, "voided (its number stays taken)")
+
+
+def cmd_loads_edit(args: argparse.Namespace) -> int:
+    changes = {name: getattr(args, name) for name in
+               ("customer", "amount", "po_number", "invoice_number", "pickup_date",
+                "delivery_date", "invoicing_method") if getattr(args, name) is not None}
+    if not changes:
+        raise Usage("name at least one field to change (see loads edit --help)")
+    with open_desk(args) as desk:
+        edited = desk.edit_load(args.load_number, changes)
+    if args.json:
+        print_json([edited])
+    elif not edited.changes:
+        print(f"Load {edited.load_number}: nothing changed.")
+    else:
+        print(f"Load {edited.load_number} edited ({edited.status}):")
+        for c in edited.changes:
+            print(f"  {c.field}: {c.old} → {c.new}")
     return EXIT_OK

@@ -24,10 +24,14 @@ from factor_desk.cli.company import (
 from factor_desk.cli.data import cmd_backup, cmd_restore, cmd_window
 from factor_desk.cli.loads import (
     cmd_loads_attach,
+    cmd_loads_edit,
     cmd_loads_history,
     cmd_loads_import,
     cmd_loads_list,
+    cmd_loads_queue,
     cmd_loads_template,
+    cmd_loads_unqueue,
+    cmd_loads_void,
 )
 from factor_desk.cli.reports import (
     cmd_reports_history,
@@ -106,12 +110,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(loads, "list", cmd_loads_list, "list loads")
     p.add_argument("--subsidiary", metavar="NAME")
     p.add_argument("--status", metavar="STATUS",
-                   help="Released, Queued, Invoiced, Financed or Completed")
+                   help="Released, Queued, Invoiced, Financed, Completed or Void "
+                        "(Void loads are listed only when asked for)")
     p.add_argument("--search", metavar="TEXT")
     p.add_argument("--eligible", action="store_true",
                    help="only the loads Submit Batch can take (needs --subsidiary)")
     p = command(loads, "history", cmd_loads_history, "a load's status history")
     p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p = command(loads, "queue", cmd_loads_queue,
+                "Create invoice: Released loads become Queued (eligible for a batch)")
+    p.add_argument("load_numbers", nargs="+", metavar="LOAD_NUMBER")
+    p.add_argument("--invoice-number", metavar="N",
+                   help="the invoice's number (one load; default: as imported)")
+    p.add_argument("--invoice-date", metavar="YYYY-MM-DD",
+                   help="the invoice's date, recorded in the load's history")
+    p = command(loads, "unqueue", cmd_loads_unqueue, "Queued loads go back to Released")
+    p.add_argument("load_numbers", nargs="+", metavar="LOAD_NUMBER")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p = command(loads, "void", cmd_loads_void,
+                "a Released or Queued load becomes Void: never billed, its number stays taken")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p = command(loads, "edit", cmd_loads_edit,
+                "change a Released or Queued load (checked as the import checks)")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p.add_argument("--customer", metavar="NAME")
+    p.add_argument("--amount", metavar="MONEY", help="the invoice total, e.g. 2550.00")
+    p.add_argument("--po", dest="po_number", metavar="TEXT")
+    p.add_argument("--invoice-number", metavar="N")
+    p.add_argument("--pickup-date", metavar="D")
+    p.add_argument("--delivery-date", metavar="D")
+    p.add_argument("--method", dest="invoicing_method", metavar="METHOD",
+                   help='Factoring or Direct; "" removes the load\'s own method')
 
     customers = sub.add_parser("customers", help="customers (debtors)").add_subparsers(
         dest="customers_command", metavar="COMMAND", required=True)

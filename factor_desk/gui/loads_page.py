@@ -1,5 +1,6 @@
 """Loads: every load with filters and a search; a load's status history and documents;
-drop PDFs or scans on a load to attach them; import loads from the TMS's CSV or XLSX."""
+drop PDFs or scans on a load to attach them; import loads from the TMS's CSV or XLSX;
+the moves before a batch: Create invoice, Back to Released…, Edit…, Void…."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from factor_desk.gui.common import (
     when_text,
 )
 from factor_desk.gui.jobs import Call, Job
+from factor_desk.gui.load_dialogs import EditLoadDialog
 from factor_desk.gui.load_money import LoadMoneyPanel
 from factor_desk.gui.models import (
     Column,
@@ -47,7 +49,8 @@ ALL_STATUSES = "All statuses"
 DOCUMENT_FILES = (".pdf", ".jpg", ".jpeg", ".png")
 LOAD_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 STATUS_COLORS = {"Invoiced": QColor("#1f6feb"), "Financed": QColor("#8250df"),
-                 "Completed": QColor("#1a7f37"), "Released": QColor("#6e7781")}
+                 "Completed": QColor("#1a7f37"), "Released": QColor("#6e7781"),
+                 "Void": QColor("#a4262c")}
 
 
 class LoadsPage(Page):
@@ -71,6 +74,17 @@ class LoadsPage(Page):
         self.search.textChanged.connect(lambda text: self.model.set_filter(text))
         import_button = QPushButton("Import loads…")
         import_button.clicked.connect(self.choose_loads_file)
+        self.edit_dialog: EditLoadDialog | None = None
+        self.move_buttons: dict[str, QPushButton] = {}
+        for name, text, slot in (("queue", "Create invoice", self.create_invoice),
+                                 ("unqueue", "Back to Released…", self.back_to_released),
+                                 ("edit", "Edit…", self.edit_load),
+                                 ("void", "Void…", self.void_load)):
+            button = QPushButton(text)
+            button.setObjectName(f"{name}Button")
+            button.clicked.connect(slot)
+            button.setEnabled(False)
+            self.move_buttons[name] = button
 
         self.model = RowTableModel(
             [Column("Load #", lambda ld: ld.load_number),
@@ -149,6 +163,10 @@ class LoadsPage(Page):
         filters.addWidget(self.status_filter)
         filters.addWidget(self.search, 1)
         filters.addWidget(import_button)
+        moves = QHBoxLayout()
+        moves.addStretch(1)
+        for button in self.move_buttons.values():
+            moves.addWidget(button)
         self.count = QLabel()
         self.count.setObjectName("loadsCount")
         left = QWidget()
@@ -156,7 +174,8 @@ class LoadsPage(Page):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(filters)
         ll.addWidget(self.view, 1)
-        ll.addWidget(self.count)
+        moves.insertWidget(0, self.count)  # the count, then the moves of the selected load
+        ll.addLayout(moves)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.detail)
@@ -242,6 +261,7 @@ class LoadsPage(Page):
     def _show_detail(self) -> None:
         number = self.selected_load_number()
         self._detail_of = number
+        self._update_moves()
         if number is None:
             self.detail.setEnabled(False)  # no load: nothing to attach to
             self.money.show_load(None)
@@ -384,4 +404,92 @@ class LoadsPage(Page):
         self.run(Job(f"Importing {Path(path).name}",
                      Call(self.desk.import_loads, path, sub, only_valid=only_valid,
                           sheet=sheet),  # the sheet checked
+                     done=done, error=failed))
+
+    # ------------------------------------------------------------------ load moves
+
+    def _update_moves(self) -> None:
+        """Each move's button is enabled for the loads it can take."""
+        load = selected_row(self.view)
+        status = load.status if load is not None else None
+        before_batch = status in (BillingStatus.RELEASED, BillingStatus.QUEUED)
+        self.move_buttons["queue"].setEnabled(status == BillingStatus.RELEASED)
+        self.move_buttons["unqueue"].setEnabled(status == BillingStatus.QUEUED)
+        self.move_buttons["edit"].setEnabled(before_batch)
+        self.move_buttons["void"].setEnabled(before_batch)
+
+    def _selected_or_say(self, action: str) -> str | None:
+        number = self.selected_load_number()
+        if number is None:
+            self.asker.info(action, "Select a load first.")
+        return number
+
+    def _moved(self, number: str, what: str) -> None:
+        self.status.emit(what)
+        self.reload(select=number)
+
+    def create_invoice(self) -> None:
+        """Released -> Queued: the load becomes one a batch can take."""
+        number = self._selected_or_say("Create invoice")
+        if number is None:
+            return
+        self.run(Job(f"Creating the invoice of load {number}",
+                     lambda: self.desk.queue_loads([number]),
+                     done=lambda moved: self._moved(
+                         number, f"Load {number}: invoice {moved[0].invoice_number} created; "
+                                 "it is Queued for a batch.")))
+
+    def back_to_released(self) -> None:
+        number = self._selected_or_say("Back to Released")
+        if number is None:
+            return
+        reason = self.asker.text("Back to Released", f"Why does load {number} go back to "
+                                                     "Released?")
+        if not reason or not self.asker.confirm(
+                "Back to Released",
+                f"Load {number} goes back to Released: no batch takes it until you create "
+                f"its invoice again.\nReason: {reason}", "Back to Released"):
+            return
+        self.run(Job(f"Taking load {number} back", lambda: self.desk.unqueue_loads(
+            [number], reason), done=lambda _m: self._moved(
+                number, f"Load {number} is Released again.")))
+
+    def void_load(self) -> None:
+        number = self._selected_or_say("Void load")
+        if number is None:
+            return
+        reason = self.asker.text("Void load", f"Why is load {number} void?")
+        if not reason or not self.asker.confirm(
+                "Void load",
+                f"Load {number} becomes Void; its number stays taken. It is never billed "
+                f"and is listed only under the Void status.\nReason: {reason}", "Void"):
+            return
+        self.run(Job(f"Voiding load {number}", lambda: self.desk.void_loads([number], reason),
+                     done=lambda _m: self._moved(number, f"Load {number} is Void.")))
+
+    def edit_load(self) -> None:
+        load = selected_row(self.view)
+        if load is None:
+            self.asker.info("Edit load", "Select a load first.")
+            return
+        dialog = EditLoadDialog(self, load)
+        dialog.save_requested.connect(lambda changes: self._save_edit(dialog, changes))
+        self.edit_dialog = dialog
+        dialog.open()
+
+    def _save_edit(self, dialog: EditLoadDialog, changes: dict[str, object]) -> None:
+        number = dialog.load_number
+        dialog.busy(True)
+
+        def done(edited) -> None:
+            dialog.accept()
+            said = "; ".join(f"{c.field} {c.old} → {c.new}" for c in edited.changes)
+            self._moved(number, f"Load {number} edited: {said}" if said else
+                        f"Load {number}: nothing changed.")
+
+        def failed(exc: BaseException) -> None:
+            dialog.busy(False)  # the dialog stays open with the clerk's values
+            self.asker.problem(exc)
+
+        self.run(Job(f"Editing load {number}", lambda: self.desk.edit_load(number, changes),
                      done=done, error=failed))

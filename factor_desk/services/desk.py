@@ -30,7 +30,13 @@ from factor_desk.services import (
     reports,
 )
 from factor_desk.services.common import Progress, current_user
-from factor_desk.services.loads import DocumentInfo, HistoryEntry, LoadImportResult, LoadSummary
+from factor_desk.services.loads import (
+    DocumentInfo,
+    HistoryEntry,
+    LoadImportResult,
+    LoadSummary,
+    MovedLoad,
+)
 from factor_desk.services.overview import HomeOverview, home_overview
 
 # services.export and services.demo are imported where they are used: they bring the PDF
@@ -439,6 +445,32 @@ class Desk:
     def reverse_batch(self, batch: str, reason: str) -> recall.RecallResult:
         with self.db.write() as work:
             return recall.reverse_batch(work, batch, reason=reason)
+
+    # ---------------------------------------------------------- load moves
+    # Before a batch (services/loads/moves.py): Create invoice, back to Released, Void,
+    # Edit. Each one transaction, all or nothing, with a history row.
+
+    def queue_loads(self, load_numbers: list[str], *, invoice_number: str | None = None,
+                    invoice_date: dt.date | None = None) -> list[MovedLoad]:
+        """Create invoice: Released -> Queued."""
+        with self.db.write() as work:
+            return loads.queue_loads(work, load_numbers, invoice_number=invoice_number,
+                                     invoice_date=invoice_date)
+
+    def unqueue_loads(self, load_numbers: list[str], reason: str) -> list[MovedLoad]:
+        """Queued -> Released."""
+        with self.db.write() as work:
+            return loads.unqueue_loads(work, load_numbers, reason=reason)
+
+    def void_loads(self, load_numbers: list[str], reason: str) -> list[MovedLoad]:
+        """Released or Queued -> Void; the load number stays taken."""
+        with self.db.write() as work:
+            return loads.void_loads(work, load_numbers, reason=reason)
+
+    def edit_load(self, load_number: str, changes: dict[str, object]) -> MovedLoad:
+        """Change a Released or Queued load's fields (``loads.EDITABLE``)."""
+        with self.db.write() as work:
+            return loads.edit_load(work, load_number, changes)
 
 
 def _report_key(path: str | Path, kind: str, sheet: str | None

@@ -8,7 +8,8 @@ By job:
 - ``importing``: the import's steps, each in a unit of work the caller (the Desk) opens:
   ``plan_import`` (a read), ``write_loads`` (one write), ``race_lost``;
 - ``queries``: the listing, the eligible loads, one load, its history;
-- ``documents``: a load's supporting documents.
+- ``documents``: a load's supporting documents;
+- ``moves``: Create invoice, back to Released, Void, and editing a load before its batch.
 
 ``from factor_desk.services import loads`` then ``loads.list_loads(...)`` reaches them all.
 """
@@ -32,6 +33,15 @@ from factor_desk.services.loads.importing import (
     race_lost,
     write_loads,
 )
+from factor_desk.services.loads.moves import (
+    EDITABLE,
+    FieldChange,
+    MovedLoad,
+    edit_load,
+    queue_loads,
+    unqueue_loads,
+    void_loads,
+)
 from factor_desk.services.loads.queries import (
     HistoryEntry,
     LoadSummary,
@@ -49,6 +59,13 @@ from factor_desk.services.loads.rows import (
 )
 
 __all__ = [
+    "EDITABLE",
+    "FieldChange",
+    "MovedLoad",
+    "edit_load",
+    "queue_loads",
+    "unqueue_loads",
+    "void_loads",
     "LOAD_COLUMNS",
     "MAX_DOCUMENT_BYTES",
     "DocumentFile",

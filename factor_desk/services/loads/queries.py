@@ -191,8 +191,11 @@ def list_loads(
     search: str | None = None,
 ) -> list[LoadSummary]:
     """Loads in the order they came in, optionally of one subsidiary and status, or
-    matching ``search`` in the load, invoice or PO number or the customer's name."""
+    matching ``search`` in the load, invoice or PO number or the customer's name. Void
+    loads are left out unless ``status`` asks for them."""
     conditions = []
+    if not status:
+        conditions.append(Load.status != BillingStatus.VOID.value)
     if subsidiary:
         conditions.append(Load.subsidiary_id == find_subsidiary(work, subsidiary).id)
     if status:
