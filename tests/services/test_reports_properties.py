@@ -1,6 +1,6 @@
 """Properties of the report uploads, with hypothesis: whatever file comes in, the readers
-refuse it cleanly or apply it whole; and whatever sequence of uploads and undos happens,
-the money adds up to the cent."""
+refuse it cleanly or apply it whole; and whatever sequence of uploads, undos and recalls
+happens, every load is in one legal status and the money adds up to the cent."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def operations(draw):
     for step in range(draw(st.integers(1, 7))):
         # a purchase report first, most of the time: payments need Financed loads
         kind = draw(st.sampled_from(["purchase"] if step == 0 else
-                                    ["purchase", "payments", "payments", "undo"]))
+                                    ["purchase", "payments", "payments", "undo", "recall"]))
         if kind == "purchase":
             invoices = draw(st.lists(st.sampled_from("1234"), min_size=1, max_size=4,
                                      unique=True))
@@ -133,6 +133,9 @@ def operations(draw):
             picks = draw(st.lists(st.integers(0, 7), min_size=1, max_size=4))
             ops.append(("payments", [(i, str(Decimal(draw(st.integers(0, 200000))) / 100))
                                      for i in picks]))
+        elif kind == "recall":  # the clerk pulls invoices the factor has not bought (#12)
+            ops.append(("recall", draw(st.lists(st.sampled_from("1234"), min_size=1,
+                                                max_size=2, unique=True))))
         else:
             ops.append(("undo", draw(st.integers(0, 10))))
     return ops
@@ -183,10 +186,15 @@ def check_money(db) -> None:
                           PurchaseRecord.status == "purchased").exists(),
                    select(Payment.id).join(ReportImport, ReportImport.id == Payment.import_id)
                    .where(Payment.invoice_id == Invoice.id, applied).exists())
-            .join(Invoice, Invoice.load_id == Load.id)
+            .join(Invoice, Invoice.load_id == Load.id).where(Invoice.recalled_at.is_(None))
         ):
             expected = "Completed" if paid else "Financed" if bought else "Invoiced"
             assert load_status == expected
+        # a recalled invoice's load is back in the queue, and counts in no money
+        assert set(s.execute(select(Load.status).join(Invoice, Invoice.load_id == Load.id)
+                             .where(Invoice.recalled_at.is_not(None))).scalars()) <= {"Queued"}
+        assert all(not any(r.amounts.values()) for b in recon.batches for r in b.rows
+                   if r.status == "Recalled")
 
 
 @SETTINGS
@@ -219,6 +227,8 @@ def test_after_any_uploads_and_undos_the_money_adds_up(db, batch, tmp_path, ops,
                         for i, (pick, amount) in enumerate(spec)]
                 path = write_csv(tmp_path / f"pay{step}.csv", PAYMENT_HEADER, rows)
                 applied.append(apply(db, "payments", path).import_id)
+            elif kind == "recall":
+                Desk(db).recall_invoices(batch, spec, "the factor will not buy it")
             elif applied:
                 target = applied[spec % len(applied)]
                 Desk(db).undo_import(target)
@@ -231,5 +241,5 @@ def test_after_any_uploads_and_undos_the_money_adds_up(db, batch, tmp_path, ops,
         Desk(db).undo_import(import_id)
     check_money(db)
     with db.read() as s:
-        assert set(s.execute(select(Load.status).join(Invoice, Invoice.load_id == Load.id))
-                   .scalars()) == {"Invoiced"}
+        assert set(s.execute(select(Load.status).join(Invoice, Invoice.load_id == Load.id)
+                             .where(Invoice.recalled_at.is_(None))).scalars()) <= {"Invoiced"}
