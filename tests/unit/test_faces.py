@@ -4,6 +4,7 @@ neither imports anything from factor_desk.db."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,22 +18,30 @@ def _module_of(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def db_imports(source: str, module: str, is_package: bool = False) -> list[str]:
-    """Every import of factor_desk.db (or a module in it) in ``source``, the module
-    ``module``: at the top, inside functions, under TYPE_CHECKING, relative or absolute."""
-    found = []
+def _imported(source: str, module: str, is_package: bool = False
+              ) -> Iterator[tuple[int, list[str]]]:
+    """Each import statement of ``source`` (the module ``module``): its line and the
+    absolute names it imports (a ``from`` gives its module and each module.name), at the
+    top, inside functions, under TYPE_CHECKING, relative or absolute."""
     for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            yield node.lineno, [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 package = module.split(".") if is_package else module.split(".")[:-1]
                 package = package[:len(package) - (node.level - 1)]
                 base = ".".join([*package, base] if base else package)
-            names = [base] if _in_db(base) else [f"{base}.{alias.name}" for alias in node.names]
-        found += [f"line {node.lineno}: {n}" for n in names if _in_db(n)]
+            yield node.lineno, [base, *(f"{base}.{alias.name}" for alias in node.names)]
+
+
+def db_imports(source: str, module: str, is_package: bool = False) -> list[str]:
+    """Every import of factor_desk.db (or a module in it) in ``source``."""
+    found = []
+    for line, names in _imported(source, module, is_package):
+        db = [n for n in names if _in_db(n)]
+        if db:
+            found.append(f"line {line}: {db[0]}")
     return found
 
 
@@ -81,19 +90,7 @@ def test_the_check_lets_the_rest_through(source):
 
 def imports_of(source: str, module: str, is_package: bool = False) -> set[str]:
     """Every module (or name in a module) ``source`` imports, absolute."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                package = module.split(".") if is_package else module.split(".")[:-1]
-                package = package[:len(package) - (node.level - 1)]
-                base = ".".join([*package, base] if base else package)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+    return {n for _, names in _imported(source, module, is_package) for n in names}
 
 
 # The floors under the Desk: what each may never import (README's house drawing).
