@@ -72,7 +72,8 @@ def fresh_url(request, tmp_path):
 LATER_COLUMNS = {"batches": {"reversed_at": "TIMESTAMP", "reversed_by": "VARCHAR(100)",
                              "reverse_reason": "TEXT"},
                  "invoices": {"recalled_at": "TIMESTAMP", "recalled_by": "VARCHAR(100)",
-                              "recall_reason": "TEXT"}}
+                              "recall_reason": "TEXT"},
+                 "loads": {"invoice_date": "DATE"}}
 
 
 def _later_columns(url: str, *, add: bool) -> None:

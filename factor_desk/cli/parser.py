@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invoice-number", metavar="N",
                    help="the invoice's number (one load; default: as imported)")
     p.add_argument("--invoice-date", metavar="YYYY-MM-DD",
-                   help="the invoice's date, recorded in the load's history")
+                   help="the date its batch issues the invoice with (default: the day the "
+                        "batch is submitted)")
     p = command(loads, "unqueue", cmd_loads_unqueue, "Queued loads go back to Released")
     p.add_argument("load_numbers", nargs="+", metavar="LOAD_NUMBER")
     p.add_argument("--reason", required=True, metavar="TEXT")

@@ -180,6 +180,9 @@ class Load(Base):
     invoicing_method: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("report_imports.id"), index=True)
+    # The date Create invoice gave the load's invoice (``loads queue --invoice-date``); its
+    # batch issues the invoice with it. None: the invoice is dated when the batch is sent.
+    invoice_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     subsidiary: Mapped[Subsidiary] = relationship()
     customer: Mapped[Customer] = relationship()

@@ -154,10 +154,11 @@ def submit_batch(
     carrier = _carrier_of(sub)
     for position, ld in enumerate(loads, start=1):
         terms = ld.customer.terms_days
+        dated = ld.invoice_date or invoice_date  # the date Create invoice gave it, if any
         work.add(Invoice(
             batch_id=batch.id, load_id=ld.id, position=position,
-            invoice_number=ld.invoice_number, invoice_date=invoice_date,
-            terms_days=terms, due_date=invoice_date + dt.timedelta(days=terms),
+            invoice_number=ld.invoice_number, invoice_date=dated,
+            terms_days=terms, due_date=dated + dt.timedelta(days=terms),
             amount_cents=ld.total_cents, noa_text=noa, remit_to=factor.remit_to,
             snapshot=_snapshot(ld, carrier, factor.name, factor.remit_to),
         ))

@@ -52,6 +52,16 @@ def test_create_invoice_keeps_or_sets_the_invoice_number_and_records_the_date(de
     assert desk.queue_loads(["R2"])[0].invoice_number == "R2"
 
 
+def test_the_invoice_date_create_invoice_gave_is_the_date_its_batch_issues(desk):
+    desk.queue_loads(["R1"], invoice_date=dt.date(2026, 11, 20))
+    desk.queue_loads(["R2"])  # no date: dated the day the batch is sent
+    batch = desk.submit_batch("Acme Freight", ["R1", "R2"]).batch
+    lines = {i.load_number: i for i in desk.show_batch(batch).invoice_lines}
+    assert lines["R1"].invoice_date == dt.date(2026, 11, 20)
+    assert lines["R1"].due_date == dt.date(2026, 11, 20) + dt.timedelta(days=30)
+    assert lines["R2"].invoice_date == dt.date.today()
+
+
 @pytest.mark.parametrize("number, status", [("Q1", "Queued"), ("B1", "Invoiced")])
 def test_create_invoice_is_refused_for_other_statuses_naming_load_and_status(
         desk, db, number, status):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from factor_desk.db.models import Batch, Customer, Invoice, Load, max_length
 from factor_desk.db.work import Work
@@ -20,7 +20,7 @@ from factor_desk.domain.lifecycle import BillingStatus, check_exception, check_m
 from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
-from factor_desk.services.common import current_user
+from factor_desk.services.common import chunks, current_user
 from factor_desk.services.lifecycle import FIRST_STATUSES, move_loads, record_change
 from factor_desk.services.loads.debtors import customer_index, resolve_customers
 from factor_desk.services.loads.rows import LoadRow
@@ -93,8 +93,9 @@ def queue_loads(work: Work, numbers: Sequence[str], *, invoice_number: str | Non
                 ) -> list[MovedLoad]:
     """Create invoice: Released -> Queued, for every load or none. The invoice number stays
     as the import gave it (the load number unless the file said otherwise) unless
-    ``invoice_number`` (one load only) sets it. ``invoice_date`` is recorded in the history
-    row; the invoice itself is dated when its batch is submitted."""
+    ``invoice_number`` (one load only) sets it. ``invoice_date`` dates the invoice: its
+    batch issues it with that date (and the due date from it); without one, the invoice is
+    dated the day its batch is submitted."""
     by = user or current_user()
     if invoice_number is not None:
         if len(set(numbers)) != 1:
@@ -105,8 +106,13 @@ def queue_loads(work: Work, numbers: Sequence[str], *, invoice_number: str | Non
             _apply(work, load, {"invoice_number": invoice_number}, by=by)
     reason = "Invoice created" + (f" (dated {invoice_date.isoformat()})" if invoice_date
                                   else "")
-    return _move(work, numbers, BillingStatus.QUEUED, reason=reason, user=by,
-                 exception=False)
+    moved = _move(work, numbers, BillingStatus.QUEUED, reason=reason, user=by,
+                  exception=False)
+    for part in chunks([m.load_number for m in moved]):
+        work.execute(update(Load).where(Load.load_number.in_(part))
+                     .values(invoice_date=invoice_date)
+                     .execution_options(synchronize_session=False))
+    return moved
 
 
 def unqueue_loads(work: Work, numbers: Sequence[str], *, reason: str,
