@@ -1,6 +1,7 @@
 """Properties of the report uploads, with hypothesis: whatever file comes in, the readers
-refuse it cleanly or apply it whole; and whatever sequence of uploads, undos and recalls
-happens, every load is in one legal status and the money adds up to the cent."""
+refuse it cleanly or apply it whole; and whatever sequence of uploads, undos, recalls,
+reversals and moves of a load happens, every load is in one legal status and the money
+adds up to the cent."""
 
 from __future__ import annotations
 
@@ -117,7 +118,8 @@ def operations(draw):
     for step in range(draw(st.integers(1, 7))):
         # a purchase report first, most of the time: payments need Financed loads
         kind = draw(st.sampled_from(["purchase"] if step == 0 else
-                                    ["purchase", "payments", "payments", "undo", "recall"]))
+                                    ["purchase", "payments", "payments", "undo", "recall",
+                                     "reverse", "load 9"]))
         if kind == "purchase":
             invoices = draw(st.lists(st.sampled_from("1234"), min_size=1, max_size=4,
                                      unique=True))
@@ -136,6 +138,8 @@ def operations(draw):
         elif kind == "recall":  # the clerk pulls invoices the factor has not bought (#12)
             ops.append(("recall", draw(st.lists(st.sampled_from("1234"), min_size=1,
                                                 max_size=2, unique=True))))
+        elif kind == "load 9":  # the load outside the batch: back to Released, void, queue
+            ops.append(("load 9", draw(st.sampled_from(["unqueue", "void", "queue"]))))
         else:
             ops.append(("undo", draw(st.integers(0, 10))))
     return ops
@@ -190,6 +194,9 @@ def check_money(db) -> None:
         ):
             expected = "Completed" if paid else "Financed" if bought else "Invoiced"
             assert load_status == expected
+        # load 9 was never batched: Released, Queued or Void, nothing else
+        assert s.execute(select(Load.status).where(Load.load_number == "9")).scalar_one() \
+            in {"Released", "Queued", "Void"}
         # a recalled invoice's load is back in the queue, and counts in no money
         assert set(s.execute(select(Load.status).join(Invoice, Invoice.load_id == Load.id)
                              .where(Invoice.recalled_at.is_not(None))).scalars()) <= {"Queued"}
@@ -229,6 +236,13 @@ def test_after_any_uploads_and_undos_the_money_adds_up(db, batch, tmp_path, ops,
                 applied.append(apply(db, "payments", path).import_id)
             elif kind == "recall":
                 Desk(db).recall_invoices(batch, spec, "the factor will not buy it")
+            elif kind == "reverse":
+                Desk(db).reverse_batch(batch, "sent by mistake")
+            elif kind == "load 9":
+                move = {"unqueue": lambda: Desk(db).unqueue_loads(["9"], "not yet"),
+                        "void": lambda: Desk(db).void_loads(["9"], "cancelled"),
+                        "queue": lambda: Desk(db).queue_loads(["9"])}[spec]
+                move()
             elif applied:
                 target = applied[spec % len(applied)]
                 Desk(db).undo_import(target)
