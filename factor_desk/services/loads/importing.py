@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import Connection, insert, literal, select
+from sqlalchemy import Connection, Dialect, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -257,7 +257,7 @@ def _insert_loads(session: Session, rows: list[LoadRow], customer_ids: list[int 
     table = Load.__table__
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+    if _copies(dialect):
         _copy_loads(connection, rows, customer_ids, sub_id, import_id, now)
         return
     compiled = table.insert().compile(dialect=dialect, column_keys=list(_LOAD_KEYS))
@@ -298,6 +298,11 @@ def _insert_loads(session: Session, rows: list[LoadRow], customer_ids: list[int 
         }
         for r, cid in zip(rows, customer_ids, strict=True)
     ])
+
+
+def _copies(dialect: Dialect) -> bool:
+    """Whether the loads go by COPY: PostgreSQL through psycopg 3."""
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
 
 
 def _copy_loads(connection: Connection, rows: list[LoadRow], customer_ids: list[int | None],
