@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import Connection, Dialect, insert, literal, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from factor_desk.db.models import Customer, Load, LoadCharge, ReportImport, utcnow
@@ -63,6 +65,13 @@ def _existing(session: Session, column: InstrumentedAttribute[str], values: list
             found.update(value for (value,) in connection.exec_driver_sql(
                 f'SELECT "{name}" FROM "{table}" WHERE "{name}" IN '
                 f'({", ".join("?" * len(part))})', tuple(part)))
+        return found
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        # One statement with the values as one array, not a hundred IN (...) lists (1.2 s
+        # of a 50,000-row import on PostgreSQL, most of it building the statements).
+        name, table = column.name, column.table.name
+        found.update(value for (value,) in connection.exec_driver_sql(
+            f'SELECT "{name}" FROM "{table}" WHERE "{name}" = ANY(%s)', (values,)))
         return found
     for part in chunks(values):
         found.update(connection.execute(select(column).where(column.in_(part))).scalars())
@@ -248,6 +257,9 @@ def _insert_loads(session: Session, rows: list[LoadRow], customer_ids: list[int 
     table = Load.__table__
     connection = session.connection()
     dialect = connection.dialect
+    if _copies(dialect):
+        _copy_loads(connection, rows, customer_ids, sub_id, import_id, now)
+        return
     compiled = table.insert().compile(dialect=dialect, column_keys=list(_LOAD_KEYS))
     if dialect.name == "sqlite" and tuple(compiled.positiontup or ()) == _LOAD_KEYS:
         def processed(key: str) -> Callable[[object], object]:
@@ -286,3 +298,33 @@ def _insert_loads(session: Session, rows: list[LoadRow], customer_ids: list[int 
         }
         for r, cid in zip(rows, customer_ids, strict=True)
     ])
+
+
+def _copies(dialect: Dialect) -> bool:
+    """Whether the loads go by COPY: PostgreSQL through psycopg 3."""
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def _copy_loads(connection: Connection, rows: list[LoadRow], customer_ids: list[int | None],
+                sub_id: int, import_id: int, now: dt.datetime) -> None:
+    """PostgreSQL (psycopg 3): the loads through ``COPY ... FROM STDIN``, on the session's
+    own connection, so in its transaction: a refusal or a clash rolls the COPY back with
+    the rest. The values go as the Core path hands them to the driver (dates, a naive UTC
+    ``created_at`` for the ``timestamp without time zone`` column), so a row reads back the
+    same whichever path wrote it. A unique clash (another clerk imported the same load a
+    moment ago) surfaces as SQLAlchemy's IntegrityError, as from the Core path."""
+    import psycopg  # only here: the SQLite installs never load the PostgreSQL driver
+
+    columns = ", ".join(f'"{key}"' for key in _LOAD_KEYS)
+    statement = f'COPY "{Load.__tablename__}" ({columns}) FROM STDIN'
+    raw = cast("psycopg.Connection[object]", connection.connection.dbapi_connection)
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for r, cid in zip(rows, customer_ids, strict=True):
+                copy.write_row((
+                    r.load_number, r.invoice_number, sub_id, cid, r.po_number,
+                    r.pickup_date, r.pickup_location, r.delivery_date, r.delivery_location,
+                    r.linehaul_cents, r.accessorials_cents, r.total_cents, r.status,
+                    r.invoicing_method, now, import_id))
+    except psycopg.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
