@@ -81,3 +81,12 @@ def test_undo_after_the_recalled_load_was_bought_in_a_new_batch(db, batch, tmp_p
                              "4": "Invoiced", "9": "Queued"}
     with db.read() as s:
         assert s.execute(select(func.count()).select_from(PurchaseRecord)).scalar() == 1
+
+
+def test_a_purchase_report_for_a_reversed_batch_says_so(db, batch, tmp_path):
+    """Not "unknown invoice 1: no batch sent it": the batch sent it, then was reversed."""
+    Desk(db).reverse_batch(batch, "wrong factor")
+    with pytest.raises(InputRefused) as refused:
+        _apply(db, tmp_path, batch, "p.csv", ["1,1000.00,,,,Held"])
+    assert str(refused.value).startswith(f"Batch {batch} was reversed")
+    assert "wrong factor" in str(refused.value)

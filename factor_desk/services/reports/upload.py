@@ -128,6 +128,12 @@ def _share_batch(work: Work, batch: str) -> None:
     (every invoice Held or Rejected) was applied to a batch reversed at that moment."""
     found = find_batch(work, batch)
     work.execute(select(Batch.id).where(Batch.id == found.id).with_for_update(read=True))
+    work.refresh(found)
+    if found.reversed_at is not None:
+        raise InputRefused([
+            f"Batch {found.label} was reversed on {found.reversed_at:%m/%d/%Y} by "
+            f"{found.reversed_by} ({found.reverse_reason}); a purchase report cannot be "
+            "applied to it. Its loads went back to Queued: batch them again."])
 
 
 def applied(result: ImportResult) -> Progress:
