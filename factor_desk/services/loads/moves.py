@@ -21,6 +21,7 @@ from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cen
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
 from factor_desk.services.common import chunks, current_user
+from factor_desk.services.customers import name_key
 from factor_desk.services.lifecycle import FIRST_STATUSES, move_loads, record_change
 from factor_desk.services.loads.debtors import customer_index, resolve_customers
 from factor_desk.services.loads.rows import LoadRow
@@ -219,8 +220,17 @@ def _apply(work: Work, load: Load, changes: dict[str, object], *, by: str) -> li
                 bad(name, "the customer is empty")
             elif len(text) > max_length(Customer, "name"):
                 bad(name, f"longer than {max_length(Customer, 'name')} characters")
+            elif name_key(text) == name_key(load.customer.name):
+                continue  # its own customer's name (the dialog sends it): no change
             else:
-                new[name] = text
+                twins = [d for d in customer_index(work) if name_key(d.name) == name_key(text)]
+                if len(twins) > 1 and not any(d.name == text for d in twins):
+                    which = ", ".join(f"{d.name} ({d.mc or 'no MC'})" for d in twins)
+                    bad(name, f"{excerpt(text)} names {len(twins)} customers: {which}; "
+                              "type one of them exactly as it is spelt, or rename one "
+                              "first.")
+                else:
+                    new[name] = text
     pickup = new.get("pickup_date", load.pickup_date)
     delivery = new.get("delivery_date", load.delivery_date)
     if (isinstance(pickup, dt.date) and isinstance(delivery, dt.date) and delivery < pickup):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Generator, Iterator
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from factor_desk.db.models import Payment, PurchaseRecord, ReportImport, utcnow
+from factor_desk.db.models import Batch, Payment, PurchaseRecord, ReportImport, utcnow
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus, ReportKind
@@ -78,6 +79,8 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
     checked against what the other clerk committed, and refused with the usual reasons."""
     should_stop = should_stop or (lambda: False)
     user = user or current_user()
+    if upload.kind == ReportKind.PURCHASE and batch:
+        _share_batch(work, batch)
     with gc_paused():
         preview: Preview | None = None
         for step in _check(work, upload, batch, should_stop):
@@ -115,6 +118,22 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
             raise ReportCancelled()
         return ImportResult(import_id=imp.id, kind=upload.kind, file_name=preview.file_name,
                             batch=preview.batch, rows_applied=len(applying), preview=preview)
+
+
+def _share_batch(work: Work, batch: str) -> None:
+    """Lock the batch's row (shared) until commit, before the checks read its invoices: a
+    recall or a reverse of it (which lock it for update, services/recall.py) is then either
+    committed before this upload is checked (and the check sees the invoices recalled) or
+    waits for it (and sees what it applied). Without it, a report whose rows move no load
+    (every invoice Held or Rejected) was applied to a batch reversed at that moment."""
+    found = find_batch(work, batch)
+    work.execute(select(Batch.id).where(Batch.id == found.id).with_for_update(read=True))
+    work.refresh(found)
+    if found.reversed_at is not None:
+        raise InputRefused([
+            f"Batch {found.label} was reversed on {found.reversed_at:%m/%d/%Y} by "
+            f"{found.reversed_by} ({found.reverse_reason}); a purchase report cannot be "
+            "applied to it. Its loads went back to Queued: batch them again."])
 
 
 def applied(result: ImportResult) -> Progress:
