@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help/--version (0) or usage (2)
         return int(exc.code or 0)
     if args.self_test:
-        from factor_desk.selftest import run_self_test
+        from factor_desk.gui.selftest import run_self_test
 
         return EXIT_OK if run_self_test(lambda line: print(line, flush=True)) else EXIT_BUG
     try:

@@ -1,7 +1,8 @@
 """``factor-desk --self-test``: the whole round trip in a temporary data folder, one line
 per step, exit status 0 only if every step did what it should. Runs the same inside the
 installed bundle, so it proves the bundle holds everything (migrations, templates, fonts,
-Qt plugins)."""
+Qt plugins). It lives with the window because it drives it (the job runner, the
+window on the demo data)."""
 
 from __future__ import annotations
 
