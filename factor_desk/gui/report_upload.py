@@ -1,0 +1,194 @@
+"""The upload of a factor's report on Factoring Reports: choose or drop the file, take its
+batch (the one its Batch Number column names, else ask), check it on a worker, show the
+preview, apply it. ReportsPage (gui/reports_page.py) is built on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from factor_desk.domain.factor_reports import ReportKind
+from factor_desk.domain.money import format_money
+from factor_desk.gui.common import ask_for_sheet
+from factor_desk.gui.jobs import Call, Job
+from factor_desk.gui.page import Page
+from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural, row_amounts
+from factor_desk.services import reports
+
+REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
+PURCHASE_AMOUNTS = ("Invoice amount", "Advance", "Fee", "Reserve")
+PAYMENT_AMOUNTS = ("Paid", "Short pay", "Over pay")
+NO_BATCH = ("No batch has been submitted yet. Submit a batch (Accounting Tools → Factoring "
+            "Batch) first; its purchase report can be uploaded here afterwards.")
+
+
+class ReportUpload(Page):
+    """Choose, check, preview and apply a factor's report: the upload flow of ReportsPage,
+    which subclasses this and gives the batches and the selected one."""
+
+    batches: Any  # the batches table's model, of ReportsPage
+    preview_dialog: PreviewDialog | None
+
+    def selected_batch(self) -> str | None:
+        raise NotImplementedError
+
+    def choose_report(self, kind: str) -> None:
+        start = str(self.settings.value("folders/reports", str(Path.home()), str))
+        title = "Upload Purchase Report" if kind == ReportKind.PURCHASE else \
+            "Upload Payment Report"
+        if kind == ReportKind.PURCHASE and not self.batches.rows():
+            self.asker.info(title, NO_BATCH)  # said before the file dialog, not after it
+            return
+        path = self.asker.open_file(title, start, REPORT_FILES)
+        if path:
+            self.upload(path, kind)
+
+    def upload(self, path: str, kind: str | None = None) -> None:
+        """Preview an uploaded report; Apply in the preview applies it."""
+        self.settings.setValue("folders/reports", str(Path(path).parent))
+        if kind is None:  # a dropped file: its columns say what it is (read off the GUI thread)
+            self.run(Job(f"Reading {Path(path).name}",
+                         lambda: self.desk.report_kind(path),
+                         done=lambda found: self._upload_as(path, found)))
+            return
+        self._upload_as(path, kind)
+
+    def _upload_as(self, path: str, kind: str | None, sheet: str | None = None) -> None:
+        if kind is None:
+            answer = self.asker.choice("Upload", f"Is {Path(path).name} a purchase report "
+                                       "or a payment report?",
+                                       ["Purchase Report", "Payment Report"])
+            if answer is None:
+                return
+            kind = ReportKind.PURCHASE if answer == "Purchase Report" else ReportKind.PAYMENTS
+        what = "purchase report" if kind == ReportKind.PURCHASE else "payment report"
+
+        def failed(exc: BaseException) -> None:
+            chosen = ask_for_sheet(self.asker, exc, what)
+            if chosen:
+                self._upload_as(path, kind, chosen)
+
+        if kind == ReportKind.PURCHASE:  # its Batch Number column may name its batch
+            self.run(Job(f"Reading {Path(path).name}",
+                         Call(self.desk.report_batches, path, sheet),
+                         done=lambda named: self._check_purchase(path, named, sheet),
+                         error=failed))
+            return
+        self._check(path, kind, None, sheet, failed)
+
+    def _check_purchase(self, path: str, named: list[str], sheet: str | None) -> None:
+        batch = self._batch_for(Path(path).name, named)
+        if batch is None:
+            return
+
+        def failed(exc: BaseException) -> None:
+            self.asker.problem(exc)
+
+        self._check(path, ReportKind.PURCHASE, batch, sheet, failed)
+
+    def _batch_for(self, file_name: str, named: list[str]) -> str | None:
+        """The batch a purchase report is for: the one its rows name; else the clerk says
+        (the batch selected, when the file names none)."""
+        title = "Upload Purchase Report"
+        if len(named) == 1:
+            return named[0]
+        if named:
+            return self.asker.item(title, f"{file_name} names {len(named)} batches: "
+                                   f"{', '.join(named)}. Which batch is this purchase "
+                                   "report for?", named)
+        selected = self.selected_batch()
+        if selected is not None:
+            return selected
+        known = [o.batch.batch for o in self.batches.rows()]
+        if not known:
+            self.asker.info(title, NO_BATCH)
+            return None
+        return self.asker.item(title, f"{file_name} names no batch (it has no Batch Number "
+                               "column, or leaves it blank). Which batch is this purchase "
+                               "report for?", known)
+
+    def _check(self, path: str, kind: str, batch: str | None, sheet: str | None,
+               failed) -> None:
+        self.run(Job(f"Checking {Path(path).name}",
+                     Call(self.desk.preview_report, kind, path, batch=batch, sheet=sheet),
+                     done=lambda preview: self._show_preview(kind, path, batch, preview),
+                     error=failed))
+
+    def _show_preview(self, kind: str, path: str, batch: str | None, preview) -> None:
+        if preview is None:
+            return
+        counts = preview.counts
+        what = (f"Purchase report for batch {preview.batch or batch}"
+                if kind == ReportKind.PURCHASE
+                else "Payment report")
+        summary = (f"<b>{what}: {preview.file_name}</b><br>"
+                   f"{plural(len(preview.rows), 'row')}: {counts['applies']:,} "
+                   f"{'applies' if counts['applies'] == 1 else 'apply'}, "
+                   f"{plural(counts['warning'], 'warning')}, "
+                   f"{plural(counts['error'], 'error')}"
+                   + (f", {counts['already_applied']:,} already applied"
+                      if counts.get("already_applied") else "")
+                   + ". Nothing changes until you press "
+                   "Apply.")
+        if kind == ReportKind.PURCHASE:
+            t = preview.totals
+            totals = (f"Purchased {format_money(t['purchased'])} · advances "
+                      f"{format_money(t['advance'])} · fees "
+                      f"{format_money(t['fee'])} · reserve "
+                      f"{format_money(t['reserve'])}")
+            if t["amount_difference"]:
+                totals += (f" · the factor's amount {format_money(t['factor_amount'])}"
+                           f" (difference {format_money(t['amount_difference'])})")
+            if preview.missing_invoices:
+                totals += (f"<br><b>Not in the report ({len(preview.missing_invoices)}):</b> "
+                           + ", ".join(preview.missing_invoices))
+        else:
+            t = preview.totals
+            totals = (f"Paid {format_money(t['paid'])} on "
+                      f"{plural(int(t['invoices']), 'invoice')} · short pays "
+                      f"{format_money(t['short_pay'])} · overpays "
+                      f"{format_money(t['overpay'])}")
+        blockers = [str(p.message) for p in reports.refusals(preview, allow_missing=True)]
+        if len(blockers) > 3:
+            blockers = blockers[:3] + [f"and {len(blockers) - 3} more; see the rows above"]
+        confirmation = None
+        if preview.missing_invoices:
+            missing = len(preview.missing_invoices)
+            confirmation = (f"Leave the {plural(missing, 'invoice')} missing from the report "
+                            "Invoiced, and apply the rest")
+        amounts = row_amounts(preview)
+        rows = [PreviewRow(r.row, r.invoice_number, r.load_number, r.outcome,
+                           "; ".join(r.reasons), amounts[i], list(r.reasons))
+                for i, r in enumerate(preview.rows)]
+        dialog = PreviewDialog(self, title=what, summary=summary, rows=rows,
+                               headers=("Invoice #", "Load #"), totals=totals,
+                               blockers=blockers, confirmation=confirmation,
+                               sheet=preview.sheet,
+                               amounts=PURCHASE_AMOUNTS if kind == ReportKind.PURCHASE
+                               else PAYMENT_AMOUNTS)
+        dialog.apply_requested.connect(
+            lambda confirmed: self._apply(dialog, kind, path, batch, confirmed,
+                                          preview.sheet))
+        self.preview_dialog = dialog
+        dialog.open()
+
+    def _apply(self, dialog: PreviewDialog, kind: str, path: str, batch: str | None,
+               confirmed: bool, sheet: str | None = None) -> None:
+        dialog.busy(True)
+
+        def done(result):
+            dialog.accept()
+            self.status.emit(f"{result.file_name} applied as import #{result.import_id}: "
+                             f"{plural(result.rows_applied, 'row')}.")
+            self.refresh()
+
+        def failed(exc):
+            dialog.busy(False)
+            self.asker.problem(exc)
+
+        self.run(Job(f"Applying {Path(path).name}",
+                     Call(self.desk.apply_report, kind, path, batch=batch,
+                          allow_missing=confirmed, sheet=sheet),  # the sheet previewed
+                     done=done, error=failed))
+
+    # ------------------------------------------------------------------ undo
