@@ -315,35 +315,31 @@ class HomePage(Page):
                 "No batch is waiting: every batch sent has its purchase report."))
 
     def _flagged(self, o: HomeOverview) -> None:
-        items = [(f"Invoice {f.invoice_number} — {format_money(f.amount)} — {f.flag} "
-                  f"({f.batch})", lambda: self.navigate.emit("loads"))
-                 for f in o.flagged]
-        if o.flagged_count > len(o.flagged):
-            items.append((f"and {o.flagged_count - len(o.flagged):,} more…",
-                          lambda: self.navigate.emit("loads")))
-        if o.flagged_count:
-            self.flagged.show_figures(plural(o.flagged_count, "invoice"),
-                                      f"{format_money(o.flagged_total)} the factor has not "
-                                      "bought", items, color=RED)
-        else:
-            self.flagged.show_figures("0 invoices", "", [], empty=(
-                "The factor has held or rejected nothing."))
+        self._invoices(self.flagged, o.flagged_count, o.flagged_total, "the factor has not bought",
+                       [f"Invoice {f.invoice_number} — {format_money(f.amount)} — {f.flag} "
+                        f"({f.batch})" for f in o.flagged],
+                       "loads", "The factor has held or rejected nothing.")
 
     def _past_due(self, o: HomeOverview) -> None:
-        items = [(f"Invoice {p.invoice_number} — {format_money(p.amount)} — "
-                  f"{days_late(p.days_late)} — {p.customer}",
-                  lambda: self.navigate.emit("reports"))
-                 for p in o.past_due]
-        if o.past_due_count > len(o.past_due):
-            items.append((f"and {o.past_due_count - len(o.past_due):,} more…",
-                          lambda: self.navigate.emit("reports")))
-        if o.past_due_count:
-            self.past_due.show_figures(plural(o.past_due_count, "invoice"),
-                                       f"{format_money(o.past_due_total)} not paid by its "
-                                       "due date", items, color=RED)
+        self._invoices(self.past_due, o.past_due_count, o.past_due_total,
+                       "not paid by its due date",
+                       [f"Invoice {p.invoice_number} — {format_money(p.amount)} — "
+                        f"{days_late(p.days_late)} — {p.customer}" for p in o.past_due],
+                       "reports", "No invoice is past due.")
+
+    def _invoices(self, card, count: int, total, words: str, lines: list[str], page: str,
+                  empty: str) -> None:
+        """A card of invoices that need the clerk: how many, their money, the first few
+        (each a click to ``page``) and how many more."""
+        go = partial(self.navigate.emit, page)
+        items = [(line, go) for line in lines]
+        if count > len(lines):
+            items.append((f"and {count - len(lines):,} more…", go))
+        if count:
+            card.show_figures(plural(count, "invoice"), f"{format_money(total)} {words}", items,
+                              color=RED)
         else:
-            self.past_due.show_figures("0 invoices", "", [], empty=(
-                "No invoice is past due."))
+            card.show_figures("0 invoices", "", [], empty=empty)
 
     def _money(self, o: HomeOverview) -> None:
         m = o.money
