@@ -73,16 +73,26 @@ LATER_COLUMNS = {"batches": {"reversed_at": "TIMESTAMP", "reversed_by": "VARCHAR
                              "reverse_reason": "TEXT"},
                  "invoices": {"recalled_at": "TIMESTAMP", "recalled_by": "VARCHAR(100)",
                               "recall_reason": "TEXT"},
-                 "loads": {"invoice_date": "DATE"}}
+                 "loads": {"invoice_date": "DATE"},
+                 "factoring_companies": {"fee_flat_cents": "BIGINT NOT NULL DEFAULT 0",
+                                         "recourse_days": "INTEGER NOT NULL DEFAULT 90"},
+                 "payments": {"final": "BOOLEAN NOT NULL DEFAULT false"}}
+# Tables of later revisions that today's models write (the ledger, issue #13).
+LATER_TABLES = ("ledger_entries", "settings")
 
 
 def _later_columns(url: str, *, add: bool) -> None:
     engine = create_engine(url)
+    later = [Base.metadata.tables[name] for name in LATER_TABLES]
     with engine.begin() as conn:
         for table, columns in LATER_COLUMNS.items():
             for name, kind in columns.items():
                 conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}" if add
                                   else f"ALTER TABLE {table} DROP COLUMN {name}"))
+        if add:
+            Base.metadata.create_all(conn, tables=later)
+        else:
+            Base.metadata.drop_all(conn, tables=later)
     engine.dispose()
 
 

@@ -64,6 +64,8 @@ def _partial_unique(name: str, *columns: str, where: str) -> Index:
 
 
 OPEN_INVOICE = "recalled_at IS NULL"
+# The imports whose file is applied once per kind (not the loads imports).
+APPLIED_REPORT = "status = 'applied' AND kind IN ('purchase', 'payments', 'reserve')"
 
 
 class Company(Base):
@@ -83,10 +85,16 @@ class FactoringCompany(Base):
     remit_to: Mapped[str] = mapped_column(Text, default="")
     # "non_api": batches are sent by hand and reports come back as files.
     integration: Mapped[str] = mapped_column(String(20), default="non_api")
+    # The factor's terms (issue #13). The fee is a percent of the invoice
+    # (fee_basis_points) or a flat amount per invoice (fee_flat_cents), never both.
     fee_basis_points: Mapped[int] = mapped_column(Integer, default=0)
+    fee_flat_cents: Mapped[int] = mapped_column(Cents, default=0, server_default="0")
     advance_basis_points: Mapped[int] = mapped_column(Integer, default=10000)
     reserve_basis_points: Mapped[int] = mapped_column(Integer, default=0)
     recourse: Mapped[bool] = mapped_column(default=False)
+    # With recourse: the days after purchase the factor waits for the debtor before it
+    # charges an unpaid invoice back.
+    recourse_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
 
 
 class Subsidiary(Base):
@@ -308,11 +316,11 @@ class ReportImport(Base):
     # import no longer counts, so the file can be applied again.
     __table_args__ = (
         _partial_unique("uq_report_imports_applied_file", "kind", "sha256",
-                        where="status = 'applied' AND kind IN ('purchase', 'payments')"),
+                        where=APPLIED_REPORT),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # loads | purchase | payments
+    kind: Mapped[str] = mapped_column(String(20))  # ReportKind
     file_name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
@@ -373,6 +381,51 @@ class Payment(Base):
     payer: Mapped[str] = mapped_column(String(200), default="")
     short_pay_reason: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # The report's Final column said yes: this payment closes the invoice, whatever rest
+    # is left (kept as a short pay).
+    final: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class LedgerEntry(Base):
+    """One movement of money after the purchase that is not a factor's payment
+    (domain/ledger.py EntryKind): a short pay, a direct payment, or a reserve report's
+    release, chargeback, fee or adjustment. Amounts are positive cents, except an
+    adjustment (signed: + adds to the reserve held). An entry from an import goes when the
+    import is undone; one made by a clerk has no import."""
+
+    __tablename__ = "ledger_entries"
+    # A reference is applied once per kind, whichever file or clerk brings it (a short pay
+    # carries its payment's reference and is not constrained).
+    __table_args__ = (
+        _partial_unique("uq_ledger_entries_kind_reference", "kind", "reference",
+                        where="reference <> '' AND kind <> 'short_pay'"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # EntryKind
+    # The invoice it concerns; None for a reserve movement of no one invoice.
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    load_id: Mapped[int | None] = mapped_column(ForeignKey("loads.id"), index=True)
+    factoring_company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("factoring_companies.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("report_imports.id"), index=True)
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Setting(Base):
+    """One setting of the whole database, e.g. the journal's account names: a key and its
+    text."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
 
 
 class StatusHistory(Base):

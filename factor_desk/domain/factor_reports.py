@@ -13,6 +13,8 @@ class ReportKind(StrEnum):
     PURCHASE = "purchase"
     PAYMENTS = "payments"
     LOADS = "loads"
+    # The factor's reserve report: releases, chargebacks, fees and adjustments (#13).
+    RESERVE = "reserve"
 
 
 class ImportStatus(StrEnum):

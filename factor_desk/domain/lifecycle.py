@@ -1,7 +1,11 @@
 """The billing lifecycle of a load, in one place.
 
 Released -> Queued -> Invoiced -> Financed -> Completed. A load moves forward one step at a
-time; it moves back only when the batch or import that moved it forward is undone.
+time; it moves back only when the batch or import that moved it forward is undone. The
+exceptions (EXCEPTIONS) are the moves a clerk or the factor makes when something says no:
+back to Released, Void, a recall, a chargeback (Financed -> Charged back: the factor gave
+the invoice back, the carrier collects it now) and the debtor's direct payment of a
+charged-back invoice (Charged back -> Completed).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ class BillingStatus(StrEnum):
     INVOICED = "Invoiced"
     FINANCED = "Financed"
     COMPLETED = "Completed"
+    # The factor charged the invoice back (recourse): it is the carrier's to collect again.
+    CHARGED_BACK = "Charged back"
     # Out of the lifecycle: a load that will never be billed (a cancelled or duplicate
     # load). Its load number stays taken.
     VOID = "Void"
@@ -48,7 +54,17 @@ EXCEPTIONS: dict[tuple[BillingStatus, BillingStatus], str] = {
     (BillingStatus.QUEUED, BillingStatus.VOID): "voided",
     # A recalled invoice, or every invoice of a reversed batch: the factor has not bought it.
     (BillingStatus.INVOICED, BillingStatus.QUEUED): "recalled from its batch",
+    # The factor's reserve report charged it back; undoing that report moves it back.
+    (BillingStatus.FINANCED, BillingStatus.CHARGED_BACK): "charged back by the factor",
+    (BillingStatus.CHARGED_BACK, BillingStatus.FINANCED): "given back to the factor",
+    # The debtor paid the carrier directly (loads pay); undoing that payment moves it back.
+    (BillingStatus.CHARGED_BACK, BillingStatus.COMPLETED): "paid directly by the debtor",
+    (BillingStatus.COMPLETED, BillingStatus.CHARGED_BACK): "reopened as charged back",
 }
+
+# The statuses of an invoice still owed by its debtor: what aging counts.
+OPEN_STATUSES: tuple[BillingStatus, ...] = (
+    BillingStatus.INVOICED, BillingStatus.FINANCED, BillingStatus.CHARGED_BACK)
 
 # What each forward move is, in the trade's words, for messages.
 _ACTION = {

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from helpers import attach_required, import_loads, load_row, make_carrier, write_loads_csv
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from test_migrations import _later_columns, _migrate, fresh_url  # noqa: F401 (a fixture)
 
@@ -41,7 +41,11 @@ def _picture(db) -> dict[str, object]:
     the upgrade rebuilds."""
     seen: dict[str, object] = {}
     with db.engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
         for table in Base.metadata.sorted_tables:
+            if table.name not in present:  # a table of a later revision: none of its rows
+                seen[table.name] = 0
+                continue
             seen[table.name] = conn.execute(select(func.count()).select_from(table)).scalar()
             for column in MONEY.get(table.name, ()):
                 seen[f"{table.name}.{column}"] = conn.execute(
