@@ -11,10 +11,10 @@ report's file is applied once, like the other two reports.
 
 Rows that change: until now a Completed invoice paid less than its amount counted the rest
 as a short pay without a record of it. Each such invoice gets its short pay entry now (the
-date of its last payment, from the import of that payment), so the figures stay the same. And a factor's advance was 100% whatever its fee and reserve
-(no terms could be entered): it is now what the fee and the reserve leave, so that the
-terms add up (advance + fee + reserve = the invoice) and the purchase report's figures can
-be checked against them.
+date of its last payment, from the import of that payment), so the figures stay the same.
+And a factor's advance was 100% whatever its fee and reserve (no terms could be entered):
+it is now what the fee and the reserve leave, so that the terms add up (advance + fee +
+reserve = the invoice) and the purchase report's figures can be checked against them.
 """
 
 from __future__ import annotations
