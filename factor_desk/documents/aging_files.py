@@ -132,7 +132,7 @@ def aging_xlsx(t: AgingTable) -> bytes:
         chart.overlap = 100
         chart.title = t.heading
         chart.y_axis.title = "Open balance"
-        chart.y_axis.numFmt = MONEY_FORMAT
+        chart.y_axis.numFmt = '"$"#,##0'  # whole dollars: the axis stays readable
         chart.x_axis.scaling.orientation = "maxMin"  # the first row on top, as the table
         data = Reference(ws, min_col=2, max_col=1 + width, min_row=HEADER_ROW,
                          max_row=last_row)
