@@ -108,24 +108,26 @@ def aging_statement(as_of: dt.date, by: str = "debtor") -> Select[Any]:
               due < edges[-1]]
     sums = [func.sum(case((in_bucket, m.c.balance), else_=0)).label(key)
             for in_bucket, key in zip(ranges, BUCKETS, strict=True)]
-    if by == "debtor":
-        name: Any = Customer.name
-    elif by == "subsidiary":
-        name = Subsidiary.name
-    else:
-        name = Batch.label
-    stmt = (select(name.label("name"), *sums)
-            .select_from(m)
-            .join(Invoice, Invoice.id == m.c.invoice_id)
-            .join(Load, Load.id == m.c.load_id))
-    if by == "debtor":
-        stmt = stmt.join(Customer, Customer.id == Load.customer_id)
-    elif by == "subsidiary":
-        stmt = stmt.join(Subsidiary, Subsidiary.id == Load.subsidiary_id)
-    else:
-        stmt = stmt.join(Batch, Batch.id == m.c.batch_id)
-    return (stmt.where(Load.status.in_([s.value for s in OPEN_STATUSES]), m.c.balance > 0)
-            .group_by(name))
+    # Summed per id (the loads' own column, or the invoice's batch), named after: the
+    # planner then reads the invoices in their order and looks each load up by its key,
+    # rather than walking the loads of each debtor through an index (measured 3x slower
+    # on SQLite, 100,000 invoices). Names are unique, so the rows are the same.
+    # "+ 0": a key SQLite cannot take from an index (it would walk the loads in that
+    # index's order to save a sort, then find each load's invoice: 3x slower).
+    key, named, name = {
+        "debtor": (Load.customer_id + 0, Customer.id, Customer.name),
+        "subsidiary": (Load.subsidiary_id + 0, Subsidiary.id, Subsidiary.name),
+        "batch": (m.c.batch_id, Batch.id, Batch.label),
+    }[by]
+    per_key = (select(key.label("key"), *sums)
+               .select_from(m)
+               .join(Invoice, Invoice.id == m.c.invoice_id)
+               .join(Load, Load.id == m.c.load_id)
+               .where(Load.status.in_([s.value for s in OPEN_STATUSES]), m.c.balance > 0)
+               .group_by(key)
+               .subquery("per_key"))
+    return (select(name.label("name"), *(per_key.c[k] for k in BUCKETS))
+            .join(per_key, per_key.c.key == named))
 
 
 def aging(work: Work, as_of: dt.date, by: str = "debtor") -> Aging:
