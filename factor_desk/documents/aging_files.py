@@ -245,6 +245,9 @@ def _pdf_chart(t: AgingTable, width: float):  # type: ignore[no-untyped-def]
     chart.categoryAxis.labels.fontSize = 8
     chart.categoryAxis.labels.boxAnchor = "e"
     chart.valueAxis.valueMin = 0
+    top = _nice_top(max(float(_row_total(r[1])) for r in shown))
+    chart.valueAxis.valueMax = top  # the longest bar ends on a labelled step
+    chart.valueAxis.valueStep = top / 5
     chart.valueAxis.labels.fontName = "Helvetica"
     chart.valueAxis.labels.fontSize = 8
     chart.valueAxis.labelTextFormat = _axis_money
@@ -265,6 +268,12 @@ def _pdf_chart(t: AgingTable, width: float):  # type: ignore[no-untyped-def]
                                                  strict=False)]
     d.add(legend)
     return d
+
+
+def _nice_top(amount: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten, at or above ``amount`` (at least 1)."""
+    scale = 10.0 ** (len(str(int(max(amount, 1)))) - 1)
+    return next(scale * step for step in (1, 2, 2.5, 5, 10) if scale * step >= amount)
 
 
 def _axis_money(value: float) -> str:
