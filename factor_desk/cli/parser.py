@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from factor_desk import __version__
+from factor_desk.cli.aging import cmd_reports_aging
 from factor_desk.cli.batches import (
     cmd_batch_export,
     cmd_batch_list,
@@ -213,6 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(reports, "reconcile", cmd_reports_reconcile,
                 "invoiced, purchased, advances, fees, reserve, paid, short pays, open balance")
     p.add_argument("--batch", metavar="BATCH")
+    p = command(reports, "aging", cmd_reports_aging,
+                "open invoices by days past due (current, 1-30, 31-60, 61-90, over 90)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to age to (default: today)")
+    p.add_argument("--by", choices=["debtor", "subsidiary", "batch"], default="debtor",
+                   help="one row per debtor (default), subsidiary or batch")
+    p.add_argument("--to", metavar="FILE", help="save it as FILE.xlsx, FILE.pdf or FILE.csv")
+    p.add_argument("--replace", action="store_true",
+                   help="replace FILE if it exists (otherwise an existing file is refused)")
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")

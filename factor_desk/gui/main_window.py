@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk import __version__
+from factor_desk.gui.aging_page import AgingPage
 from factor_desk.gui.batch_page import BatchPage
 from factor_desk.gui.common import Asker
 from factor_desk.gui.company_page import CompanyPage
@@ -40,7 +41,7 @@ from factor_desk.gui.reports_page import ReportsPage
 from factor_desk.gui.sidebar import Sidebar
 from factor_desk.services.desk import Desk
 
-PAGES = ("home", "company", "batch", "reports", "loads")
+PAGES = ("home", "company", "batch", "reports", "loads", "aging")
 
 
 def open_factor_desk(home: str) -> bool:
@@ -72,7 +73,8 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, Page] = {}
         self.stack = QStackedWidget()
         args = (desk, self.runner, self.asker, settings)
-        for key, cls in zip(PAGES, (HomePage, CompanyPage, BatchPage, ReportsPage, LoadsPage),
+        for key, cls in zip(PAGES, (HomePage, CompanyPage, BatchPage, ReportsPage, LoadsPage,
+                                      AgingPage),
                             strict=True):
             page = cls(*args)
             page.navigate.connect(self.show_page)
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self._add_nav("Factoring Batch", "batch", tools)
         reports = self._add_nav("Reports", None)
         self._add_nav("Factoring Reports", "reports", reports)
+        self._add_nav("Aging", "aging", reports)
         self._add_nav("Loads", "loads")
         self.nav.expandAll()
         self.nav.currentItemChanged.connect(self._nav_changed)
@@ -268,6 +271,7 @@ class MainWindow(QMainWindow):
         reports = bar.addMenu("&Reports")
         self._action(reports, "Factoring &Reports", lambda: self.show_page("reports"),
                      "Ctrl+3")
+        self._action(reports, "&Aging", lambda: self.show_page("aging"))
         download = self._action(reports, "&Download batch…", self._download, "Ctrl+D")
         purchase = self._action(reports, "Upload &Purchase Report…", self._upload_purchase,
                                 "Ctrl+U")

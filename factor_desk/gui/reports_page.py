@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +43,7 @@ from factor_desk.gui.common import (
 )
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+from factor_desk.gui.month_chart import MONTHS, MonthChart
 from factor_desk.gui.preview_dialog import PreviewDialog
 from factor_desk.gui.report_upload import ReportUpload
 from factor_desk.services import reports
@@ -158,7 +160,15 @@ class ReportsPage(ReportUpload):
 
         lower = QSplitter()
         lower.addWidget(self.recon_box)
-        lower.addWidget(history_box)
+        # #13: invoiced / purchased / paid by month, a tab beside the import history (the
+        # window still shrinks to 1024x640)
+        self.months = MonthChart()
+        self.history_tabs = QTabWidget()
+        self.history_tabs.setObjectName("historyTabs")
+        history_box.setTitle("")  # the tab says it
+        self.history_tabs.addTab(history_box, "Import history")
+        self.history_tabs.addTab(self.months, "By month")
+        lower.addWidget(self.history_tabs)
         lower.setSizes([300, 700])
         self.recon_box.setMinimumWidth(290)  # its labels whole ("Not itemised by the factor")
         lower.setStretchFactor(1, 1)  # a wider window widens the import history
@@ -193,6 +203,8 @@ class ReportsPage(ReportUpload):
         self.run(Job("Loading batches", lambda: (self.desk.batches_overview(),
                                                       self.desk.import_history()),
                      done=lambda result: self._loaded(result[0], result[1], selected), user=False))
+        self.run(Job("Adding up the months", lambda: self.desk.money_by_month(MONTHS),
+                     done=self.months.show_months, user=False))
 
     def _loaded(self, overview, history, selected) -> None:
         # The tables keep the selection on the same batch and import (by their keys), or

@@ -40,6 +40,14 @@ def _draw(key: str, p: QPainter, ink: QColor) -> None:
         p.drawLine(QPointF(3, 17.5), QPointF(17.5, 17.5))
         for x, top in ((4.5, 11), (8.5, 6), (12.5, 9)):
             p.fillRect(QRectF(x, top, 3, 17.5 - top), ink)
+    elif key == "aging":  # a clock over a stacked bar: money by how long it is owed
+        p.drawEllipse(QPointF(10, 8), 6, 6)
+        p.drawLine(QPointF(10, 8), QPointF(10, 4.5))
+        p.drawLine(QPointF(10, 8), QPointF(12.5, 9.5))
+        for x, width, alpha in ((3, 5, 255), (8, 5, 170), (13, 4, 90)):
+            shade = QColor(ink)
+            shade.setAlpha(alpha)
+            p.fillRect(QRectF(x, 15.5, width, 2.5), shade)
     elif key == "loads":  # a truck
         p.drawRect(QRectF(2, 5, 10, 9))
         cab = QPainterPath(QPointF(12, 8))

@@ -19,6 +19,7 @@ from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, rea
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.money import from_cents
 from factor_desk.location import Location
+from factor_desk.services import aging as aging_service
 from factor_desk.services import (
     backup,
     batch_money,
@@ -471,6 +472,33 @@ class Desk:
         """Change a Released or Queued load's fields (``loads.EDITABLE``)."""
         with self.db.write() as work:
             return loads.edit_load(work, load_number, changes)
+
+    # --- aging (#13)
+    # What the debtors still owe by how long past due (services/aging.py), as a table, a
+    # file (documents/aging_files.py) and the money of the last months.
+
+    def aging(self, as_of: dt.date | None = None, by: str = "debtor") -> aging_service.Aging:
+        """Every open invoice's balance in buckets by days past due on ``as_of`` (today
+        when None), per debtor, subsidiary or batch."""
+        with self.db.read() as work:
+            return aging_service.aging(work, as_of or dt.date.today(), by)
+
+    def money_by_month(self, months: int = 12, today: dt.date | None = None
+                       ) -> list[aging_service.MonthFigures]:
+        """Invoiced, purchased and paid per month, the last ``months`` up to this one."""
+        with self.db.read() as work:
+            return aging_service.money_by_month(work, months, today or dt.date.today())
+
+    def save_aging(self, to: str | Path, *, as_of: dt.date | None = None,
+                   by: str = "debtor", replace: bool = False) -> Path:
+        """The aging as .xlsx (with a chart), .pdf (with a chart) or .csv, by the name's
+        ending, written whole or not at all; an existing file is refused unless
+        ``replace``."""
+        from factor_desk.documents.aging_files import aging_bytes, save_report
+
+        report = self.aging(as_of, by)
+        data = aging_bytes(aging_service.aging_table(report, self.profile().name or ""), to)
+        return save_report(to, data, replace=replace)
 
 
 def _report_key(path: str | Path, kind: str, sheet: str | None
