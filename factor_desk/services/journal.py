@@ -49,7 +49,6 @@ from factor_desk.domain.journal import (
     setting_key,
 )
 from factor_desk.domain.ledger import EntryKind
-from factor_desk.domain.money import format_money, from_cents
 
 # ------------------------------------------------------------------ account names
 
@@ -227,8 +226,7 @@ def journal(work: Work, since: dt.date, until: dt.date) -> Journal:
         lines.add(Account.FACTORING_DIFFERENCES, factor_amount - advance - fee - reserve)
         lines.add(Account.FACTORING_LIABILITY, -factor_amount)
         add(date, EntryType.PURCHASE, inv_no, _about(inv_no, load_no, debtor, factor),
-            _import_reference(import_id, file_name), lines, rid,
-            f"factor's amount {format_money(from_cents(factor_amount))}")
+            _import_reference(import_id, file_name), lines, rid)
 
     # The debtors' payments to the factor (payment reports).
     payments = _open_invoices(
