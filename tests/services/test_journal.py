@@ -275,3 +275,23 @@ def test_a_file_in_the_way_is_refused_unless_replaced(db, tmp_path):
     with pytest.raises(InputRefused, match="csv or iif"):
         desk.save_journal(*ALL_TIME, tmp_path / "j.qbo", file_format="qbo")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_purchases_tie_to_reports_reconcile(db, tmp_path):
+    """The purchase entries against the reconciliation's own totals (the figures whose
+    meaning #13 keeps: the factor's amount, advance, fee, reserve, the part not itemised)."""
+    factoring_story(db, tmp_path)
+    desk = Desk(db)
+    totals = desk.reconcile().totals
+    purchases = [e for e in desk.journal(*ALL_TIME).entries if e.type == EntryType.PURCHASE]
+
+    def booked(account: Account, side: str) -> Decimal:
+        return sum((getattr(ln, side) for e in purchases for ln in e.lines
+                    if ln.account is account), Decimal("0.00"))
+
+    assert booked(Account.FACTORING_LIABILITY, "credit") == totals["factor_amount"] \
+        == Decimal("4990.00")
+    assert booked(Account.CASH, "debit") == totals["advance"]
+    assert booked(Account.FACTORING_FEES, "debit") == totals["fee"]
+    assert booked(Account.RESERVE_RECEIVABLE, "debit") == totals["reserve"]
+    assert booked(Account.FACTORING_DIFFERENCES, "debit") == totals["not_itemised"]
