@@ -1,13 +1,14 @@
-"""Reports → Journal for the bookkeeper…: choose the period and the format (a CSV for
-Excel or any ledger, or QuickBooks Desktop's IIF), then where to save it; the journal is
-read and written on a worker thread (gui/jobs.py), and the window says what it holds."""
+"""Reports → Journal for the bookkeeper…: choose the period, the format (a CSV for Excel
+or any ledger, or QuickBooks Desktop's IIF) and the accounts' names, then where to save
+it; the names are read, and the journal read and written, on a worker thread
+(gui/jobs.py), and the window says what it holds."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -16,7 +17,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
+    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -48,7 +51,8 @@ def _date(value: QDate) -> dt.date:
 class JournalDialog(QDialog):
     """The period (first and last day, both included) and the file's format."""
 
-    def __init__(self, parent: QWidget | None, today: dt.date, file_format: str = "csv"):
+    def __init__(self, parent: QWidget | None, today: dt.date, file_format: str = "csv",
+                 accounts: Sequence[Any] = ()):
         super().__init__(parent)
         self.setWindowTitle("Journal for the bookkeeper")
         self.setObjectName("journalDialog")
@@ -61,9 +65,8 @@ class JournalDialog(QDialog):
             self.format.addItem(label, key)
         self.format.setCurrentIndex(max(0, self.format.findData(file_format)))
         intro = QLabel("Every purchase, payment, short pay, direct payment, chargeback and "
-                       "reserve movement dated in the period, as balanced journal entries. "
-                       "The account names are set with factor-desk reports "
-                       "journal-accounts.")
+                       "reserve movement dated in the period, as balanced journal entries, "
+                       "posted to the accounts named below (as your books name them).")
         intro.setWordWrap(True)
         self.problem = QLabel()
         self.problem.setObjectName("journalProblem")
@@ -72,6 +75,19 @@ class JournalDialog(QDialog):
         form.addRow("&From", self.since)
         form.addRow("&To (included)", self.until)
         form.addRow("&Format", self.format)
+        # The accounts, named as the bookkeeper's chart of accounts names them; an empty
+        # name goes back to the default.
+        self.accounts = {a.key: a for a in accounts}
+        self.account_edits: dict[str, QLineEdit] = {}
+        names = QGroupBox("Accounts in your books")
+        names_form = QFormLayout(names)
+        for account in accounts:
+            edit = QLineEdit(account.name)
+            edit.setObjectName(f"journalAccount_{account.key}")
+            edit.setPlaceholderText(account.default)
+            edit.setToolTip(account.purpose)
+            self.account_edits[account.key] = edit
+            names_form.addRow(account.key.replace("_", " ").capitalize(), edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Save as…")
@@ -80,6 +96,8 @@ class JournalDialog(QDialog):
         column = QVBoxLayout(self)
         column.addWidget(intro)
         column.addLayout(form)
+        if accounts:
+            column.addWidget(names)
         column.addWidget(self.problem)
         column.addWidget(self.buttons)
         self.since.dateChanged.connect(self._check)
@@ -111,17 +129,39 @@ class JournalDialog(QDialog):
     def file_format(self) -> str:
         return str(self.format.currentData())
 
+    def changed_names(self) -> dict[str, str]:
+        """The accounts the clerk renamed: {key: new name} ("" for the default)."""
+        changed = {}
+        for key, edit in self.account_edits.items():
+            name = edit.text().strip()
+            if name != self.accounts[key].name and not (
+                    not name and self.accounts[key].is_default):
+                changed[key] = name
+        return changed
+
 
 def save_journal(window: MainWindow, today: dt.date | None = None) -> None:
-    """Reports → Journal for the bookkeeper…: the period and format, where to save, then
-    the journal written in the background."""
+    """Reports → Journal for the bookkeeper…: the accounts' names read in the background,
+    then the period, format and names asked, where to save, and the journal written in
+    the background."""
+    job = Job("Reading the journal's accounts", window.desk.journal_accounts,
+              done=lambda accounts: _ask_and_save(window, accounts, today),
+              error=window.asker.problem)
+    if not window.runner.start(job):
+        window.asker.info("Factor Desk", f"Please wait: {window.runner.current_title} is "
+                                         "still running.")
+
+
+def _ask_and_save(window: MainWindow, accounts: Sequence[Any], today: dt.date | None
+                  ) -> None:
     settings = window.settings
     dialog = JournalDialog(window, today or dt.date.today(),
-                           str(settings.value("journal/format", "csv", str)))
+                           str(settings.value("journal/format", "csv", str)), accounts)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return
     since, until = dialog.period()
     fmt = dialog.file_format()
+    renamed = dialog.changed_names()
     suffix = f".{fmt}"
     name_filter = next(f for key, _label, f in FORMATS if key == fmt)
     start = str(settings.value("folders/journal", str(Path.home()), str))
@@ -152,10 +192,13 @@ def save_journal(window: MainWindow, today: dt.date | None = None) -> None:
                           f"The journal from {since.isoformat()} to {until.isoformat()} was "
                           f"saved to {saved.path} ({what}). {held}")
 
-    job = Job("Saving the journal",
-              partial(window.desk.save_journal, since, until, str(target), file_format=fmt,
-                      replace=replace),
-              done=done, error=window.asker.problem)
+    def write() -> Any:
+        if renamed:  # the names first, so the journal is posted to them
+            window.desk.set_journal_accounts(renamed)
+        return window.desk.save_journal(since, until, str(target), file_format=fmt,
+                                        replace=replace)
+
+    job = Job("Saving the journal", write, done=done, error=window.asker.problem)
     if not window.runner.start(job):
         window.asker.info("Factor Desk", f"Please wait: {window.runner.current_title} is "
                                          "still running.")

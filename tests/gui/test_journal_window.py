@@ -39,9 +39,11 @@ def journal_action(window):
                 if a.text().replace("&", "") == "Journal for the bookkeeper…")
 
 
-def answer_dialog(monkeypatch, since, until, file_format, seen):
+def answer_dialog(monkeypatch, since, until, file_format, seen, names=None):
     def exec_(self):
-        seen.append(self.period())
+        seen.append({key: edit.text() for key, edit in self.account_edits.items()})
+        for key, name in (names or {}).items():
+            self.account_edits[key].setText(name)
         self.set_period(since, until)
         self.format.setCurrentIndex(self.format.findData(file_format))
         return QDialog.DialogCode.Accepted
@@ -85,6 +87,26 @@ def test_journal_saved_from_the_reports_menu(qtbot, window, desk, asker, tmp_pat
     assert "Journal saved" in window.statusBar().currentMessage()
 
 
+def test_accounts_named_in_the_dialog_are_kept_and_used(qtbot, window, desk, asker, tmp_path,
+                                                        monkeypatch):
+    bought(desk, tmp_path)
+    seen: list = []
+    answer_dialog(monkeypatch, dt.date(2026, 11, 1), dt.date(2026, 11, 30), "csv", seen,
+                  {"cash": "Operating Checking", "factoring_fees": "  "})
+    asker.answer("save_file", str(tmp_path / "Nov.csv"))
+    save_journal(window)
+    settle(qtbot, window)
+    assert seen[0]["cash"] == "Checking" and len(seen[0]) == 7
+    text = (tmp_path / "Nov.csv").read_bytes().decode("utf-8-sig")
+    assert "Operating Checking" in text and "Factoring Fees" in text  # empty: the default
+    names = {a.key: a.name for a in desk.journal_accounts()}
+    assert names["cash"] == "Operating Checking" and names["factoring_fees"] == "Factoring Fees"
+    answer_dialog(monkeypatch, dt.date(2026, 11, 1), dt.date(2026, 11, 30), "csv", seen)
+    save_journal(window)  # the dialog shows the names kept; the save dialog is cancelled
+    settle(qtbot, window)
+    assert seen[1]["cash"] == "Operating Checking"
+
+
 def test_a_file_in_the_way_is_told_not_replaced(qtbot, window, desk, asker, tmp_path,
                                                 monkeypatch):
     bought(desk, tmp_path)
@@ -107,6 +129,7 @@ def test_a_file_in_the_way_is_told_not_replaced(qtbot, window, desk, asker, tmp_
 def test_cancel_writes_nothing(qtbot, window, asker, tmp_path, monkeypatch):
     monkeypatch.setattr(JournalDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
     save_journal(window)
+    settle(qtbot, window)
     assert not any(kind == "save_file" for kind, _ in asker.asked)
     answer_dialog(monkeypatch, dt.date(2026, 11, 1), dt.date(2026, 11, 30), "csv", [])
     save_journal(window)  # the save dialog cancelled: no answer queued
