@@ -200,7 +200,8 @@ def journal(work: Work, since: dt.date, until: dt.date) -> Journal:
             reference: str, lines: _Lines, order_id: int, detail: str = "") -> None:
         if not lines.lines:
             return
-        memo = f"{_WHAT[kind]}{f' ({detail})' if detail else ''}: {about}"
+        memo = _WHAT[kind] + (f" ({detail})" if detail else "")
+        memo += f": {about}" if about else ""
         entry = JournalEntry(date, kind, invoice_number or "", memo, reference,
                              tuple(lines.lines))
         assert entry.balances, entry  # the booking rules balance by construction
