@@ -23,6 +23,7 @@ from factor_desk.cli.company import (
     cmd_demo,
 )
 from factor_desk.cli.data import cmd_backup, cmd_restore, cmd_window
+from factor_desk.cli.journal import cmd_reports_journal, cmd_reports_journal_accounts
 from factor_desk.cli.loads import (
     cmd_loads_attach,
     cmd_loads_edit,
@@ -42,6 +43,7 @@ from factor_desk.cli.reports import (
     cmd_reports_template,
     cmd_reports_undo,
 )
+from factor_desk.domain.journal import Account as JournalAccount
 
 _SHEET_HELP = ("the sheet of an .xlsx workbook to read (needed when several sheets hold "
                "data and more than one, or none, has the expected columns)")
@@ -222,6 +224,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", metavar="FILE", help="save it as FILE.xlsx, FILE.pdf or FILE.csv")
     p.add_argument("--replace", action="store_true",
                    help="replace FILE if it exists (otherwise an existing file is refused)")
+    p = command(reports, "journal", cmd_reports_journal,
+                "the journal for the bookkeeper: a period's purchases, payments, short pays, "
+                "direct payments, chargebacks and reserve movements as double-entry lines")
+    p.add_argument("--since", required=True, metavar="DATE", help="first day, e.g. 2026-11-01")
+    p.add_argument("--until", required=True, metavar="DATE", help="last day, e.g. 2026-11-30")
+    p.add_argument("--to", required=True, metavar="FILE", help="the .csv or .iif to write")
+    p.add_argument("--format", choices=["csv", "iif"],
+                   help="csv (Excel, any ledger) or iif (QuickBooks Desktop); default: iif "
+                        "for a FILE ending in .iif, else csv")
+    p.add_argument("--replace", action="store_true",
+                   help="replace FILE if it exists (otherwise an existing file is refused)")
+    p = command(reports, "journal-accounts", cmd_reports_journal_accounts,
+                "the accounts the journal posts to, and their names in your books")
+    p.add_argument("--set", action="append", metavar="KEY=NAME",
+                   help="name an account, e.g. --set cash=\"Operating Checking\" (repeat for "
+                        "more; KEY= goes back to the default). KEY is one of "
+                        + ", ".join(a.value for a in JournalAccount))
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")

@@ -34,6 +34,7 @@ from factor_desk.gui.company_page import CompanyPage
 from factor_desk.gui.first_run import FirstRunPanel, StartWizard
 from factor_desk.gui.home_page import HomePage
 from factor_desk.gui.jobs import Job, JobRunner
+from factor_desk.gui.journal_dialog import save_journal
 from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.models import settle_heap
 from factor_desk.gui.page import Page
@@ -277,6 +278,7 @@ class MainWindow(QMainWindow):
                                 "Ctrl+U")
         payments = self._action(reports, "Upload Pa&yment Report…", self._upload_payments,
                                 "Ctrl+Shift+U")
+        self._action(reports, "&Journal for the bookkeeper…", lambda: save_journal(self))
         loads = bar.addMenu("&Loads")
         self._action(loads, "&Loads", lambda: self.show_page("loads"), "Ctrl+4")
         import_loads = self._action(loads, "&Import loads…", self._import_loads, "Ctrl+I")

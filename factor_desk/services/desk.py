@@ -17,6 +17,7 @@ from factor_desk.db.database import Database
 from factor_desk.db.location_check import data_folder_warning
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.journal import Journal
 from factor_desk.domain.money import from_cents
 from factor_desk.location import Location
 from factor_desk.services import aging as aging_service
@@ -30,6 +31,7 @@ from factor_desk.services import (
     recall,
     reports,
 )
+from factor_desk.services import journal as bookkeeping
 from factor_desk.services.common import Progress, current_user
 from factor_desk.services.loads import (
     DocumentInfo,
@@ -499,6 +501,39 @@ class Desk:
         report = self.aging(as_of, by)
         data = aging_bytes(aging_service.aging_table(report, self.profile().name or ""), to)
         return save_report(to, data, replace=replace)
+
+    # --- journal for the bookkeeper (#13)
+    # The purchases, payments, short pays, direct payments, chargebacks and reserve
+    # movements of a period as balanced double-entry lines (services/journal.py), and the
+    # names of its accounts (the settings table).
+
+    def journal(self, since: dt.date, until: dt.date) -> Journal:
+        """The journal of the entries dated ``since`` to ``until`` (both included)."""
+        with self.db.read() as work:
+            return bookkeeping.journal(work, since, until)
+
+    def save_journal(self, since: dt.date, until: dt.date, to: str | Path, *,
+                     file_format: str | None = None, replace: bool = False
+                     ) -> bookkeeping.JournalFile:
+        """Write the journal of a period to ``to`` as CSV or QuickBooks IIF (None: .iif
+        names IIF, anything else CSV); an existing file is refused unless ``replace``."""
+        bookkeeping.check_period(since, until)
+        with self.db.read() as work:
+            book = bookkeeping.journal(work, since, until)
+        return bookkeeping.write_journal(book, to, file_format, replace=replace)
+
+    def journal_accounts(self) -> list[bookkeeping.JournalAccount]:
+        with self.db.read() as work:
+            return bookkeeping.journal_accounts(work)
+
+    def set_journal_account(self, key: str, name: str) -> list[bookkeeping.JournalAccount]:
+        """Name the journal's account ``key`` (``cash``...); an empty name is the default."""
+        return self.set_journal_accounts({key: name})
+
+    def set_journal_accounts(self, names: dict[str, str]) -> list[bookkeeping.JournalAccount]:
+        """Name several accounts, all or nothing."""
+        with self.db.write() as work:
+            return bookkeeping.set_journal_accounts(work, names)
 
 
 def _report_key(path: str | Path, kind: str, sheet: str | None
