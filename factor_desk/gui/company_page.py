@@ -32,6 +32,7 @@ from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
 from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
+from factor_desk.services.factors import FactorTerms
 
 NO_FACTOR = "(none)"
 
@@ -93,7 +94,7 @@ class FactorTermsBox(QGroupBox):
         super().__init__("Factor terms")
         self.setObjectName("factorTerms")
         self.page = page
-        self.terms: dict[str, object] = {}
+        self.terms: dict[str, FactorTerms] = {}
         self.name: str | None = None
         form = QFormLayout(self)
         self.note = QLabel()
@@ -106,8 +107,9 @@ class FactorTermsBox(QGroupBox):
                             "invoice, taken from the advance.")
         self.fee.setMaximumWidth(120)
         self.reserve = self._percent_box("reserve")
-        self.recourse = QCheckBox("Recourse: the factor charges back what the debtor has "
-                                  "not paid after")
+        self.recourse = QCheckBox("Recourse, charged back after")
+        self.recourse.setToolTip("The factor charges back what the debtor has not paid "
+                                 "this many days after the purchase")
         self.recourse_days = QSpinBox()
         self.recourse_days.setObjectName("recourseDays")
         self.recourse_days.setRange(1, 365)

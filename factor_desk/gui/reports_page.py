@@ -114,7 +114,6 @@ class ReportsPage(ReportUpload):
         actions.addWidget(self.download)
         actions.addWidget(upload_purchase)
         actions.addWidget(upload_payments)
-        actions.addWidget(upload_reserve)
         actions.addStretch(1)
         self.status_filter = status_filter(self.batches)
         self.invoices.buttons.addWidget(self.reverse_button)
@@ -156,6 +155,7 @@ class ReportsPage(ReportUpload):
         hb = QVBoxLayout(history_box)
         hb.addWidget(self.history_view)
         undo_row = QHBoxLayout()
+        undo_row.addWidget(upload_reserve)  # here, the row above has no room at 1024 px
         undo_row.addStretch(1)
         undo_row.addWidget(self.undo)
         hb.addLayout(undo_row)

@@ -286,3 +286,55 @@ def run_preview(db, path, **kw):
 
 def run_apply(db, path, **kw):
     return run_to_end(Desk(db).apply_report("reserve", path, **kw))
+
+
+def test_the_same_reference_applied_by_two_clerks_at_once_counts_once(
+        db, bought, tmp_path, monkeypatch):
+    """The loser passed its checks before the winner committed; the unique index on (kind,
+    reference) stops its write, and it is checked again and refused, naming the winner's
+    import. (SQLite takes the write lock before checking: no race.)"""
+    import threading
+
+    if db.location.is_sqlite:
+        pytest.skip("SQLite serialises the check and the write (BEGIN IMMEDIATE)")
+    first = reserve_file(tmp_path, [reserve_row("release", "150.00", "", "REL-9")],
+                         name="first.csv")
+    late = reserve_file(tmp_path, [reserve_row("release", "160.00", "", "REL-9")],
+                        name="late.csv")
+    from factor_desk.services.reports import upload
+
+    real = upload.refusals
+    checked, winner_done = threading.Event(), threading.Event()
+    calls = []
+
+    def held_after_the_check(preview, allow_missing):
+        problems = real(preview, allow_missing)
+        if preview.file_name != "late.csv":
+            return problems
+        calls.append(problems)
+        if len(calls) == 1:
+            checked.set()
+            assert winner_done.wait(60)
+        return problems
+
+    monkeypatch.setattr(upload, "refusals", held_after_the_check)
+    before = held(db)
+    outcome: list = []
+
+    def loser():
+        try:
+            outcome.append(run_apply(db, late))
+        except InputRefused as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=loser)
+    thread.start()
+    assert checked.wait(60)
+    winner = run_apply(db, first)
+    winner_done.set()
+    thread.join(60)
+    assert len(calls) == 2 and calls[0] == [], "checked again after the database refused"
+    (error,) = outcome
+    assert isinstance(error, InputRefused), error
+    assert "at the same moment" in str(error) and f"import #{winner.import_id}" in str(error)
+    assert held(db)[1] == before[1] + 15000
