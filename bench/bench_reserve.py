@@ -9,6 +9,11 @@ them negative); every row with its own reference. Preview and apply run in a fre
 on the prepared database (as bench_reports.py does), and are printed with their ratio to a
 floor measured in the same run on the same file: a fresh process that only parses it
 (``csv.reader``).
+
+Measured 2026-11-29, 50,000 rows (5,000 chargebacks), SQLite, 2 cores shared with other
+jobs (load average 6.5): preview 1.46 s + apply 2.06 s = 3.52 s, 124x the bare parse
+(0.028 s); peak memory 165 MB. The payment report of bench_reports.py measured 3.39 s,
+130-196x, on the same kind of machine: the reserve report is "like the others".
 """
 
 from __future__ import annotations
