@@ -23,6 +23,7 @@ from factor_desk.cli.company import (
     cmd_demo,
 )
 from factor_desk.cli.data import cmd_backup, cmd_restore, cmd_window
+from factor_desk.cli.factors import cmd_factors_list, cmd_factors_set
 from factor_desk.cli.journal import cmd_reports_journal, cmd_reports_journal_accounts
 from factor_desk.cli.loads import (
     cmd_loads_attach,
@@ -40,6 +41,7 @@ from factor_desk.cli.reports import (
     cmd_reports_payments,
     cmd_reports_purchase,
     cmd_reports_reconcile,
+    cmd_reports_reserve,
     cmd_reports_template,
     cmd_reports_undo,
 )
@@ -194,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               required=True)
     p = command(reports, "template", cmd_reports_template, "write a report template",
                 json_flag=False)
-    p.add_argument("kind", choices=["purchase", "payments"])
+    p.add_argument("kind", choices=["purchase", "payments", "reserve"])
     p.add_argument("--to", required=True, metavar="FILE")
     p = command(reports, "purchase", cmd_reports_purchase,
                 "Upload Purchase Report: the batch's purchased invoices become Financed")
@@ -209,6 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
                 "Upload Payment Report: paid invoices become Completed")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
+    p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    p = command(reports, "reserve", cmd_reports_reserve,
+                "Upload Reserve Report: releases, chargebacks (Financed invoices become "
+                "Charged back), fees and adjustments of the factor's reserve")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
+    p.add_argument("--factor", metavar="NAME",
+                   help="whose reserve it is (needed when rows name no invoice and there "
+                        "are several factoring companies)")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
     command(reports, "history", cmd_reports_history, "every upload, newest first")
     p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
@@ -241,6 +252,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="name an account, e.g. --set cash=\"Operating Checking\" (repeat for "
                         "more; KEY= goes back to the default). KEY is one of "
                         + ", ".join(a.value for a in JournalAccount))
+
+    factors = sub.add_parser("factors", help="the factoring companies' terms").add_subparsers(
+        dest="factors_command", metavar="COMMAND", required=True)
+    command(factors, "list", cmd_factors_list, "every factoring company's terms")
+    p = command(factors, "set", cmd_factors_set,
+                "change a factoring company's terms (the others stay as they are)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--advance", metavar="PCT", help="advance, a percent of the invoice")
+    p.add_argument("--fee", metavar="FEE",
+                   help="3%% (a percent of the invoice) or 25.00 (a flat amount per invoice)")
+    p.add_argument("--reserve", metavar="PCT", help="reserve, a percent of the invoice")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--recourse-days", type=int, metavar="N",
+                   help="recourse: the days the factor waits before charging back (1-365)")
+    g.add_argument("--non-recourse", action="store_true", help="the factor takes the risk")
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")

@@ -18,14 +18,13 @@ def cmd_reports_template(args: argparse.Namespace) -> int:
     from factor_desk.services.desk import Desk
 
     write_text_file(args.to, Desk.report_template(args.kind))
-    print(f"{'Purchase' if args.kind == 'purchase' else 'Payments'} report template written "
-          f"to {args.to}")
+    print(f"{args.kind.capitalize()} report template written to {args.to}")
     return EXIT_OK
 
 
 def _print_preview(preview: Any) -> None:
     counts = preview.counts
-    what = f"batch {preview.batch}" if preview.batch else "payments"
+    what = f"batch {preview.batch}" if preview.batch else str(preview.kind)
     print(f"{preview.file_name}{sheet_note(getattr(preview, 'sheet', None))} ({what}): "
           f"{len(preview.rows)} rows: {counts['applies']} apply, "
           f"{counts['warning']} with warnings, {counts['error']} errors.")
@@ -47,12 +46,14 @@ def _report_upload(args: argparse.Namespace, kind: str, batch: str | None) -> in
     from factor_desk.services.desk import Desk
 
     allow_missing = getattr(args, "allow_missing", False)
+    factor = getattr(args, "factor", None)  # a reserve report's
     with open_desk(args) as desk:
         result = with_progress(
-            desk.preview_report(kind, args.file, batch=batch, sheet=args.sheet)
+            desk.preview_report(kind, args.file, batch=batch, sheet=args.sheet,
+                                factor=factor)
             if args.dry_run
             else desk.apply_report(kind, args.file, batch=batch, sheet=args.sheet,
-                                   allow_missing=allow_missing))
+                                   allow_missing=allow_missing, factor=factor))
     if args.dry_run:
         problems = Desk.report_refusals(result, allow_missing)
         if args.json:
@@ -92,6 +93,10 @@ def cmd_reports_purchase(args: argparse.Namespace) -> int:
 
 def cmd_reports_payments(args: argparse.Namespace) -> int:
     return _report_upload(args, "payments", None)
+
+
+def cmd_reports_reserve(args: argparse.Namespace) -> int:
+    return _report_upload(args, "reserve", None)
 
 
 def cmd_reports_history(args: argparse.Namespace) -> int:

@@ -178,7 +178,9 @@ class _FactorPage(QWizardPage):
         self.remit_to.setTabChangesFocus(True)
         self.remit_to.setFixedHeight(90)
         self.fee = QLineEdit("0")
-        self.advance = QLineEdit("100")
+        self.advance = QLineEdit()
+        # blank: what the fee and the reserve leave, so that the terms add up to 100%
+        self.advance.setPlaceholderText("the rest")
         self.reserve = QLineEdit("0")
         for edit in (self.fee, self.advance, self.reserve):
             edit.setMaximumWidth(90)

@@ -278,6 +278,9 @@ class MainWindow(QMainWindow):
                                 "Ctrl+U")
         payments = self._action(reports, "Upload Pa&yment Report…", self._upload_payments,
                                 "Ctrl+Shift+U")
+        self._action(reports, "Upload Re&serve Report…", lambda: self._upload("reserve"))
+        self._action(reports, "Reserve report &template…", lambda: cast(
+            ReportsPage, self.pages["reports"]).save_template("reserve"))
         self._action(reports, "&Journal for the bookkeeper…", lambda: save_journal(self))
         loads = bar.addMenu("&Loads")
         self._action(loads, "&Loads", lambda: self.show_page("loads"), "Ctrl+4")
@@ -338,6 +341,10 @@ class MainWindow(QMainWindow):
     def _upload_payments(self) -> None:
         self.show_page("reports")
         cast(ReportsPage, self.pages["reports"]).choose_report("payments")
+
+    def _upload(self, kind: str) -> None:
+        self.show_page("reports")
+        cast(ReportsPage, self.pages["reports"]).choose_report(kind)
 
     def _import_loads(self) -> None:
         self.show_page("loads")

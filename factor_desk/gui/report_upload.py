@@ -1,6 +1,7 @@
 """The upload of a factor's report on Factoring Reports: choose or drop the file, take its
-batch (the one its Batch Number column names, else ask), check it on a worker, show the
-preview, apply it. ReportsPage (gui/reports_page.py) is built on it."""
+batch (the one its Batch Number column names, else ask) or, for a reserve report, its
+factor (asked when there are several), check it on a worker, show the preview, apply it.
+ReportsPage (gui/reports_page.py) is built on it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ from factor_desk.services import reports
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 PURCHASE_AMOUNTS = ("Invoice amount", "Advance", "Fee", "Reserve")
 PAYMENT_AMOUNTS = ("Paid", "Short pay", "Over pay")
+RESERVE_AMOUNTS = ("Amount",)
+TITLES = {ReportKind.PURCHASE: "Upload Purchase Report",
+          ReportKind.PAYMENTS: "Upload Payment Report",
+          ReportKind.RESERVE: "Upload Reserve Report"}
+WHAT = {ReportKind.PURCHASE: "purchase report", ReportKind.PAYMENTS: "payment report",
+        ReportKind.RESERVE: "reserve report"}
+CHOICES = {"Purchase Report": ReportKind.PURCHASE, "Payment Report": ReportKind.PAYMENTS,
+           "Reserve Report": ReportKind.RESERVE}
 NO_BATCH = ("No batch has been submitted yet. Submit a batch (Accounting Tools → Factoring "
             "Batch) first; its purchase report can be uploaded here afterwards.")
 
@@ -34,8 +43,7 @@ class ReportUpload(Page):
 
     def choose_report(self, kind: str) -> None:
         start = str(self.settings.value("folders/reports", str(Path.home()), str))
-        title = "Upload Purchase Report" if kind == ReportKind.PURCHASE else \
-            "Upload Payment Report"
+        title = TITLES[ReportKind(kind)]
         if kind == ReportKind.PURCHASE and not self.batches.rows():
             self.asker.info(title, NO_BATCH)  # said before the file dialog, not after it
             return
@@ -55,13 +63,13 @@ class ReportUpload(Page):
 
     def _upload_as(self, path: str, kind: str | None, sheet: str | None = None) -> None:
         if kind is None:
-            answer = self.asker.choice("Upload", f"Is {Path(path).name} a purchase report "
-                                       "or a payment report?",
-                                       ["Purchase Report", "Payment Report"])
+            answer = self.asker.choice("Upload", f"Is {Path(path).name} a purchase report, "
+                                       "a payment report or a reserve report?",
+                                       list(CHOICES))
             if answer is None:
                 return
-            kind = ReportKind.PURCHASE if answer == "Purchase Report" else ReportKind.PAYMENTS
-        what = "purchase report" if kind == ReportKind.PURCHASE else "payment report"
+            kind = CHOICES[answer]
+        what = WHAT[ReportKind(kind)]
 
         def failed(exc: BaseException) -> None:
             chosen = ask_for_sheet(self.asker, exc, what)
@@ -74,7 +82,22 @@ class ReportUpload(Page):
                          done=lambda named: self._check_purchase(path, named, sheet),
                          error=failed))
             return
+        if kind == ReportKind.RESERVE:  # whose reserve: asked when there are several
+            self.run(Job("Reading the factoring companies", self.desk.factors,
+                         done=lambda found: self._check_reserve(path, found, sheet, failed)))
+            return
         self._check(path, kind, None, sheet, failed)
+
+    def _check_reserve(self, path: str, factors: list, sheet: str | None, failed) -> None:
+        factor = None
+        if len(factors) > 1:
+            factor = self.asker.item(
+                TITLES[ReportKind.RESERVE], f"Whose reserve report is {Path(path).name}? "
+                "(Rows that name an invoice go to the factor of its batch.)",
+                [f.name for f in factors])
+            if factor is None:
+                return
+        self._check(path, ReportKind.RESERVE, None, sheet, failed, factor)
 
     def _check_purchase(self, path: str, named: list[str], sheet: str | None) -> None:
         batch = self._batch_for(Path(path).name, named)
@@ -108,18 +131,23 @@ class ReportUpload(Page):
                                "report for?", known)
 
     def _check(self, path: str, kind: str, batch: str | None, sheet: str | None,
-               failed) -> None:
+               failed, factor: str | None = None) -> None:
         self.run(Job(f"Checking {Path(path).name}",
-                     Call(self.desk.preview_report, kind, path, batch=batch, sheet=sheet),
-                     done=lambda preview: self._show_preview(kind, path, batch, preview),
+                     Call(self.desk.preview_report, kind, path, batch=batch, sheet=sheet,
+                          factor=factor),
+                     done=lambda preview: self._show_preview(kind, path, batch, preview,
+                                                             factor),
                      error=failed))
 
-    def _show_preview(self, kind: str, path: str, batch: str | None, preview) -> None:
+    def _show_preview(self, kind: str, path: str, batch: str | None, preview,
+                      factor: str | None = None) -> None:
         if preview is None:
             return
         counts = preview.counts
         what = (f"Purchase report for batch {preview.batch or batch}"
                 if kind == ReportKind.PURCHASE
+                else "Reserve report" + (f" of {factor}" if factor else "")
+                if kind == ReportKind.RESERVE
                 else "Payment report")
         summary = (f"<b>{what}: {preview.file_name}</b><br>"
                    f"{plural(len(preview.rows), 'row')}: {counts['applies']:,} "
@@ -142,6 +170,13 @@ class ReportUpload(Page):
             if preview.missing_invoices:
                 totals += (f"<br><b>Not in the report ({len(preview.missing_invoices)}):</b> "
                            + ", ".join(preview.missing_invoices))
+        elif kind == ReportKind.RESERVE:
+            t = preview.totals
+            totals = (f"Released {format_money(t['released'])} · charged back "
+                      f"{format_money(t['charged_back'])} on "
+                      f"{plural(int(t['chargebacks']), 'invoice')} · fees "
+                      f"{format_money(t['fees'])} · adjustments "
+                      f"{format_money(t['adjustments'])}")
         else:
             t = preview.totals
             totals = (f"Paid {format_money(t['paid'])} on "
@@ -165,15 +200,17 @@ class ReportUpload(Page):
                                blockers=blockers, confirmation=confirmation,
                                sheet=preview.sheet,
                                amounts=PURCHASE_AMOUNTS if kind == ReportKind.PURCHASE
+                               else RESERVE_AMOUNTS if kind == ReportKind.RESERVE
                                else PAYMENT_AMOUNTS)
         dialog.apply_requested.connect(
             lambda confirmed: self._apply(dialog, kind, path, batch, confirmed,
-                                          preview.sheet))
+                                          preview.sheet, factor))
         self.preview_dialog = dialog
         dialog.open()
 
     def _apply(self, dialog: PreviewDialog, kind: str, path: str, batch: str | None,
-               confirmed: bool, sheet: str | None = None) -> None:
+               confirmed: bool, sheet: str | None = None, factor: str | None = None
+               ) -> None:
         dialog.busy(True)
 
         def done(result):
@@ -188,7 +225,8 @@ class ReportUpload(Page):
 
         self.run(Job(f"Applying {Path(path).name}",
                      Call(self.desk.apply_report, kind, path, batch=batch,
-                          allow_missing=confirmed, sheet=sheet),  # the sheet previewed
+                          allow_missing=confirmed, sheet=sheet,  # the sheet previewed
+                          factor=factor),
                      done=done, error=failed))
 
     # ------------------------------------------------------------------ undo

@@ -103,6 +103,9 @@ class ReportsPage(ReportUpload):
         upload_purchase.clicked.connect(lambda: self.choose_report(ReportKind.PURCHASE))
         upload_payments = QPushButton("Upload Payment Report…")
         upload_payments.clicked.connect(lambda: self.choose_report(ReportKind.PAYMENTS))
+        upload_reserve = QPushButton("Upload Reserve Report…")  # releases, chargebacks (#13)
+        upload_reserve.setObjectName("uploadReserve")
+        upload_reserve.clicked.connect(lambda: self.choose_report(ReportKind.RESERVE))
         purchase_template = QPushButton("Purchase template…")
         purchase_template.setToolTip("Save a blank Purchase_Report.csv to fill in")
         purchase_template.clicked.connect(lambda: self.save_template(ReportKind.PURCHASE))
@@ -132,8 +135,8 @@ class ReportsPage(ReportUpload):
 
         self.history = RowTableModel([
             Column("Import", lambda h: h.id, text=lambda h: f"#{h.id}"),
-            Column("Kind", lambda h: "Purchase report" if h.kind == ReportKind.PURCHASE
-                   else "Payment report"),
+            Column("Kind", lambda h: f"{h.kind.capitalize()} report"
+                   if h.kind != ReportKind.PAYMENTS else "Payment report"),
             Column("File", lambda h: h.file_name),
             Column("Batch", lambda h: h.batch or ""),
             Column("When", lambda h: h.imported_at, text=lambda h: when_text(h.imported_at)),
@@ -154,6 +157,7 @@ class ReportsPage(ReportUpload):
         hb = QVBoxLayout(history_box)
         hb.addWidget(self.history_view)
         undo_row = QHBoxLayout()
+        undo_row.addWidget(upload_reserve)  # here, the row above has no room at 1024 px
         undo_row.addStretch(1)
         undo_row.addWidget(self.undo)
         hb.addLayout(undo_row)
@@ -306,7 +310,9 @@ class ReportsPage(ReportUpload):
             self.progress = None
 
     def save_template(self, kind: str) -> None:
-        name = "Purchase_Report.csv" if kind == ReportKind.PURCHASE else "Payments_Report.csv"
+        name = {ReportKind.PURCHASE: "Purchase_Report.csv",
+                ReportKind.RESERVE: "Reserve_Report.csv"}.get(ReportKind(kind),
+                                                              "Payments_Report.csv")
         start = str(self.settings.value("folders/templates", str(Path.home()), str))
         target = self.asker.save_file("Save template", str(Path(start) / name),
                                       "CSV (*.csv)")

@@ -238,20 +238,32 @@ def add_factoring_company(
     *,
     remit_to: str = "",
     fee_percent: str = "0",
-    advance_percent: str = "100",
+    advance_percent: str | None = None,
     reserve_percent: str = "0",
     recourse: bool = False,
 ) -> FactorInfo:
-    def bp(text: str) -> int:
-        return int((Decimal(text) * 100).to_integral_value())
+    """A new factoring company. Its terms add up (services/factors.py): without an advance,
+    it is what the fee and the reserve leave (a 2.5% fee: a 97.5% advance)."""
+    from factor_desk.services.factors import check_terms, default_advance, read_percent
+
+    fee = read_percent(fee_percent, "Fee")
+    reserve = read_percent(reserve_percent, "Reserve")
+    advance = (default_advance(fee, reserve) if advance_percent is None
+               else read_percent(advance_percent, "Advance"))
+    problems = check_terms(name.strip(), advance, fee, reserve)
+    if problems:
+        raise InputRefused(problems)
+
+    def bp(value: Decimal) -> int:
+        return int((value * 100).to_integral_value())
 
     factor = FactoringCompany(
         name=name.strip(),
         remit_to=remit_to.strip(),
         integration="non_api",
-        fee_basis_points=bp(fee_percent),
-        advance_basis_points=bp(advance_percent),
-        reserve_basis_points=bp(reserve_percent),
+        fee_basis_points=bp(fee),
+        advance_basis_points=bp(advance),
+        reserve_basis_points=bp(reserve),
         recourse=recourse,
     )
     work.add(factor)
@@ -419,9 +431,11 @@ def start_company(
         if limit and len((value or "").strip()) > limit:
             problems.append(Problem(f"{GENERAL_FIELDS[key]} is longer than {limit} characters"))
     terms: dict[str, str] = {}
-    for key, default in (("fee_percent", "0"), ("advance_percent", "100"),
+    for key, default in (("fee_percent", "0"), ("advance_percent", ""),
                          ("reserve_percent", "0")):
         text = (factor.get(key) or "").strip().rstrip("%").strip() or default
+        if not text:  # no advance given: what the fee and the reserve leave
+            continue
         try:
             percent = Decimal(text)
         except ArithmeticError:
@@ -436,7 +450,7 @@ def start_company(
     ensure_company(work, company_name)
     add_factoring_company(work, factor_name, remit_to=factor.get("remit_to") or "",
                           fee_percent=terms["fee_percent"],
-                          advance_percent=terms["advance_percent"],
+                          advance_percent=terms.get("advance_percent"),
                           reserve_percent=terms["reserve_percent"])
     profile = add_subsidiary(work, general.pop("name"), code=subsidiary.get("code") or None,
                              company_name=company_name,

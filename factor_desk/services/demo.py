@@ -95,7 +95,7 @@ def load_demo(work: Work, *, loads: int = 40, seed: int = 7) -> DemoResult:
     company_service.ensure_company(work, "Blue Ridge Transport Group")
     factor = company_service.add_factoring_company(
         work, "Capital Depot", remit_to=CAPITAL_DEPOT_REMIT_TO, fee_percent="2.5",
-        advance_percent="100", reserve_percent="0",
+        advance_percent="97.5", reserve_percent="0",
     )
     names = []
     for i, fields in enumerate(SUBSIDIARIES):

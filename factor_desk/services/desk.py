@@ -31,6 +31,7 @@ from factor_desk.services import (
     recall,
     reports,
 )
+from factor_desk.services import factors as factor_terms
 from factor_desk.services import journal as bookkeeping
 from factor_desk.services.common import Progress, current_user
 from factor_desk.services.loads import (
@@ -234,11 +235,12 @@ class Desk:
 
     @staticmethod
     def report_kind(path: str | Path, sheet: str | None = None) -> str | None:
-        """purchase or payments, judged by the file's columns (a workbook's: those of the
-        sheet of that kind); None when it could be either or neither."""
+        """purchase, payments or reserve, judged by the file's columns (a workbook's: those
+        of the sheet of that kind); None when it could be several or none."""
         fits = []
         for kind, specs in ((reports.ReportKind.PURCHASE, reports.PURCHASE_COLUMNS),
-                            (reports.ReportKind.PAYMENTS, reports.PAYMENT_COLUMNS)):
+                            (reports.ReportKind.PAYMENTS, reports.PAYMENT_COLUMNS),
+                            (reports.ReportKind.RESERVE, reports.RESERVE_COLUMNS)):
             try:
                 table = read_table(path, header_only=True, sheet=sheet,
                                    fits=reports.report_fits(kind))
@@ -253,19 +255,22 @@ class Desk:
 
     def preview_report(self, kind: str, path: str | Path, *, batch: str | None = None,
                        should_stop: Callable[[], bool] | None = None,
-                       sheet: str | None = None) -> Iterator[Progress]:
+                       sheet: str | None = None, factor: str | None = None
+                       ) -> Iterator[Progress]:
         """Check every row of a report and say what applying it would do; changes nothing.
-        The last item carries the Preview."""
+        The last item carries the Preview. ``factor``: a reserve report's factor (needed
+        when its rows name no invoice and there are several)."""
         upload = reports.read_report(path, kind, sheet)  # before any transaction
         self._previewed = (_report_key(path, kind, sheet), upload)  # for apply_report
         with self.db.read() as work:
             yield from reports.preview_report(work, upload, batch=batch,
-                                              should_stop=should_stop)
+                                              should_stop=should_stop, factor=factor)
 
     def apply_report(self, kind: str, path: str | Path, *, batch: str | None = None,
                      allow_missing: bool = False,
                      should_stop: Callable[[], bool] | None = None,
-                     sheet: str | None = None) -> Iterator[Progress]:
+                     sheet: str | None = None, factor: str | None = None
+                     ) -> Iterator[Progress]:
         """Apply a report, all or nothing; checked again (and so refused) in a new
         transaction when another clerk applied the same thing at the same moment. The last
         item carries the ImportResult. The parse of the file previewed last is used again
@@ -278,7 +283,7 @@ class Desk:
                 with self.db.write() as work:
                     result = yield from reports.apply_report(
                         work, upload, batch=batch, allow_missing=allow_missing,
-                        should_stop=should_stop, raced=attempt > 1)
+                        should_stop=should_stop, raced=attempt > 1, factor=factor)
             except reports.RACE_ERRORS as exc:
                 reports.raise_unless_retried(exc, attempt)
                 continue
@@ -534,6 +539,26 @@ class Desk:
         """Name several accounts, all or nothing."""
         with self.db.write() as work:
             return bookkeeping.set_journal_accounts(work, names)
+    # --- reserve (#13)
+    # The factoring companies' terms (services/factors.py); the reserve report goes through
+    # preview_report / apply_report / undo_import / report_template with kind "reserve".
+
+    def factors(self) -> list[factor_terms.FactorTerms]:
+        """Every factoring company's terms, by name."""
+        with self.db.read() as work:
+            return factor_terms.list_factors(work)
+
+    def set_factor_terms(self, name: str, *, advance: Decimal | None = None,
+                         fee: str | None = None, reserve: Decimal | None = None,
+                         recourse_days: int | None = None, non_recourse: bool = False
+                         ) -> factor_terms.FactorTerms:
+        """Change a factor's terms (those given); refused, naming each problem, when they
+        do not add up. ``fee``: "3%" a percent of the invoice, "25.00" a flat amount per
+        invoice."""
+        with self.db.write() as work:
+            return factor_terms.set_factor_terms(work, name, advance=advance, fee=fee,
+                                                 reserve=reserve, recourse_days=recourse_days,
+                                                 non_recourse=non_recourse)
 
 
 def _report_key(path: str | Path, kind: str, sheet: str | None

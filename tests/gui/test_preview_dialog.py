@@ -3,6 +3,7 @@ its batch."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from helpers import settle, write_csv_file
@@ -24,12 +25,17 @@ def _two_batches(desk) -> tuple[str, str, list, list]:
             desk.reconcile(second).batches[0].rows)
 
 
+def _fee(amount: Decimal) -> Decimal:
+    """The demo factor's fee (2.5%, rounded half up): its terms expect it (#13)."""
+    return (amount * Decimal("0.025")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _purchase(path: Path, lines, batch_of=lambda line: "") -> Path:
     rows = []
     for line in lines:
         amount = line.amounts["invoiced"]
         rows.append([line.invoice_number, batch_of(line), str(amount), "11/28/2026",
-                     str(amount), "0", "0", "Purchased"])
+                     str(amount - _fee(amount)), str(_fee(amount)), "0", "Purchased"])
     return write_csv_file(path, [HEADER, *rows])
 
 
@@ -142,8 +148,9 @@ def test_the_purchase_preview_reads_top_down_with_amounts_and_all_of_why(
     assert not header.isSortIndicatorShown()  # no arrow claims another order
     header.sectionClicked.emit(0)
     assert header.isSortIndicatorShown()  # the clerk sorted: the arrow says how
-    amount = format_money(lines[0].amounts["invoiced"])
-    assert shown[0][4:8] == [amount, amount, "$0.00", "$0.00"]
+    invoiced = lines[0].amounts["invoiced"]
+    assert shown[0][4:8] == [format_money(invoiced), format_money(invoiced - _fee(invoiced)),
+                             format_money(_fee(invoiced)), "$0.00"]
     assert "3 rows: 2 apply, 0 warnings, 1 error." in dialog.summary.text()
     # all of why: a tooltip on the cell, and the pane below the table for the selected row
     why = dialog.model.data(dialog.model.index(1, 8), Qt.ItemDataRole.ToolTipRole)
@@ -169,7 +176,7 @@ def test_one_of_everything_is_said_in_the_singular(qtbot, window, desk, asker, t
     settle(qtbot, window)
     assert isinstance(asker.problems[-1], Exception)  # no batch NOPE-1
     path = _purchase(tmp_path / "p.csv", lines[:1], lambda line: first)
-    text = path.read_text(encoding="utf-8").replace(",0,0,Purchased", ",1,0,Purchased")
+    text = path.read_text(encoding="utf-8").replace(",0,Purchased", ",1,Purchased")
     path.write_text(text, encoding="utf-8")
     page.upload(str(path), "purchase")
     settle(qtbot, window)

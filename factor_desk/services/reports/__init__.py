@@ -8,7 +8,8 @@ can be undone exactly, unless a later import depends on it.
 
 By job:
 - ``columns``: the columns of each report, its template, reading an uploaded file;
-- ``checking`` (the one row checker), with what ``purchase`` and ``payments`` add to it;
+- ``checking`` (the one row checker), with what ``purchase``, ``payments`` and
+  ``reserve`` (the reserve report, issue #13) add to it;
   ``outcomes``: what checking finds (the Preview) and why it cannot be applied;
 - ``upload``: the steps of an upload, check and apply (the Desk opens their work and runs
   the retry after a lost race);
@@ -22,6 +23,7 @@ from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseSta
 from factor_desk.services.reports.columns import (
     PAYMENT_COLUMNS,
     PURCHASE_COLUMNS,
+    RESERVE_COLUMNS,
     ReportFile,
     read_report,
     report_batches,
@@ -41,6 +43,7 @@ from factor_desk.services.reports.outcomes import (
     Preview,
     PurchaseValues,
     ReportCancelled,
+    ReserveValues,
     RowOutcome,
     refusals,
 )
@@ -63,6 +66,7 @@ from factor_desk.services.reports.upload import (
 
 __all__ = [
     "ATTEMPTS", "PAYMENT_COLUMNS", "PURCHASE_COLUMNS", "RACE_ERRORS", "RECON_FIELDS",
+    "RESERVE_COLUMNS", "ReserveValues",
     "BatchReconciliation", "ImportInfo", "ImportResult", "ImportStatus", "Outcome",
     "PaymentValues", "Preview", "PurchaseStatus", "PurchaseValues", "Reconciliation",
     "ReconRow", "ReportCancelled", "ReportFile", "ReportKind", "RowOutcome", "UndoResult",

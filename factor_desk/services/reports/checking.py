@@ -22,11 +22,10 @@ from factor_desk.domain.text import clip
 from factor_desk.services.common import Progress, chunks
 from factor_desk.services.reports.columns import ReportFile
 from factor_desk.services.reports.outcomes import (
-    PaymentValues,
     Preview,
-    PurchaseValues,
     ReportCancelled,
     RowOutcome,
+    RowValues,
 )
 
 PROGRESS_EVERY = 2000
@@ -135,6 +134,9 @@ class Rules:
     total is that of the rows above)."""
 
     AMOUNT = ""
+    # Whether a row may name no invoice (a reserve report's release of the whole reserve):
+    # such a row is not looked up, and only a row that says Total is a footer.
+    INVOICE_OPTIONAL = False
 
     def __init__(self, work: Work, upload: ReportFile,
                  by_invoice: dict[str, InvoiceFacts], by_load: dict[str, InvoiceFacts]
@@ -149,7 +151,7 @@ class Rules:
         return list({f.invoice_id: f for f in (*self.by_invoice.values(),
                                                *self.by_load.values())}.values())
 
-    def check(self, row: Row) -> tuple[Decimal | None, PurchaseValues | PaymentValues | None]:
+    def check(self, row: Row) -> tuple[Decimal | None, RowValues | None]:
         raise NotImplementedError
 
     def finish(self, outcomes: list[RowOutcome]) -> Preview:
@@ -179,14 +181,16 @@ def check_rows(work: Work, upload: ReportFile,
                     raise Stopped
                 yield Progress(n, total_rows, f"Checking row {row_number}")
             row = Row(row_number, Cells(cells, columns), dates)
-            footer = footer_row(row, kind.AMOUNT, above)
+            footer = footer_row(row, kind.AMOUNT, above, words_only=kind.INVOICE_OPTIONAL)
             if footer:
                 outcomes.append(RowOutcome(
                     row=row_number, invoice_number=row.text("invoice_number"),
                     load_number=row.text("load_number"), outcome=Outcome.WARNING,
                     reasons=[footer]))
                 continue
-            row.facts = facts = _identify(row, by_invoice, by_load, work)
+            row.facts = facts = _identify(row, by_invoice, by_load, work) if (
+                not kind.INVOICE_OPTIONAL or row.text("invoice_number")
+                or row.text("load_number")) else None
             amount, values = kind.check(row)
             if amount is not None:
                 above += amount
@@ -200,9 +204,12 @@ def check_rows(work: Work, upload: ReportFile,
                 reasons=errors + ([row.already] if row.already else row.warnings),
                 amount=amount)
             if not errors and not row.already:
-                assert facts is not None and values is not None  # else an error says why
-                out.invoice_id, out.load_id = facts.invoice_id, facts.load_id
-                out.invoice_cents, out.values = facts.amount_cents, values
+                assert values is not None  # else an error says why
+                assert facts is not None or kind.INVOICE_OPTIONAL
+                if facts is not None:
+                    out.invoice_id, out.load_id = facts.invoice_id, facts.load_id
+                    out.invoice_cents = facts.amount_cents
+                out.values = values
             outcomes.append(out)
     except Stopped:
         raise ReportCancelled() from None
@@ -212,16 +219,20 @@ def check_rows(work: Work, upload: ReportFile,
 FOOTER_WORDS = {"total", "totals", "grand total", "total:", "totals:", "grand total:"}
 
 
-def footer_row(row: Row, amount_field: str, above: Decimal) -> str | None:
+def footer_row(row: Row, amount_field: str, above: Decimal, *, words_only: bool = False
+               ) -> str | None:
     """Why ``row`` is a portal's footer, to be skipped (its warning); None when it is not
-    one. A footer says ``Total``, ``Totals`` or ``Grand total`` in a cell, or leaves the
-    invoice and load cells empty; either way its amount, when it has one, is the sum of
-    the rows above (a row whose amount is not that is checked as any other row)."""
+    one. A footer says ``Total``, ``Totals`` or ``Grand total`` in a cell, or (unless
+    ``words_only``) leaves the invoice and load cells empty; either way its amount, when it
+    has one, is the sum of the rows above (a row whose amount is not that is checked as any
+    other row)."""
     named = [t for t in (row.text("invoice_number"), row.text("load_number")) if t]
     if any(t.lower() not in FOOTER_WORDS for t in named):
         return None  # it names an invoice or a load: most rows, told apart at once
     words = next((v for v in row.cells.raw.values()
                   if isinstance(v, str) and v.lower() in FOOTER_WORDS), None)
+    if words is None and words_only:
+        return None
     text = row.text(amount_field)
     if not text:
         if words is None:

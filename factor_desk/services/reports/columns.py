@@ -68,12 +68,34 @@ PAYMENT_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("note", "Note", ("Notes", "Memo", "Comment", "Comments")),
 ]
 
+# The reserve report (issue #13): the factor's reserve activity, as portals export it
+# (Compass "Reserve Activity", OTR/Apex reserve statements).
+RESERVE_COLUMNS: list[ColumnSpec] = [
+    ColumnSpec("entry_date", "Date", ("Transaction Date", "Activity Date", "Posted Date",
+                                      "Post Date", "Date Posted", "Entry Date",
+                                      "Effective Date"), required=True),
+    ColumnSpec("kind", "Type", ("Transaction Type", "Activity Type", "Entry Type",
+                                "Reserve Type", "Activity", "Transaction"), required=True),
+    *_ID_COLUMNS,
+    ColumnSpec("amount", "Amount", ("Amt", "Transaction Amount", "Activity Amount",
+                                    "Net Amount"), required=True),
+    ColumnSpec("reference", "Reference", ("Reference Number", "Ref", "Ref Number",
+                                          "Transaction ID", "Reference ID", "Ref #")),
+    ColumnSpec("note", "Note", ("Notes", "Memo", "Description", "Comment", "Comments")),
+]
+
 # The template files carry the columns of the issue's templates, in that order.
 PURCHASE_TEMPLATE = [c for c in PURCHASE_COLUMNS if c.field != "reason"]
 PAYMENT_TEMPLATE = PAYMENT_COLUMNS
+RESERVE_TEMPLATE = [c for c in RESERVE_COLUMNS if c.field not in ("load_number", "note")]
+
+_WHAT = {ReportKind.PURCHASE: "a purchase report", ReportKind.PAYMENTS: "a payment report",
+         ReportKind.RESERVE: "a reserve report"}
 
 
 def columns_of(kind: str) -> list[ColumnSpec]:
+    if kind == ReportKind.RESERVE:
+        return RESERVE_COLUMNS
     return PURCHASE_COLUMNS if kind == ReportKind.PURCHASE else PAYMENT_COLUMNS
 
 
@@ -91,12 +113,20 @@ def report_template(kind: str) -> str:
             "payment_date": "2026-12-28", "amount_paid": "2550.00",
             "reference_number": "ACH-000123", "check_number": "", "payment_method": "ACH",
             "short_pay_reason": "", "note": ""}])
-    raise ValueError(f"expected purchase or payments, found {kind!r}")
+    if kind == ReportKind.RESERVE:
+        return template_csv(RESERVE_TEMPLATE, [
+            {"entry_date": "2027-01-15", "kind": "chargeback", "invoice_number": "10001",
+             "amount": "2550.00", "reference": "CB-000045"},
+            {"entry_date": "2027-01-31", "kind": "release", "invoice_number": "",
+             "amount": "500.00", "reference": "REL-000120"}])
+    raise ValueError(f"expected purchase, payments or reserve, found {kind!r}")
 
 
 def report_fits(kind: str) -> Callable[[list[str]], bool]:
     """Whether a header row has the columns of a ``kind`` report (how a workbook's sheet
     of that report is told from its other sheets)."""
+    if kind == ReportKind.RESERVE:  # its rows name an invoice or not
+        return header_fits(RESERVE_COLUMNS)
     return header_fits(columns_of(kind), any_of=("invoice_number", "load_number"))
 
 
@@ -128,10 +158,11 @@ def read_report(path: str | Path, kind: str, sheet: str | None = None, *,
     if (parsed is not None and parsed.kind == kind and parsed.table.file_name == path.name
             and parsed.sha256 == sha256_of(data)):
         return parsed
-    what = "a purchase report" if kind == ReportKind.PURCHASE else "a payment report"
+    what = _WHAT.get(kind, "a payment report")
     table = read_table_bytes(data, path.name, sheet=sheet, fits=report_fits(kind), what=what)
     columns = match_columns(table, columns_of(kind), what=what)
-    if "invoice_number" not in columns and "load_number" not in columns:
+    if kind != ReportKind.RESERVE and \
+            "invoice_number" not in columns and "load_number" not in columns:
         seen = headers_found(table.headers)
         raise InputRefused([Problem(
             f"this does not look like {what}: no column for 'Invoice Number' or "

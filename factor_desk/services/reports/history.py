@@ -24,6 +24,7 @@ from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus, Repo
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.services.common import current_user
 from factor_desk.services.lifecycle import move_loads
+from factor_desk.services.reports.reserve import reserve_entries_naming, undo_reserve
 
 
 @dataclass
@@ -43,7 +44,8 @@ class ImportInfo:
 
 
 def import_history(work: Work,
-                   kinds: tuple[ReportKind, ...] = (ReportKind.PURCHASE, ReportKind.PAYMENTS)
+                   kinds: tuple[ReportKind, ...] = (ReportKind.PURCHASE, ReportKind.PAYMENTS,
+                                                    ReportKind.RESERVE)
                    ) -> list[ImportInfo]:
     """Every upload of the factor's reports (or of ``kinds``), newest first."""
     rows = work.execute(
@@ -83,6 +85,11 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
     if imp.status == ImportStatus.UNDONE:
         raise InputRefused([f"Import #{imp.id} was already undone on "
                             f"{imp.undone_at:%m/%d/%Y} by {imp.undone_by}."])
+    if imp.kind == ReportKind.RESERVE:
+        moved_back, removed = undo_reserve(work, imp, user)
+        _mark_undone(imp, user)
+        return UndoResult(import_id=imp.id, kind=ReportKind.RESERVE,
+                          loads_moved_back=moved_back, records_removed=removed)
     model: type[PurchaseRecord] | type[Payment]
     if imp.kind == ReportKind.PURCHASE:
         model, frm, to = PurchaseRecord, BillingStatus.FINANCED, BillingStatus.INVOICED
@@ -118,14 +125,30 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
                 f"{', '.join(f'#{i}' for i in ids)} (first on {when:%m/%d/%Y}) completed "
                 f"load {load_number}, which this purchase report financed. Undo "
                 f"{'that import' if len(ids) == 1 else 'those imports'} first."])
+        bought = [i for (i,) in work.execute(
+            select(PurchaseRecord.invoice_id).where(
+                PurchaseRecord.import_id == imp.id,
+                PurchaseRecord.status == PurchaseStatus.PURCHASED)).all()]
+        reserve = reserve_entries_naming(work, bought)
+        if reserve:
+            ids = sorted({r[0] for r in reserve})
+            raise InputRefused([
+                f"Import #{imp.id} cannot be undone: reserve import "
+                f"{', '.join(f'#{i}' for i in ids)} has a {reserve[0][1]} of load "
+                f"{reserve[0][2]}, which this purchase report financed. Undo "
+                f"{'that import' if len(ids) == 1 else 'those imports'} first."])
     records = cast(CursorResult[Any], work.execute(
         delete(model).where(model.import_id == imp.id)
         .execution_options(synchronize_session=False))).rowcount
     move_loads(work, [(lid, number) for lid, number, _ in moved], frm, to, by=user,
                reason=f"Undo of import #{imp.id} ({imp.file_name})", import_id=imp.id,
                undo=True)
+    _mark_undone(imp, user)
+    return UndoResult(import_id=imp.id, kind=ReportKind(imp.kind), loads_moved_back=len(moved),
+                      records_removed=records)
+
+
+def _mark_undone(imp: ReportImport, user: str) -> None:
     imp.status = ImportStatus.UNDONE.value
     imp.undone_at = utcnow()
     imp.undone_by = user
-    return UndoResult(import_id=imp.id, kind=ReportKind(imp.kind), loads_moved_back=len(moved),
-                      records_removed=records)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.factor_reports import Outcome, PurchaseStatus, ReportKind
+from factor_desk.domain.ledger import EntryKind
 
 
 @dataclass(slots=True)
@@ -61,6 +62,28 @@ class PaymentValues:
                 self.note)
 
 
+@dataclass(slots=True)
+class ReserveValues:
+    """What applying writes for a row of a reserve report (a ``ledger_entries`` row)."""
+
+    kind: EntryKind
+    entry_date: dt.date
+    amount_cents: int  # positive; an adjustment signed (+ adds to the reserve held)
+    reference: str
+    reason: str
+    factoring_company_id: int
+
+    # The ``ledger_entries`` columns ``row`` gives, in its order.
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "kind", "entry_date", "amount_cents", "reference", "reason", "factoring_company_id")
+
+    def row(self) -> tuple[object, ...]:
+        return (self.kind.value, self.entry_date, self.amount_cents, self.reference,
+                self.reason, self.factoring_company_id)
+
+
+RowValues = PurchaseValues | PaymentValues | ReserveValues
+
 
 @dataclass(slots=True)
 class RowOutcome:
@@ -74,7 +97,7 @@ class RowOutcome:
     invoice_id: int | None = None
     load_id: int | None = None
     invoice_cents: int | None = None  # our invoice's amount
-    values: PurchaseValues | PaymentValues | None = None
+    values: RowValues | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "invoice_number": self.invoice_number,

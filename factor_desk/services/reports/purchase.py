@@ -16,6 +16,7 @@ from factor_desk.domain.money import format_money, from_cents, to_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import chunks
+from factor_desk.services.factors import factor_terms_by_id, terms_expected
 from factor_desk.services.reports.checking import (
     InvoiceFacts,
     Row,
@@ -51,6 +52,8 @@ class PurchaseRules(Rules):
         # is already applied
         self.bought_by = _bought_by(work, [f.invoice_id for f in named])
         self.seen: dict[int, int] = {}  # invoice id: the row that named it first
+        # the terms of the batch's factor: a purchase whose figures disagree is a warning
+        self.terms = factor_terms_by_id(work, self.batch.factoring_company_id)
 
     def check(self, row: Row) -> tuple[Decimal | None, PurchaseValues | None]:
         errors, warnings, facts, batch = row.errors, row.warnings, row.facts, self.batch
@@ -123,6 +126,9 @@ class PurchaseRules(Rules):
                               f"reserve {format_money(reserve or Decimal(0))} = "
                               f"{format_money(parts)}, not the invoice amount "
                               f"{format_money(amount)}")
+        if status == PurchaseStatus.PURCHASED and amount is not None and not errors:
+            warnings.extend(terms_expected(self.terms, amount, {
+                "advance": advance, "fee": fee, "reserve": reserve}))
         if status in (PurchaseStatus.HELD, PurchaseStatus.REJECTED):
             warnings.append(f"{status} by the factor" + (f": {reason}" if reason else "") +
                             "; the load stays Invoiced")

@@ -37,20 +37,27 @@ from factor_desk.services.reports.outcomes import (
 )
 from factor_desk.services.reports.payments import PaymentRules
 from factor_desk.services.reports.purchase import PurchaseRules
+from factor_desk.services.reports.reserve import ReserveRules, write_reserve
 
 WRITE_CHUNK = 5000
 
 
 def preview_report(work: Work, upload: ReportFile, *, batch: str | None = None,
-                   should_stop: Callable[[], bool] | None = None) -> Iterator[Progress]:
-    """Check every row of a purchase report (for ``batch``) or a payment report and say
-    what applying it would do. Changes nothing. The last item carries the Preview."""
+                   should_stop: Callable[[], bool] | None = None, factor: str | None = None
+                   ) -> Iterator[Progress]:
+    """Check every row of a purchase report (for ``batch``), a payment report or a reserve
+    report (of ``factor``, for its rows that name no invoice) and say what applying it
+    would do. Changes nothing. The last item carries the Preview."""
     with gc_paused():
-        yield from _check(work, upload, batch, should_stop or (lambda: False))
+        yield from _check(work, upload, batch, should_stop or (lambda: False), factor)
 
 
 def _check(work: Work, upload: ReportFile, batch: str | None,
-           should_stop: Callable[[], bool]) -> Iterator[Progress]:
+           should_stop: Callable[[], bool], factor: str | None = None
+           ) -> Iterator[Progress]:
+    if upload.kind == ReportKind.RESERVE:
+        return check_rows(work, upload, functools.partial(ReserveRules, factor=factor),
+                          should_stop)
     if upload.kind == ReportKind.PURCHASE:
         if not batch:
             raise InputRefused(["Choose the batch this purchase report is for."])
@@ -64,8 +71,8 @@ def _check(work: Work, upload: ReportFile, batch: str | None,
 
 def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
                  allow_missing: bool = False, user: str | None = None,
-                 should_stop: Callable[[], bool] | None = None, raced: bool = False
-                 ) -> Generator[Progress, None, ImportResult]:
+                 should_stop: Callable[[], bool] | None = None, raced: bool = False,
+                 factor: str | None = None) -> Generator[Progress, None, ImportResult]:
     """Check ``upload`` again in this write and apply it, all or nothing. Refused, with
     every reason and nothing changed, when any row is an error, the file was already
     imported, or (purchase) invoices of the batch are missing and ``allow_missing`` is not
@@ -83,7 +90,7 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
         _share_batch(work, batch)
     with gc_paused():
         preview: Preview | None = None
-        for step in _check(work, upload, batch, should_stop):
+        for step in _check(work, upload, batch, should_stop, factor):
             if step.result is None:
                 yield step
             preview = step.result
@@ -108,6 +115,8 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
         try:
             if upload.kind == ReportKind.PURCHASE:
                 _write_purchase(work, imp, applying, user)
+            elif upload.kind == ReportKind.RESERVE:
+                write_reserve(work, imp, applying, user)
             else:
                 _write_payments(work, imp, applying, user)
         except ReportCancelled:
@@ -152,6 +161,7 @@ _ONCE_INDEXES = {
     "uq_report_imports_applied_file": "report_imports.kind, report_imports.sha256",
     "uq_payments_reference_number": "payments.reference_number",
     "uq_purchase_records_purchased_invoice": "purchase_records.invoice_id",
+    "uq_ledger_entries_kind_reference": "ledger_entries.kind, ledger_entries.reference",
 }
 _RACE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 
