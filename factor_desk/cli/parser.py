@@ -211,7 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
     p.add_argument("import_id", type=int, metavar="IMPORT_ID")
     p = command(reports, "reconcile", cmd_reports_reconcile,
-                "invoiced, purchased, advances, fees, reserve, paid, short pays, open balance")
+                "invoiced, purchased, advances, fees, reserve, paid, short pays, charged "
+                "back, open balance; the reserve held by each factor")
     p.add_argument("--batch", metavar="BATCH")
 
     p = command(sub, "backup", cmd_backup,

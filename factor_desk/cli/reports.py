@@ -127,7 +127,7 @@ def _dollars(amount: Decimal | int) -> str:
 
 def cmd_reports_reconcile(args: argparse.Namespace) -> int:
     with open_desk(args) as desk:
-        recon = desk.reconcile(args.batch)
+        recon = desk.reconcile(args.batch, rows=args.json)  # the table shows no rows
     if args.json:
         print_json(recon)
         return EXIT_OK
@@ -138,4 +138,11 @@ def cmd_reports_reconcile(args: argparse.Namespace) -> int:
     if not args.batch:
         rows.append(["All", "", *[_dollars(recon.totals[f]) for f in fields]])
     table(headers, rows, right=set(range(2, len(headers))))
+    if recon.reserve_totals:  # the whole: the reserve with each factor
+        names = list(recon.reserve_totals)
+        print()
+        table(["Reserve with", *[n.replace("_", " ").title() for n in names]],
+              [*([f.factor, *[_dollars(f.figures[n]) for n in names]] for f in recon.reserve),
+               ["All factors", *[_dollars(recon.reserve_totals[n]) for n in names]]],
+              right=set(range(1, len(names) + 1)))
     return EXIT_OK

@@ -206,9 +206,13 @@ class Desk:
             out.append(BatchOverview(b, t["purchased"], t["paid"], t["open_balance"]))
         return out
 
-    def reconcile(self, batch: str | None = None) -> reports.Reconciliation:
+    def reconcile(self, batch: str | None = None, *, rows: bool | None = None
+                  ) -> reports.Reconciliation:
+        """The reconciliation of one batch, or of every batch with the reserve per factor;
+        the rows of each invoice when ``rows`` (by default: for one batch only)."""
         with self.db.read() as work:
-            return reports.reconcile(work, batch)
+            return reports.reconcile(work, batch, totals_only=not (
+                batch is not None if rows is None else rows), reserve=batch is None)
 
     def export(self, batch: str, to_dir: str | Path, *, make_zip: bool = False,
                workers: int | None = None, should_stop: Callable[[], bool] | None = None

@@ -1,23 +1,31 @@
 """What the factor's reports come to, read from the applied imports: the loads the factor
 held or rejected, and the reconciliation of every batch (what was invoiced, purchased,
-advanced, paid, short paid, and what is still open)."""
+advanced, paid, short paid, charged back, and what is still open) with the reserve held by
+each factor."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
 
-from factor_desk.db.models import Batch, Invoice, Load, Payment, PurchaseRecord, ReportImport
+from factor_desk.db.models import (
+    Batch,
+    FactoringCompany,
+    Invoice,
+    Load,
+    PurchaseRecord,
+    ReportImport,
+)
 from factor_desk.db.work import Work
 from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
-from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.lifecycle import OPEN_STATUSES, BillingStatus
 from factor_desk.domain.money import from_cents
 from factor_desk.services.batches import RECALLED, find_batch, status_of
-from factor_desk.services.common import chunks
+from factor_desk.services.ledger import ReserveFigures, invoice_money, reserve_figures
 
 
 def factor_flags(work: Work, load_ids: list[int] | None = None) -> dict[int, str]:
@@ -43,12 +51,13 @@ def _flag(status: str, reason: str | None) -> str:
     return status.title() + (f": {reason}" if reason else "")
 
 
-# purchased (our invoice amounts) + amount_difference = factor_amount (what the factor's
-# report says it bought) = advance + fee + reserve + not_itemised (the part the report did
-# not split, when it leaves advance or fee out).
+# The figures of an invoice, a batch and the whole, in this order (see ``reconcile`` for
+# what each one is and how they add up).
 RECON_FIELDS = ("invoiced", "purchased", "not_purchased", "factor_amount", "amount_difference",
-                "advance", "fee", "reserve", "not_itemised", "paid", "short_pay", "overpay",
-                "open_balance")
+                "advance", "fee", "reserve", "not_itemised", "paid", "direct_paid",
+                "short_pay", "overpay", "charged_back", "open_balance")
+# The reserve with one factor (services.ledger.ReserveFigures), in this order.
+RESERVE_FIELDS = ("reserve", "released", "charged_back", "fees", "adjustments", "held")
 
 
 @dataclass
@@ -79,13 +88,33 @@ class BatchReconciliation:
 
 
 @dataclass
+class FactorReserve:
+    """The reserve with one factor: set aside by its purchase reports, released, taken by
+    chargebacks and fees, adjusted, and what it still holds (by RESERVE_FIELDS)."""
+
+    factor: str
+    figures: dict[str, Decimal]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"factor": self.factor, **{k: str(v) for k, v in self.figures.items()}}
+
+
+@dataclass
 class Reconciliation:
     batches: list[BatchReconciliation]
     totals: dict[str, Decimal]  # by RECON_FIELDS
+    # The whole only (reserve movements of no invoice belong to no batch): per factor, and
+    # over every factor (by RESERVE_FIELDS); empty for the reconciliation of one batch.
+    reserve: list[FactorReserve] = field(default_factory=list)
+    reserve_totals: dict[str, Decimal] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"totals": {k: str(v) for k, v in self.totals.items()},
-                "batches": [b.to_dict() for b in self.batches]}
+        out: dict[str, Any] = {"totals": {k: str(v) for k, v in self.totals.items()},
+                               "batches": [b.to_dict() for b in self.batches]}
+        if self.reserve_totals:
+            out["reserve"] = {"totals": {k: str(v) for k, v in self.reserve_totals.items()},
+                              "factors": [f.to_dict() for f in self.reserve]}
+        return out
 
 
 class _Decimals(dict[int, Decimal]):
@@ -97,99 +126,170 @@ class _Decimals(dict[int, Decimal]):
         return made
 
 
-def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
-              ) -> Reconciliation:
-    """Per invoice, per batch and overall: invoiced, purchased (our amount of what the
-    factor bought), not yet purchased, the factor's amount of what it bought and the
-    difference, advances, fees, reserve, the part not itemised, paid, short pays, overpays
-    and the open balance. invoiced = purchased + not purchased = paid + short pay -
-    overpay + open balance; purchased + amount difference = factor's amount = advance +
-    fee + reserve + not itemised; every total is the sum of its rows (added up in cents,
-    so to the cent). ``totals_only``: the batches' and overall totals, without the rows of
-    each invoice (the batches overview needs no more)."""
-    stmt = (select(Batch.id, Batch.reversed_at, Batch.label, Invoice.id,
-                   Invoice.invoice_number, Load.load_number, Load.status, Invoice.amount_cents,
-                   Invoice.recall_reason, Invoice.recalled_at.is_not(None))
-            .join(Invoice, Invoice.batch_id == Batch.id)
-            .join(Load, Load.id == Invoice.load_id)
-            .order_by(Batch.submitted_at, Batch.id, Invoice.position))
-    if batch:
-        stmt = stmt.where(Batch.id == find_batch(work, batch).id)
-    rows = work.execute(stmt).all()
-    invoice_ids = [r[3] for r in rows]
-    reversed_of = {r[0]: r[1] for r in rows}
-    bought: dict[int, tuple[int, int, int, int]] = {}
-    held: dict[int, str] = {}
-    paid: dict[int, int] = defaultdict(int)
-    applied = ReportImport.status == ImportStatus.APPLIED
-    for part in chunks(invoice_ids):
-        for inv_id, status, reason, adv, fee, res, factor in work.execute(
-            select(PurchaseRecord.invoice_id, PurchaseRecord.status, PurchaseRecord.reason,
-                   PurchaseRecord.advance_cents, PurchaseRecord.fee_cents,
-                   PurchaseRecord.reserve_cents, PurchaseRecord.invoice_amount_cents)
-            .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
-            .where(PurchaseRecord.invoice_id.in_(part), applied)
-            .order_by(PurchaseRecord.id)
-        ):
-            if status == PurchaseStatus.PURCHASED:
-                bought[inv_id] = (adv or 0, fee or 0, res or 0, factor)
-            else:
-                held[inv_id] = _flag(status, reason)
-        for inv_id, amount in work.execute(
-            select(Payment.invoice_id, func.sum(Payment.amount_cents))
-            .join(ReportImport, ReportImport.id == Payment.import_id)
-            .where(Payment.invoice_id.in_(part), applied)
-            .group_by(Payment.invoice_id)
-        ):
-            paid[inv_id] = int(amount)
-    # Added up in cents, each figure in the order of RECON_FIELDS; a Decimal at the end.
-    per_batch: dict[int, BatchReconciliation] = {}
-    batch_cents: dict[int, list[int]] = {}
-    statuses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    decimals = _Decimals()
-    for batch_id, _reversed, label, inv_id, inv_no, load_no, status, amount, why, recalled in rows:
+
+@dataclass(frozen=True)
+class _Figures:
+    """The invoices that count (not recalled: ``money``, services.ledger.invoice_money) and
+    the factor's purchase of each (``bought``), with each figure of RECON_FIELDS of one
+    invoice as a column expression in cents (``columns``, in that order). Join Load to
+    ``money`` for the status."""
+
+    money: Subquery
+    bought: Subquery
+    columns: list[ColumnElement[int]]
+
+
+def _figures() -> _Figures:
+    m = invoice_money()
+    bought = (select(PurchaseRecord.invoice_id, PurchaseRecord.invoice_amount_cents,
+                     PurchaseRecord.advance_cents, PurchaseRecord.fee_cents,
+                     PurchaseRecord.reserve_cents)
+              .where(PurchaseRecord.status == PurchaseStatus.PURCHASED.value)
+              .subquery("bought"))  # one record per invoice at most (a unique index)
+    is_bought = bought.c.invoice_id.is_not(None)
+    invoiced = m.c.invoiced
+    factor = func.coalesce(bought.c.invoice_amount_cents, 0)
+    advance = func.coalesce(bought.c.advance_cents, 0)
+    fee = func.coalesce(bought.c.fee_cents, 0)
+    reserve = func.coalesce(bought.c.reserve_cents, 0)
+    balance = m.c.balance
+    owed = balance > 0
+    open_statuses = [s.value for s in OPEN_STATUSES]
+    columns: list[ColumnElement[int]] = [
+        invoiced,
+        case((is_bought, invoiced), else_=0),  # purchased
+        case((is_bought, 0), else_=invoiced),  # not_purchased
+        factor,  # factor_amount
+        case((is_bought, factor - invoiced), else_=0),  # amount_difference
+        advance, fee, reserve,
+        factor - advance - fee - reserve,  # not_itemised
+        m.c.paid, m.c.direct_paid, m.c.short_pay,
+        case((balance < 0, -balance), else_=0),  # overpay
+        case((and_(Load.status == BillingStatus.CHARGED_BACK.value, owed), balance),
+             else_=0),  # charged_back
+        case((and_(Load.status.in_(open_statuses), owed), balance), else_=0),  # open_balance
+    ]
+    return _Figures(m, bought, columns)
+
+
+def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False,
+              reserve: bool | None = None) -> Reconciliation:
+    """Per batch and overall, and per invoice unless ``totals_only``, in cents added up by
+    the database (services/ledger.py defines paid, short pay and balance):
+
+    - ``invoiced``: our invoices' amounts; ``purchased``: of those the factor bought,
+      ``not_purchased``: the rest. invoiced = purchased + not_purchased.
+    - ``factor_amount``: what the factor's purchase report says it bought them for,
+      ``amount_difference`` = factor_amount - purchased, split by the report into
+      ``advance``, ``fee``, ``reserve`` and ``not_itemised`` (the part it did not split):
+      purchased + amount_difference = factor_amount = advance + fee + reserve + not_itemised.
+    - ``paid``: the factor's payment reports and the debtors' direct payments, of which
+      ``direct_paid``; ``short_pay``: the short pay entries (a final payment's rest, a
+      closed load); ``overpay``: what was paid beyond an invoice (its balance below zero).
+    - ``open_balance``: what the debtors still owe on open invoices (Invoiced, Financed,
+      Charged back), the aging's total; of it ``charged_back``: the open balance of the
+      Charged back loads, the carrier's to collect now. Each invoice's balance =
+      invoiced - paid - short_pay, so
+      invoiced = paid + short_pay + open_balance - overpay
+               = paid + short_pay + charged_back + (open_balance - charged_back) - overpay
+      as long as every Completed invoice's rest is written down as a short pay (the
+      payment report and ``loads close`` do; migration 0006 wrote down the older ones).
+
+    Recalled invoices (and those of a reversed batch) are listed with the reason and count
+    in nothing. Every total is the sum of its rows. With ``reserve`` (the default for the
+    whole, without ``totals_only``): the reserve per factor and over every factor
+    (services.ledger.reserve_figures): held = reserve - released - charged_back - fees +
+    adjustments; movements of no invoice belong to no batch, so it is not split by batch.
+    ``totals_only``: no rows of invoices (the batches overview and Home need no more)."""
+    batch_id = find_batch(work, batch).id if batch else None
+    if reserve is None:
+        reserve = batch is None and not totals_only
+    f = _figures()
+    m = f.money
+    statuses = list(BillingStatus)
+    totals_stmt = (
+        select(m.c.batch_id, *(func.sum(c) for c in f.columns),
+               *(func.sum(case((Load.status == s.value, 1), else_=0)) for s in statuses))
+        .select_from(m)
+        .join(Load, Load.id == m.c.load_id)
+        .outerjoin(f.bought, f.bought.c.invoice_id == m.c.invoice_id)
+        .group_by(m.c.batch_id))
+    batches_stmt = (select(Batch.id, Batch.label, Batch.reversed_at, Batch.invoice_count)
+                    .order_by(Batch.submitted_at, Batch.id))
+    if batch_id is not None:
+        totals_stmt = totals_stmt.where(m.c.batch_id == batch_id)
+        batches_stmt = batches_stmt.where(Batch.id == batch_id)
+    width = len(RECON_FIELDS)
+    sums: dict[int, list[int]] = {}
+    counts: dict[int, dict[str, int]] = {}
+    for row in work.execute(totals_stmt):
+        sums[row[0]] = [int(c or 0) for c in row[1:width + 1]]
+        counts[row[0]] = {s.value: int(n) for s, n in zip(statuses, row[width + 1:],
+                                                           strict=True) if n}
+    rows = {} if totals_only else _rows(work, f, batch_id)
+    nothing = [0] * width
+    overall = [0] * width
+    out = []
+    for b_id, label, reversed_at, invoice_count in work.execute(batches_stmt):
+        cents = sums.get(b_id, nothing)
+        overall = [a + c for a, c in zip(overall, cents, strict=True)]
+        count = counts.get(b_id, {})
+        recalled = invoice_count - sum(count.values())  # a recalled invoice stays with it
         if recalled:
-            # recalled (or its batch reversed): shown, with the reason, counting in no money
-            status, amount, flag = RECALLED, 0, f"Recalled: {why}" if why else RECALLED
-            bought.pop(inv_id, None)
-            paid.pop(inv_id, None)
-        completed = status == BillingStatus.COMPLETED
-        is_bought = inv_id in bought
-        adv, fee, res, factor = bought.get(inv_id, (0, 0, 0, 0))
-        p = paid.get(inv_id, 0)
-        cents = (
-            amount,  # invoiced
-            amount if is_bought else 0,  # purchased
-            0 if is_bought else amount,  # not_purchased
-            factor,  # factor_amount
-            factor - amount if is_bought else 0,  # amount_difference
-            adv, fee, res,  # advance, fee, reserve
-            factor - adv - fee - res,  # not_itemised
-            p,  # paid
-            max(0, amount - p) if completed else 0,  # short_pay
-            max(0, p - amount) if completed else 0,  # overpay
-            0 if completed else amount,  # open_balance
-        )
-        if not recalled:
-            flag = held.get(inv_id, "") if not is_bought else ""
-        rec = per_batch.get(batch_id)
-        if rec is None:
-            rec = per_batch[batch_id] = BatchReconciliation(label, "", [], {})
-            batch_cents[batch_id] = [0] * len(RECON_FIELDS)
-        if not totals_only:
-            rec.rows.append(ReconRow(inv_no, load_no, status, flag,
-                                     dict(zip(RECON_FIELDS, map(decimals.__getitem__, cents),
-                                              strict=True))))
-        totals = batch_cents[batch_id]
-        for i, c in enumerate(cents):
-            totals[i] += c
-        statuses[batch_id][status] += 1
-    overall = [0] * len(RECON_FIELDS)
-    for batch_id, rec in per_batch.items():
-        totals = batch_cents[batch_id]
-        rec.totals = {k: from_cents(c) for k, c in zip(RECON_FIELDS, totals, strict=True)}
-        rec.status = status_of(reversed_of[batch_id], statuses[batch_id])
-        overall = [a + c for a, c in zip(overall, totals, strict=True)]
-    return Reconciliation(batches=list(per_batch.values()),
-                          totals={k: from_cents(c)
-                                  for k, c in zip(RECON_FIELDS, overall, strict=True)})
+            count = {**count, RECALLED: recalled}
+        out.append(BatchReconciliation(
+            label, status_of(reversed_at, count), rows.get(b_id, []),
+            {k: from_cents(c) for k, c in zip(RECON_FIELDS, cents, strict=True)}))
+    recon = Reconciliation(out, {k: from_cents(c)
+                                 for k, c in zip(RECON_FIELDS, overall, strict=True)})
+    if reserve:
+        recon.reserve, recon.reserve_totals = _reserve(work)
+    return recon
+
+
+def _rows(work: Work, f: _Figures, batch_id: int | None) -> dict[int, list[ReconRow]]:
+    """The invoices of every batch (or of one), in their order on the schedule."""
+    m = f.money
+    stmt = (select(Invoice.batch_id, Invoice.id, Invoice.invoice_number, Load.load_number,
+                   Load.status, Invoice.recalled_at.is_not(None), Invoice.recall_reason,
+                   f.bought.c.invoice_id.is_not(None), *f.columns)
+            .select_from(Invoice)
+            .join(Batch, Batch.id == Invoice.batch_id)
+            .join(Load, Load.id == Invoice.load_id)
+            .outerjoin(m, m.c.invoice_id == Invoice.id)
+            .outerjoin(f.bought, f.bought.c.invoice_id == m.c.invoice_id)
+            .order_by(Batch.submitted_at, Batch.id, Invoice.position))
+    flags_stmt = (select(PurchaseRecord.invoice_id, PurchaseRecord.status,
+                         PurchaseRecord.reason)
+                  .where(PurchaseRecord.status != PurchaseStatus.PURCHASED.value)
+                  .order_by(PurchaseRecord.id))
+    if batch_id is not None:
+        stmt = stmt.where(Invoice.batch_id == batch_id)
+        flags_stmt = flags_stmt.join(Invoice, Invoice.id == PurchaseRecord.invoice_id).where(
+            Invoice.batch_id == batch_id)
+    held = {inv_id: _flag(status, reason)
+            for inv_id, status, reason in work.execute(flags_stmt)}  # the latest says
+    decimals = _Decimals()
+    zero = decimals[0]
+    out: dict[int, list[ReconRow]] = defaultdict(list)
+    for b_id, inv_id, inv_no, load_no, status, recalled, why, bought, *cents in (
+            work.execute(stmt)):
+        if recalled:  # shown, with the reason, counting in no money
+            flag = f"Recalled: {why}" if why else RECALLED
+            amounts = dict.fromkeys(RECON_FIELDS, zero)
+            status = RECALLED
+        else:
+            flag = "" if bought else held.get(inv_id, "")
+            amounts = dict(zip(RECON_FIELDS, (decimals[int(c)] for c in cents), strict=True))
+        out[b_id].append(ReconRow(inv_no, load_no, status, flag, amounts))
+    return out
+
+
+def _reserve(work: Work) -> tuple[list[FactorReserve], dict[str, Decimal]]:
+    def as_money(r: ReserveFigures) -> dict[str, Decimal]:
+        return {k: from_cents(getattr(r, k)) for k in RESERVE_FIELDS}
+
+    factors = work.execute(select(FactoringCompany.id, FactoringCompany.name)
+                           .order_by(FactoringCompany.name)).all()
+    return ([FactorReserve(name, as_money(reserve_figures(work, f_id)))
+             for f_id, name in factors], as_money(reserve_figures(work)))
