@@ -17,7 +17,6 @@ from factor_desk.db.database import Database
 from factor_desk.db.location_check import data_folder_warning
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused, Problem
-from factor_desk.domain.money import from_cents
 from factor_desk.location import Location
 from factor_desk.services import (
     backup,
@@ -196,15 +195,9 @@ class Desk:
 
     def batches_overview(self) -> list[BatchOverview]:
         with self.db.read() as work:
-            listed = batches.list_batches(work)
-            money = {b.batch: b.totals
-                     for b in reports.reconcile(work, totals_only=True).batches}
-        nothing = dict.fromkeys(reports.RECON_FIELDS, from_cents(0))
-        out = []
-        for b in listed:
-            t = money.get(b.batch, nothing)
-            out.append(BatchOverview(b, t["purchased"], t["paid"], t["open_balance"]))
-        return out
+            listed = reports.batches_money(work)
+        return [BatchOverview(b, t["purchased"], t["paid"], t["open_balance"])
+                for b, t in listed]
 
     def reconcile(self, batch: str | None = None, *, rows: bool | None = None
                   ) -> reports.Reconciliation:

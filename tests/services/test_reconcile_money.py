@@ -64,7 +64,7 @@ def money(db, tmp_path):
         company.set_important_info(work, "Beta Haulers", InfoKind.NOTICE_OF_ASSIGNMENT,
                                    "NOTICE OF ASSIGNMENT: PAY TRIUMPH CAPITAL")
     _loads(db, tmp_path, "acme.csv", "Acme Freight",
-           {n: "1234.56" if n == "5" else "1000.00" for n in "123456789"})
+           {n: "1234.56" if n == "5" else "1000.00" for n in [*"123456789", "10"]})
     _loads(db, tmp_path, "beta.csv", "Beta Haulers", {"11": "2000.00"})
     desk = Desk(db)
     first = desk.submit_batch("Acme Freight", list("1234567")).batch
@@ -191,8 +191,9 @@ def test_totals_without_rows_are_the_same_and_feed_the_overview(db, money):
     # the batch's status is the one the batch list shows
     statuses = {b.batch: b.status for b in desk.list_batches()}
     assert {b.batch: b.status for b in whole.batches} == statuses
-    overview = {o.batch.batch: (o.purchased, o.paid, o.open_balance)
-                for o in desk.batches_overview()}
+    listed = desk.batches_overview()
+    assert [o.batch for o in listed] == desk.list_batches()  # each batch as the list has it
+    overview = {o.batch.batch: (o.purchased, o.paid, o.open_balance) for o in listed}
     assert overview == {b.batch: (b.totals["purchased"], b.totals["paid"],
                                   b.totals["open_balance"]) for b in whole.batches}
 
@@ -235,3 +236,19 @@ def test_the_command_line_shows_the_new_figures(db, money, capsys):
     for words in ("Direct Paid", "Charged Back", "Open Balance", "$2,534.56",
                   "Reserve with", "Capital Depot", "-$1,812.50", "All factors"):
         assert words in table, words
+
+
+def test_a_reversed_batch_is_listed_and_counts_in_nothing(db, money):
+    desk = Desk(db)
+    before = desk.reconcile().totals
+    label = desk.submit_batch("Acme Freight", ["10"]).batch
+    desk.reverse_batch(label, "sent twice")
+    recon = desk.reconcile(rows=True)
+    reversed_ = next(b for b in recon.batches if b.batch == label)
+    assert reversed_.status == "Reversed" == next(
+        b.status for b in desk.list_batches() if b.batch == label)
+    assert set(reversed_.totals.values()) == {D(0)} and recon.totals == before
+    assert [(r.load_number, r.status) for r in reversed_.rows] == [("10", "Recalled")]
+    shown = next(o for o in desk.batches_overview() if o.batch.batch == label)
+    assert (shown.batch.status, shown.purchased, shown.paid, shown.open_balance) == (
+        "Reversed", 0, 0, 0)

@@ -49,6 +49,7 @@ from factor_desk.services.reports.reconciliation import (
     BatchReconciliation,
     Reconciliation,
     ReconRow,
+    batches_money,
     factor_flags,
     reconcile,
 )
@@ -66,7 +67,7 @@ __all__ = [
     "BatchReconciliation", "ImportInfo", "ImportResult", "ImportStatus", "Outcome",
     "PaymentValues", "Preview", "PurchaseStatus", "PurchaseValues", "Reconciliation",
     "ReconRow", "ReportCancelled", "ReportFile", "ReportKind", "RowOutcome", "UndoResult",
-    "applied", "apply_report", "factor_flags", "import_file", "import_history",
+    "applied", "apply_report", "batches_money", "factor_flags", "import_file", "import_history",
     "preview_report", "raise_unless_retried", "read_report", "reconcile", "refusals",
     "report_batches", "report_fits", "report_template", "undo_import",
 ]

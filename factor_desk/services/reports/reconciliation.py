@@ -5,12 +5,14 @@ each factor."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Subquery, and_, case, cast, func, select
 
 from factor_desk.db.models import (
     Batch,
@@ -19,12 +21,14 @@ from factor_desk.db.models import (
     Load,
     PurchaseRecord,
     ReportImport,
+    Subsidiary,
 )
 from factor_desk.db.work import Work
+from factor_desk.domain.batches import BatchStatus
 from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
 from factor_desk.domain.lifecycle import OPEN_STATUSES, BillingStatus
 from factor_desk.domain.money import from_cents
-from factor_desk.services.batches import RECALLED, find_batch, status_of
+from factor_desk.services.batches import RECALLED, BatchSummary, find_batch, status_of
 from factor_desk.services.ledger import ReserveFigures, invoice_money, reserve_figures
 
 
@@ -56,6 +60,8 @@ def _flag(status: str, reason: str | None) -> str:
 RECON_FIELDS = ("invoiced", "purchased", "not_purchased", "factor_amount", "amount_difference",
                 "advance", "fee", "reserve", "not_itemised", "paid", "direct_paid",
                 "short_pay", "overpay", "charged_back", "open_balance")
+# The figures the Factoring Reports overview shows of each batch.
+OVERVIEW_FIELDS = ("purchased", "paid", "open_balance")
 # The reserve with one factor (services.ledger.ReserveFigures), in this order.
 RESERVE_FIELDS = ("reserve", "released", "charged_back", "fees", "adjustments", "held")
 
@@ -79,7 +85,13 @@ class BatchReconciliation:
     batch: str
     status: str
     rows: list[ReconRow]
-    totals: dict[str, Decimal]  # by RECON_FIELDS
+    cents: list[int]  # the totals in cents, by RECON_FIELDS
+
+    @functools.cached_property
+    def totals(self) -> dict[str, Decimal]:
+        """The totals by RECON_FIELDS (made when first asked: an overview of thousands of
+        batches reads one or two of them)."""
+        return dict(zip(RECON_FIELDS, map(from_cents, self.cents), strict=True))
 
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "status": self.status,
@@ -205,46 +217,100 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
     if reserve is None:
         reserve = batch is None and not totals_only
     f = _figures()
-    m = f.money
-    statuses = list(BillingStatus)
-    totals_stmt = (
-        select(m.c.batch_id, *(func.sum(c) for c in f.columns),
-               *(func.sum(case((Load.status == s.value, 1), else_=0)) for s in statuses))
-        .select_from(m)
-        .join(Load, Load.id == m.c.load_id)
-        .outerjoin(f.bought, f.bought.c.invoice_id == m.c.invoice_id)
-        .group_by(m.c.batch_id))
-    batches_stmt = (select(Batch.id, Batch.label, Batch.reversed_at, Batch.invoice_count)
-                    .order_by(Batch.submitted_at, Batch.id))
-    if batch_id is not None:
-        totals_stmt = totals_stmt.where(m.c.batch_id == batch_id)
-        batches_stmt = batches_stmt.where(Batch.id == batch_id)
-    width = len(RECON_FIELDS)
-    sums: dict[int, list[int]] = {}
-    counts: dict[int, dict[str, int]] = {}
-    for row in work.execute(totals_stmt):
-        sums[row[0]] = [int(c or 0) for c in row[1:width + 1]]
-        counts[row[0]] = {s.value: int(n) for s, n in zip(statuses, row[width + 1:],
-                                                           strict=True) if n}
+    sums = _batch_totals(work, f, batch_id)
     rows = {} if totals_only else _rows(work, f, batch_id)
-    nothing = [0] * width
-    overall = [0] * width
+    stmt = (select(Batch.id, Batch.label, Batch.reversed_at, Batch.invoice_count)
+            .order_by(Batch.submitted_at, Batch.id))
+    if batch_id is not None:
+        stmt = stmt.where(Batch.id == batch_id)
+    nothing = _BatchSums([0] * len(RECON_FIELDS), _NO_COUNTS)
+    status = _Statuses()
     out = []
-    for b_id, label, reversed_at, invoice_count in work.execute(batches_stmt):
-        cents = sums.get(b_id, nothing)
-        overall = [a + c for a, c in zip(overall, cents, strict=True)]
-        count = counts.get(b_id, {})
-        recalled = invoice_count - sum(count.values())  # a recalled invoice stays with it
-        if recalled:
-            count = {**count, RECALLED: recalled}
-        out.append(BatchReconciliation(
-            label, status_of(reversed_at, count), rows.get(b_id, []),
-            {k: from_cents(c) for k, c in zip(RECON_FIELDS, cents, strict=True)}))
-    recon = Reconciliation(out, {k: from_cents(c)
-                                 for k, c in zip(RECON_FIELDS, overall, strict=True)})
+    for b_id, label, reversed_at, invoice_count in work.execute(stmt):
+        got = sums.get(b_id, nothing)
+        out.append(BatchReconciliation(label, status(reversed_at, invoice_count, got.counts),
+                                       rows.get(b_id, []), got.cents))
+    overall = [sum(column) for column in zip(*(b.cents for b in out), strict=True)] \
+        if out else [0] * len(RECON_FIELDS)
+    recon = Reconciliation(out, dict(zip(RECON_FIELDS, map(from_cents, overall),
+                                         strict=True)))
     if reserve:
         recon.reserve, recon.reserve_totals = _reserve(work)
     return recon
+
+
+@dataclass(frozen=True)
+class _BatchSums:
+    cents: list[int]  # by RECON_FIELDS
+    counts: tuple[int, ...]  # its invoices that count, by _STATUSES
+
+
+_STATUSES = tuple(s.value for s in BillingStatus)
+_NO_COUNTS = (0,) * len(_STATUSES)  # a batch whose every invoice was recalled
+
+
+def _batch_totals(work: Work, f: _Figures, batch_id: int | None,
+                  fields: tuple[str, ...] = RECON_FIELDS) -> dict[int, _BatchSums]:
+    """Each batch's ``fields`` (in cents, in that order) and the count of its invoices in
+    each status (recalled ones apart), added up by the database in one GROUP BY."""
+    m = f.money
+    columns = [f.columns[RECON_FIELDS.index(k)] for k in fields]
+    stmt = (select(m.c.batch_id, *(cast(func.sum(c), BigInteger) for c in columns),
+                   *(cast(func.sum(case((Load.status == s, 1), else_=0)), Integer)
+                     for s in _STATUSES))
+            .select_from(m)
+            .join(Load, Load.id == m.c.load_id)
+            .outerjoin(f.bought, f.bought.c.invoice_id == m.c.invoice_id)
+            .group_by(m.c.batch_id))
+    if batch_id is not None:
+        stmt = stmt.where(m.c.batch_id == batch_id)
+    width = len(fields) + 1
+    return {row[0]: _BatchSums(list(row[1:width]), tuple(row[width:]))
+            for row in work.execute(stmt)}
+
+
+class _Statuses(dict[tuple[bool, int, tuple[int, ...]], BatchStatus]):
+    """A batch's status from its invoices' counts (services.batches.status_of), worked out
+    once per distinct set of counts (most batches of a busy year are alike)."""
+
+    def __call__(self, reversed_at: dt.datetime | None, invoice_count: int,
+                 counts: tuple[int, ...]) -> BatchStatus:
+        key = (reversed_at is not None, invoice_count, counts)
+        status = self.get(key)
+        if status is None:
+            by_status = {s: n for s, n in zip(_STATUSES, counts, strict=True) if n}
+            recalled = invoice_count - sum(counts)  # a recalled invoice stays in its batch
+            if recalled:
+                by_status[RECALLED] = recalled
+            status = self[key] = status_of(reversed_at, by_status)
+        return status
+
+
+def batches_money(work: Work) -> list[tuple[BatchSummary, dict[str, Decimal]]]:
+    """Every batch as services.batches.list_batches lists it (newest first), with its
+    purchased, paid and open balance as the reconciliation counts them: the Factoring
+    Reports overview, in two statements whatever the number of batches."""
+    sums = _batch_totals(work, _figures(), None, OVERVIEW_FIELDS)
+    stmt = (select(Batch.id, Batch.label, Batch.number, Subsidiary.name,
+                   FactoringCompany.name, Batch.submitted_at, Batch.submitted_by,
+                   Batch.invoice_count, Batch.total_cents, Batch.reversed_at)
+            .join(Subsidiary, Subsidiary.id == Batch.subsidiary_id)
+            .join(FactoringCompany, FactoringCompany.id == Batch.factoring_company_id)
+            .order_by(Batch.submitted_at.desc(), Batch.id.desc()))
+    nothing = _BatchSums([0] * len(OVERVIEW_FIELDS), _NO_COUNTS)
+    status = _Statuses()
+    decimals = _Decimals()
+    out = []
+    for (b_id, label, number, sub, factor, at, by, invoices, total,
+         reversed_at) in work.execute(stmt):
+        got = sums.get(b_id, nothing)
+        summary = BatchSummary(
+            id=b_id, batch=label, number=number, subsidiary=sub, factoring_company=factor,
+            submitted_at=at, submitted_by=by, invoices=invoices, total=decimals[total],
+            status=status(reversed_at, invoices, got.counts))
+        out.append((summary, dict(zip(OVERVIEW_FIELDS, map(decimals.__getitem__, got.cents),
+                                      strict=True))))
+    return out
 
 
 def _rows(work: Work, f: _Figures, batch_id: int | None) -> dict[int, list[ReconRow]]:
