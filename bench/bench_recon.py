@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -228,7 +229,8 @@ def measure(invoices: int, batches: int, url: str | None = None, *, repeat: int 
                     conn.execute(text("VACUUM ANALYZE"))
             kind = db.engine.dialect.name
             show(f"{kind}: {invoices:,} invoices in {batches:,} batches written in "
-                 f"{time.perf_counter() - t:.1f} s")
+                 f"{time.perf_counter() - t:.1f} s (load average "
+                 f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
             desk = Desk(db)
             bare = statistics.median(floor(db) for _ in range(repeat))
             totals = best(desk.reconcile, repeat)

@@ -109,12 +109,14 @@ def chargeback(db, load_number: str, amount: str, reference: str) -> None:
 
 
 def reserve_move(db, kind: EntryKind, amount: str, reference: str, *,
-                 factor: str = "Capital Depot", load_number: str | None = None) -> None:
-    """A reserve report's release, fee or adjustment (signed), of one invoice or of none."""
+                 factor: str | None = "Capital Depot", load_number: str | None = None
+                 ) -> None:
+    """A reserve report's release, fee or adjustment (signed), of one invoice or of none;
+    of ``factor`` (None: of no factor)."""
     assert kind in (EntryKind.RELEASE, EntryKind.FEE, EntryKind.ADJUSTMENT)
     with db.write() as work:
-        factor_id = work.execute(select(FactoringCompany.id)
-                                 .where(FactoringCompany.name == factor)).scalar_one()
+        factor_id = None if factor is None else work.execute(
+            select(FactoringCompany.id).where(FactoringCompany.name == factor)).scalar_one()
         invoice = _open_invoice(work, load_number)[0] if load_number else None
         _entry(work, kind, to_cents(Decimal(amount)), invoice=invoice, factor_id=factor_id,
                reference=reference)

@@ -252,3 +252,22 @@ def test_a_reversed_batch_is_listed_and_counts_in_nothing(db, money):
     shown = next(o for o in desk.batches_overview() if o.batch.batch == label)
     assert (shown.batch.status, shown.purchased, shown.paid, shown.open_balance) == (
         "Reversed", 0, 0, 0)
+
+
+def test_with_one_factor_a_movement_of_no_factor_still_counts_in_the_whole(db, batch,
+                                                                           tmp_path):
+    apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [purchase_row(
+        "1", **{"Advance Amount": "875.00", "Fee Amount": "25.00",
+                "Reserve Amount": "100.00"})]), batch, allow_missing=True)
+    reserve_move(db, EntryKind.RELEASE, "30.00", "REL-1")
+    with db.read() as work:
+        one = reports.reconcile(work).reserve_totals
+    assert (one["reserve"], one["released"], one["held"]) == (D("100.00"), D("30.00"),
+                                                              D("70.00"))
+    reserve_move(db, EntryKind.FEE, "5.00", "FEE-X", factor=None)
+    with db.read() as work:
+        recon = reports.reconcile(work)
+    assert [(f.factor, f.figures["held"]) for f in recon.reserve] == [
+        ("Capital Depot", D("70.00"))]
+    assert (recon.reserve_totals["fees"], recon.reserve_totals["held"]) == (D("5.00"),
+                                                                            D("65.00"))

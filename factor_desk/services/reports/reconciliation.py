@@ -18,6 +18,7 @@ from factor_desk.db.models import (
     Batch,
     FactoringCompany,
     Invoice,
+    LedgerEntry,
     Load,
     PurchaseRecord,
     ReportImport,
@@ -26,6 +27,7 @@ from factor_desk.db.models import (
 from factor_desk.db.work import Work
 from factor_desk.domain.batches import BatchStatus
 from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
+from factor_desk.domain.ledger import RESERVE_KINDS
 from factor_desk.domain.lifecycle import OPEN_STATUSES, BillingStatus
 from factor_desk.domain.money import from_cents
 from factor_desk.services.batches import RECALLED, BatchSummary, find_batch, status_of
@@ -346,16 +348,23 @@ def _rows(work: Work, f: _Figures, batch_id: int | None) -> dict[int, list[Recon
             status = RECALLED
         else:
             flag = "" if bought else held.get(inv_id, "")
-            amounts = dict(zip(RECON_FIELDS, (decimals[int(c)] for c in cents), strict=True))
+            amounts = dict(zip(RECON_FIELDS, map(decimals.__getitem__, cents), strict=True))
         out[b_id].append(ReconRow(inv_no, load_no, status, flag, amounts))
     return out
 
 
 def _reserve(work: Work) -> tuple[list[FactorReserve], dict[str, Decimal]]:
+    """The reserve with each factor and over every factor (services.ledger)."""
     def as_money(r: ReserveFigures) -> dict[str, Decimal]:
         return {k: from_cents(getattr(r, k)) for k in RESERVE_FIELDS}
 
     factors = work.execute(select(FactoringCompany.id, FactoringCompany.name)
                            .order_by(FactoringCompany.name)).all()
-    return ([FactorReserve(name, as_money(reserve_figures(work, f_id)))
-             for f_id, name in factors], as_money(reserve_figures(work)))
+    each = [(name, reserve_figures(work, f_id)) for f_id, name in factors]
+    # Every batch has a factor; a movement may have none. With one factor and no such
+    # movement, the whole is that factor's (the common case: no second pass over it all).
+    orphans = work.execute(select(LedgerEntry.id).where(
+        LedgerEntry.factoring_company_id.is_(None),
+        LedgerEntry.kind.in_([k.value for k in RESERVE_KINDS])).limit(1)).first()
+    whole = each[0][1] if len(each) == 1 and orphans is None else reserve_figures(work)
+    return [FactorReserve(name, as_money(r)) for name, r in each], as_money(whole)
