@@ -140,7 +140,6 @@ class _Decimals(dict[int, Decimal]):
         return made
 
 
-
 @dataclass(frozen=True)
 class _Figures:
     """The invoices that count (not recalled: ``money``, services.ledger.invoice_money) and
@@ -210,7 +209,8 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
       payment report and ``loads close`` do; migration 0006 wrote down the older ones).
 
     Recalled invoices (and those of a reversed batch) are listed with the reason and count
-    in nothing. Every total is the sum of its rows. With ``reserve`` (the default for the
+    in nothing. Every batch's total is the sum of its rows (one GROUP BY adds them up,
+    whether or not the rows are read), the whole the sum of the batches. With ``reserve`` (the default for the
     whole, without ``totals_only``): the reserve per factor and over every factor
     (services.ledger.reserve_figures): held = reserve - released - charged_back - fees +
     adjustments; movements of no invoice belong to no batch, so it is not split by batch.
