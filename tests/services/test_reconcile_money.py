@@ -234,7 +234,8 @@ def test_the_command_line_shows_the_new_figures(db, money, capsys):
     assert main(argv) == 0
     table = capsys.readouterr().out
     for words in ("Direct Paid", "Charged Back", "Open Balance", "$2,534.56",
-                  "Reserve with", "Capital Depot", "-$1,812.50", "All factors"):
+                  "Reserve with", "Taken By Chargebacks", "Capital Depot", "-$1,812.50",
+                  "All factors"):
         assert words in table, words
 
 
