@@ -203,9 +203,10 @@ class Desk:
                   ) -> reports.Reconciliation:
         """The reconciliation of one batch, or of every batch with the reserve per factor;
         the rows of each invoice when ``rows`` (by default: for one batch only)."""
+        if rows is None:
+            rows = batch is not None
         with self.db.read() as work:
-            return reports.reconcile(work, batch, totals_only=not (
-                batch is not None if rows is None else rows), reserve=batch is None)
+            return reports.reconcile(work, batch, totals_only=not rows, reserve=batch is None)
 
     def export(self, batch: str, to_dir: str | Path, *, make_zip: bool = False,
                workers: int | None = None, should_stop: Callable[[], bool] | None = None

@@ -13,8 +13,8 @@ By job:
 - ``upload``: the steps of an upload, check and apply (the Desk opens their work and runs
   the retry after a lost race);
 - ``history``: the imports, their original files, undo;
-- ``reconciliation``: the factor's flags and the money of every batch, read from the
-  applied imports.
+- ``reconciliation``: the factor's flags and the money of every batch (added up by the
+  database on services/ledger.py), with the reserve held by each factor.
 
 Every function that reads or writes the database takes a ``Work``."""
 

@@ -210,11 +210,12 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
 
     Recalled invoices (and those of a reversed batch) are listed with the reason and count
     in nothing. Every batch's total is the sum of its rows (one GROUP BY adds them up,
-    whether or not the rows are read), the whole the sum of the batches. With ``reserve`` (the default for the
-    whole, without ``totals_only``): the reserve per factor and over every factor
-    (services.ledger.reserve_figures): held = reserve - released - charged_back - fees +
-    adjustments; movements of no invoice belong to no batch, so it is not split by batch.
-    ``totals_only``: no rows of invoices (the batches overview and Home need no more)."""
+    whether or not the rows are read), the whole the sum of the batches. With ``reserve``
+    (the default for the whole, without ``totals_only``): the reserve per factor and over
+    every factor (services.ledger.reserve_figures): held = reserve - released -
+    charged_back - fees + adjustments; movements of no invoice belong to no batch, so it
+    is not split by batch. ``totals_only``: no rows of invoices (the batches overview and
+    Home need no more)."""
     batch_id = find_batch(work, batch).id if batch else None
     if reserve is None:
         reserve = batch is None and not totals_only
