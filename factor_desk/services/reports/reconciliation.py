@@ -10,7 +10,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, Subquery, and_, case, cast, func, select
 
@@ -242,8 +242,7 @@ def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
     return recon
 
 
-@dataclass(frozen=True)
-class _BatchSums:
+class _BatchSums(NamedTuple):  # a tuple: 10,000 of them are made at once
     cents: list[int]  # by RECON_FIELDS
     counts: tuple[int, ...]  # its invoices that count, by _STATUSES
 
