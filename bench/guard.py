@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_aging  # noqa: E402
 import bench_core  # noqa: E402
 import bench_export  # noqa: E402
+import bench_recon  # noqa: E402
 import bench_reports  # noqa: E402
 
 
@@ -38,6 +39,8 @@ def main() -> int:
     limits.update(bench_export.LIMITS)
     ratios.update(bench_aging.measure(bench_aging.QUICK["invoices"], show=show))
     limits.update(bench_aging.LIMITS)
+    ratios.update(bench_recon.measure(**bench_recon.QUICK, show=show))
+    limits.update(bench_recon.LIMITS)
 
     failed = []
     for name, limit in limits.items():

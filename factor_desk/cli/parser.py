@@ -225,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
     p.add_argument("import_id", type=int, metavar="IMPORT_ID")
     p = command(reports, "reconcile", cmd_reports_reconcile,
-                "invoiced, purchased, advances, fees, reserve, paid, short pays, open balance")
+                "invoiced, purchased, advances, fees, reserve, paid, short pays, charged "
+                "back, open balance; the reserve held by each factor")
     p.add_argument("--batch", metavar="BATCH")
     p = command(reports, "aging", cmd_reports_aging,
                 "open invoices by days past due (current, 1-30, 31-60, 61-90, over 90)")

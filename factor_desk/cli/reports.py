@@ -130,9 +130,15 @@ def _dollars(amount: Decimal | int) -> str:
     return money(amount if isinstance(amount, Decimal) else from_cents(amount))
 
 
+# The reserve's figures as a clerk reads them (a chargeback here is what the factor took
+# from the reserve, not the open balance of the Charged back loads in the table above).
+_RESERVE_HEADERS = {"reserve": "Set Aside", "charged_back": "Taken By Chargebacks",
+                    "fees": "Taken By Fees"}
+
+
 def cmd_reports_reconcile(args: argparse.Namespace) -> int:
     with open_desk(args) as desk:
-        recon = desk.reconcile(args.batch)
+        recon = desk.reconcile(args.batch, rows=args.json)  # the table shows no rows
     if args.json:
         print_json(recon)
         return EXIT_OK
@@ -143,4 +149,11 @@ def cmd_reports_reconcile(args: argparse.Namespace) -> int:
     if not args.batch:
         rows.append(["All", "", *[_dollars(recon.totals[f]) for f in fields]])
     table(headers, rows, right=set(range(2, len(headers))))
+    if recon.reserve_totals:  # the whole: the reserve with each factor
+        names = list(recon.reserve_totals)
+        print()
+        table(["Reserve with", *[_RESERVE_HEADERS.get(n, n.title()) for n in names]],
+              [*([f.factor, *[_dollars(f.figures[n]) for n in names]] for f in recon.reserve),
+               ["All factors", *[_dollars(recon.reserve_totals[n]) for n in names]]],
+              right=set(range(1, len(names) + 1)))
     return EXIT_OK

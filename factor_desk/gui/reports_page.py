@@ -54,6 +54,9 @@ RECON_LABELS = {
     "not_itemised": "Not itemised by the factor",
     "advance": "Advances", "fee": "Fees", "reserve": "Reserve", "paid": "Paid",
     "short_pay": "Short pays", "overpay": "Overpays", "open_balance": "Open balance",
+    # issue #13, below Open balance so that it stays in sight
+    "charged_back": "  of it charged back (yours to collect)",
+    "direct_paid": "Paid to you directly (in Paid)",
 }
 NEWEST_FIRST = Qt.SortOrder.DescendingOrder
 
@@ -242,7 +245,7 @@ class ReportsPage(ReportUpload):
         if not batch:
             return
         self.invoices.show_batch(batch)
-        self.run(Job("Reconciling", lambda: self.desk.reconcile(batch),
+        self.run(Job("Reconciling", lambda: self.desk.reconcile(batch, rows=False),
                      done=lambda r: self._show_recon(batch, r), user=False))
 
     def _show_recon(self, batch: str, recon) -> None:

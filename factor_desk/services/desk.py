@@ -18,7 +18,6 @@ from factor_desk.db.location_check import data_folder_warning
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.journal import Journal
-from factor_desk.domain.money import from_cents
 from factor_desk.location import Location
 from factor_desk.services import aging as aging_service
 from factor_desk.services import (
@@ -200,19 +199,18 @@ class Desk:
 
     def batches_overview(self) -> list[BatchOverview]:
         with self.db.read() as work:
-            listed = batches.list_batches(work)
-            money = {b.batch: b.totals
-                     for b in reports.reconcile(work, totals_only=True).batches}
-        nothing = dict.fromkeys(reports.RECON_FIELDS, from_cents(0))
-        out = []
-        for b in listed:
-            t = money.get(b.batch, nothing)
-            out.append(BatchOverview(b, t["purchased"], t["paid"], t["open_balance"]))
-        return out
+            listed = reports.batches_money(work)
+        return [BatchOverview(b, t["purchased"], t["paid"], t["open_balance"])
+                for b, t in listed]
 
-    def reconcile(self, batch: str | None = None) -> reports.Reconciliation:
+    def reconcile(self, batch: str | None = None, *, rows: bool | None = None
+                  ) -> reports.Reconciliation:
+        """The reconciliation of one batch, or of every batch with the reserve per factor;
+        the rows of each invoice when ``rows`` (by default: for one batch only)."""
+        if rows is None:
+            rows = batch is not None
         with self.db.read() as work:
-            return reports.reconcile(work, batch)
+            return reports.reconcile(work, batch, totals_only=not rows, reserve=batch is None)
 
     def export(self, batch: str, to_dir: str | Path, *, make_zip: bool = False,
                workers: int | None = None, should_stop: Callable[[], bool] | None = None

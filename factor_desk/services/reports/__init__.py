@@ -14,8 +14,8 @@ By job:
 - ``upload``: the steps of an upload, check and apply (the Desk opens their work and runs
   the retry after a lost race);
 - ``history``: the imports, their original files, undo;
-- ``reconciliation``: the factor's flags and the money of every batch, read from the
-  applied imports.
+- ``reconciliation``: the factor's flags and the money of every batch (added up by the
+  database on services/ledger.py), with the reserve held by each factor.
 
 Every function that reads or writes the database takes a ``Work``."""
 
@@ -52,6 +52,7 @@ from factor_desk.services.reports.reconciliation import (
     BatchReconciliation,
     Reconciliation,
     ReconRow,
+    batches_money,
     factor_flags,
     reconcile,
 )
@@ -70,7 +71,7 @@ __all__ = [
     "BatchReconciliation", "ImportInfo", "ImportResult", "ImportStatus", "Outcome",
     "PaymentValues", "Preview", "PurchaseStatus", "PurchaseValues", "Reconciliation",
     "ReconRow", "ReportCancelled", "ReportFile", "ReportKind", "RowOutcome", "UndoResult",
-    "applied", "apply_report", "factor_flags", "import_file", "import_history",
+    "applied", "apply_report", "batches_money", "factor_flags", "import_file", "import_history",
     "preview_report", "raise_unless_retried", "read_report", "reconcile", "refusals",
     "report_batches", "report_fits", "report_template", "undo_import",
 ]

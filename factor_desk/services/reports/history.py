@@ -12,6 +12,7 @@ from sqlalchemy import CursorResult, delete, select
 from factor_desk.db.models import (
     Batch,
     Invoice,
+    LedgerEntry,
     Load,
     Payment,
     PurchaseRecord,
@@ -140,6 +141,8 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
     records = cast(CursorResult[Any], work.execute(
         delete(model).where(model.import_id == imp.id)
         .execution_options(synchronize_session=False))).rowcount
+    work.execute(delete(LedgerEntry).where(LedgerEntry.import_id == imp.id)  # its short pays
+                 .execution_options(synchronize_session=False))
     move_loads(work, [(lid, number) for lid, number, _ in moved], frm, to, by=user,
                reason=f"Undo of import #{imp.id} ({imp.file_name})", import_id=imp.id,
                undo=True)

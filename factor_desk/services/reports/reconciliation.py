@@ -1,23 +1,37 @@
 """What the factor's reports come to, read from the applied imports: the loads the factor
 held or rejected, and the reconciliation of every batch (what was invoiced, purchased,
-advanced, paid, short paid, and what is still open)."""
+advanced, paid, short paid, charged back, and what is still open) with the reserve held by
+each factor."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Subquery, and_, case, cast, func, select
 
-from factor_desk.db.models import Batch, Invoice, Load, Payment, PurchaseRecord, ReportImport
+from factor_desk.db.models import (
+    Batch,
+    FactoringCompany,
+    Invoice,
+    LedgerEntry,
+    Load,
+    PurchaseRecord,
+    ReportImport,
+    Subsidiary,
+)
 from factor_desk.db.work import Work
+from factor_desk.domain.batches import BatchStatus
 from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
-from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.ledger import RESERVE_KINDS
+from factor_desk.domain.lifecycle import OPEN_STATUSES, BillingStatus
 from factor_desk.domain.money import from_cents
-from factor_desk.services.batches import RECALLED, find_batch, status_of
-from factor_desk.services.common import chunks
+from factor_desk.services.batches import RECALLED, BatchSummary, find_batch, status_of
+from factor_desk.services.ledger import ReserveFigures, invoice_money, reserve_figures
 
 
 def factor_flags(work: Work, load_ids: list[int] | None = None) -> dict[int, str]:
@@ -43,12 +57,15 @@ def _flag(status: str, reason: str | None) -> str:
     return status.title() + (f": {reason}" if reason else "")
 
 
-# purchased (our invoice amounts) + amount_difference = factor_amount (what the factor's
-# report says it bought) = advance + fee + reserve + not_itemised (the part the report did
-# not split, when it leaves advance or fee out).
+# The figures of an invoice, a batch and the whole, in this order (see ``reconcile`` for
+# what each one is and how they add up).
 RECON_FIELDS = ("invoiced", "purchased", "not_purchased", "factor_amount", "amount_difference",
-                "advance", "fee", "reserve", "not_itemised", "paid", "short_pay", "overpay",
-                "open_balance")
+                "advance", "fee", "reserve", "not_itemised", "paid", "direct_paid",
+                "short_pay", "overpay", "charged_back", "open_balance")
+# The figures the Factoring Reports overview shows of each batch.
+OVERVIEW_FIELDS = ("purchased", "paid", "open_balance")
+# The reserve with one factor (services.ledger.ReserveFigures), in this order.
+RESERVE_FIELDS = ("reserve", "released", "charged_back", "fees", "adjustments", "held")
 
 
 @dataclass
@@ -70,7 +87,13 @@ class BatchReconciliation:
     batch: str
     status: str
     rows: list[ReconRow]
-    totals: dict[str, Decimal]  # by RECON_FIELDS
+    cents: list[int]  # the totals in cents, by RECON_FIELDS
+
+    @functools.cached_property
+    def totals(self) -> dict[str, Decimal]:
+        """The totals by RECON_FIELDS (made when first asked: an overview of thousands of
+        batches reads one or two of them)."""
+        return dict(zip(RECON_FIELDS, map(from_cents, self.cents), strict=True))
 
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "status": self.status,
@@ -79,13 +102,33 @@ class BatchReconciliation:
 
 
 @dataclass
+class FactorReserve:
+    """The reserve with one factor: set aside by its purchase reports, released, taken by
+    chargebacks and fees, adjusted, and what it still holds (by RESERVE_FIELDS)."""
+
+    factor: str
+    figures: dict[str, Decimal]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"factor": self.factor, **{k: str(v) for k, v in self.figures.items()}}
+
+
+@dataclass
 class Reconciliation:
     batches: list[BatchReconciliation]
     totals: dict[str, Decimal]  # by RECON_FIELDS
+    # The whole only (reserve movements of no invoice belong to no batch): per factor, and
+    # over every factor (by RESERVE_FIELDS); empty for the reconciliation of one batch.
+    reserve: list[FactorReserve] = field(default_factory=list)
+    reserve_totals: dict[str, Decimal] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"totals": {k: str(v) for k, v in self.totals.items()},
-                "batches": [b.to_dict() for b in self.batches]}
+        out: dict[str, Any] = {"totals": {k: str(v) for k, v in self.totals.items()},
+                               "batches": [b.to_dict() for b in self.batches]}
+        if self.reserve_totals:
+            out["reserve"] = {"totals": {k: str(v) for k, v in self.reserve_totals.items()},
+                              "factors": [f.to_dict() for f in self.reserve]}
+        return out
 
 
 class _Decimals(dict[int, Decimal]):
@@ -97,99 +140,231 @@ class _Decimals(dict[int, Decimal]):
         return made
 
 
-def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False
-              ) -> Reconciliation:
-    """Per invoice, per batch and overall: invoiced, purchased (our amount of what the
-    factor bought), not yet purchased, the factor's amount of what it bought and the
-    difference, advances, fees, reserve, the part not itemised, paid, short pays, overpays
-    and the open balance. invoiced = purchased + not purchased = paid + short pay -
-    overpay + open balance; purchased + amount difference = factor's amount = advance +
-    fee + reserve + not itemised; every total is the sum of its rows (added up in cents,
-    so to the cent). ``totals_only``: the batches' and overall totals, without the rows of
-    each invoice (the batches overview needs no more)."""
-    stmt = (select(Batch.id, Batch.reversed_at, Batch.label, Invoice.id,
-                   Invoice.invoice_number, Load.load_number, Load.status, Invoice.amount_cents,
-                   Invoice.recall_reason, Invoice.recalled_at.is_not(None))
-            .join(Invoice, Invoice.batch_id == Batch.id)
-            .join(Load, Load.id == Invoice.load_id)
-            .order_by(Batch.submitted_at, Batch.id, Invoice.position))
-    if batch:
-        stmt = stmt.where(Batch.id == find_batch(work, batch).id)
-    rows = work.execute(stmt).all()
-    invoice_ids = [r[3] for r in rows]
-    reversed_of = {r[0]: r[1] for r in rows}
-    bought: dict[int, tuple[int, int, int, int]] = {}
-    held: dict[int, str] = {}
-    paid: dict[int, int] = defaultdict(int)
-    applied = ReportImport.status == ImportStatus.APPLIED
-    for part in chunks(invoice_ids):
-        for inv_id, status, reason, adv, fee, res, factor in work.execute(
-            select(PurchaseRecord.invoice_id, PurchaseRecord.status, PurchaseRecord.reason,
-                   PurchaseRecord.advance_cents, PurchaseRecord.fee_cents,
-                   PurchaseRecord.reserve_cents, PurchaseRecord.invoice_amount_cents)
-            .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
-            .where(PurchaseRecord.invoice_id.in_(part), applied)
-            .order_by(PurchaseRecord.id)
-        ):
-            if status == PurchaseStatus.PURCHASED:
-                bought[inv_id] = (adv or 0, fee or 0, res or 0, factor)
-            else:
-                held[inv_id] = _flag(status, reason)
-        for inv_id, amount in work.execute(
-            select(Payment.invoice_id, func.sum(Payment.amount_cents))
-            .join(ReportImport, ReportImport.id == Payment.import_id)
-            .where(Payment.invoice_id.in_(part), applied)
-            .group_by(Payment.invoice_id)
-        ):
-            paid[inv_id] = int(amount)
-    # Added up in cents, each figure in the order of RECON_FIELDS; a Decimal at the end.
-    per_batch: dict[int, BatchReconciliation] = {}
-    batch_cents: dict[int, list[int]] = {}
-    statuses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+@dataclass(frozen=True)
+class _Figures:
+    """The invoices that count (not recalled: ``money``, services.ledger.invoice_money) and
+    the factor's purchase of each (``bought``), with each figure of RECON_FIELDS of one
+    invoice as a column expression in cents (``columns``, in that order). Join Load to
+    ``money`` for the status."""
+
+    money: Subquery
+    bought: Subquery
+    columns: list[ColumnElement[int]]
+
+
+def _figures() -> _Figures:
+    m = invoice_money()
+    bought = (select(PurchaseRecord.invoice_id, PurchaseRecord.invoice_amount_cents,
+                     PurchaseRecord.advance_cents, PurchaseRecord.fee_cents,
+                     PurchaseRecord.reserve_cents)
+              .where(PurchaseRecord.status == PurchaseStatus.PURCHASED.value)
+              .subquery("bought"))  # one record per invoice at most (a unique index)
+    is_bought = bought.c.invoice_id.is_not(None)
+    invoiced = m.c.invoiced
+    factor = func.coalesce(bought.c.invoice_amount_cents, 0)
+    advance = func.coalesce(bought.c.advance_cents, 0)
+    fee = func.coalesce(bought.c.fee_cents, 0)
+    reserve = func.coalesce(bought.c.reserve_cents, 0)
+    balance = m.c.balance
+    owed = balance > 0
+    open_statuses = [s.value for s in OPEN_STATUSES]
+    columns: list[ColumnElement[int]] = [
+        invoiced,
+        case((is_bought, invoiced), else_=0),  # purchased
+        case((is_bought, 0), else_=invoiced),  # not_purchased
+        factor,  # factor_amount
+        case((is_bought, factor - invoiced), else_=0),  # amount_difference
+        advance, fee, reserve,
+        factor - advance - fee - reserve,  # not_itemised
+        m.c.paid, m.c.direct_paid, m.c.short_pay,
+        case((balance < 0, -balance), else_=0),  # overpay
+        case((and_(Load.status == BillingStatus.CHARGED_BACK.value, owed), balance),
+             else_=0),  # charged_back
+        case((and_(Load.status.in_(open_statuses), owed), balance), else_=0),  # open_balance
+    ]
+    return _Figures(m, bought, columns)
+
+
+def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False,
+              reserve: bool | None = None) -> Reconciliation:
+    """Per batch and overall, and per invoice unless ``totals_only``, in cents added up by
+    the database (services/ledger.py defines paid, short pay and balance):
+
+    - ``invoiced``: our invoices' amounts; ``purchased``: of those the factor bought,
+      ``not_purchased``: the rest. invoiced = purchased + not_purchased.
+    - ``factor_amount``: what the factor's purchase report says it bought them for,
+      ``amount_difference`` = factor_amount - purchased, split by the report into
+      ``advance``, ``fee``, ``reserve`` and ``not_itemised`` (the part it did not split):
+      purchased + amount_difference = factor_amount = advance + fee + reserve + not_itemised.
+    - ``paid``: the factor's payment reports and the debtors' direct payments, of which
+      ``direct_paid``; ``short_pay``: the short pay entries (a final payment's rest, a
+      closed load); ``overpay``: what was paid beyond an invoice (its balance below zero).
+    - ``open_balance``: what the debtors still owe on open invoices (Invoiced, Financed,
+      Charged back), the aging's total; of it ``charged_back``: the open balance of the
+      Charged back loads, the carrier's to collect now. Each invoice's balance =
+      invoiced - paid - short_pay, so
+      invoiced = paid + short_pay + open_balance - overpay
+               = paid + short_pay + charged_back + (open_balance - charged_back) - overpay
+      as long as every Completed invoice's rest is written down as a short pay (the
+      payment report and ``loads close`` do; migration 0006 wrote down the older ones).
+
+    Recalled invoices (and those of a reversed batch) are listed with the reason and count
+    in nothing. Every batch's total is the sum of its rows (one GROUP BY adds them up,
+    whether or not the rows are read), the whole the sum of the batches. With ``reserve``
+    (the default for the whole, without ``totals_only``): the reserve per factor and over
+    every factor (services.ledger.reserve_figures): held = reserve - released -
+    charged_back - fees + adjustments; movements of no invoice belong to no batch, so it
+    is not split by batch. ``totals_only``: no rows of invoices (the batches overview and
+    Home need no more)."""
+    batch_id = find_batch(work, batch).id if batch else None
+    if reserve is None:
+        reserve = batch is None and not totals_only
+    f = _figures()
+    sums = _batch_totals(work, f, batch_id)
+    rows = {} if totals_only else _rows(work, f, batch_id)
+    stmt = (select(Batch.id, Batch.label, Batch.reversed_at, Batch.invoice_count)
+            .order_by(Batch.submitted_at, Batch.id))
+    if batch_id is not None:
+        stmt = stmt.where(Batch.id == batch_id)
+    nothing = _BatchSums([0] * len(RECON_FIELDS), _NO_COUNTS)
+    status = _Statuses()
+    out = []
+    for b_id, label, reversed_at, invoice_count in work.execute(stmt):
+        got = sums.get(b_id, nothing)
+        out.append(BatchReconciliation(label, status(reversed_at, invoice_count, got.counts),
+                                       rows.get(b_id, []), got.cents))
+    overall = [sum(column) for column in zip(*(b.cents for b in out), strict=True)] \
+        if out else [0] * len(RECON_FIELDS)
+    recon = Reconciliation(out, dict(zip(RECON_FIELDS, map(from_cents, overall),
+                                         strict=True)))
+    if reserve:
+        recon.reserve, recon.reserve_totals = _reserve(work)
+    return recon
+
+
+class _BatchSums(NamedTuple):  # a tuple: 10,000 of them are made at once
+    cents: list[int]  # by RECON_FIELDS
+    counts: tuple[int, ...]  # its invoices that count, by _STATUSES
+
+
+_STATUSES = tuple(s.value for s in BillingStatus)
+_NO_COUNTS = (0,) * len(_STATUSES)  # a batch whose every invoice was recalled
+
+
+def _batch_totals(work: Work, f: _Figures, batch_id: int | None,
+                  fields: tuple[str, ...] = RECON_FIELDS) -> dict[int, _BatchSums]:
+    """Each batch's ``fields`` (in cents, in that order) and the count of its invoices in
+    each status (recalled ones apart), added up by the database in one GROUP BY."""
+    m = f.money
+    columns = [f.columns[RECON_FIELDS.index(k)] for k in fields]
+    stmt = (select(m.c.batch_id, *(cast(func.sum(c), BigInteger) for c in columns),
+                   *(cast(func.sum(case((Load.status == s, 1), else_=0)), Integer)
+                     for s in _STATUSES))
+            .select_from(m)
+            .join(Load, Load.id == m.c.load_id)
+            .outerjoin(f.bought, f.bought.c.invoice_id == m.c.invoice_id)
+            .group_by(m.c.batch_id))
+    if batch_id is not None:
+        stmt = stmt.where(m.c.batch_id == batch_id)
+    width = len(fields) + 1
+    return {row[0]: _BatchSums(list(row[1:width]), tuple(row[width:]))
+            for row in work.execute(stmt)}
+
+
+class _Statuses(dict[tuple[bool, int, tuple[int, ...]], BatchStatus]):
+    """A batch's status from its invoices' counts (services.batches.status_of), worked out
+    once per distinct set of counts (most batches of a busy year are alike)."""
+
+    def __call__(self, reversed_at: dt.datetime | None, invoice_count: int,
+                 counts: tuple[int, ...]) -> BatchStatus:
+        key = (reversed_at is not None, invoice_count, counts)
+        status = self.get(key)
+        if status is None:
+            by_status = {s: n for s, n in zip(_STATUSES, counts, strict=True) if n}
+            recalled = invoice_count - sum(counts)  # a recalled invoice stays in its batch
+            if recalled:
+                by_status[RECALLED] = recalled
+            status = self[key] = status_of(reversed_at, by_status)
+        return status
+
+
+def batches_money(work: Work) -> list[tuple[BatchSummary, dict[str, Decimal]]]:
+    """Every batch as services.batches.list_batches lists it (newest first), with its
+    purchased, paid and open balance as the reconciliation counts them: the Factoring
+    Reports overview, in two statements whatever the number of batches."""
+    sums = _batch_totals(work, _figures(), None, OVERVIEW_FIELDS)
+    stmt = (select(Batch.id, Batch.label, Batch.number, Subsidiary.name,
+                   FactoringCompany.name, Batch.submitted_at, Batch.submitted_by,
+                   Batch.invoice_count, Batch.total_cents, Batch.reversed_at)
+            .join(Subsidiary, Subsidiary.id == Batch.subsidiary_id)
+            .join(FactoringCompany, FactoringCompany.id == Batch.factoring_company_id)
+            .order_by(Batch.submitted_at.desc(), Batch.id.desc()))
+    nothing = _BatchSums([0] * len(OVERVIEW_FIELDS), _NO_COUNTS)
+    status = _Statuses()
     decimals = _Decimals()
-    for batch_id, _reversed, label, inv_id, inv_no, load_no, status, amount, why, recalled in rows:
-        if recalled:
-            # recalled (or its batch reversed): shown, with the reason, counting in no money
-            status, amount, flag = RECALLED, 0, f"Recalled: {why}" if why else RECALLED
-            bought.pop(inv_id, None)
-            paid.pop(inv_id, None)
-        completed = status == BillingStatus.COMPLETED
-        is_bought = inv_id in bought
-        adv, fee, res, factor = bought.get(inv_id, (0, 0, 0, 0))
-        p = paid.get(inv_id, 0)
-        cents = (
-            amount,  # invoiced
-            amount if is_bought else 0,  # purchased
-            0 if is_bought else amount,  # not_purchased
-            factor,  # factor_amount
-            factor - amount if is_bought else 0,  # amount_difference
-            adv, fee, res,  # advance, fee, reserve
-            factor - adv - fee - res,  # not_itemised
-            p,  # paid
-            max(0, amount - p) if completed else 0,  # short_pay
-            max(0, p - amount) if completed else 0,  # overpay
-            0 if completed else amount,  # open_balance
-        )
-        if not recalled:
-            flag = held.get(inv_id, "") if not is_bought else ""
-        rec = per_batch.get(batch_id)
-        if rec is None:
-            rec = per_batch[batch_id] = BatchReconciliation(label, "", [], {})
-            batch_cents[batch_id] = [0] * len(RECON_FIELDS)
-        if not totals_only:
-            rec.rows.append(ReconRow(inv_no, load_no, status, flag,
-                                     dict(zip(RECON_FIELDS, map(decimals.__getitem__, cents),
-                                              strict=True))))
-        totals = batch_cents[batch_id]
-        for i, c in enumerate(cents):
-            totals[i] += c
-        statuses[batch_id][status] += 1
-    overall = [0] * len(RECON_FIELDS)
-    for batch_id, rec in per_batch.items():
-        totals = batch_cents[batch_id]
-        rec.totals = {k: from_cents(c) for k, c in zip(RECON_FIELDS, totals, strict=True)}
-        rec.status = status_of(reversed_of[batch_id], statuses[batch_id])
-        overall = [a + c for a, c in zip(overall, totals, strict=True)]
-    return Reconciliation(batches=list(per_batch.values()),
-                          totals={k: from_cents(c)
-                                  for k, c in zip(RECON_FIELDS, overall, strict=True)})
+    out = []
+    for (b_id, label, number, sub, factor, at, by, invoices, total,
+         reversed_at) in work.execute(stmt):
+        got = sums.get(b_id, nothing)
+        summary = BatchSummary(
+            id=b_id, batch=label, number=number, subsidiary=sub, factoring_company=factor,
+            submitted_at=at, submitted_by=by, invoices=invoices, total=decimals[total],
+            status=status(reversed_at, invoices, got.counts))
+        out.append((summary, dict(zip(OVERVIEW_FIELDS, map(decimals.__getitem__, got.cents),
+                                      strict=True))))
+    return out
+
+
+def _rows(work: Work, f: _Figures, batch_id: int | None) -> dict[int, list[ReconRow]]:
+    """The invoices of every batch (or of one), in their order on the schedule."""
+    m = f.money
+    stmt = (select(Invoice.batch_id, Invoice.id, Invoice.invoice_number, Load.load_number,
+                   Load.status, Invoice.recalled_at.is_not(None), Invoice.recall_reason,
+                   f.bought.c.invoice_id.is_not(None), *f.columns)
+            .select_from(Invoice)
+            .join(Batch, Batch.id == Invoice.batch_id)
+            .join(Load, Load.id == Invoice.load_id)
+            .outerjoin(m, m.c.invoice_id == Invoice.id)
+            .outerjoin(f.bought, f.bought.c.invoice_id == m.c.invoice_id)
+            .order_by(Batch.submitted_at, Batch.id, Invoice.position))
+    flags_stmt = (select(PurchaseRecord.invoice_id, PurchaseRecord.status,
+                         PurchaseRecord.reason)
+                  .where(PurchaseRecord.status != PurchaseStatus.PURCHASED.value)
+                  .order_by(PurchaseRecord.id))
+    if batch_id is not None:
+        stmt = stmt.where(Invoice.batch_id == batch_id)
+        flags_stmt = flags_stmt.join(Invoice, Invoice.id == PurchaseRecord.invoice_id).where(
+            Invoice.batch_id == batch_id)
+    held = {inv_id: _flag(status, reason)
+            for inv_id, status, reason in work.execute(flags_stmt)}  # the latest says
+    decimals = _Decimals()
+    zero = decimals[0]
+    out: dict[int, list[ReconRow]] = defaultdict(list)
+    for b_id, inv_id, inv_no, load_no, status, recalled, why, bought, *cents in (
+            work.execute(stmt)):
+        if recalled:  # shown, with the reason, counting in no money
+            flag = f"Recalled: {why}" if why else RECALLED
+            amounts = dict.fromkeys(RECON_FIELDS, zero)
+            status = RECALLED
+        else:
+            flag = "" if bought else held.get(inv_id, "")
+            amounts = dict(zip(RECON_FIELDS, map(decimals.__getitem__, cents), strict=True))
+        out[b_id].append(ReconRow(inv_no, load_no, status, flag, amounts))
+    return out
+
+
+def _reserve(work: Work) -> tuple[list[FactorReserve], dict[str, Decimal]]:
+    """The reserve with each factor and over every factor (services.ledger)."""
+    def as_money(r: ReserveFigures) -> dict[str, Decimal]:
+        return {k: from_cents(getattr(r, k)) for k in RESERVE_FIELDS}
+
+    factors = work.execute(select(FactoringCompany.id, FactoringCompany.name)
+                           .order_by(FactoringCompany.name)).all()
+    each = [(name, reserve_figures(work, f_id)) for f_id, name in factors]
+    # Every batch has a factor; a movement may have none. With one factor and no such
+    # movement, the whole is that factor's (the common case: no second pass over it all).
+    orphans = work.execute(select(LedgerEntry.id).where(
+        LedgerEntry.factoring_company_id.is_(None),
+        LedgerEntry.kind.in_([k.value for k in RESERVE_KINDS])).limit(1)).first()
+    whole = each[0][1] if len(each) == 1 and orphans is None else reserve_figures(work)
+    return [FactorReserve(name, as_money(r)) for name, r in each], as_money(whole)

@@ -15,10 +15,18 @@ from collections.abc import Callable, Generator, Iterator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from factor_desk.db.models import Batch, Payment, PurchaseRecord, ReportImport, utcnow
+from factor_desk.db.models import (
+    Batch,
+    LedgerEntry,
+    Payment,
+    PurchaseRecord,
+    ReportImport,
+    utcnow,
+)
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus, ReportKind
+from factor_desk.domain.ledger import EntryKind
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import Progress, chunks, current_user, gc_paused, insert_rows
@@ -230,6 +238,35 @@ def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
     loads = list({r.load_id: _load_of(r) for r in rows}.values())
     move_loads(work, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
                reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)
+    _write_short_pays(work, imp, rows, user)
+
+
+def _write_short_pays(work: Work, imp: ReportImport, rows: list[RowOutcome],
+                      user: str) -> None:
+    """The rest of each invoice the report completed, written down as its short pay
+    (services/ledger.py reads short pays from these entries). A Financed invoice has no
+    payment before this report's, so the rest is its amount less this report's rows."""
+    # RECON's stopgap until the payment report learns partial payments (issue #13, PAY).
+    of_invoice: dict[int, list[RowOutcome]] = {}
+    for r in sorted(rows, key=lambda r: r.row):
+        assert r.invoice_id is not None
+        of_invoice.setdefault(r.invoice_id, []).append(r)
+    now = utcnow()
+    entries = []
+    for invoice_id, mine in of_invoice.items():
+        assert mine[0].invoice_cents is not None
+        rest = mine[0].invoice_cents - sum(_payment(r).amount_cents for r in mine)
+        if rest > 0:
+            last = mine[-1]
+            why = next((_payment(r).short_pay_reason for r in mine
+                        if _payment(r).short_pay_reason), "")
+            entries.append((EntryKind.SHORT_PAY.value, invoice_id, last.load_id, imp.id,
+                            last.row, _payment(last).payment_date, rest,
+                            _payment(last).reference_number, why, now, user))
+    keys = ("kind", "invoice_id", "load_id", "import_id", "row_number", "entry_date",
+            "amount_cents", "reference", "reason", "at", "by")
+    for part in chunks(entries, WRITE_CHUNK):
+        insert_rows(work, LedgerEntry.__table__, keys, part)
 
 
 def _load_of(r: RowOutcome) -> tuple[int, str]:
