@@ -15,10 +15,19 @@ from collections.abc import Callable, Generator, Iterator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from factor_desk.db.models import Batch, Payment, PurchaseRecord, ReportImport, utcnow
+from factor_desk.db.models import (
+    Batch,
+    Invoice,
+    LedgerEntry,
+    Payment,
+    PurchaseRecord,
+    ReportImport,
+    utcnow,
+)
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus, ReportKind
+from factor_desk.domain.ledger import EntryKind
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import Progress, chunks, current_user, gc_paused, insert_rows
@@ -212,14 +221,46 @@ def _write_purchase(work: Work, imp: ReportImport, rows: list[RowOutcome],
 
 def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
+    """The payments; a short pay entry for each row that closes its invoice with a rest
+    open; the loads whose invoices the file completes move to Completed. A partial payment
+    leaves its load Financed (#13)."""
     rows = sorted(rows, key=lambda r: _payment(r).reference_number)  # see _write_purchase
     keys = ("import_id", "invoice_id", "row_number", *PaymentValues.KEYS)
     for part in chunks(rows, WRITE_CHUNK):
         insert_rows(work, Payment.__table__, keys, [  # see _write_purchase
             (imp.id, r.invoice_id, r.row, *_payment(r).row()) for r in part])
-    loads = list({r.load_id: _load_of(r) for r in rows}.values())
+    short = sorted((r for r in rows if _payment(r).short_pay_cents > 0),
+                   key=lambda r: r.row)
+    if short:
+        factor_of = factors_of(work, [r.invoice_id for r in short if r.invoice_id])
+        now = utcnow()
+        entry_keys = ("kind", "invoice_id", "load_id", "factoring_company_id", "import_id",
+                      "row_number", "entry_date", "amount_cents", "reference", "reason",
+                      "at", "by")
+        for part in chunks(short, WRITE_CHUNK):
+            insert_rows(work, LedgerEntry.__table__, entry_keys, [
+                (EntryKind.SHORT_PAY.value, r.invoice_id, r.load_id,
+                 factor_of.get(r.invoice_id or 0), imp.id, r.row, v.payment_date,
+                 v.short_pay_cents, v.reference_number,
+                 v.short_pay_reason or FINAL_WITHOUT_REASON, now, user)
+                for r in part for v in (_payment(r),)])
+    loads = list({r.load_id: _load_of(r) for r in rows if _payment(r).completes}.values())
     move_loads(work, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
                reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)
+
+
+# The reason a short pay entry keeps when the row that wrote it was marked Final only.
+FINAL_WITHOUT_REASON = "final payment (no reason given)"
+
+
+def factors_of(work: Work, invoice_ids: list[int]) -> dict[int, int]:
+    """The factoring company of each invoice (its batch's)."""
+    found: dict[int, int] = {}
+    for part in chunks(sorted(set(invoice_ids))):
+        found.update((i, f) for i, f in work.execute(
+            select(Invoice.id, Batch.factoring_company_id)
+            .join(Batch, Batch.id == Invoice.batch_id).where(Invoice.id.in_(part))).all())
+    return found
 
 
 def _load_of(r: RowOutcome) -> tuple[int, str]:
