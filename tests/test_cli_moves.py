@@ -43,7 +43,7 @@ def test_queue_with_an_invoice_number_and_date(loads_in):
     code, out, _ = cli("loads", "queue", "R1", "--invoice-number", "INV-9",
                        "--invoice-date", "2026-11-27")
     assert code == 0 and out == "Load R1 invoice INV-9 created; it is Queued now.\n"
-    history = _json(cli("loads", "history", "R1", "--json")[1])
+    history = _json(cli("loads", "history", "R1", "--json")[1])["history"]
     assert "2026-11-27" in history[-1]["reason"]
     assert cli("loads", "queue", "R2", "--invoice-date", "someday")[0] == 2
 
