@@ -321,8 +321,8 @@ def test_direct_payments_of_a_charged_back_load(db, financed, tmp_path):
         "Charged back", D("300.00"), False)
     last = desk.load_history("1")[-1]
     assert (last.from_status, last.to_status) == ("Charged back", "Charged back")
-    assert "Direct payment of $500.00 (CHK-1) on 02/10/2027: $300.00 stays open" == \
-        last.reason
+    assert last.reason == ("Direct payment of $500.00 (CHK-1) on 02/10/2027: $300.00 "
+                           "stays open")
     second = desk.pay_load("1", D("300.00"), "CHK-2")
     assert (second.status, second.open_balance, second.completed) == (
         "Completed", D("0.00"), True)
