@@ -102,7 +102,9 @@ class DirectPaymentDialog(QDialog):
         if not self.reference.text().strip():
             self.problem.setText("Reference: give the check or ACH number.")
             return
-        self.answer = (amount, self.reference.text().strip(), self.date.date().toPython())
+        day = self.date.date()
+        self.answer = (amount, self.reference.text().strip(),
+                       dt.date(day.year(), day.month(), day.day()))
         super().accept()
 
 
