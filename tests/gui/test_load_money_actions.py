@@ -115,3 +115,25 @@ def test_the_direct_payment_dialog_asks_amount_reference_and_date(qtbot):
     dialog.accept()
     assert dialog.answer == (Decimal("1200.50"), "ACH-55", dt.date(2027, 3, 1))
     assert dialog.result() == DirectPaymentDialog.DialogCode.Accepted
+
+
+def test_the_payment_preview_shows_what_each_row_leaves_open(desk, tmp_path):
+    from helpers import write_csv_file
+
+    from factor_desk.gui.preview_dialog import row_amounts
+    from factor_desk.services.common import run_to_end
+
+    factored(desk, tmp_path)
+    amounts = {ld.load_number: ld.amount for ld in desk.loads()}
+    path = write_csv_file(tmp_path / "pay2.csv", [
+        ["Invoice Number", "Payment Date", "Amount Paid", "Reference Number", "Final"],
+        ["10004", "2027-01-05", "1000.00", "P-1", ""],
+        ["10004", "2027-01-06", "100.00", "P-2", "yes"],
+        ["10005", "2027-01-06", "500.00", "P-3", ""]])
+    preview = run_to_end(desk.preview_report("payments", path))
+    rest4 = amounts["10004"] - Decimal("1100.00")
+    assert row_amounts(preview) == [
+        (Decimal("1000.00"), None, None, amounts["10004"] - Decimal("1000.00")),
+        (Decimal("100.00"), rest4, None, None),
+        (Decimal("500.00"), None, None, amounts["10005"] - Decimal("500.00"))]
+    assert preview.totals["stays_open"] == amounts["10005"] - Decimal("500.00")
