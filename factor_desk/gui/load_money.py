@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -176,8 +175,8 @@ class LoadMoneyPanel(QGroupBox):
         self.close_button = QPushButton("Close with short pay…")
         self.close_button.setObjectName("closeWithShortPay")
         self.close_button.clicked.connect(self.close_with_short_pay)
-        actions = QHBoxLayout()
-        actions.addStretch(1)
+        # one above the other: side by side they would widen the page past a small screen
+        actions = QVBoxLayout()
         actions.addWidget(self.pay_button)
         actions.addWidget(self.close_button)
         box = QVBoxLayout(self)
