@@ -62,7 +62,8 @@ def test_unqueue_needs_a_reason_and_goes_back_to_released(loads_in):
     code, out, _ = cli("loads", "unqueue", "Q1", "--reason", "rate dispute")
     assert code == 0 and "Load Q1 taken back; it is Released now." in out
     assert _statuses(cli)["Q1"] == "Released"
-    assert _json(cli("loads", "history", "Q1", "--json")[1])[-1]["reason"] == "rate dispute"
+    assert _json(cli("loads", "history", "Q1", "--json")[1])["history"][-1]["reason"] == \
+        "rate dispute"
 
 
 def test_void_hides_the_load_unless_asked_and_keeps_the_list_keys(loads_in, tmp_path):
