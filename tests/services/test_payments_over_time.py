@@ -412,3 +412,55 @@ def test_the_load_page_lists_every_movement_with_where_it_came_from(db, financed
         "Short pay written off"]
     assert [ln.date for ln in money.lines] == sorted(ln.date for ln in money.lines)
     assert money.status == "Completed"
+
+
+# ------------------------------------------------------------------ races (PostgreSQL)
+
+
+def test_a_payment_report_waits_for_a_close_of_the_same_load(db, financed, tmp_path):
+    """A clerk closes load 1 while another applies a partial payment of it: the upload
+    waits for the close, then sees the load Completed and is refused (SQLite runs one
+    writer at a time: nothing interleaves)."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writer at a time")
+    from test_attack_races import _while_held
+
+    from factor_desk.services.load_payments import close_load
+
+    path = write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
+                     [payment_row("1", "400.00", ref="RC-1")])
+    outcome = _while_held(db, lambda work: close_load(work, "1", "written off"),
+                          lambda: apply(db, "payments", path))
+    assert isinstance(outcome, InputRefused), outcome
+    assert "load 1 is already Completed" in str(outcome)
+    b = balance(db, "1")
+    assert (b.paid, b.short_pay, b.balance) == (0, 100000, 0)
+
+
+def test_two_partial_payment_reports_of_one_load_take_turns(db, financed, tmp_path):
+    """Two uploads pay the rest of load 1 at the same moment: the second waits for the
+    first and sees its payment, so the load is Completed (not left Financed paid in
+    full)."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writer at a time")
+    from test_attack_races import _while_held
+
+    from factor_desk.services import reports
+
+    def apply_in(work, path):
+        upload = reports.read_report(path, "payments", None)
+        steps = reports.apply_report(work, upload)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    one = write_csv(tmp_path / "one.csv", PAYMENT_HEADER,
+                    [payment_row("1", "400.00", ref="T-1")])
+    two = write_csv(tmp_path / "two.csv", PAYMENT_HEADER,
+                    [payment_row("1", "600.00", ref="T-2")])
+    outcome = _while_held(db, lambda work: apply_in(work, one),
+                          lambda: apply(db, "payments", two))
+    assert not isinstance(outcome, Exception), outcome
+    assert statuses(db)["1"] == "Completed" and balance(db, "1").balance == 0

@@ -19,6 +19,7 @@ from factor_desk.db.models import (
     Batch,
     Invoice,
     LedgerEntry,
+    Load,
     Payment,
     PurchaseRecord,
     ReportImport,
@@ -32,7 +33,7 @@ from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import Progress, chunks, current_user, gc_paused, insert_rows
 from factor_desk.services.lifecycle import move_loads
-from factor_desk.services.reports.checking import check_rows
+from factor_desk.services.reports.checking import check_rows, text_of
 from factor_desk.services.reports.columns import ReportFile
 from factor_desk.services.reports.outcomes import (
     ImportResult,
@@ -90,6 +91,8 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
     user = user or current_user()
     if upload.kind == ReportKind.PURCHASE and batch:
         _share_batch(work, batch)
+    if upload.kind == ReportKind.PAYMENTS:
+        _lock_paid_loads(work, upload)
     with gc_paused():
         preview: Preview | None = None
         for step in _check(work, upload, batch, should_stop):
@@ -143,6 +146,32 @@ def _share_batch(work: Work, batch: str) -> None:
             f"Batch {found.label} was reversed on {found.reversed_at:%m/%d/%Y} by "
             f"{found.reversed_by} ({found.reverse_reason}); a purchase report cannot be "
             "applied to it. Its loads went back to Queued: batch them again."])
+
+
+def _lock_paid_loads(work: Work, upload: ReportFile) -> None:
+    """Lock the loads a payment report names (for update, until commit, in the order of
+    their ids) before its rows are checked: another payment report, a close or a direct
+    payment of the same load at that moment then takes turns with this one, and the later
+    checks the balance the earlier left. Without it two partial payments applied at once
+    could both pass and leave a load paid in full Financed. (SQLite runs one writer at a
+    time: nothing to lock.)"""
+    if work.connection().dialect.name == "sqlite":
+        return
+    columns = upload.columns
+    wanted: dict[str, set[str]] = {"invoice_number": set(), "load_number": set()}
+    for _, cells in upload.table.rows:
+        for name, found in wanted.items():
+            if text := text_of(cells, columns, name):
+                found.add(text)
+    ids: set[int] = set()
+    for part in chunks(sorted(wanted["invoice_number"])):
+        ids.update(work.execute(select(Invoice.load_id).where(
+            Invoice.invoice_number.in_(part), Invoice.recalled_at.is_(None))).scalars())
+    for part in chunks(sorted(wanted["load_number"])):
+        ids.update(work.execute(select(Load.id).where(Load.load_number.in_(part))).scalars())
+    for id_part in chunks(sorted(ids)):
+        work.execute(select(Load.id).where(Load.id.in_(id_part)).order_by(Load.id)
+                     .with_for_update()).all()
 
 
 def applied(result: ImportResult) -> Progress:
