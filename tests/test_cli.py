@@ -35,7 +35,7 @@ def test_demo_then_submit_all_eligible_invoices_every_demo_load(cli):
     code, out, _ = cli("loads", "list", "--status", "Invoiced", "--json")
     assert sorted(ld["load_number"] for ld in _json(out)) == sorted(batch["loads"])
     code, out, _ = cli("loads", "history", batch["loads"][0], "--json")
-    history = _json(out)
+    history = _json(out)["history"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [
         (None, "Queued"), ("Queued", "Invoiced")]
     assert history[1]["batch"] == batch["batch"]

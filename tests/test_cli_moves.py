@@ -43,7 +43,7 @@ def test_queue_with_an_invoice_number_and_date(loads_in):
     code, out, _ = cli("loads", "queue", "R1", "--invoice-number", "INV-9",
                        "--invoice-date", "2026-11-27")
     assert code == 0 and out == "Load R1 invoice INV-9 created; it is Queued now.\n"
-    history = _json(cli("loads", "history", "R1", "--json")[1])
+    history = _json(cli("loads", "history", "R1", "--json")[1])["history"]
     assert "2026-11-27" in history[-1]["reason"]
     assert cli("loads", "queue", "R2", "--invoice-date", "someday")[0] == 2
 
@@ -62,7 +62,8 @@ def test_unqueue_needs_a_reason_and_goes_back_to_released(loads_in):
     code, out, _ = cli("loads", "unqueue", "Q1", "--reason", "rate dispute")
     assert code == 0 and "Load Q1 taken back; it is Released now." in out
     assert _statuses(cli)["Q1"] == "Released"
-    assert _json(cli("loads", "history", "Q1", "--json")[1])[-1]["reason"] == "rate dispute"
+    assert _json(cli("loads", "history", "Q1", "--json")[1])["history"][-1]["reason"] == \
+        "rate dispute"
 
 
 def test_void_hides_the_load_unless_asked_and_keeps_the_list_keys(loads_in, tmp_path):

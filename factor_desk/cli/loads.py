@@ -19,6 +19,8 @@ from factor_desk.cli.printing import (
 )
 
 if TYPE_CHECKING:
+    from factor_desk.services.batch_money import LoadMoney
+    from factor_desk.services.load_payments import LoadMoneyMove
     from factor_desk.services.loads import LoadSummary, MovedLoad, RowCustomer
 
 
@@ -123,12 +125,51 @@ def cmd_loads_list(args: argparse.Namespace) -> int:
 def cmd_loads_history(args: argparse.Namespace) -> int:
     with open_desk(args) as desk:
         entries = desk.load_history(args.load_number)
+        money_of = desk.load_money(args.load_number)
     if args.json:
-        print_json(entries)
+        print_json({"load_number": money_of.load_number, "status": money_of.status,
+                    "history": entries, "money": _money_json(money_of)})
         return EXIT_OK
     table(["When (UTC)", "From", "To", "By", "Why"],
           [[e.at, e.from_status or "-", e.to_status, e.by, e.reason] for e in entries])
+    print()
+    print(_money_line(money_of))
+    if money_of.lines:
+        table(["Date", "What", "Amount", "Reference", "From", "Detail"],
+              [[ln.date, ln.what, money(ln.amount), ln.reference, ln.source, ln.detail]
+               for ln in money_of.lines], right={2})
     return EXIT_OK
+
+
+_FIGURES = ("invoiced", "paid", "short_pay", "overpay", "open_balance")
+
+
+def _money_json(m: LoadMoney) -> dict[str, object]:
+    inv = m.invoice
+    return {"batch": m.batch,
+            "invoice": None if inv is None else {
+                "invoice_number": inv.invoice_number,
+                **{k: getattr(inv, k) for k in _FIGURES},
+                "partially_paid": inv.partially_paid},
+            "lines": [{"date": ln.date, "kind": ln.kind, "what": ln.what,
+                       "amount": ln.amount, "reference": ln.reference, "source": ln.source,
+                       "import_id": ln.import_id, "detail": ln.detail} for ln in m.lines]}
+
+
+def _money_line(m: LoadMoney) -> str:
+    """The load's money in one line: what was invoiced, paid, written off, and is open."""
+    inv = m.invoice
+    if inv is None:
+        return f"Load {m.load_number} is {m.status}: not batched yet, nothing invoiced."
+    parts = [f"Invoice {inv.invoice_number} (batch {m.batch}): {money(inv.invoiced)}",
+             f"paid {money(inv.paid)}"]
+    if inv.short_pay:
+        parts.append(f"short pay {money(inv.short_pay)}")
+    if inv.overpay:
+        parts.append(f"overpaid {money(inv.overpay)}")
+    parts.append(f"open {money(inv.open_balance)}")
+    state = f"{m.status} (partially paid)" if inv.partially_paid else m.status
+    return f"{', '.join(parts)}. Load {m.load_number} is {state}."
 
 
 # ---------------------------------------------------------- load moves (issue #12)
@@ -187,3 +228,47 @@ def cmd_loads_edit(args: argparse.Namespace) -> int:
         for c in edited.changes:
             print(f"  {c.field}: {c.old} → {c.new}")
     return EXIT_OK
+
+
+# ---------------------------------------------------------- payments over time (#13)
+
+def _print_money_move(args: argparse.Namespace, move: LoadMoneyMove) -> int:
+    if args.json:
+        print_json(move)
+        return EXIT_OK
+    if move.kind == "short_pay":
+        print(f"Load {move.load_number} closed: a short pay of {money(move.amount)} written "
+              f"off ({move.reason}); it is {move.status} now.")
+        return EXIT_OK
+    rest = (f"{money(move.open_balance)} stays open" if move.open_balance > 0 else
+            f"overpaid by {money(-move.open_balance)}" if move.open_balance < 0 else
+            "paid in full")
+    print(f"Load {move.load_number}: direct payment of {money(move.amount)} "
+          f"({move.reference}, {move.entry_date:%m/%d/%Y}) recorded; {rest}; it is "
+          f"{move.status} now.")
+    return EXIT_OK
+
+
+def cmd_loads_close(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        move = desk.close_load(args.load_number, args.short_pay_reason)
+    return _print_money_move(args, move)
+
+
+def cmd_loads_pay(args: argparse.Namespace) -> int:
+    from factor_desk.domain.dates import parse_date
+    from factor_desk.domain.money import MoneyError, parse_money
+
+    try:
+        amount = parse_money(args.amount)
+    except MoneyError as exc:
+        raise Usage(f"--amount: {exc}") from None
+    day = None
+    if args.date:
+        try:
+            day = parse_date(args.date)
+        except ValueError as exc:
+            raise Usage(f"--date: {exc}") from None
+    with open_desk(args) as desk:
+        move = desk.pay_load(args.load_number, amount, args.reference, day)
+    return _print_money_move(args, move)

@@ -27,10 +27,12 @@ from factor_desk.cli.factors import cmd_factors_list, cmd_factors_set
 from factor_desk.cli.journal import cmd_reports_journal, cmd_reports_journal_accounts
 from factor_desk.cli.loads import (
     cmd_loads_attach,
+    cmd_loads_close,
     cmd_loads_edit,
     cmd_loads_history,
     cmd_loads_import,
     cmd_loads_list,
+    cmd_loads_pay,
     cmd_loads_queue,
     cmd_loads_template,
     cmd_loads_unqueue,
@@ -120,8 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", metavar="TEXT")
     p.add_argument("--eligible", action="store_true",
                    help="only the loads Submit Batch can take (needs --subsidiary)")
-    p = command(loads, "history", cmd_loads_history, "a load's status history")
+    p = command(loads, "history", cmd_loads_history,
+                "a load's status history and every movement of its money")
     p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p = command(loads, "close", cmd_loads_close, "write off the open rest of a Financed or "
+                "Charged back load as a short pay: it becomes Completed")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p.add_argument("--short-pay-reason", required=True, metavar="TEXT")
+    p = command(loads, "pay", cmd_loads_pay, "record the debtor's direct payment of a "
+                "Charged back load (Completed once nothing is left open)")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p.add_argument("--amount", required=True, metavar="MONEY", help="e.g. 600.00")
+    p.add_argument("--reference", required=True, metavar="REF",
+                   help="the check or ACH number (recorded once)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the payment's date (default today)")
     p = command(loads, "queue", cmd_loads_queue,
                 "Create invoice: Released loads become Queued (eligible for a batch)")
     p.add_argument("load_numbers", nargs="+", metavar="LOAD_NUMBER")

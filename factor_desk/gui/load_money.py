@@ -1,18 +1,35 @@
-"""Loads: the selected load's money (each payment with the import that brought it, and any
-short pay or overpay), and its documents opened in the system's viewer on a double-click
-or removed before the load is batched."""
+"""Loads: the selected load's money (every movement of it in date order: the purchase, each
+payment, short pay, direct payment, chargeback and reserve movement, with the import or
+clerk it came from; what is paid, written off, overpaid and still open), the clerk's money
+actions (Record direct payment…, Close with short pay…), and its documents opened in the
+system's viewer on a double-click or removed before the load is batched."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QUrl, Signal
+from PySide6.QtCore import QDate, QModelIndex, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton, QTableView, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from factor_desk.domain.money import format_money
+from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.money import MoneyError, format_money, parse_money
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.common import Asker, fit_columns, table_view
 from factor_desk.gui.jobs import Job
@@ -23,19 +40,77 @@ from factor_desk.services.desk import Desk
 OPENED_FOLDER = "factor-desk-documents"
 
 
-class PaymentsModel(RowTableModel):
-    """A load's payments (PaymentLine rows), oldest first."""
+class MoneyLinesModel(RowTableModel):
+    """A load's money movements (MoneyLine rows), in date order."""
 
     def __init__(self, parent=None):
         super().__init__([
-            Column("Date", lambda p: p.payment_date),
-            Column("Amount", lambda p: p.amount, align_right=True),
-            Column("Reference", lambda p: p.reference or p.check_number,
-                   tooltip=lambda p: f"Check {p.check_number}" if p.check_number else ""),
-            Column("Import", lambda p: p.import_id, text=lambda p: f"#{p.import_id} "
-                   f"{p.import_file}"),
-            Column("Short pay reason", lambda p: p.short_pay_reason),
+            Column("Date", lambda m: m.date),
+            Column("What", lambda m: m.what),
+            Column("Amount", lambda m: m.amount, align_right=True),
+            Column("Reference", lambda m: m.reference),
+            Column("From", lambda m: m.source),
+            Column("Detail", lambda m: m.detail),
         ], parent=parent)
+
+
+# What a direct payment dialog gives: the amount, the reference and the date.
+PaymentAnswer = tuple[Decimal, str, dt.date]
+
+
+class DirectPaymentDialog(QDialog):
+    """Asks the amount, reference and date of a debtor's direct payment; OK only when the
+    amount reads as money and a reference is given (the reason shows under the fields)."""
+
+    def __init__(self, parent: QWidget | None, load_number: str, open_balance: Decimal):
+        super().__init__(parent)
+        self.setObjectName("directPaymentDialog")
+        self.setWindowTitle(f"Record direct payment — load {load_number}")
+        self.amount = QLineEdit(str(open_balance) if open_balance > 0 else "")
+        self.amount.setObjectName("paymentAmount")
+        self.reference = QLineEdit()
+        self.reference.setObjectName("paymentReference")
+        self.reference.setPlaceholderText("check or ACH number")
+        self.date = QDateEdit(QDate.currentDate())
+        self.date.setObjectName("paymentDate")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("MM/dd/yyyy")
+        self.problem = QLabel()
+        self.problem.setObjectName("paymentProblem")
+        self.problem.setStyleSheet("color: #a4262c")
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"The debtor paid the carrier directly for load {load_number} "
+                           f"(open: {format_money(open_balance)})."))
+        form.addRow("Amount", self.amount)
+        form.addRow("Reference", self.reference)
+        form.addRow("Date", self.date)
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.answer: PaymentAnswer | None = None
+
+    def accept(self) -> None:
+        try:
+            amount = parse_money(self.amount.text())
+        except MoneyError as exc:
+            self.problem.setText(f"Amount: {exc}")
+            return
+        if not self.reference.text().strip():
+            self.problem.setText("Reference: give the check or ACH number.")
+            return
+        day = self.date.date()
+        self.answer = (amount, self.reference.text().strip(),
+                       dt.date(day.year(), day.month(), day.day()))
+        super().accept()
+
+
+def ask_direct_payment(parent: QWidget | None, load_number: str, open_balance: Decimal
+                       ) -> PaymentAnswer | None:
+    dialog = DirectPaymentDialog(parent, load_number, open_balance)
+    return dialog.answer if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def money_summary(money: LoadMoney) -> str:
@@ -45,6 +120,8 @@ def money_summary(money: LoadMoney) -> str:
         return "Not batched yet: no invoice has gone to the factor."
     parts = [f"Invoice {inv.invoice_number} in batch {money.batch}: "
              f"{format_money(inv.invoiced)}", f"paid {format_money(inv.paid)}"]
+    if inv.partially_paid:
+        parts[-1] = f"<b>partially paid {format_money(inv.paid)}</b>"
     if inv.short_pay:
         parts.append(f"<b style='color:#a4262c'>short paid {format_money(inv.short_pay)}</b>")
     if inv.overpay:
@@ -73,7 +150,7 @@ class LoadMoneyPanel(QGroupBox):
     ``remove_button`` removes the selected one after asking; ``changed`` then says which
     load changed."""
 
-    changed = Signal(str)  # a load number whose documents changed
+    changed = Signal(str)  # a load number whose documents or money changed
     status = Signal(str)
 
     def __init__(self, desk: Desk, run: Callable[[Job], bool], asker: Asker,
@@ -86,13 +163,28 @@ class LoadMoneyPanel(QGroupBox):
         self.load: str | None = None
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.payments = PaymentsModel(self)
-        self.payments_view = table_view(self.payments, name="loadPaymentsTable",
-                                        stretch_last=True)
+        self.money: LoadMoney | None = None
+        self.lines = MoneyLinesModel(self)
+        self.lines_view = table_view(self.lines, name="loadMoneyLines", stretch_last=True)
+        # the clerk's money actions (#13); tests answer the payment dialog themselves
+        self.ask_payment: Callable[[str, Decimal], PaymentAnswer | None] = (
+            lambda number, rest: ask_direct_payment(self, number, rest))
+        self.pay_button = QPushButton("Record direct payment…")
+        self.pay_button.setObjectName("recordDirectPayment")
+        self.pay_button.clicked.connect(self.record_direct_payment)
+        self.close_button = QPushButton("Close with short pay…")
+        self.close_button.setObjectName("closeWithShortPay")
+        self.close_button.clicked.connect(self.close_with_short_pay)
+        # one above the other: side by side they would widen the page past a small screen
+        actions = QVBoxLayout()
+        actions.addWidget(self.pay_button)
+        actions.addWidget(self.close_button)
         box = QVBoxLayout(self)
         box.addWidget(self.summary)
-        box.addWidget(self.payments_view, 100)
-        box.addStretch(1)  # keeps the summary at the top when there is no payment to list
+        box.addWidget(self.lines_view, 100)
+        box.addStretch(1)  # keeps the summary at the top when there is nothing to list
+        box.addLayout(actions)
+        self._update_actions()
 
         self.documents_view = documents_view
         documents_view.setToolTip("Double-click a document to open it.")
@@ -107,9 +199,11 @@ class LoadMoneyPanel(QGroupBox):
 
     def show_load(self, load_number: str | None) -> None:
         self.load = load_number
+        self.money = None
+        self._update_actions()
         if load_number is None:
             self.summary.setText("")
-            self.payments.set_rows([])
+            self.lines.set_rows([])
             return
         self._run(Job(f"Loading the money of load {load_number}",
                       lambda: self.desk.load_money(load_number),
@@ -118,10 +212,67 @@ class LoadMoneyPanel(QGroupBox):
     def _loaded(self, load_number: str, money: LoadMoney) -> None:
         if load_number != self.load:
             return  # another load was chosen since
+        self.money = money
         self.summary.setText(money_summary(money))
-        self.payments.set_rows(money.invoice.payments if money.invoice else [])
-        self.payments_view.setVisible(bool(money.invoice and money.invoice.payments))
-        fit_columns(self.payments_view)
+        self.lines.set_rows(money.lines)
+        self.lines_view.setVisible(bool(money.lines))
+        fit_columns(self.lines_view)
+        self._update_actions()
+
+    # ------------------------------------------------------------------ money actions
+
+    def _open_balance(self) -> Decimal:
+        inv = self.money.invoice if self.money else None
+        return inv.open_balance if inv else Decimal(0)
+
+    def _update_actions(self) -> None:
+        status = self.money.status if self.money else ""
+        can_pay = status == BillingStatus.CHARGED_BACK
+        can_close = (status in (BillingStatus.FINANCED, BillingStatus.CHARGED_BACK)
+                     and self._open_balance() > 0)
+        self.pay_button.setEnabled(can_pay)
+        self.pay_button.setToolTip(
+            "The debtor paid the carrier directly for this charged-back load." if can_pay
+            else "Only a load the factor charged back is paid to the carrier directly.")
+        self.close_button.setEnabled(can_close)
+        self.close_button.setToolTip(
+            "Write off what is still open as a short pay; the load becomes Completed."
+            if can_close else "Only a Financed or Charged back load with an open balance "
+                              "can be closed with a short pay.")
+
+    def record_direct_payment(self) -> None:
+        number = self.load
+        if number is None or self.money is None:
+            return
+        answer = self.ask_payment(number, self._open_balance())
+        if answer is None:
+            return
+        amount, reference, day = answer
+        self._run(Job(f"Recording the direct payment of load {number}",
+                      lambda: self.desk.pay_load(number, amount, reference, day),
+                      done=self._moved))
+
+    def close_with_short_pay(self) -> None:
+        number = self.load
+        if number is None or self.money is None:
+            return
+        reason = self.asker.text(
+            "Close with short pay",
+            f"Write off the open {format_money(self._open_balance())} of load {number} as a "
+            "short pay; the load becomes Completed. Reason:")
+        if reason is None:
+            return
+        self._run(Job(f"Closing load {number} with a short pay",
+                      lambda: self.desk.close_load(number, reason), done=self._moved))
+
+    def _moved(self, move) -> None:
+        if move.kind == "short_pay":
+            self.status.emit(f"Load {move.load_number} closed: short pay of "
+                             f"{format_money(move.amount)} written off; it is Completed.")
+        else:
+            self.status.emit(f"Direct payment of {format_money(move.amount)} recorded for "
+                             f"load {move.load_number}; it is {move.status}.")
+        self.changed.emit(move.load_number)
 
     # ------------------------------------------------------------------ documents
 

@@ -141,28 +141,25 @@ class PreviewDialog(QDialog):
 
 def row_amounts(preview: Preview) -> list[tuple[Decimal | None, ...]]:
     """Each row's amounts as the preview shows them beside its outcome: a purchase row's
-    invoice amount, advance, fee and reserve; a payment row's amount paid, and its
-    invoice's short pay or over pay (on the invoice's last row, as its reasons say)."""
+    invoice amount, advance, fee and reserve; a payment row's amount paid, the short pay it
+    writes off, the overpay after it, or what stays open after it (as its reasons say)."""
     if preview.kind == ReportKind.PURCHASE:
         return [(from_cents(v.invoice_amount_cents), _dollars(v.advance_cents),
                  _dollars(v.fee_cents), _dollars(v.reserve_cents))
                 if isinstance(v := r.values, PurchaseValues) else
                 (r.amount, None, None, None) for r in preview.rows]
-    paid: dict[int, int] = {}
-    last: dict[int, int] = {}  # invoice id: its last row's index
-    for i, r in enumerate(preview.rows):
-        if isinstance(r.values, PaymentValues) and r.invoice_id is not None:
-            paid[r.invoice_id] = paid.get(r.invoice_id, 0) + r.values.amount_cents
-            last[r.invoice_id] = i
     out: list[tuple[Decimal | None, ...]] = []
-    for i, r in enumerate(preview.rows):
-        short = over = None
-        if r.invoice_id is not None and last.get(r.invoice_id) == i and \
-                r.invoice_cents is not None:
-            difference = r.invoice_cents - paid[r.invoice_id]
-            short = from_cents(difference) if difference > 0 else None
-            over = from_cents(-difference) if difference < 0 else None
-        out.append((r.amount, short, over))
+    for r in preview.rows:
+        v = r.values
+        if not isinstance(v, PaymentValues) or r.outcome == Outcome.ERROR:
+            out.append((r.amount, None, None, None))
+            continue
+        # what the row does (services/reports/payments.py worked it out in the file's
+        # order): the short pay it writes off, the overpay, or the rest it leaves open
+        out.append((r.amount, _dollars(v.short_pay_cents or None),
+                    from_cents(-v.open_after_cents) if v.open_after_cents < 0 else None,
+                    from_cents(v.open_after_cents)
+                    if v.open_after_cents > 0 and not v.completes else None))
     return out
 
 

@@ -18,7 +18,7 @@ from factor_desk.services import reports
 
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 PURCHASE_AMOUNTS = ("Invoice amount", "Advance", "Fee", "Reserve")
-PAYMENT_AMOUNTS = ("Paid", "Short pay", "Over pay")
+PAYMENT_AMOUNTS = ("Paid", "Short pay", "Over pay", "Stays open")
 RESERVE_AMOUNTS = ("Amount",)
 TITLES = {ReportKind.PURCHASE: "Upload Purchase Report",
           ReportKind.PAYMENTS: "Upload Payment Report",
@@ -182,7 +182,8 @@ class ReportUpload(Page):
             totals = (f"Paid {format_money(t['paid'])} on "
                       f"{plural(int(t['invoices']), 'invoice')} · short pays "
                       f"{format_money(t['short_pay'])} · overpays "
-                      f"{format_money(t['overpay'])}")
+                      f"{format_money(t['overpay'])} · stays open (partial payments) "
+                      f"{format_money(t['stays_open'])}")
         blockers = [str(p.message) for p in reports.refusals(preview, allow_missing=True)]
         if len(blockers) > 3:
             blockers = blockers[:3] + [f"and {len(blockers) - 3} more; see the rows above"]

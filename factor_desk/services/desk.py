@@ -26,6 +26,7 @@ from factor_desk.services import (
     batches,
     company,
     customers,
+    load_payments,
     loads,
     recall,
     reports,
@@ -537,6 +538,7 @@ class Desk:
         """Name several accounts, all or nothing."""
         with self.db.write() as work:
             return bookkeeping.set_journal_accounts(work, names)
+
     # --- reserve (#13)
     # The factoring companies' terms (services/factors.py); the reserve report goes through
     # preview_report / apply_report / undo_import / report_template with kind "reserve".
@@ -557,6 +559,30 @@ class Desk:
             return factor_terms.set_factor_terms(work, name, advance=advance, fee=fee,
                                                  reserve=reserve, recourse_days=recourse_days,
                                                  non_recourse=non_recourse)
+
+    # --- payments over time (#13): a load's open rest written off, a direct payment
+    # (services/load_payments.py). Each one transaction with a ledger entry and a history row.
+
+    def close_load(self, load_number: str, reason: str) -> load_payments.LoadMoneyMove:
+        """Write off the open rest of a Financed (or Charged back) load as a short pay; the
+        load becomes Completed."""
+        with self.db.write() as work:
+            return load_payments.close_load(work, load_number, reason)
+
+    def pay_load(self, load_number: str, amount: Decimal, reference: str,
+                 date: dt.date | None = None) -> load_payments.LoadMoneyMove:
+        """The debtor's direct payment of a Charged back load; it becomes Completed when
+        nothing is left open. A reference recorded at the same moment by another clerk is
+        refused as one recorded before."""
+        try:
+            with self.db.write() as work:
+                return load_payments.pay_load(work, load_number, amount, reference, date)
+        except IntegrityError:  # the unique index: another clerk took the reference
+            with self.db.read() as work:
+                taken = load_payments.reference_taken(work, reference)
+            if taken is None:
+                raise
+            raise taken from None
 
 
 def _report_key(path: str | Path, kind: str, sheet: str | None

@@ -1,5 +1,6 @@
-"""Loads: the selected load's payments and short pay or overpay; its documents open in the
-system's viewer on a double-click and can be removed (after asking) until it is batched."""
+"""Loads: the selected load's money lines (purchase, payments, short pay) and short pay or
+overpay; its documents open in the system's viewer on a double-click and can be removed
+(after asking) until it is batched."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtTest import QTest
 from test_batch_invoices import factored
 
 from factor_desk.domain.errors import InputRefused
-from factor_desk.gui.load_money import PaymentsModel
+from factor_desk.gui.load_money import MoneyLinesModel
 
 
 def open_load(qtbot, window, number: str):
@@ -33,12 +34,17 @@ def test_a_short_paid_loads_payments(qtbot, qtmodeltester, window, desk, tmp_pat
     batch = factored(desk, tmp_path)
     page = open_load(qtbot, window, "10001")
     money = page.money
-    assert isinstance(money.payments, PaymentsModel)
-    qtmodeltester.check(money.payments)
-    assert money.payments.rowCount() == 1
-    cells = [money.payments.index(0, c).data() for c in range(money.payments.columnCount())]
-    assert cells[:3] == ["12/20/2026", "$3,204.00", "ACH-7781"]
-    assert cells[3].endswith("payments.csv") and cells[4] == "lumper not reimbursed"
+    assert isinstance(money.lines, MoneyLinesModel)
+    qtmodeltester.check(money.lines)
+    assert money.lines.rowCount() == 3  # the purchase, the payment, the short pay
+    cells = [[money.lines.index(r, c).data() for c in range(money.lines.columnCount())]
+             for r in range(3)]
+    assert cells[0][:3] == ["11/28/2026", "Purchased by the factor", "$3,304.00"]
+    assert cells[1][:4] == ["12/20/2026", "Payment (factor's report)", "$3,204.00",
+                            "ACH-7781"]
+    assert cells[1][4].endswith("payments.csv") and cells[1][5] == "lumper not reimbursed"
+    assert cells[2][1:4] == ["Short pay written off", "$100.00", "ACH-7781"]
+    assert cells[2][4] == cells[1][4] and cells[2][5] == "lumper not reimbursed"
     text = money.summary.text()
     assert f"Invoice 10001 in batch {batch}: $3,304.00" in text
     assert "short paid $100.00" in text
@@ -46,7 +52,7 @@ def test_a_short_paid_loads_payments(qtbot, qtmodeltester, window, desk, tmp_pat
     assert "overpaid $10.00" in page.money.summary.text()
     page = open_load(qtbot, window, "10012")  # not batched
     assert page.money.summary.text().startswith("Not batched yet")
-    assert page.money.payments.rowCount() == 0
+    assert page.money.lines.rowCount() == 0
 
 
 def test_a_document_opens_in_the_system_viewer(qtbot, window, desk, monkeypatch):

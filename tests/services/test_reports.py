@@ -20,8 +20,8 @@ from factor_desk.services.loads import list_loads
 PURCHASE_HEADER = ["Invoice Number", "Load Number", "Batch Number", "Debtor", "Invoice Amount",
                    "Purchase Date", "Advance Amount", "Fee Amount", "Reserve Amount", "Status"]
 PAYMENT_HEADER = ["Invoice Number", "Load Number", "Debtor", "Payment Date", "Amount Paid",
-                  "Reference Number", "Check Number", "Payment Method", "Short Pay Reason",
-                  "Note"]
+                  "Reference Number", "Check Number", "Payment Method", "Final",
+                  "Short Pay Reason", "Note"]
 AUDIT_TABLES = {"report_imports", "status_history", "document_blobs"}
 
 
@@ -195,8 +195,11 @@ def test_preview_explains_every_payment_row(db, batch, tmp_path):
             payment_row("2", "1.00", ref="R-2a")]
     p = preview(db, "payments", write_csv(tmp_path / "pay2.csv", PAYMENT_HEADER, rows))
     got = outcomes(p)
-    assert got[2] == ("warning", "short pay of $50.00 (lumper not approved)")
+    assert got[2] == ("warning", "final payment: $950.00 of $1,000.00 open; short pay of "
+                                 "$50.00 (lumper not approved) written off; load 1 becomes "
+                                 "Completed")
     assert "invoice 2 is also paid in row 4" in got[3][1]
+    assert "partial payment: $600.00 of $1,000.00, $400.00 stays open" in got[3][1]
     assert "overpaid by $100.00" in got[4][1]
     assert got[5] == ("error", "load 4 is Invoiced, not Financed: upload the purchase report "
                                "of batch ACME-0001 first")
@@ -350,7 +353,7 @@ def test_undo_puts_every_row_back_as_it_was(db, batch, tmp_path):
         batch, allow_missing=True)
     after_purchase = _business_rows(db)
     payments = apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
-                                               [payment_row("1", "900.00")]))
+                                               [payment_row("1", "900.00", Final="yes")]))
     undo(db, payments.import_id)
     assert _business_rows(db) == after_purchase
     undo(db, purchase.import_id)
@@ -373,7 +376,7 @@ def test_undo_is_refused_when_a_later_import_depends_on_it(db, batch, tmp_path):
     payments = apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
                                                [payment_row("2")]))
     before = dump(db)
-    with pytest.raises(InputRefused, match=f"payment import #{payments.import_id} .* completed "
+    with pytest.raises(InputRefused, match=f"payment import #{payments.import_id} .* paid "
                                            "load 2.* Undo that import first"):
         undo(db, purchase.import_id)
     assert dump(db) == before

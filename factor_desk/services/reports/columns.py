@@ -63,6 +63,8 @@ PAYMENT_COLUMNS: list[ColumnSpec] = [
                                                         "Transaction ID")),
     ColumnSpec("check_number", "Check Number", ("Check", "Cheque Number", "Check No")),
     ColumnSpec("payment_method", "Payment Method", ("Method", "Pay Method", "Payment Type")),
+    # yes: the invoice's last payment; whatever is left open is a short pay (#13)
+    ColumnSpec("final", "Final", ("Final Payment", "Final Pay", "Closed", "Close Invoice")),
     ColumnSpec("short_pay_reason", "Short Pay Reason", ("Short Pay", "Shortpay Reason",
                                                         "Short Paid Reason")),
     ColumnSpec("note", "Note", ("Notes", "Memo", "Comment", "Comments")),
@@ -112,7 +114,7 @@ def report_template(kind: str) -> str:
             "invoice_number": "10001", "load_number": "10001", "debtor": "Example Logistics",
             "payment_date": "2026-12-28", "amount_paid": "2550.00",
             "reference_number": "ACH-000123", "check_number": "", "payment_method": "ACH",
-            "short_pay_reason": "", "note": ""}])
+            "final": "no", "short_pay_reason": "", "note": ""}])
     if kind == ReportKind.RESERVE:
         return template_csv(RESERVE_TEMPLATE, [
             {"entry_date": "2027-01-15", "kind": "chargeback", "invoice_number": "10001",

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import ColumnElement, CursorResult, Row, delete, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from factor_desk.db.models import (
     Batch,
@@ -17,15 +18,17 @@ from factor_desk.db.models import (
     Payment,
     PurchaseRecord,
     ReportImport,
+    StatusHistory,
     utcnow,
 )
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound
 from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus, ReportKind
+from factor_desk.domain.ledger import EntryKind
 from factor_desk.domain.lifecycle import BillingStatus
-from factor_desk.services.common import current_user
+from factor_desk.services.common import chunks, current_user
 from factor_desk.services.lifecycle import move_loads
-from factor_desk.services.reports.reserve import reserve_entries_naming, undo_reserve
+from factor_desk.services.reports.reserve import undo_reserve
 
 
 @dataclass
@@ -78,7 +81,10 @@ class UndoResult:
 
 def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoResult:
     """Reverse exactly what an import did: its records go, its loads move back a step (with
-    history rows), and it is marked undone. Refused when a later import depends on it."""
+    history rows), and it is marked undone. Refused when a later import depends on it.
+
+    A payment import's records are its payments and the short pays it wrote off; only the
+    loads it completed move back to Financed (a partial payment moved none)."""
     user = user or current_user()
     imp = work.get(ReportImport, import_id)
     if imp is None:
@@ -88,70 +94,132 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
                             f"{imp.undone_at:%m/%d/%Y} by {imp.undone_by}."])
     if imp.kind == ReportKind.RESERVE:
         moved_back, removed = undo_reserve(work, imp, user)
-        _mark_undone(imp, user)
-        return UndoResult(import_id=imp.id, kind=ReportKind.RESERVE,
-                          loads_moved_back=moved_back, records_removed=removed)
-    model: type[PurchaseRecord] | type[Payment]
+        return _undone(imp, user, moved_back, removed)
     if imp.kind == ReportKind.PURCHASE:
-        model, frm, to = PurchaseRecord, BillingStatus.FINANCED, BillingStatus.INVOICED
-        moved_stmt = (select(Load.id, Load.load_number, Load.status)
-                      .join(Invoice, Invoice.load_id == Load.id)
-                      .join(PurchaseRecord, PurchaseRecord.invoice_id == Invoice.id)
-                      .where(PurchaseRecord.import_id == imp.id,
-                             PurchaseRecord.status == PurchaseStatus.PURCHASED))
-    elif imp.kind == ReportKind.PAYMENTS:
-        model, frm, to = Payment, BillingStatus.COMPLETED, BillingStatus.FINANCED
-        moved_stmt = (select(Load.id, Load.load_number, Load.status)
-                      .join(Invoice, Invoice.load_id == Load.id)
-                      .join(Payment, Payment.invoice_id == Invoice.id)
-                      .where(Payment.import_id == imp.id).distinct())
-    else:
-        raise InputRefused([f"Import #{imp.id} is a loads import; loads are removed from "
-                            "Factor Desk one by one, not by undoing their import."])
-    moved = work.execute(moved_stmt).all()
-    if imp.kind == ReportKind.PURCHASE:
-        later = work.execute(
+        return _undo_purchase(work, imp, user)
+    if imp.kind == ReportKind.PAYMENTS:
+        return _undo_payments(work, imp, user)
+    raise InputRefused([f"Import #{imp.id} is a loads import; loads are removed from "
+                        "Factor Desk one by one, not by undoing their import."])
+
+
+def _undo_purchase(work: Work, imp: ReportImport, user: str) -> UndoResult:
+    moved = work.execute(
+        select(Load.id, Load.load_number)
+        .join(Invoice, Invoice.load_id == Load.id)
+        .join(PurchaseRecord, PurchaseRecord.invoice_id == Invoice.id)
+        .where(PurchaseRecord.import_id == imp.id,
+               PurchaseRecord.status == PurchaseStatus.PURCHASED)).all()
+    load_ids = [m[0] for m in moved]
+    later: list[Row[int, dt.datetime, str]] = []
+    for part in chunks(load_ids):
+        later += work.execute(
             select(ReportImport.id, ReportImport.imported_at, Load.load_number)
             .join(Payment, Payment.import_id == ReportImport.id)
             .join(Invoice, Invoice.id == Payment.invoice_id)
             .join(Load, Load.id == Invoice.load_id)
-            .where(Load.id.in_([m[0] for m in moved] or [-1]),
-                   ReportImport.status == ImportStatus.APPLIED)
-            .order_by(ReportImport.id)).all()
-        if later:
-            first_id, when, load_number = later[0]
-            ids = sorted({r[0] for r in later})
-            raise InputRefused([
-                f"Import #{imp.id} cannot be undone: payment import "
-                f"{', '.join(f'#{i}' for i in ids)} (first on {when:%m/%d/%Y}) completed "
-                f"load {load_number}, which this purchase report financed. Undo "
-                f"{'that import' if len(ids) == 1 else 'those imports'} first."])
-        bought = [i for (i,) in work.execute(
-            select(PurchaseRecord.invoice_id).where(
-                PurchaseRecord.import_id == imp.id,
-                PurchaseRecord.status == PurchaseStatus.PURCHASED)).all()]
-        reserve = reserve_entries_naming(work, bought)
-        if reserve:
-            ids = sorted({r[0] for r in reserve})
-            raise InputRefused([
-                f"Import #{imp.id} cannot be undone: reserve import "
-                f"{', '.join(f'#{i}' for i in ids)} has a {reserve[0][1]} of load "
-                f"{reserve[0][2]}, which this purchase report financed. Undo "
-                f"{'that import' if len(ids) == 1 else 'those imports'} first."])
-    records = cast(CursorResult[Any], work.execute(
-        delete(model).where(model.import_id == imp.id)
-        .execution_options(synchronize_session=False))).rowcount
-    work.execute(delete(LedgerEntry).where(LedgerEntry.import_id == imp.id)  # its short pays
-                 .execution_options(synchronize_session=False))
-    move_loads(work, [(lid, number) for lid, number, _ in moved], frm, to, by=user,
+            .where(Load.id.in_(part), ReportImport.status == ImportStatus.APPLIED)).all()
+    if later:
+        later.sort()
+        first_id, when, load_number = later[0]
+        ids = sorted({r[0] for r in later})
+        raise InputRefused([
+            f"Import #{imp.id} cannot be undone: payment import "
+            f"{', '.join(f'#{i}' for i in ids)} (first on {when:%m/%d/%Y}) paid "
+            f"load {load_number}, which this purchase report financed. Undo "
+            f"{'that import' if len(ids) == 1 else 'those imports'} first."])
+    entry = _first_entry(work, LedgerEntry.load_id, load_ids)
+    if entry is not None:
+        raise InputRefused([
+            f"Import #{imp.id} cannot be undone: {entry} after this purchase report "
+            "financed it."])
+    records = _delete(work, PurchaseRecord, imp.id)
+    move_loads(work, [(lid, number) for lid, number in moved], BillingStatus.FINANCED,
+               BillingStatus.INVOICED, by=user,
                reason=f"Undo of import #{imp.id} ({imp.file_name})", import_id=imp.id,
                undo=True)
-    _mark_undone(imp, user)
-    return UndoResult(import_id=imp.id, kind=ReportKind(imp.kind), loads_moved_back=len(moved),
-                      records_removed=records)
+    return _undone(imp, user, len(moved), records)
 
 
-def _mark_undone(imp: ReportImport, user: str) -> None:
+def _undo_payments(work: Work, imp: ReportImport, user: str) -> UndoResult:
+    invoice_ids = sorted(set(work.execute(
+        select(Payment.invoice_id).where(Payment.import_id == imp.id)).scalars().all()))
+    later: list[Row[int, dt.datetime, str]] = []
+    for part in chunks(invoice_ids):
+        later += work.execute(
+            select(ReportImport.id, ReportImport.imported_at, Invoice.invoice_number)
+            .join(Payment, Payment.import_id == ReportImport.id)
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .where(Payment.invoice_id.in_(part), ReportImport.id > imp.id,
+                   ReportImport.status == ImportStatus.APPLIED)).all()
+    if later:
+        later.sort()
+        first_id, when, invoice_number = later[0]
+        ids = sorted({r[0] for r in later})
+        raise InputRefused([
+            f"Import #{imp.id} cannot be undone: payment import #{first_id} (on "
+            f"{when:%m/%d/%Y}) also paid invoice {invoice_number} after it. Undo import "
+            + " and ".join(f"#{i}" for i in reversed(ids)) + " first."])
+    entry = _first_entry(work, LedgerEntry.invoice_id, invoice_ids,
+                         LedgerEntry.import_id.is_(None) | (LedgerEntry.import_id > imp.id))
+    if entry is not None:
+        raise InputRefused([f"Import #{imp.id} cannot be undone: {entry} after it."])
+    # the loads this import completed: its own history rows say which
+    completed = work.execute(
+        select(Load.id, Load.load_number)
+        .join(StatusHistory, StatusHistory.load_id == Load.id)
+        .where(StatusHistory.import_id == imp.id,
+               StatusHistory.from_status == BillingStatus.FINANCED.value,
+               StatusHistory.to_status == BillingStatus.COMPLETED.value)
+        .distinct()).all()
+    records = _delete(work, Payment, imp.id) + _delete(work, LedgerEntry, imp.id)
+    move_loads(work, [(lid, number) for lid, number in completed], BillingStatus.COMPLETED,
+               BillingStatus.FINANCED, by=user,
+               reason=f"Undo of import #{imp.id} ({imp.file_name})", import_id=imp.id,
+               undo=True)
+    return _undone(imp, user, len(completed), records)
+
+
+_ENTRY_WORDS = {EntryKind.SHORT_PAY: "a short pay", EntryKind.DIRECT_PAYMENT:
+                "a direct payment", EntryKind.CHARGEBACK: "a chargeback",
+                EntryKind.RELEASE: "a reserve release", EntryKind.FEE: "a reserve fee",
+                EntryKind.ADJUSTMENT: "a reserve adjustment"}
+
+
+def _first_entry(work: Work, column: InstrumentedAttribute[int | None], ids: list[int],
+                 *where: ColumnElement[bool]) -> str | None:
+    """The first ledger entry (of an applied import, or a clerk's) whose ``column`` is one
+    of ``ids``, in words: who recorded what on which load; None when there is none."""
+    found: list[Row[int, str, int | None, dt.datetime, str, str]] = []
+    for part in chunks(ids):
+        found += work.execute(
+            select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.import_id, LedgerEntry.at,
+                   LedgerEntry.by, Load.load_number)
+            .join(Load, Load.id == LedgerEntry.load_id)
+            .outerjoin(ReportImport, ReportImport.id == LedgerEntry.import_id)
+            .where(column.in_(part), *where,
+                   LedgerEntry.import_id.is_(None)
+                   | (ReportImport.status == ImportStatus.APPLIED))).all()
+    if not found:
+        return None
+    _, kind, import_id, at, by, load_number = min(found)
+    what = _ENTRY_WORDS.get(EntryKind(kind), kind)
+    if import_id is not None:
+        return (f"import #{import_id} recorded {what} for load {load_number} (undo import "
+                f"#{import_id} first)")
+    return f"{by} recorded {what} for load {load_number} on {at:%m/%d/%Y}"
+
+
+def _delete(work: Work, model: type[PurchaseRecord] | type[Payment] | type[LedgerEntry],
+            import_id: int) -> int:
+    return cast(CursorResult[Any], work.execute(
+        delete(model).where(model.import_id == import_id)
+        .execution_options(synchronize_session=False))).rowcount
+
+
+def _undone(imp: ReportImport, user: str, moved: int, records: int) -> UndoResult:
     imp.status = ImportStatus.UNDONE.value
     imp.undone_at = utcnow()
     imp.undone_by = user
+    return UndoResult(import_id=imp.id, kind=ReportKind(imp.kind), loads_moved_back=moved,
+                      records_removed=records)

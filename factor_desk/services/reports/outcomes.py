@@ -49,17 +49,30 @@ class PaymentValues:
     payer: str
     short_pay_reason: str
     note: str
+    final: bool = False  # the report's Final column said yes
+    # What applying the row does to its invoice, worked out over the invoice's rows in the
+    # file's order (not written to ``payments``): whether it completes the load, the short
+    # pay it writes off (a final row or one with a reason), and what stays open after it
+    # (negative: overpaid).
+    completes: bool = False
+    short_pay_cents: int = 0
+    open_after_cents: int = 0
 
     # The ``payments`` columns ``row`` gives, in its order.
     KEYS: ClassVar[tuple[str, ...]] = (
         "payment_date", "amount_cents", "reference_number", "check_number",
-        "payment_method", "payer", "short_pay_reason", "note")
+        "payment_method", "payer", "short_pay_reason", "note", "final")
 
     def row(self) -> tuple[object, ...]:
         """The values of ``KEYS``, as written (one tuple, no dict: 50,000 rows a report)."""
         return (self.payment_date, self.amount_cents, self.reference_number,
                 self.check_number, self.payment_method, self.payer, self.short_pay_reason,
-                self.note)
+                self.note, self.final)
+
+    @property
+    def closes(self) -> bool:
+        """The row closes its invoice whatever is left (kept as a short pay)."""
+        return self.final or bool(self.short_pay_reason)
 
 
 @dataclass(slots=True)

@@ -314,20 +314,6 @@ def undo_reserve(work: Work, imp: ReportImport, user: str) -> tuple[int, int]:
     return len(charged), removed
 
 
-def reserve_entries_naming(work: Work, invoice_ids: list[int]) -> list[tuple[int, str, str]]:
-    """The reserve imports (id, kind of entry, load number) whose entries name one of
-    ``invoice_ids``: a purchase import that bought them cannot be undone before them."""
-    found: list[tuple[int, str, str]] = []
-    for part in chunks(invoice_ids):
-        found.extend(tuple(r) for r in work.execute(  # type: ignore[misc]
-            select(LedgerEntry.import_id, LedgerEntry.kind, Load.load_number)
-            .join(Load, Load.id == LedgerEntry.load_id)
-            .where(LedgerEntry.invoice_id.in_(part), LedgerEntry.import_id.is_not(None),
-                   LedgerEntry.kind.in_([k.value for k in RESERVE_KINDS]))
-            .order_by(LedgerEntry.import_id)).all())
-    return found
-
-
 def _values(r: RowOutcome) -> ReserveValues:
     assert isinstance(r.values, ReserveValues)
     return r.values

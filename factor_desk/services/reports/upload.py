@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from factor_desk.db.models import (
     Batch,
+    Invoice,
     LedgerEntry,
+    Load,
     Payment,
     PurchaseRecord,
     ReportImport,
@@ -31,7 +33,7 @@ from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import Progress, chunks, current_user, gc_paused, insert_rows
 from factor_desk.services.lifecycle import move_loads
-from factor_desk.services.reports.checking import check_rows
+from factor_desk.services.reports.checking import check_rows, text_of
 from factor_desk.services.reports.columns import ReportFile
 from factor_desk.services.reports.outcomes import (
     ImportResult,
@@ -96,6 +98,8 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
     user = user or current_user()
     if upload.kind == ReportKind.PURCHASE and batch:
         _share_batch(work, batch)
+    if upload.kind == ReportKind.PAYMENTS:
+        _lock_paid_loads(work, upload)
     with gc_paused():
         preview: Preview | None = None
         for step in _check(work, upload, batch, should_stop, factor):
@@ -151,6 +155,32 @@ def _share_batch(work: Work, batch: str) -> None:
             f"Batch {found.label} was reversed on {found.reversed_at:%m/%d/%Y} by "
             f"{found.reversed_by} ({found.reverse_reason}); a purchase report cannot be "
             "applied to it. Its loads went back to Queued: batch them again."])
+
+
+def _lock_paid_loads(work: Work, upload: ReportFile) -> None:
+    """Lock the loads a payment report names (for update, until commit, in the order of
+    their ids) before its rows are checked: another payment report, a close or a direct
+    payment of the same load at that moment then takes turns with this one, and the later
+    checks the balance the earlier left. Without it two partial payments applied at once
+    could both pass and leave a load paid in full Financed. (SQLite runs one writer at a
+    time: nothing to lock.)"""
+    if work.connection().dialect.name == "sqlite":
+        return
+    columns = upload.columns
+    wanted: dict[str, set[str]] = {"invoice_number": set(), "load_number": set()}
+    for _, cells in upload.table.rows:
+        for name, found in wanted.items():
+            if text := text_of(cells, columns, name):
+                found.add(text)
+    ids: set[int] = set()
+    for part in chunks(sorted(wanted["invoice_number"])):
+        ids.update(work.execute(select(Invoice.load_id).where(
+            Invoice.invoice_number.in_(part), Invoice.recalled_at.is_(None))).scalars())
+    for part in chunks(sorted(wanted["load_number"])):
+        ids.update(work.execute(select(Load.id).where(Load.load_number.in_(part))).scalars())
+    for id_part in chunks(sorted(ids)):
+        work.execute(select(Load.id).where(Load.id.in_(id_part)).order_by(Load.id)
+                     .with_for_update()).all()
 
 
 def applied(result: ImportResult) -> Progress:
@@ -230,43 +260,46 @@ def _write_purchase(work: Work, imp: ReportImport, rows: list[RowOutcome],
 
 def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
                     user: str) -> None:
+    """The payments; a short pay entry for each row that closes its invoice with a rest
+    open; the loads whose invoices the file completes move to Completed. A partial payment
+    leaves its load Financed (#13)."""
     rows = sorted(rows, key=lambda r: _payment(r).reference_number)  # see _write_purchase
     keys = ("import_id", "invoice_id", "row_number", *PaymentValues.KEYS)
     for part in chunks(rows, WRITE_CHUNK):
         insert_rows(work, Payment.__table__, keys, [  # see _write_purchase
             (imp.id, r.invoice_id, r.row, *_payment(r).row()) for r in part])
-    loads = list({r.load_id: _load_of(r) for r in rows}.values())
+    short = sorted((r for r in rows if _payment(r).short_pay_cents > 0),
+                   key=lambda r: r.row)
+    if short:
+        factor_of = factors_of(work, [r.invoice_id for r in short if r.invoice_id])
+        now = utcnow()
+        entry_keys = ("kind", "invoice_id", "load_id", "factoring_company_id", "import_id",
+                      "row_number", "entry_date", "amount_cents", "reference", "reason",
+                      "at", "by")
+        for part in chunks(short, WRITE_CHUNK):
+            insert_rows(work, LedgerEntry.__table__, entry_keys, [
+                (EntryKind.SHORT_PAY.value, r.invoice_id, r.load_id,
+                 factor_of.get(r.invoice_id or 0), imp.id, r.row, v.payment_date,
+                 v.short_pay_cents, v.reference_number,
+                 v.short_pay_reason or FINAL_WITHOUT_REASON, now, user)
+                for r in part for v in (_payment(r),)])
+    loads = list({r.load_id: _load_of(r) for r in rows if _payment(r).completes}.values())
     move_loads(work, loads, BillingStatus.FINANCED, BillingStatus.COMPLETED, by=user,
                reason=f"Payment report {imp.file_name} (import #{imp.id})", import_id=imp.id)
-    _write_short_pays(work, imp, rows, user)
 
 
-def _write_short_pays(work: Work, imp: ReportImport, rows: list[RowOutcome],
-                      user: str) -> None:
-    """The rest of each invoice the report completed, written down as its short pay
-    (services/ledger.py reads short pays from these entries). A Financed invoice has no
-    payment before this report's, so the rest is its amount less this report's rows."""
-    # RECON's stopgap until the payment report learns partial payments (issue #13, PAY).
-    of_invoice: dict[int, list[RowOutcome]] = {}
-    for r in sorted(rows, key=lambda r: r.row):
-        assert r.invoice_id is not None
-        of_invoice.setdefault(r.invoice_id, []).append(r)
-    now = utcnow()
-    entries = []
-    for invoice_id, mine in of_invoice.items():
-        assert mine[0].invoice_cents is not None
-        rest = mine[0].invoice_cents - sum(_payment(r).amount_cents for r in mine)
-        if rest > 0:
-            last = mine[-1]
-            why = next((_payment(r).short_pay_reason for r in mine
-                        if _payment(r).short_pay_reason), "")
-            entries.append((EntryKind.SHORT_PAY.value, invoice_id, last.load_id, imp.id,
-                            last.row, _payment(last).payment_date, rest,
-                            _payment(last).reference_number, why, now, user))
-    keys = ("kind", "invoice_id", "load_id", "import_id", "row_number", "entry_date",
-            "amount_cents", "reference", "reason", "at", "by")
-    for part in chunks(entries, WRITE_CHUNK):
-        insert_rows(work, LedgerEntry.__table__, keys, part)
+# The reason a short pay entry keeps when the row that wrote it was marked Final only.
+FINAL_WITHOUT_REASON = "final payment (no reason given)"
+
+
+def factors_of(work: Work, invoice_ids: list[int]) -> dict[int, int]:
+    """The factoring company of each invoice (its batch's)."""
+    found: dict[int, int] = {}
+    for part in chunks(sorted(set(invoice_ids))):
+        found.update((i, f) for i, f in work.execute(
+            select(Invoice.id, Batch.factoring_company_id)
+            .join(Batch, Batch.id == Invoice.batch_id).where(Invoice.id.in_(part))).all())
+    return found
 
 
 def _load_of(r: RowOutcome) -> tuple[int, str]:

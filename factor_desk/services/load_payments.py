@@ -1,0 +1,192 @@
+"""A load's money moved by the clerk, after the factor bought it (#13): the open rest written
+off as a short pay (``loads close``), and the debtor's direct payment of a load the factor
+charged back (``loads pay``). Each is one transaction with a ledger entry and a history
+row; the figures are those of services/ledger.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from factor_desk.db.models import Batch, Invoice, LedgerEntry, Load, utcnow
+from factor_desk.db.work import Work
+from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.ledger import EntryKind
+from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.money import MoneyError, format_money, from_cents, to_cents
+from factor_desk.domain.text import clip
+from factor_desk.services.common import current_user
+from factor_desk.services.ledger import invoice_balance
+from factor_desk.services.lifecycle import move_loads, record_change
+from factor_desk.services.loads.queries import find_load
+
+
+@dataclass
+class LoadMoneyMove:
+    """What a close or a direct payment did to a load."""
+
+    load_number: str
+    invoice_number: str
+    kind: EntryKind  # short_pay or direct_payment
+    amount: Decimal  # written off, or paid
+    entry_date: dt.date
+    reference: str
+    reason: str
+    status: str  # the load's billing status after it
+    open_balance: Decimal  # what the debtor still owes (negative: overpaid)
+    completed: bool  # the load became Completed
+
+
+def _money(cents: int) -> str:
+    return format_money(from_cents(cents))
+
+
+def _open_invoice(work: Work, load: Load) -> tuple[Invoice, int]:
+    """The load's invoice (not recalled) and its factor."""
+    found = work.execute(
+        select(Invoice, Batch.factoring_company_id).join(Batch, Batch.id == Invoice.batch_id)
+        .where(Invoice.load_id == load.id, Invoice.recalled_at.is_(None))).one_or_none()
+    if found is None:  # a Financed or Charged back load always has one
+        raise InputRefused([f"Load {load.load_number} has no invoice with the factor."])
+    return found[0], found[1]
+
+
+def _locked_load(work: Work, load_number: str) -> Load:
+    """The load, its row locked until commit: two clerks closing or paying it at once take
+    turns, and the second sees what the first did."""
+    load = find_load(work, load_number)
+    work.execute(select(Load.id).where(Load.id == load.id).with_for_update())
+    work.refresh(load)
+    return load
+
+
+_WHY_NOT_CLOSED = {
+    BillingStatus.COMPLETED: "it is Completed already: nothing is left open to write off",
+    BillingStatus.INVOICED: "the factor has not bought it yet (it is Invoiced): only the "
+                            "factor's purchase report makes it Financed",
+}
+
+
+def close_load(work: Work, load_number: str, reason: str, *, today: dt.date | None = None,
+               user: str | None = None) -> LoadMoneyMove:
+    """Write off the open rest of a Financed (or Charged back) load as a short pay, with
+    ``reason``: a short pay ledger entry, and the load becomes Completed with a history row
+    that says why. Refused for a load with nothing open, or in another status."""
+    user = user or current_user()
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InputRefused(["Give the reason for the short pay (e.g. what the debtor "
+                            "deducted and why)."])
+    load = _locked_load(work, load_number)
+    status = BillingStatus(load.status)
+    if status not in (BillingStatus.FINANCED, BillingStatus.CHARGED_BACK):
+        why = _WHY_NOT_CLOSED.get(
+            status, f"it is {status}; only a Financed or Charged back load has an open "
+                    "balance to write off")
+        raise InputRefused([f"Load {load.load_number} cannot be closed with a short pay: "
+                            f"{why}."])
+    invoice, factor_id = _open_invoice(work, load)
+    money = invoice_balance(work, invoice.id)
+    if money.balance <= 0:
+        raise InputRefused([
+            f"Load {load.load_number} cannot be closed with a short pay: nothing is open "
+            f"({_money(money.paid)} paid of {_money(money.invoiced)}"
+            + (f", overpaid by {_money(-money.balance)}" if money.balance < 0 else "")
+            + ")."])
+    day = today or dt.date.today()
+    work.add(LedgerEntry(
+        kind=EntryKind.SHORT_PAY.value, invoice_id=invoice.id, load_id=load.id,
+        factoring_company_id=factor_id, entry_date=day, amount_cents=money.balance,
+        reference="", reason=reason, at=utcnow(), by=user))
+    work.flush()
+    move_loads(work, [(load.id, load.load_number)], status, BillingStatus.COMPLETED,
+               by=user, reason=f"Closed with a short pay of {_money(money.balance)}: "
+                               f"{reason}",
+               exception=status == BillingStatus.CHARGED_BACK)
+    return LoadMoneyMove(load.load_number, invoice.invoice_number, EntryKind.SHORT_PAY,
+                         from_cents(money.balance), day, "", reason,
+                         BillingStatus.COMPLETED.value, from_cents(0), True)
+
+
+_WHY_NOT_PAID = {
+    BillingStatus.FINANCED: "it is Financed: the factor owns the invoice and collects it, "
+                            "and its payments come in the factor's payment report",
+    BillingStatus.COMPLETED: "it is Completed: it was paid already",
+    BillingStatus.INVOICED: "it is Invoiced: the factor has not bought it yet",
+}
+
+
+def pay_load(work: Work, load_number: str, amount: Decimal, reference: str,
+             day: dt.date | None = None, *, user: str | None = None) -> LoadMoneyMove:
+    """Record the debtor's direct payment of a Charged back load: a direct payment ledger
+    entry, and a history row; the load becomes Completed when nothing is left open (else it
+    stays Charged back with the rest open). Refused: an amount not above zero, a reference
+    already recorded, a load in another status.
+
+    On PostgreSQL two clerks recording the same reference at once both pass the check; the
+    unique index stops the later one, whose work raises IntegrityError (the Desk says so
+    with ``reference_taken``)."""
+    user = user or current_user()
+    reference = reference.strip()
+    if amount <= 0:
+        raise InputRefused([f"The amount of a direct payment must be more than zero, found "
+                            f"{format_money(amount)}."])
+    try:
+        cents = to_cents(amount)
+    except MoneyError as exc:
+        raise InputRefused([f"The amount of a direct payment: {exc}."]) from None
+    if not reference:
+        raise InputRefused(["Give the payment's reference (the check or ACH number): it "
+                            "is how the same payment is recognised if it is entered again."])
+    load = _locked_load(work, load_number)
+    status = BillingStatus(load.status)
+    if status != BillingStatus.CHARGED_BACK:
+        why = _WHY_NOT_PAID.get(status, f"it is {status}")
+        raise InputRefused([f"Load {load.load_number} cannot take a direct payment: {why}. "
+                            "Only a load the factor charged back is paid to the carrier "
+                            "directly."])
+    taken = reference_taken(work, reference)
+    if taken is not None:
+        raise taken
+    invoice, factor_id = _open_invoice(work, load)
+    before = invoice_balance(work, invoice.id)
+    day = day or dt.date.today()
+    work.add(LedgerEntry(
+        kind=EntryKind.DIRECT_PAYMENT.value, invoice_id=invoice.id, load_id=load.id,
+        factoring_company_id=factor_id, entry_date=day, amount_cents=cents,
+        reference=reference, reason="", at=utcnow(), by=user))
+    work.flush()
+    rest = before.balance - cents
+    what = f"Direct payment of {_money(cents)} ({reference}) on {day:%m/%d/%Y}"
+    if rest <= 0:
+        move_loads(work, [(load.id, load.load_number)], BillingStatus.CHARGED_BACK,
+                   BillingStatus.COMPLETED, by=user, exception=True,
+                   reason=what + (f": overpaid by {_money(-rest)}" if rest < 0 else
+                                  ": paid in full"))
+        status = BillingStatus.COMPLETED
+    else:
+        record_change(work, load.id, BillingStatus.CHARGED_BACK, by=user,
+                      reason=f"{what}: {_money(rest)} stays open")
+    return LoadMoneyMove(load.load_number, invoice.invoice_number, EntryKind.DIRECT_PAYMENT,
+                         from_cents(cents), day, reference, "", status.value,
+                         from_cents(rest), status == BillingStatus.COMPLETED)
+
+
+def reference_taken(work: Work, reference: str) -> InputRefused | None:
+    """The refusal of a direct payment whose reference is recorded already; None when it
+    is not."""
+    found = work.execute(
+        select(LedgerEntry.entry_date, LedgerEntry.by, Load.load_number)
+        .outerjoin(Load, Load.id == LedgerEntry.load_id)
+        .where(LedgerEntry.kind == EntryKind.DIRECT_PAYMENT.value,
+               LedgerEntry.reference == reference.strip())).first()
+    if found is None:
+        return None
+    day, by, load_number = found
+    return InputRefused([f"A direct payment with reference {clip(reference.strip())} was "
+                         f"recorded already (load {load_number}, {day:%m/%d/%Y}, by {by}); "
+                         "nothing was changed."])
+
