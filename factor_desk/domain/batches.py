@@ -26,7 +26,9 @@ def batch_status(statuses: Mapping[str, int], *, reversed_: bool = False,
         return BatchStatus.REVERSED
     total = sum(statuses.values())
     completed = statuses.get(BillingStatus.COMPLETED, 0)
-    bought = statuses.get(BillingStatus.FINANCED, 0) + completed
+    # a charged-back invoice was bought too: the factor gave it back later
+    bought = (statuses.get(BillingStatus.FINANCED, 0) + completed
+              + statuses.get(BillingStatus.CHARGED_BACK, 0))
     if not total:
         # every invoice was recalled: nothing of it is open any more
         return BatchStatus.CLOSED if recalled else BatchStatus.SUBMITTED

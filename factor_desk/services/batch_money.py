@@ -19,7 +19,6 @@ from factor_desk.db.models import (
     Batch,
     Invoice,
     LedgerEntry,
-    Load,
     Payment,
     PurchaseRecord,
     ReportImport,
@@ -29,7 +28,6 @@ from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
 from factor_desk.domain.ledger import EntryKind
 from factor_desk.domain.money import format_money, from_cents
 from factor_desk.services.batches import find_batch
-from factor_desk.services.ledger import invoice_money
 from factor_desk.services.loads.queries import find_load
 from factor_desk.services.reports.reconciliation import ReconRow, reconcile
 
@@ -129,9 +127,7 @@ def batch_invoices(work: Work, batch: str) -> list[InvoiceMoney]:
     recon = reconcile(work, found.label)
     rows = recon.batches[0].rows if recon.batches else []
     payments = _payments(work, Invoice.batch_id == found.id)
-    figures = _figures(work, Invoice.batch_id == found.id)
-    return [_invoice_money(r, payments.get(r.invoice_number, []), figures)
-            for r in rows]
+    return [_invoice_money(r, payments.get(r.invoice_number, [])) for r in rows]
 
 
 def load_money(work: Work, load_number: str) -> LoadMoney:
@@ -148,38 +144,16 @@ def load_money(work: Work, load_number: str) -> LoadMoney:
     # its invoice in that batch: the open one, else (recalled) the last one
     row = [r for r in recon.batches[0].rows if r.load_number == load.load_number][-1]
     payments = _payments(work, Invoice.load_id == load.id)
-    figures = _figures(work, Invoice.load_id == load.id)
     return LoadMoney(load.load_number, label,
-                     _invoice_money(row, payments.get(row.invoice_number, []), figures),
+                     _invoice_money(row, payments.get(row.invoice_number, [])),
                      load.status, _lines(work, load.id))
 
 
-def _invoice_money(row: ReconRow, payments: list[PaymentLine],
-                   figures: dict[tuple[str, str], tuple[int, int, int]]) -> InvoiceMoney:
+def _invoice_money(row: ReconRow, payments: list[PaymentLine]) -> InvoiceMoney:
     a = row.amounts
-    paid, short_pay, overpay, open_balance = (a["paid"], a["short_pay"], a["overpay"],
-                                              a["open_balance"])
-    found = figures.get((row.invoice_number, row.load_number))
-    if found is not None and not row.flag.startswith("Recalled"):
-        paid_cents, short_cents, balance = found
-        paid, short_pay = from_cents(paid_cents), from_cents(short_cents)
-        overpay, open_balance = from_cents(max(0, -balance)), from_cents(max(0, balance))
     return InvoiceMoney(row.invoice_number, row.load_number, row.status, row.flag,
-                        a["invoiced"], a["advance"], a["fee"], a["reserve"], paid,
-                        short_pay, overpay, open_balance, payments)
-
-
-def _figures(work: Work, which: ColumnElement[bool]
-             ) -> dict[tuple[str, str], tuple[int, int, int]]:
-    """Paid, short pay and balance in cents (services/ledger.py) of the open invoices
-    ``which`` selects, by invoice and load number."""
-    m = invoice_money()
-    return {(inv_no, load_no): (int(paid), int(short), int(balance))
-            for inv_no, load_no, paid, short, balance in work.execute(
-                select(Invoice.invoice_number, Load.load_number, m.c.paid, m.c.short_pay,
-                       m.c.balance)
-                .join(Invoice, Invoice.id == m.c.invoice_id)
-                .join(Load, Load.id == m.c.load_id).where(which))}
+                        a["invoiced"], a["advance"], a["fee"], a["reserve"], a["paid"],
+                        a["short_pay"], a["overpay"], a["open_balance"], payments)
 
 
 def _source(import_id: int | None, file_name: str | None, by: str) -> str:

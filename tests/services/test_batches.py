@@ -166,3 +166,6 @@ def test_batch_status_follows_its_loads():
     assert batches.batch_status({}, recalled=1) == "Closed"
     assert batches.batch_status({"Invoiced": 1}, reversed_=True) == "Reversed"
     assert batches.batch_status({"Completed": 3}) == "Closed"
+    # a charged-back invoice was bought, then given back: not "partially purchased"
+    assert batches.batch_status({"Financed": 1, "Charged back": 1}) == "Purchased"
+    assert batches.batch_status({"Charged back": 1, "Completed": 1}) == "Partially paid"

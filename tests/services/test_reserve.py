@@ -216,8 +216,8 @@ def test_undo_takes_the_entries_away_and_gives_the_load_back_to_the_factor(
     again = apply(db, "reserve", tmp_path / "reserve.csv")
     assert statuses(db)["1"] == BillingStatus.CHARGED_BACK
     # a purchase report cannot be undone under the reserve report that names its invoices
-    with pytest.raises(InputRefused, match=f"reserve import #{again.import_id} has a "
-                                           "chargeback of load 1"):
+    with pytest.raises(InputRefused, match=f"import #{again.import_id} recorded a "
+                                           "chargeback for load 1"):
         undo(db, purchase_import(db))
 
 

@@ -160,8 +160,11 @@ def _undo_payments(work: Work, imp: ReportImport, user: str) -> UndoResult:
             f"Import #{imp.id} cannot be undone: payment import #{first_id} (on "
             f"{when:%m/%d/%Y}) also paid invoice {invoice_number} after it. Undo import "
             + " and ".join(f"#{i}" for i in reversed(ids)) + " first."])
+    # what was recorded on its balance or its status since: a close, a direct payment, a
+    # chargeback (a reserve release or fee does not depend on what was paid)
     entry = _first_entry(work, LedgerEntry.invoice_id, invoice_ids,
-                         LedgerEntry.import_id.is_(None) | (LedgerEntry.import_id > imp.id))
+                         LedgerEntry.import_id.is_(None) | (LedgerEntry.import_id > imp.id),
+                         LedgerEntry.kind.in_([k.value for k in _ON_THE_BALANCE]))
     if entry is not None:
         raise InputRefused([f"Import #{imp.id} cannot be undone: {entry} after it."])
     # the loads this import completed: its own history rows say which
@@ -180,6 +183,7 @@ def _undo_payments(work: Work, imp: ReportImport, user: str) -> UndoResult:
     return _undone(imp, user, len(completed), records)
 
 
+_ON_THE_BALANCE = (EntryKind.SHORT_PAY, EntryKind.DIRECT_PAYMENT, EntryKind.CHARGEBACK)
 _ENTRY_WORDS = {EntryKind.SHORT_PAY: "a short pay", EntryKind.DIRECT_PAYMENT:
                 "a direct payment", EntryKind.CHARGEBACK: "a chargeback",
                 EntryKind.RELEASE: "a reserve release", EntryKind.FEE: "a reserve fee",
