@@ -136,10 +136,10 @@ def test_a_final_row_closes_with_a_short_pay_entry(db, financed, tmp_path, word)
         payment_row("2", "1000.00", ref="F-3", Final=word)])
     assert statuses(db)["1"] == "Completed" and statuses(db)["2"] == "Completed"
     assert entries(db) == [("1", "short_pay", 5000, result.import_id, 3,
-                            "final payment (no reason given)", "F-2")]
+                            "marked final, no reason given", "F-2")]
     b = balance(db, "1")
     assert (b.paid, b.short_pay, b.balance) == (95000, 5000, 0)
-    assert "short pay of $50.00: marked final, no reason given written off" in \
+    assert "short pay of $50.00 (marked final, no reason given) written off" in \
         outcomes(result.preview)[3][1]
 
 

@@ -289,7 +289,7 @@ def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
 
 
 # The reason a short pay entry keeps when the row that wrote it was marked Final only.
-FINAL_WITHOUT_REASON = "final payment (no reason given)"
+FINAL_WITHOUT_REASON = "marked final, no reason given"
 
 
 def factors_of(work: Work, invoice_ids: list[int]) -> dict[int, int]:
