@@ -235,6 +235,21 @@ def test_undo_is_refused_when_a_charged_back_load_has_moved_on(db, bought, tmp_p
     assert dump(db) == before
 
 
+def test_undo_is_refused_when_the_carrier_was_paid_in_part_after_the_chargeback(
+        db, bought, tmp_path):
+    """The load is still Charged back, but the debtor's direct payment stands on the
+    chargeback: giving the invoice back to the factor would leave a direct payment on a
+    Financed load."""
+    imported = apply(db, "reserve", reserve_file(tmp_path, [
+        reserve_row("chargeback", "1000.00", "2", "CB-2")]))
+    Desk(db).pay_load("2", Decimal("400.00"), "CHK-9")
+    assert statuses(db)["2"] == BillingStatus.CHARGED_BACK
+    before = dump(db)
+    with pytest.raises(InputRefused, match="recorded a direct payment of load 2"):
+        undo(db, imported.import_id)
+    assert dump(db) == before
+
+
 def test_rows_without_an_invoice_need_the_factor_when_there_are_several(
         db, bought, tmp_path):
     with db.write() as work:

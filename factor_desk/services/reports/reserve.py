@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, func, select
 
 from factor_desk.db.models import (
     Batch,
@@ -304,6 +304,24 @@ def undo_reserve(work: Work, imp: ReportImport, user: str) -> tuple[int, int]:
             f"Import #{imp.id} cannot be undone: it charged back loads that have moved on "
             f"since ({shown}" + (f" and {more} more" if more > 0 else "") + "). Undo what "
             "moved them first (e.g. the direct payment)."])
+    # still Charged back, but paid in part or closed since: the carrier's money on it
+    # depends on the chargeback
+    since = work.execute(
+        select(Load.load_number, LedgerEntry.kind, LedgerEntry.by, LedgerEntry.entry_date)
+        .join(Load, Load.id == LedgerEntry.load_id)
+        .where(LedgerEntry.load_id.in_([lid for lid, _, _ in charged] or [-1]),
+               LedgerEntry.kind.in_([EntryKind.DIRECT_PAYMENT.value,
+                                     EntryKind.SHORT_PAY.value]),
+               LedgerEntry.id > select(func.min(LedgerEntry.id))
+               .where(LedgerEntry.import_id == imp.id).scalar_subquery())
+        .order_by(LedgerEntry.id)).first()
+    if since is not None:
+        number, kind, by, day = since
+        what = "a direct payment" if kind == EntryKind.DIRECT_PAYMENT else "a short pay"
+        raise InputRefused([
+            f"Import #{imp.id} cannot be undone: {by} recorded {what} of load {number} "
+            f"(dated {day:%m/%d/%Y}) after it charged the load back; the load's money "
+            "depends on that chargeback."])
     removed = cast(CursorResult[Any], work.execute(
         delete(LedgerEntry).where(LedgerEntry.import_id == imp.id)
         .execution_options(synchronize_session=False))).rowcount
