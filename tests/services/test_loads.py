@@ -271,6 +271,39 @@ def test_documents_are_copied_into_the_store_and_survive_the_original(db, tmp_pa
     assert _loads(db)["1"].missing_documents == ()
 
 
+def test_every_listing_shows_each_loads_documents_in_packet_order_and_what_is_missing(
+        db, tmp_path):
+    make_carrier(db)
+    rows = [load_row(n) for n in ("1", "2", "3", "4")]
+    rows.append(load_row("5", **{"Invoicing Method": "Direct"}))
+    import_loads(db, write_loads_csv(tmp_path / "l.csv", rows), "Acme Freight")
+    for i, (number, kind) in enumerate([("1", "lumper"), ("1", "rate_confirmation"),
+                                        ("2", "pod"), ("2", "bol"), ("2", "pod"),
+                                        ("2", "rate_confirmation"), ("4", "bol"),
+                                        ("5", "lumper")]):
+        pdf = tmp_path / f"d{i}.pdf"
+        pdf.write_bytes(tiny_pdf(f"document {i}"))  # each its own file: two PODs on "2"
+        attach_document(db, number, pdf, kind)
+    expected = {
+        "1": (("rate_confirmation", "lumper"), ("pod",)),
+        "2": (("rate_confirmation", "bol", "pod"), ()),
+        "3": ((), ("rate_confirmation", "pod")),
+        "4": (("bol",), ("rate_confirmation",)),  # a bill of lading stands for the POD
+        "5": (("lumper",), ()),  # billed directly: nothing is required
+    }
+    with db.read() as s:
+        listed = list_loads(s)
+        searched = list_loads(s, search="summit")
+        eligible = loads_service.eligible_loads(s, "Acme Freight")
+    for got in (listed, searched):
+        assert {ld.load_number: (ld.documents, ld.missing_documents) for ld in got} == expected
+    assert {ld.load_number: (ld.documents, ld.missing_documents) for ld in eligible} == {
+        n: v for n, v in expected.items() if n != "5"}
+    first = listed[0]
+    assert (first.pickup_date, first.delivery_date, first.amount) == (
+        dt.date(2026, 11, 20), dt.date(2026, 11, 22), Decimal("2550.00"))
+
+
 def test_team_databases_keep_documents_inside_the_database(db, tmp_path, home):
     make_carrier(db)
     import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1")]), "Acme Freight")
