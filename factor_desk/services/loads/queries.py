@@ -130,8 +130,9 @@ def _summaries(
         rows, values = plain_rows(session, stmt, convert=(_PICKUP_DATE, _DELIVERY_DATE))
         docs: dict[int, str] = dict(plain_rows(session, doc_stmt)[0]) if rows else {}
         out = _build_summaries(rows, values, docs, customers, subsidiaries, factoring_only)
-        # Freed while the collector is paused: its first collection then walks the
-        # summaries alone (with the fetched rows too, 60-90 ms instead of ...).
+        # Freed while the collector is paused, so that its first collection walks the
+        # summaries alone: with the fetched rows still alive it took 60-90 ms instead of
+        # 25-30 (100,000 loads).
         del rows
     return out
 
