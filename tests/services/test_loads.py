@@ -15,6 +15,7 @@ from helpers import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from factor_desk.db.models import Base, Customer, Load
 from factor_desk.domain.errors import InputRefused, NotFound
@@ -209,6 +210,44 @@ def test_customers_are_matched_by_mc_then_by_name(db, tmp_path):
     result = import_loads(db, write_loads_csv(tmp_path / "c.csv", rows), "Acme Freight")
     assert result.new_customers == []
     assert {ld.customer for ld in _loads(db).values()} == {"Summit Freight Brokerage"}
+
+
+def test_a_customer_added_between_the_check_and_the_write_is_billed_not_duplicated(
+        db, tmp_path):
+    make_carrier(db)
+    path = write_loads_csv(tmp_path / "c.csv", [
+        load_row("1", Customer="Fresh Haul Co", **{"Customer MC": "MC-777001"}),
+        load_row("2")])
+    file = loads_service.read_loads_file(path)
+    with db.read() as s:
+        plan = loads_service.plan_import(s, file, "Acme Freight")
+    assert plan.result.new_customers == ["Fresh Haul Co", "Summit Brokerage"]
+    with db.write() as s:  # another clerk, meanwhile
+        s.add(Customer(name="Fresh Haul Company", mc_number="MC 777001"))
+    with db.write() as s:
+        result = loads_service.write_loads(s, plan)
+    assert result.new_customers == ["Summit Brokerage"]
+    assert [(c.customer, c.new_customer) for c in result.row_customers] == [
+        ("Fresh Haul Company", False), ("Summit Brokerage", True)]
+    assert {n: ld.customer for n, ld in _loads(db).items()} == {
+        "1": "Fresh Haul Company", "2": "Summit Brokerage"}
+
+
+def test_the_write_bills_each_row_as_the_check_said_when_no_customer_changed(db, tmp_path):
+    make_carrier(db)
+    rows = [load_row(str(n), Customer=f"Broker {n % 3}", **{"Customer MC": ""})
+            for n in range(1, 8)]
+    file = loads_service.read_loads_file(write_loads_csv(tmp_path / "s.csv", rows))
+    with db.read() as s:
+        plan = loads_service.plan_import(s, file, "Acme Freight")
+    with db.write() as s:
+        result = loads_service.write_loads(s, plan)
+    assert result.new_customers == ["Broker 0", "Broker 1", "Broker 2"]
+    assert {n: ld.customer for n, ld in _loads(db).items()} == {
+        str(n): f"Broker {n % 3}" for n in range(1, 8)}
+    with db.read() as s:
+        assert sorted(s.execute(select(Customer.name)).scalars()) == [
+            "Broker 0", "Broker 1", "Broker 2"]
 
 
 def test_xlsx_with_numbers_and_dates_as_excel_stores_them(db, tmp_path):
