@@ -144,6 +144,7 @@ def _fast_reader(
     width = max(columns.values()) + 1
     get = itemgetter(*(columns.get(name, -1) for name in _FIELDS))
     tail: list[object] = [""]  # the cell of every column the file lacks
+    complete = all(name in columns for name in _FIELDS)  # then no row needs the tail
     max_load, max_invoice, max_customer, max_mc, max_po, max_pu, max_del = (
         _LENGTHS[name] for name in _TEXT_FIELDS)
     match_money = _FAST_MONEY.fullmatch
@@ -173,7 +174,7 @@ def _fast_reader(
         try:
             (load_number, invoice, customer, mc, po, pu_text, pu_loc, del_text, del_loc,
              linehaul_text, acc_text, total_text, method_text, status_text,
-             ) = [cell.strip() for cell in get(cells + tail)]
+             ) = [cell.strip() for cell in get(cells if complete else cells + tail)]
         except AttributeError:  # a workbook's number or date: the full checks read it
             return None
         if (not load_number or not customer or len(load_number) > max_load
