@@ -234,8 +234,9 @@ def measure(rows: int, eligible: int, url: str | None = None, repeat: int = 3,
                                   for _ in range(repeat))
         ratios["import"] = dt_import / floor
         show(f"import {result.imported:,} loads from CSV: {dt_import:.2f} s (CPU "
-             f"{cpu_import:.2f} s) = {result.imported / dt_import:,.0f} rows/s; floor (csv + sqlite3.executemany) "
-             f"{floor:.2f} s: {ratios['import']:.2f}x (target >= 30,000 rows/s, <= 2.5x)")
+             f"{cpu_import:.2f} s) = {result.imported / dt_import:,.0f} rows/s; floor (csv + "
+             f"sqlite3.executemany) {floor:.2f} s: {ratios['import']:.2f}x (target >= 30,000 "
+             "rows/s, <= 2.5x)")
         if db.engine.dialect.name == "sqlite":
             template = schema_template(home / "template")
             schema = statistics.median(
