@@ -119,11 +119,12 @@ def _summaries(
         Load.delivery_location, Load.total_cents, Load.status, Load.invoicing_method,
     ).where(*conditions).order_by(Load.id)
     # The join lets the database start from the smaller side: no documents at all costs
-    # nothing, and documents of other loads are never read.
+    # nothing, and documents of other loads are never read. Grouped by the loads' id, which
+    # their index gives in order: no sort (SQLite).
     doc_stmt = select(
-        SupportingDocument.load_id, func.aggregate_strings(SupportingDocument.kind, ","),
-    ).join(Load, Load.id == SupportingDocument.load_id).where(*conditions).group_by(
-        SupportingDocument.load_id)
+        Load.id, func.aggregate_strings(SupportingDocument.kind, ","),
+    ).select_from(SupportingDocument).join(
+        Load, Load.id == SupportingDocument.load_id).where(*conditions).group_by(Load.id)
     if join_customer:
         stmt = stmt.join(Customer, Customer.id == Load.customer_id)
         doc_stmt = doc_stmt.join(Customer, Customer.id == Load.customer_id)
