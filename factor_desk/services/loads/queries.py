@@ -132,12 +132,16 @@ def _summaries(
         docs: dict[int, str] = {lid: kinds for lid, kinds in plain_rows(session, doc_stmt)[0]}
         # Each row read as it comes and freed before the next: a list of them all, still
         # alive when the pause ends, doubled the collector's first pass (25-30 ms to 60-90).
-        rows, values = plain_rows(session, stmt, convert=(_PICKUP_DATE, _DELIVERY_DATE))
+        rows, values = plain_rows(session, stmt, convert=_SHARED)
         return _build_summaries(rows, values, docs, customers, subsidiaries, factoring_only)
 
 
-# Where the dates sit in the listing's rows (see _summaries).
-_PICKUP_DATE, _DELIVERY_DATE = 6, 8
+# Where the dates, places and status sit in the listing's rows (see _summaries): values that
+# repeat down a column, each kept as one object for every row that has it (dates converted
+# once each; for 100,000 loads, one object per distinct place instead of one per row: less
+# to make, free and walk for the collector, 0.03 s of 0.28 s).
+_PICKUP_DATE, _PICKUP_PLACE, _DELIVERY_DATE, _DELIVERY_PLACE, _STATUS = 6, 7, 8, 9, 11
+_SHARED = (_PICKUP_DATE, _PICKUP_PLACE, _DELIVERY_DATE, _DELIVERY_PLACE, _STATUS)
 
 
 def _build_summaries(rows: Iterable[Sequence[Any]], values: dict[int, Converted],
@@ -148,6 +152,8 @@ def _build_summaries(rows: Iterable[Sequence[Any]], values: dict[int, Converted]
     out: list[LoadSummary] = []
     factoring = InvoicingMethod.FACTORING.value
     pickup, delivery = values[_PICKUP_DATE], values[_DELIVERY_DATE]
+    pickup_place, delivery_place = values[_PICKUP_PLACE], values[_DELIVERY_PLACE]
+    statuses = values[_STATUS]
     # Few distinct (customer, subsidiary, own method) triples occur: the names, the method,
     # the documents it needs and the answer for a load without documents of each are worked
     # out once (per row, they were a third of the time of a 100,000-load listing; profiled).
@@ -172,8 +178,10 @@ def _build_summaries(rows: Iterable[Sequence[Any]], values: dict[int, Converted]
             answer = answers.get((need, kinds)) or answers.setdefault(
                 (need, kinds), _documents_answer(need, kinds))
         append(LoadSummary(
-            lid, number, invoice, sub, cust, mc, po, pickup[pu_date], pu_loc,
-            delivery[del_date], del_loc, cents, status, method, answer[0], answer[1],
+            # an invoice numbered as its load (the import's default) shares its text
+            lid, number, number if invoice == number else invoice, sub, cust, mc, po,
+            pickup[pu_date], pickup_place[pu_loc], delivery[del_date],
+            delivery_place[del_loc], cents, statuses[status], method, answer[0], answer[1],
         ))
     return out
 
