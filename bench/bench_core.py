@@ -17,28 +17,30 @@ line within 3x of its floor. ``--quick`` (small sizes, a few seconds) is what
 bench/guard.py runs in CI against LIMITS below.
 
 Where the eligible list's time goes (2026-11-29, 100,000 loads, CPU time, 2 cores shared
-with other jobs at load average 3-4): the service 0.27-0.28 s in this bench (0.22-0.25 s
-in a process that did nothing before it), of which the driver's rows of the one loads
-query 0.135-0.15 s (read from its cursor as they come: no Row objects, no list of them),
-the loop that builds the LoadSummary objects 0.05 s (an amount is made from its cents when
-asked for, not per row), the collector's first pass over them once its pause ends
-0.02-0.045 s, the loads' documents 0.004 s (none; 0.075 s when 70,000 of the loads have
-126,000 documents), the customers and subsidiaries 0.003 s. Before (a6928e5): 0.41 s, of
+with other jobs at load average 2): the service 0.25-0.26 s in this bench (0.23-0.24 s in
+a process that did nothing before it), of which the driver's rows of the one loads query
+with the loop that builds the LoadSummary objects 0.2 s (the rows read from the cursor as
+they come: no Row objects, no list of them; the fetch alone 0.135-0.15 s; an amount made
+from its cents when asked for, not per row; places, status and dates kept as one object
+per distinct value), the collector's first pass over them once its pause ends 0.02-0.04 s,
+the loads' documents 0.004 s (none; 0.075 s when 70,000 of the loads have 126,000
+documents), the customers and subsidiaries 0.003 s. Before (a6928e5): 0.40-0.42 s, of
 which SQLAlchemy's rows 0.21 s, the loop 0.09 s (Decimals 0.04 s), the collector 0.06-0.09
 s (the fetched rows still alive when the pause ended), the documents 0.017 s. The bare
-SELECT floor is 0.19-0.22 s (its joins included); the run before's summaries are freed
+SELECT floor is 0.18-0.2 s (its joins included); the run before's summaries are freed
 before the clock starts (freeing 100,000 of them, 0.1 s, was counted in the median).
 
-Where the import's time goes (2026-11-29, 50,000 rows, CPU 0.69-0.75 s, was 0.80-0.82 s
-on the same machine): reading the CSV 0.08-0.1 s, checking each row 0.155-0.17 s, against
-the database 0.035 s, the customers 0.02 s (once: the write reuses the check's answer when
-the customers are as the check found them), the loads' INSERT 0.25 s (0.215 s of it the
-driver's executemany into the real table: two unique indexes, three others, foreign keys),
-the history rows 0.036 s, the accessorial lines 0.016 s, the commit 0.04 s. The target of
-2.5x the bare floor is not reachable: the database's own part, measured as a second floor
-in the same run (the same csv + executemany into the app's own loads table + a history row
-each, parsing nothing), is 1.8-2.1x the bare floor by itself, which would leave under 0.1 s
-to read, check and resolve 50,000 rows. The import is 2.0-2.3x that schema floor.
+Where the import's time goes (2026-11-29, 50,000 rows, CPU 0.70-0.74 s, was 0.77-0.80 s
+on the same machine at the same time): reading the CSV 0.08-0.1 s, checking each row
+0.155-0.17 s, against the database 0.035 s, the customers 0.02 s (once: the write reuses
+the check's answer when the customers are as the check found them), the loads' INSERT
+0.25 s (0.215 s of it the driver's executemany into the real table: two unique indexes,
+three others, foreign keys), the history rows 0.036 s, the accessorial lines 0.016 s, the
+commit 0.04 s. The target of 2.5x the bare floor is not reachable: the database's own
+part, measured as a second floor in the same run (the same csv + executemany into the
+app's own loads table + a history row each, parsing nothing), is 1.8-2.1x the bare floor
+by itself, which would leave under 0.1 s to read, check and resolve 50,000 rows. The
+import is 2.0-2.3x that schema floor.
 """
 
 from __future__ import annotations
