@@ -12,9 +12,10 @@ import dataclasses
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from factor_desk.documents.text_files import (
     FileRefused,
@@ -135,8 +136,26 @@ def _decode(data: bytes, file_name: str = "the file") -> str:
         raise TableError(file_name, exc.problems[0].message) from None
 
 
+# What str.splitlines() cuts lines at, and the first character that is not blank.
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAK = re.compile(f"[{_LINE_BREAKS}]")
+_NOT_BLANK = re.compile(r"\S")
+
+
+def _first_line(text: str) -> str:
+    """The first line of ``text`` that holds anything (``str.splitlines``' lines), without
+    cutting the whole file into lines for it (50,000 of them: 6 ms)."""
+    found = _NOT_BLANK.search(text)
+    if found is None:
+        return ""
+    at = found.start()
+    start = max(text.rfind(ch, 0, at) for ch in _LINE_BREAKS) + 1
+    end = _LINE_BREAK.search(text, at)
+    return text[start:end.start() if end else len(text)]
+
+
 def _sniff_delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_line(text)
     counts = {d: _count_outside_quotes(first, d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -179,7 +198,8 @@ class _Budget:
 def _read_csv(data: bytes, file_name: str, header_only: bool = False) -> Table:
     text = _decode(data, file_name)
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader: Iterator[list[Any]] = csv.reader(io.StringIO(text, newline=""),
+                                             delimiter=delimiter, strict=False)
     rows: list[tuple[int, list[object]]] = []
     headers: list[str] | None = None
     budget = _Budget(file_name)
@@ -196,9 +216,10 @@ def _read_csv(data: bytes, file_name: str, header_only: bool = False) -> Table:
                 continue
             if not "".join(record).strip():  # = no cell holds anything; 3x faster
                 continue
-            cells: list[object] = list(record[:width])  # a column without a header is unread
-            budget.add(len(cells))
-            rows.append((number, cells))
+            if len(record) > width:
+                del record[width:]  # a column without a header is unread
+            budget.add(len(record))
+            rows.append((number, record))  # the reader's own list: it makes one per record
     except csv.Error as exc:
         raise TableError(file_name, f"the file is not a readable CSV ({exc})") from None
     if headers is None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.money import format_money
 from factor_desk.gui.common import Banner, fit_columns, heading, primary_button, table_view
 from factor_desk.gui.jobs import Call, Job
-from factor_desk.gui.models import CheckableRowModel, Column, documents_column
+from factor_desk.gui.models import CheckableRowModel, Column, cents_column, documents_column
 from factor_desk.gui.page import Page
 
 
@@ -80,7 +80,7 @@ class BatchPage(Page):
              Column("Invoice #", lambda ld: ld.invoice_number),
              Column("Customer", lambda ld: ld.customer),
              Column("Delivered", lambda ld: ld.delivery_date),
-             Column("Amount", lambda ld: ld.amount, align_right=True),
+             cents_column("Amount", lambda ld: ld.cents),
              documents_column("Supporting documents")],
             row_id=lambda ld: ld.load_number, amount=lambda ld: ld.amount,
             why_not=why_not_batched,

@@ -36,6 +36,7 @@ from factor_desk.gui.load_money import LoadMoneyPanel
 from factor_desk.gui.models import (
     Column,
     RowTableModel,
+    cents_column,
     documents_column,
     on_selection_moved,
     select_record,
@@ -92,7 +93,7 @@ class LoadsPage(Page):
              Column("Subsidiary", lambda ld: ld.subsidiary),
              Column("Customer", lambda ld: ld.customer),
              Column("Delivered", lambda ld: ld.delivery_date),
-             Column("Amount", lambda ld: ld.amount, align_right=True),
+             cents_column("Amount", lambda ld: ld.cents),
              Column("Status", lambda ld: ld.status,
                     foreground=lambda ld: STATUS_COLORS.get(ld.status)),
              Column("Invoicing", lambda ld: ld.invoicing_method),

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from factor_desk.domain.money import format_money
+from factor_desk.domain.money import format_money, from_cents
 
 # A table this long is moved out of the collector's sight once shown (see settle_heap).
 LARGE_TABLE = 2_000
@@ -83,6 +83,13 @@ class Column:
 
 def money(value) -> str:
     return format_money(value) if value is not None else ""
+
+
+def cents_column(title: str, cents: Callable[[Any], int]) -> Column:
+    """An amount the rows keep in cents (a LoadSummary's): sorted on the cents, shown as
+    money; no Decimal made per row to sort 100,000 of them."""
+    return Column(title, cents, text=lambda row: format_money(from_cents(cents(row))),
+                  align_right=True)
 
 
 LONG_TEXT = 20  # text longer than this may not fit its column: its tool tip shows it

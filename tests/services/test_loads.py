@@ -15,6 +15,7 @@ from helpers import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from factor_desk.db.models import Base, Customer, Load
 from factor_desk.domain.errors import InputRefused, NotFound
@@ -211,6 +212,44 @@ def test_customers_are_matched_by_mc_then_by_name(db, tmp_path):
     assert {ld.customer for ld in _loads(db).values()} == {"Summit Freight Brokerage"}
 
 
+def test_a_customer_added_between_the_check_and_the_write_is_billed_not_duplicated(
+        db, tmp_path):
+    make_carrier(db)
+    path = write_loads_csv(tmp_path / "c.csv", [
+        load_row("1", Customer="Fresh Haul Co", **{"Customer MC": "MC-777001"}),
+        load_row("2")])
+    file = loads_service.read_loads_file(path)
+    with db.read() as s:
+        plan = loads_service.plan_import(s, file, "Acme Freight")
+    assert plan.result.new_customers == ["Fresh Haul Co", "Summit Brokerage"]
+    with db.write() as s:  # another clerk, meanwhile
+        s.add(Customer(name="Fresh Haul Company", mc_number="MC 777001"))
+    with db.write() as s:
+        result = loads_service.write_loads(s, plan)
+    assert result.new_customers == ["Summit Brokerage"]
+    assert [(c.customer, c.new_customer) for c in result.row_customers] == [
+        ("Fresh Haul Company", False), ("Summit Brokerage", True)]
+    assert {n: ld.customer for n, ld in _loads(db).items()} == {
+        "1": "Fresh Haul Company", "2": "Summit Brokerage"}
+
+
+def test_the_write_bills_each_row_as_the_check_said_when_no_customer_changed(db, tmp_path):
+    make_carrier(db)
+    rows = [load_row(str(n), Customer=f"Broker {n % 3}", **{"Customer MC": ""})
+            for n in range(1, 8)]
+    file = loads_service.read_loads_file(write_loads_csv(tmp_path / "s.csv", rows))
+    with db.read() as s:
+        plan = loads_service.plan_import(s, file, "Acme Freight")
+    with db.write() as s:
+        result = loads_service.write_loads(s, plan)
+    assert result.new_customers == ["Broker 0", "Broker 1", "Broker 2"]
+    assert {n: ld.customer for n, ld in _loads(db).items()} == {
+        str(n): f"Broker {n % 3}" for n in range(1, 8)}
+    with db.read() as s:
+        assert sorted(s.execute(select(Customer.name)).scalars()) == [
+            "Broker 0", "Broker 1", "Broker 2"]
+
+
 def test_xlsx_with_numbers_and_dates_as_excel_stores_them(db, tmp_path):
     make_carrier(db)
     wb = openpyxl.Workbook()
@@ -269,6 +308,39 @@ def test_documents_are_copied_into_the_store_and_survive_the_original(db, tmp_pa
         ("rate_confirmation", "application/pdf"), ("pod", "image/jpeg"),
         ("lumper", "image/png")]
     assert _loads(db)["1"].missing_documents == ()
+
+
+def test_every_listing_shows_each_loads_documents_in_packet_order_and_what_is_missing(
+        db, tmp_path):
+    make_carrier(db)
+    rows = [load_row(n) for n in ("1", "2", "3", "4")]
+    rows.append(load_row("5", **{"Invoicing Method": "Direct"}))
+    import_loads(db, write_loads_csv(tmp_path / "l.csv", rows), "Acme Freight")
+    for i, (number, kind) in enumerate([("1", "lumper"), ("1", "rate_confirmation"),
+                                        ("2", "pod"), ("2", "bol"), ("2", "pod"),
+                                        ("2", "rate_confirmation"), ("4", "bol"),
+                                        ("5", "lumper")]):
+        pdf = tmp_path / f"d{i}.pdf"
+        pdf.write_bytes(tiny_pdf(f"document {i}"))  # each its own file: two PODs on "2"
+        attach_document(db, number, pdf, kind)
+    expected = {
+        "1": (("rate_confirmation", "lumper"), ("pod",)),
+        "2": (("rate_confirmation", "bol", "pod"), ()),
+        "3": ((), ("rate_confirmation", "pod")),
+        "4": (("bol",), ("rate_confirmation",)),  # a bill of lading stands for the POD
+        "5": (("lumper",), ()),  # billed directly: nothing is required
+    }
+    with db.read() as s:
+        listed = list_loads(s)
+        searched = list_loads(s, search="summit")
+        eligible = loads_service.eligible_loads(s, "Acme Freight")
+    for got in (listed, searched):
+        assert {ld.load_number: (ld.documents, ld.missing_documents) for ld in got} == expected
+    assert {ld.load_number: (ld.documents, ld.missing_documents) for ld in eligible} == {
+        n: v for n, v in expected.items() if n != "5"}
+    first = listed[0]
+    assert (first.pickup_date, first.delivery_date, first.amount) == (
+        dt.date(2026, 11, 20), dt.date(2026, 11, 22), Decimal("2550.00"))
 
 
 def test_team_databases_keep_documents_inside_the_database(db, tmp_path, home):

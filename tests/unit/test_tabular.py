@@ -5,6 +5,8 @@ import zipfile
 import openpyxl
 import pytest
 from helpers import workbook_bytes
+from hypothesis import given
+from hypothesis import strategies as st
 
 from factor_desk.documents import tabular
 from factor_desk.documents.tabular import (
@@ -419,3 +421,20 @@ def test_a_2_mb_workbook_that_unpacks_to_2_gb_is_refused_at_once(tmp_path):
     # measured on a busy 2-core machine: 0.01-0.03 s and 47 MB (the interpreter, openpyxl)
     assert float(elapsed) < 2.0
     assert float(peak_mb) < 300
+
+
+_BLANKS_AND_BREAKS = list("ab ,;\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029\xa0")
+
+
+@given(st.text(alphabet=st.sampled_from(_BLANKS_AND_BREAKS)))
+def test_the_delimiter_is_sniffed_from_the_first_line_that_holds_anything(text):
+    # The line splitlines() gives, whatever breaks and blanks come before and after it.
+    assert tabular._first_line(text) == next(
+        (line for line in text.splitlines() if line.strip()), "")
+
+
+def test_a_header_below_blank_lines_of_every_kind_sets_the_delimiter():
+    data = " \r\n\x0c\n\u2028\tLoad;Total\r\nL1;5\r\n".encode()
+    table = read_table_bytes(data, "semi.csv")
+    assert (table.headers, [cells for _, cells in table.rows]) == (
+        ["Load", "Total"], [["L1", "5"]])
