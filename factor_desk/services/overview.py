@@ -37,10 +37,11 @@ from factor_desk.db.models import (
 )
 from factor_desk.db.work import Work
 from factor_desk.domain.factor_reports import ImportStatus, PurchaseStatus
-from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.lifecycle import OPEN_STATUSES, BillingStatus
 from factor_desk.domain.money import from_cents
 from factor_desk.domain.trade import SATISFIES, DocumentKind, InfoKind, InvoicingMethod
 from factor_desk.services.common import chunks
+from factor_desk.services.ledger import invoice_money
 from factor_desk.services.loads import effective_method
 from factor_desk.services.reports import Reconciliation, factor_flags
 
@@ -271,21 +272,28 @@ def _flagged(work: Work) -> tuple[int, Decimal, list[FlaggedInvoice]]:
 
 
 def _past_due(work: Work, today: dt.date) -> tuple[int, Decimal, list[PastDueInvoice]]:
-    late = and_(Load.status != BillingStatus.COMPLETED.value, Invoice.due_date < today)
+    """The open invoices (Invoiced, Financed, Charged back; not recalled) past their due
+    date with something still owed, by what is still owed (services/ledger.py): the
+    aging's past-due buckets, invoice by invoice."""
+    m = invoice_money()
+    late = and_(Load.status.in_([s.value for s in OPEN_STATUSES]), m.c.balance > 0,
+                Invoice.due_date < today)
     count, cents = work.execute(
-        select(func.count(Invoice.id), func.coalesce(func.sum(Invoice.amount_cents), 0))
-        .join(Load, Load.id == Invoice.load_id).where(late)).one()
+        select(func.count(m.c.invoice_id), func.coalesce(func.sum(m.c.balance), 0))
+        .join(Invoice, Invoice.id == m.c.invoice_id)
+        .join(Load, Load.id == m.c.load_id).where(late)).one()
     rows = [] if not count else work.execute(
         select(Invoice.invoice_number, Load.load_number, Customer.name, Load.status,
-               Invoice.due_date, Invoice.amount_cents)
-        .join(Load, Load.id == Invoice.load_id)
+               Invoice.due_date, m.c.balance)
+        .join(Invoice, Invoice.id == m.c.invoice_id)
+        .join(Load, Load.id == m.c.load_id)
         .join(Customer, Customer.id == Load.customer_id)
         .where(late).order_by(Invoice.due_date, Invoice.invoice_number)
         .limit(EXAMPLES)).all()
     return int(count), from_cents(int(cents)), [
         PastDueInvoice(invoice_number=inv, load_number=load, customer=customer,
                        status=status, due_date=due, days_late=(today - due).days,
-                       amount=from_cents(amount))
+                       amount=from_cents(int(amount)))
         for inv, load, customer, status, due, amount in rows]
 
 

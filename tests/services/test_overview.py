@@ -144,9 +144,16 @@ def test_invoices_past_due_are_the_unpaid_ones_past_their_terms(desk, carrier, t
     run_to_end(desk.apply_report("payments", write_csv(
         tmp_path / "payments.csv", PAYMENT_HEADER,
         [{"Invoice Number": "2", "Payment Date": today, "Amount Paid": "1000.00",
-          "Reference Number": "ACH-2"}])))
+          "Reference Number": "ACH-2"},
+         {"Invoice Number": "3", "Payment Date": today, "Amount Paid": "400.00",
+          "Reference Number": "ACH-3"}])))
     home = desk.home(due + dt.timedelta(days=4))
-    assert (home.past_due_count, home.past_due_total) == (2, Decimal("2000.00"))
+    # what is still owed: invoice 3 was paid in part (issue #13)
+    assert (home.past_due_count, home.past_due_total) == (2, Decimal("1600.00"))
+    assert [p.amount for p in home.past_due] == [Decimal("1000.00"), Decimal("600.00")]
+    # the aging's past-due buckets, invoice by invoice
+    aging = desk.aging(due + dt.timedelta(days=4))
+    assert aging.total - aging.totals.amounts["current"] == home.past_due_total
     assert [(p.invoice_number, p.days_late, p.status, p.customer) for p in home.past_due] \
         == [("1", 4, "Financed", "Summit Brokerage"), ("3", 4, "Financed",
                                                        "Summit Brokerage")]
