@@ -1,15 +1,15 @@
-"""Money after the purchase written straight into the database for tests (issue #13): a
-factor's partial payment, a short pay, the debtor's direct payment, a chargeback and the
-reserve report's release, fee and adjustment, each one transaction with its status move
-through services.lifecycle.move_loads. They stand in for the real services (the payment
-report's partial payments and ``Desk.close_load`` / ``Desk.pay_load``; the reserve report)
-until those land: swap each body for the service call, the tests that use them stay."""
+"""Money after the purchase for tests (issue #13), made as a clerk makes it: a factor's
+partial payment (a payment report), a close with a short pay, the debtor's direct payment
+(the Desk), a chargeback (a reserve report). ``reserve_move`` alone writes its entry
+straight into the database: it also makes movements of no factor, which no report can."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -19,16 +19,13 @@ from factor_desk.db.models import (
     Invoice,
     LedgerEntry,
     Load,
-    Payment,
-    ReportImport,
 )
 from factor_desk.db.work import Work
-from factor_desk.domain.factor_reports import ReportKind
 from factor_desk.domain.ledger import EntryKind
-from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import to_cents
+from factor_desk.services.common import run_to_end
+from factor_desk.services.desk import Desk
 from factor_desk.services.ledger import invoice_balance
-from factor_desk.services.lifecycle import move_loads
 
 DAY = dt.date(2026, 12, 28)
 BY = "test-clerk"
@@ -53,59 +50,46 @@ def _entry(work: Work, kind: EntryKind, cents: int, *, invoice: Invoice | None =
     work.flush()
 
 
-def _move(work: Work, load: Load, to: BillingStatus, *, exception: bool = False) -> None:
-    move_loads(work, [(load.id, load.load_number)], BillingStatus(load.status), to, by=BY,
-               reason="helpers_money", exception=exception)
+def _report(db, kind: str, header: list[str], row: dict[str, str]) -> None:
+    """Apply a one-row report of ``kind`` through the Desk, as a clerk uploads it."""
+    with tempfile.TemporaryDirectory(prefix="helpers_money_") as folder:
+        path = Path(folder) / f"{kind}-{uuid.uuid4().hex[:8]}.csv"
+        path.write_text(",".join(header) + "\n" + ",".join(row.get(h, "") for h in header)
+                        + "\n", encoding="utf-8")
+        run_to_end(Desk(db).apply_report(kind, path))
 
 
 def partial_payment(db, load_number: str, amount: str, reference: str) -> None:
-    """A factor's payment below the open balance: the load stays Financed (PAY: a payment
+    """A factor's payment below the open balance: the load stays Financed (a payment
     report row without Final)."""
-    with db.write() as work:
-        invoice, _load, _ = _open_invoice(work, load_number)
-        imp = ReportImport(kind=ReportKind.PAYMENTS.value, file_name=f"{reference}.csv",
-                           sha256=uuid.uuid4().hex * 2, rows_total=1, rows_applied=1,
-                           imported_by=BY)
-        work.add(imp)
-        work.flush()
-        work.add(Payment(import_id=imp.id, invoice_id=invoice.id, row_number=2,
-                         payment_date=DAY, amount_cents=to_cents(Decimal(amount)),
-                         reference_number=reference))
+    _report(db, "payments", ["Load Number", "Payment Date", "Amount Paid",
+                             "Reference Number"],
+            {"Load Number": load_number, "Payment Date": f"{DAY:%Y-%m-%d}",
+             "Amount Paid": amount, "Reference Number": reference})
 
 
 def close_load(db, load_number: str, reason: str) -> int:
-    """The open rest written off as a short pay, the load Completed (PAY: ``loads close``).
+    """The open rest written off as a short pay, the load Completed (``loads close``).
     Returns the short pay in cents."""
-    with db.write() as work:
-        invoice, load, factor_id = _open_invoice(work, load_number)
+    with db.read() as work:
+        invoice, _load, _ = _open_invoice(work, load_number)
         rest = invoice_balance(work, invoice.id).balance
-        assert rest > 0, f"load {load_number} has nothing open"
-        _entry(work, EntryKind.SHORT_PAY, rest, invoice=invoice, factor_id=factor_id,
-               reason=reason)
-        _move(work, load, BillingStatus.COMPLETED)
-        return rest
+    Desk(db).close_load(load_number, reason)
+    return rest
 
 
 def pay_load(db, load_number: str, amount: str, reference: str) -> None:
-    """The debtor paid the carrier directly; the load is Completed once nothing is open
-    (PAY: ``loads pay``)."""
-    with db.write() as work:
-        invoice, load, factor_id = _open_invoice(work, load_number)
-        _entry(work, EntryKind.DIRECT_PAYMENT, to_cents(Decimal(amount)), invoice=invoice,
-               factor_id=factor_id, reference=reference)
-        if invoice_balance(work, invoice.id).balance <= 0:
-            _move(work, load, BillingStatus.COMPLETED,
-                  exception=load.status == BillingStatus.CHARGED_BACK)
+    """The debtor paid the carrier directly (``loads pay``); Completed once nothing is
+    open."""
+    Desk(db).pay_load(load_number, Decimal(amount), reference, DAY)
 
 
 def chargeback(db, load_number: str, amount: str, reference: str) -> None:
-    """The factor took the invoice back out of the reserve: Financed -> Charged back
-    (RESERVE: a reserve report's chargeback row)."""
-    with db.write() as work:
-        invoice, load, factor_id = _open_invoice(work, load_number)
-        _entry(work, EntryKind.CHARGEBACK, to_cents(Decimal(amount)), invoice=invoice,
-               factor_id=factor_id, reference=reference)
-        _move(work, load, BillingStatus.CHARGED_BACK, exception=True)
+    """The factor took the invoice back out of the reserve: Financed -> Charged back (a
+    reserve report's chargeback row)."""
+    _report(db, "reserve", ["Date", "Type", "Load Number", "Amount", "Reference"],
+            {"Date": f"{DAY:%Y-%m-%d}", "Type": "chargeback", "Load Number": load_number,
+             "Amount": amount, "Reference": reference})
 
 
 def reserve_move(db, kind: EntryKind, amount: str, reference: str, *,

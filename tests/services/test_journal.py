@@ -295,3 +295,48 @@ def test_the_purchases_tie_to_reports_reconcile(db, tmp_path):
     assert booked(Account.FACTORING_FEES, "debit") == totals["fee"]
     assert booked(Account.RESERVE_RECEIVABLE, "debit") == totals["reserve"]
     assert booked(Account.FACTORING_DIFFERENCES, "debit") == totals["not_itemised"]
+
+
+def test_the_whole_journal_ties_to_reports_reconcile(db, batch, tmp_path):
+    """Every account against the reconciliation, with the money made the way a clerk makes
+    it (issue #13): a purchase with a reserve, a partial payment then a final one with a
+    short pay, a chargeback and a release from the reserve report, a direct payment."""
+    from test_reports import (
+        PAYMENT_HEADER,
+        PURCHASE_HEADER,
+        apply,
+        payment_row,
+        purchase_row,
+        write_csv,
+    )
+
+    apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [
+        purchase_row(n, **{"Advance Amount": "875.00", "Reserve Amount": "100.00"})
+        for n in "123"]), batch, allow_missing=True)
+    apply(db, "payments", write_csv(tmp_path / "pay1.csv", PAYMENT_HEADER, [
+        payment_row("1", "400.00", ref="A-1"), payment_row("2", "1000.00", ref="A-2")]))
+    apply(db, "payments", write_csv(tmp_path / "pay2.csv", [*PAYMENT_HEADER, "Final"], [
+        {**payment_row("1", "500.00", ref="A-3"), "Final": "yes"}]))
+    apply(db, "reserve", write_csv(tmp_path / "r.csv",
+                                   ["Date", "Type", "Invoice Number", "Amount", "Reference"], [
+        {"Date": "2027-01-15", "Type": "chargeback", "Invoice Number": "3",
+         "Amount": "1000.00", "Reference": "CB-3"},
+        {"Date": "2027-01-31", "Type": "release", "Amount": "120.00", "Reference": "REL-1"},
+        {"Date": "2027-01-31", "Type": "fee", "Amount": "7.50", "Reference": "FEE-1"}]))
+    desk = Desk(db)
+    desk.pay_load("3", Decimal("1000.00"), "CHK-3", dt.date(2027, 2, 1))
+    recon = desk.reconcile()
+    t, r = recon.totals, recon.reserve_totals
+    booked = {a: (Decimal(d) / 100, Decimal(c) / 100)
+              for a, (d, c) in desk.journal(*ALL_TIME).cents_by_role().items()}
+    assert booked[Account.CASH][0] == t["advance"] + r["released"] + t["direct_paid"]
+    assert booked[Account.ACCOUNTS_RECEIVABLE][1] == t["paid"] + t["short_pay"] \
+        == Decimal("3000.00")
+    assert booked[Account.SHORT_PAYS][0] == t["short_pay"] == Decimal("100.00")
+    assert booked[Account.FACTORING_LIABILITY] == (
+        t["paid"] - t["direct_paid"] + r["charged_back"], t["factor_amount"])
+    assert booked[Account.RESERVE_RECEIVABLE] == (
+        r["reserve"], r["released"] + r["charged_back"] + r["fees"])
+    assert booked[Account.RESERVE_RECEIVABLE][0] - booked[Account.RESERVE_RECEIVABLE][1] \
+        == r["held"]
+    assert booked[Account.FACTORING_FEES][0] == t["fee"] + r["fees"]

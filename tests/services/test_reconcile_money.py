@@ -2,7 +2,7 @@
 payments, chargebacks and the reserve, added up by the database. Each identity of
 services/reports/reconciliation.py holds to the cent per invoice, per batch and overall,
 and the figures are the ones a clerk works out by hand. The money after the purchase is
-written by tests/helpers_money.py (to be swapped for the PAY and RESERVE services)."""
+made by tests/helpers_money.py (the payment and reserve reports, loads close and loads pay)."""
 
 from __future__ import annotations
 
