@@ -151,7 +151,8 @@ class ReportsPage(ReportUpload):
         self.history_view = table_view(
             self.history, name="historyTable", sort=(0, NEWEST_FIRST),  # by import number
             stretch=(2,), empty="No reports imported yet — upload the factor's "
-                                     "purchase or payment report, or drop it on this page.")
+                                     "purchase, payment or reserve report, or drop it on "
+                                     "this page.")
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
         on_selection_moved(self.history_view, self._selection_moved)
@@ -193,8 +194,8 @@ class ReportsPage(ReportUpload):
         split.addWidget(lower)
         split.setSizes([290, 390])  # the reconciliation whole, down to Open balance
 
-        self.hint = QLabel("Drop a purchase or payment report (.csv or .xlsx) anywhere on "
-                           "this page to upload it.")
+        self.hint = QLabel("Drop a purchase, payment or reserve report (.csv or .xlsx) "
+                           "anywhere on this page to upload it.")
         self.hint.setStyleSheet("color: palette(mid);")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Factoring Reports"))

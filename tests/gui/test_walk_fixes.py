@@ -4,10 +4,13 @@ with their four-digit year, and the money of a load fits the page at 1024×640."
 
 from __future__ import annotations
 
+from helpers import settle, write_csv_file
 from PySide6.QtCore import Qt
 from test_batch_invoices import factored
 from test_load_money_actions import charge_back
 from test_load_money_view import open_load
+
+from factor_desk.services.common import run_to_end
 
 FREIGHT = "Blue Ridge Freight LLC"
 
@@ -26,3 +29,35 @@ def test_a_charged_back_load_is_coloured_in_the_loads_table(qtbot, window, desk,
     page = open_load(qtbot, window, "10004")
     colour = _status_colour(page, "10004")
     assert colour is not None and colour.color() != _status_colour(page, "10005").color()
+
+
+def test_each_reserve_row_says_what_it_does_in_the_preview(qtbot, window, desk, asker,
+                                                         tmp_path):
+    eligible = [ld.load_number for ld in desk.eligible_loads(FREIGHT)]
+    batch = desk.submit_batch(FREIGHT, eligible[:1]).batch
+    line = desk.reconcile(batch).batches[0].rows[0]
+    purchase = write_csv_file(tmp_path / "p.csv", [
+        ["Invoice Number", "Invoice Amount", "Purchase Date"],
+        [line.invoice_number, str(line.amounts["invoiced"]), "11/28/2026"]])
+    run_to_end(desk.apply_report("purchase", purchase, batch=batch))
+    path = write_csv_file(tmp_path / "reserve.csv", [
+        ["Date", "Type", "Invoice Number", "Amount", "Reference"],
+        ["2027-01-15", "chargeback", line.invoice_number, "100.00", "CB-1"],
+        ["2027-01-31", "release", "", "12.50", "REL-1"],
+        ["2027-01-31", "fee", "", "25.00", "FEE-1"],
+        ["2027-01-31", "adjustment", "", "-5.00", "ADJ-1"]])
+    window.show_page("reports")
+    settle(qtbot, window)
+    page = window.pages["reports"]
+    asker.answer("open_file", str(path))
+    page.choose_report("reserve")
+    settle(qtbot, window)
+    dialog = page.preview_dialog
+    assert dialog is not None, asker.asked
+    whys = {r.row: r.why for r in dialog.model.rows()}
+    assert whys[2].startswith("chargeback: the factor takes $100.00 back out of the reserve")
+    assert f"load {line.load_number} becomes Charged back" in whys[2]
+    assert whys[3] == "release: the factor pays $12.50 of the reserve out to the carrier"
+    assert whys[4] == "fee: the factor takes $25.00 from the reserve"
+    assert whys[5] == "adjustment: $5.00 taken from the reserve"
+    dialog.reject()
