@@ -48,6 +48,7 @@ class AgingPage(Page):
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setObjectName("agingAsOf")
         self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("MM/dd/yyyy")  # "1/15/27" from the locale is ambiguous
         self.as_of.setToolTip("The day the invoices are aged to: days past due = this day "
                               "- the invoice's due date")
         self.by = QComboBox()

@@ -5,11 +5,12 @@ with their four-digit year, and the money of a load fits the page at 1024×640."
 from __future__ import annotations
 
 from helpers import settle, write_csv_file
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from test_batch_invoices import factored
 from test_load_money_actions import charge_back
 from test_load_money_view import open_load
 
+from factor_desk.gui.journal_dialog import JournalDialog
 from factor_desk.services.common import run_to_end
 
 FREIGHT = "Blue Ridge Freight LLC"
@@ -60,4 +61,18 @@ def test_each_reserve_row_says_what_it_does_in_the_preview(qtbot, window, desk, 
     assert whys[3] == "release: the factor pays $12.50 of the reserve out to the carrier"
     assert whys[4] == "fee: the factor takes $25.00 from the reserve"
     assert whys[5] == "adjustment: $5.00 taken from the reserve"
+    dialog.reject()
+
+
+def test_dates_of_the_aging_and_the_journal_read_month_day_year(qtbot, window):
+    window.show_page("aging")
+    settle(qtbot, window)
+    page = window.pages["aging"]
+    page.as_of.setDate(QDate(2027, 1, 5))
+    settle(qtbot, window)
+    assert page.as_of.text() == "01/05/2027"
+    import datetime as dt
+
+    dialog = JournalDialog(window, dt.date(2026, 11, 29))
+    assert (dialog.since.text(), dialog.until.text()) == ("10/01/2026", "10/31/2026")
     dialog.reject()
