@@ -5,7 +5,7 @@ with their four-digit year, and the money of a load fits the page at 1024×640."
 from __future__ import annotations
 
 from helpers import settle, write_csv_file
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QRect, Qt
 from test_batch_invoices import factored
 from test_load_money_actions import charge_back
 from test_load_money_view import open_load
@@ -76,3 +76,26 @@ def test_dates_of_the_aging_and_the_journal_read_month_day_year(qtbot, window):
     dialog = JournalDialog(window, dt.date(2026, 11, 29))
     assert (dialog.since.text(), dialog.until.text()) == ("10/01/2026", "10/31/2026")
     dialog.reject()
+
+
+def test_the_money_of_a_load_fits_at_1024_by_640(qtbot, window, desk, tmp_path):
+    factored(desk, tmp_path)
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 640))
+    page = open_load(qtbot, window, "10001")  # a purchase, a payment and a short pay
+    money = page.money
+    qtbot.waitUntil(lambda: money.lines.rowCount() == 3)
+    settle(qtbot, window)
+
+    def box(widget) -> QRect:
+        return QRect(widget.mapTo(money, widget.rect().topLeft()), widget.size())
+
+    lines = box(money.lines_view)
+    assert not lines.intersects(box(money.pay_button))
+    assert not lines.intersects(box(money.close_button))
+    summary = money.summary
+    assert summary.height() >= summary.heightForWidth(summary.width())  # not cut off
+    assert not lines.intersects(box(summary))
+    # two money lines in sight at least, under the header
+    row = money.lines_view.rowHeight(0)
+    assert money.lines_view.viewport().height() >= 2 * row
