@@ -128,7 +128,7 @@ class ReportsPage(ReportUpload):
         actions.addWidget(payments_template)
 
         self.recon = RowTableModel([
-            Column("", lambda r: r[0]),
+            Column("", lambda r: r[0], tooltip=lambda r: r[0].strip()),  # elided at 1024
             Column("Amount", lambda r: r[1], align_right=True)], row_key=lambda r: r[0])
         self.recon_view = table_view(self.recon, stretch=(0,),
                                      empty="Select a batch to see its reconciliation.")
@@ -177,8 +177,8 @@ class ReportsPage(ReportUpload):
         self.history_tabs.addTab(history_box, "Import history")
         self.history_tabs.addTab(self.months, "By month")
         lower.addWidget(self.history_tabs)
-        lower.setSizes([300, 700])
-        self.recon_box.setMinimumWidth(290)  # its labels whole ("Not itemised by the factor")
+        lower.setSizes([380, 620])  # at 1280 px every label of the reconciliation whole
+        self.recon_box.setMinimumWidth(290)  # at 1024 px the longest elided (tool tip whole)
         lower.setStretchFactor(1, 1)  # a wider window widens the import history
         upper = QWidget()
         ul = QVBoxLayout(upper)

@@ -99,3 +99,24 @@ def test_the_money_of_a_load_fits_at_1024_by_640(qtbot, window, desk, tmp_path):
     # two money lines in sight at least, under the header
     row = money.lines_view.rowHeight(0)
     assert money.lines_view.viewport().height() >= 2 * row
+
+
+def test_at_1280_by_800_every_reconciliation_label_is_whole(qtbot, window, desk, tmp_path):
+    batch = factored(desk, tmp_path)
+    window.resize(1280, 800)
+    window.show_page("reports")
+    settle(qtbot, window)
+    page = window.pages["reports"]
+    qtbot.waitUntil(lambda: page.recon.rowCount() > 0)
+    assert page.recon_box.title() == f"Reconciliation of batch {batch}"
+    view = page.recon_view
+    metrics = view.fontMetrics()
+    for row in range(page.recon.rowCount()):
+        label = page.recon.data(page.recon.index(row, 0))
+        assert metrics.horizontalAdvance(label) + 8 <= view.columnWidth(0), label
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 640))
+    row = next(r for r in range(page.recon.rowCount())
+               if page.recon.data(page.recon.index(r, 0)).startswith("Difference"))
+    assert page.recon.data(page.recon.index(row, 0), Qt.ItemDataRole.ToolTipRole) == \
+        "Difference (factor - invoice)"  # elided in a small window: whole in its tip
