@@ -82,6 +82,7 @@ class AgingPage(Page):
         self.totals = QLabel()
         self.totals.setObjectName("agingTotals")
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals.setWordWrap(True)  # one line, it widened the window past 1024 px
         self.chart = BarChart([Series(t, c) for t, c in zip(BUCKET_TITLES, BUCKET_COLOURS,
                                                             strict=True)],
                               stacked=True, horizontal=True, name="agingChart",

@@ -120,3 +120,20 @@ def test_at_1280_by_800_every_reconciliation_label_is_whole(qtbot, window, desk,
                if page.recon.data(page.recon.index(r, 0)).startswith("Difference"))
     assert page.recon.data(page.recon.index(row, 0), Qt.ItemDataRole.ToolTipRole) == \
         "Difference (factor - invoice)"  # elided in a small window: whole in its tip
+
+
+def test_the_aging_page_shrinks_to_1024_by_640_with_its_totals(qtbot, window, desk,
+                                                               tmp_path):
+    factored(desk, tmp_path)
+    window.show_page("aging")
+    settle(qtbot, window)
+    page = window.pages["aging"]
+    page.as_of.setDate(QDate(2027, 1, 15))  # the open balance in several buckets
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: "Open balance" in page.totals.text())
+    # the totals line wraps rather than widen the window (it asked 1060 px)
+    assert page.totals.minimumSizeHint().width() < page.totals.sizeHint().width()
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 640, hint
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 640))
