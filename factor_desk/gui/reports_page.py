@@ -44,7 +44,7 @@ from factor_desk.gui.common import (
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.month_chart import MONTHS, MonthChart
-from factor_desk.gui.preview_dialog import PreviewDialog
+from factor_desk.gui.preview_dialog import PreviewDialog, plural
 from factor_desk.gui.report_upload import ReportUpload
 from factor_desk.services import reports
 
@@ -59,6 +59,16 @@ RECON_LABELS = {
     "direct_paid": "Paid to you directly (in Paid)",
 }
 NEWEST_FIRST = Qt.SortOrder.DescendingOrder
+# what an undo does, by the kind of report, for the question before it
+UNDO_WORDS = {
+    ReportKind.PURCHASE: "Its purchase records are removed and the loads it financed go back "
+                         "to Invoiced.",
+    ReportKind.PAYMENTS: "Its payments and short pays are removed and the loads it completed "
+                         "go back to Financed.",
+    ReportKind.RESERVE: "Its releases, chargebacks, fees and adjustments are removed and the "
+                        "loads it charged back go back to the factor (Financed).",
+    "": "Its records are removed and its loads move back a step.",
+}
 
 
 class ReportsPage(ReportUpload):
@@ -344,14 +354,15 @@ class ReportsPage(ReportUpload):
             self.asker.info("Undo import", f"Import #{imp.id} was already undone.")
             return
         if not self.asker.confirm("Undo import",
-                                  f"Undo import #{imp.id} ({imp.file_name})? Its records are "
-                                  "removed and its loads move back a step. The file can be "
-                                  "uploaded again afterwards.", "Undo import"):
+                                  f"Undo import #{imp.id} ({imp.file_name})? "
+                                  f"{UNDO_WORDS.get(imp.kind, UNDO_WORDS[''])} The file can "
+                                  "be uploaded again afterwards.", "Undo import"):
             return
 
         def undone(r: reports.UndoResult) -> None:
-            self.status.emit(f"Import #{r.import_id} undone: {r.loads_moved_back} loads moved "
-                             "back.")
+            self.status.emit(f"Import #{r.import_id} undone: "
+                             f"{plural(r.records_removed, 'record')} removed, "
+                             f"{plural(r.loads_moved_back, 'load')} moved back.")
             self.refresh()
 
         self.run(Job(f"Undoing import #{imp.id}", lambda: self.desk.undo_import(imp.id),

@@ -137,3 +137,28 @@ def test_the_aging_page_shrinks_to_1024_by_640_with_its_totals(qtbot, window, de
     assert hint.width() <= 1024 and hint.height() <= 640, hint
     window.resize(1024, 640)
     qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 640))
+
+
+def test_undo_of_a_reserve_report_says_what_it_gives_back(qtbot, window, desk, asker,
+                                                          tmp_path):
+    factored(desk, tmp_path)
+    path = write_csv_file(tmp_path / "reserve.csv", [
+        ["Date", "Type", "Invoice Number", "Amount", "Reference"],
+        ["2027-01-15", "chargeback", "10004", "100.00", "CB-1"],
+        ["2027-01-31", "release", "", "12.50", "REL-1"]])
+    run_to_end(desk.apply_report("reserve", path))
+    window.show_page("reports")
+    settle(qtbot, window)
+    page = window.pages["reports"]
+    statuses = []
+    page.status.connect(statuses.append)
+    qtbot.waitUntil(lambda: page.history.rowCount() > 0)
+    page.history_view.selectRow(0)  # the newest: the reserve report
+    asker.answer("confirm", True)
+    page.undo.click()
+    settle(qtbot, window)
+    question = next(t for k, t in asker.asked if k == "confirm")
+    assert "chargebacks, fees and adjustments are removed and the loads it charged back go " \
+           "back to the factor (Financed)" in question
+    assert statuses[0].endswith("undone: 2 records removed, 1 load moved back.")
+    assert desk.load_money("10004").status == "Financed"
