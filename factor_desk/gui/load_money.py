@@ -267,6 +267,13 @@ class LoadMoneyPanel(QGroupBox):
         if answer is None:
             return
         amount, reference, day = answer
+        rest = self._open_balance()
+        if amount > rest and not self.asker.confirm(
+                "Record direct payment",
+                f"{format_money(amount)} is more than the open {format_money(rest)} of load "
+                f"{number}: record it, with an overpay of {format_money(amount - rest)}?",
+                "Record the overpay"):
+            return  # a slip of the keyboard is asked about, not recorded
         self._run(Job(f"Recording the direct payment of load {number}",
                       lambda: self.desk.pay_load(number, amount, reference, day),
                       done=self._moved))

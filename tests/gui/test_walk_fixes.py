@@ -4,12 +4,15 @@ with their four-digit year, and the money of a load fits the page at 1024×640."
 
 from __future__ import annotations
 
+import datetime as dt
+
 from helpers import settle, write_csv_file
 from PySide6.QtCore import QDate, QRect, Qt
 from test_batch_invoices import factored
 from test_load_money_actions import charge_back
 from test_load_money_view import open_load
 
+from factor_desk.domain.money import format_money
 from factor_desk.gui.journal_dialog import JournalDialog
 from factor_desk.services.common import run_to_end
 
@@ -71,8 +74,6 @@ def test_dates_of_the_aging_and_the_journal_read_month_day_year(qtbot, window):
     page.as_of.setDate(QDate(2027, 1, 5))
     settle(qtbot, window)
     assert page.as_of.text() == "01/05/2027"
-    import datetime as dt
-
     dialog = JournalDialog(window, dt.date(2026, 11, 29))
     assert (dialog.since.text(), dialog.until.text()) == ("10/01/2026", "10/31/2026")
     dialog.reject()
@@ -162,3 +163,25 @@ def test_undo_of_a_reserve_report_says_what_it_gives_back(qtbot, window, desk, a
            "back to the factor (Financed)" in question
     assert statuses[0].endswith("undone: 2 records removed, 1 load moved back.")
     assert desk.load_money("10004").status == "Financed"
+
+
+def test_a_direct_payment_over_the_open_balance_is_asked_about(qtbot, window, desk, asker,
+                                                               tmp_path):
+    factored(desk, tmp_path)
+    charge_back(desk, "10005")
+    page = open_load(qtbot, window, "10005")
+    money = page.money
+    rest = desk.load_money("10005").invoice.open_balance
+    money.ask_payment = lambda number, balance: (rest * 10, "CHK-9", dt.date(2027, 2, 10))
+    asker.answer("confirm", False)  # a slip of the keyboard: not recorded
+    money.pay_button.click()
+    settle(qtbot, window)
+    question = [t for k, t in asker.asked if k == "confirm"][-1]
+    assert f"is more than the open {format_money(rest)} of load 10005" in question
+    assert f"overpay of {format_money(rest * 9)}" in question
+    assert desk.load_money("10005").invoice.paid == 0
+    asker.answer("confirm", True)
+    money.pay_button.click()
+    settle(qtbot, window)
+    after = desk.load_money("10005")
+    assert (after.status, after.invoice.overpay) == ("Completed", rest * 9)
