@@ -189,7 +189,10 @@ class ReportsPage(ReportUpload):
         lower.addWidget(self.history_tabs)
         lower.setSizes([380, 620])  # at 1280 px every label of the reconciliation whole
         self.recon_box.setMinimumWidth(290)  # at 1024 px the longest elided (tool tip whole)
-        lower.setStretchFactor(1, 1)  # a wider window widens the import history
+        # a wider window widens the import history most; a narrower one narrows the
+        # reconciliation too (down to its minimum), not the import history alone
+        lower.setStretchFactor(0, 1)
+        lower.setStretchFactor(1, 2)
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)

@@ -121,6 +121,8 @@ def test_at_1280_by_800_every_reconciliation_label_is_whole(qtbot, window, desk,
                if page.recon.data(page.recon.index(r, 0)).startswith("Difference"))
     assert page.recon.data(page.recon.index(row, 0), Qt.ItemDataRole.ToolTipRole) == \
         "Difference (factor - invoice)"  # elided in a small window: whole in its tip
+    # the narrower window narrows the reconciliation too, not the import history alone
+    assert page.history_tabs.width() >= 1.5 * page.recon_box.width()
 
 
 def test_the_aging_page_shrinks_to_1024_by_640_with_its_totals(qtbot, window, desk,
