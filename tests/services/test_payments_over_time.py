@@ -139,7 +139,7 @@ def test_a_final_row_closes_with_a_short_pay_entry(db, financed, tmp_path, word)
                             "final payment (no reason given)", "F-2")]
     b = balance(db, "1")
     assert (b.paid, b.short_pay, b.balance) == (95000, 5000, 0)
-    assert "short pay of $50.00: marked final, no reason given written off" in \
+    assert "short pay of $50.00 (marked final, no reason given) written off" in \
         outcomes(result.preview)[3][1]
 
 

@@ -180,7 +180,7 @@ class PaymentRules(Rules):
                     if after > 0:
                         v.short_pay_cents = after
                         why = (f" ({v.short_pay_reason})" if v.short_pay_reason
-                               else ": marked final, no reason given")
+                               else " (marked final, no reason given)")
                         r.reasons.append(
                             f"final payment: {_money(v.amount_cents)} of "
                             f"{_money(open_cents)} open; short pay of {_money(after)}{why} "
