@@ -187,7 +187,7 @@ class ReportsPage(ReportUpload):
         self.history_tabs.addTab(history_box, "Import history")
         self.history_tabs.addTab(self.months, "By month")
         lower.addWidget(self.history_tabs)
-        lower.setSizes([350, 650])  # at 1280 px every label of the reconciliation whole
+        lower.setSizes([380, 620])  # at 1280 px every label of the reconciliation whole
         self.recon_box.setMinimumWidth(290)  # at 1024 px the longest elided (tool tip whole)
         # a wider window widens the import history most; a narrower one narrows the
         # reconciliation too (down to its minimum), not the import history alone
