@@ -187,3 +187,17 @@ def test_a_direct_payment_over_the_open_balance_is_asked_about(qtbot, window, de
     settle(qtbot, window)
     after = desk.load_money("10005")
     assert (after.status, after.invoice.overpay) == ("Completed", rest * 9)
+
+
+def test_a_charged_back_load_s_money_says_the_carrier_collects_it(qtbot, window, desk,
+                                                                 tmp_path):
+    factored(desk, tmp_path)
+    charge_back(desk, "10005")
+    page = open_load(qtbot, window, "10005")
+    qtbot.waitUntil(lambda: page.money.money is not None)
+    assert "charged back by the factor: the carrier collects the open balance" in \
+        page.money.summary.text()
+    page = open_load(qtbot, window, "10004")  # Financed: the factor collects it
+    qtbot.waitUntil(lambda: page.money.money is not None
+                    and page.money.money.status == "Financed")
+    assert "charged back" not in page.money.summary.text()
