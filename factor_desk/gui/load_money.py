@@ -129,8 +129,7 @@ def money_summary(money: LoadMoney) -> str:
     if inv.open_balance:
         parts.append(f"open {format_money(inv.open_balance)}")
     if money.status == BillingStatus.CHARGED_BACK:  # who collects it changed (#13)
-        parts.append("<b style='color:#c43e00'>charged back by the factor: the carrier "
-                     "collects the open balance</b>")
+        parts.append("<b style='color:#c43e00'>charged back: yours to collect</b>")
     if inv.advance or inv.fee:
         parts.append(f"advance {format_money(inv.advance)}, fee {format_money(inv.fee)}")
     return ", ".join(parts) + "."
