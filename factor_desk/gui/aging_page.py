@@ -48,6 +48,7 @@ class AgingPage(Page):
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setObjectName("agingAsOf")
         self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("MM/dd/yyyy")  # "1/15/27" from the locale is ambiguous
         self.as_of.setToolTip("The day the invoices are aged to: days past due = this day "
                               "- the invoice's due date")
         self.by = QComboBox()
@@ -81,6 +82,7 @@ class AgingPage(Page):
         self.totals = QLabel()
         self.totals.setObjectName("agingTotals")
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals.setWordWrap(True)  # one line, it widened the window past 1024 px
         self.chart = BarChart([Series(t, c) for t, c in zip(BUCKET_TITLES, BUCKET_COLOURS,
                                                             strict=True)],
                               stacked=True, horizontal=True, name="agingChart",

@@ -108,7 +108,7 @@ class JournalDialog(QDialog):
         edit = QDateEdit(_qdate(day))
         edit.setObjectName(name)
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDisplayFormat("MM/dd/yyyy")  # as every date of the window reads
         return edit
 
     def _check(self, *_args: object) -> None:

@@ -128,6 +128,8 @@ def money_summary(money: LoadMoney) -> str:
         parts.append(f"<b>overpaid {format_money(inv.overpay)}</b>")
     if inv.open_balance:
         parts.append(f"open {format_money(inv.open_balance)}")
+    if money.status == BillingStatus.CHARGED_BACK:  # who collects it changed (#13)
+        parts.append("<b style='color:#c43e00'>charged back: yours to collect</b>")
     if inv.advance or inv.fee:
         parts.append(f"advance {format_money(inv.advance)}, fee {format_money(inv.fee)}")
     return ", ".join(parts) + "."
@@ -166,6 +168,14 @@ class LoadMoneyPanel(QGroupBox):
         self.money: LoadMoney | None = None
         self.lines = MoneyLinesModel(self)
         self.lines_view = table_view(self.lines, name="loadMoneyLines", stretch_last=True)
+        # the header and two lines at least (and the scroll bar of a narrow window): the
+        # page's splitter gives no less (at 1024x640 the buttons were drawn over a table
+        # one line high)
+        self.lines_view.setMinimumHeight(
+            self.lines_view.horizontalHeader().sizeHint().height()
+            + 2 * self.lines_view.verticalHeader().defaultSectionSize()
+            + self.lines_view.horizontalScrollBar().sizeHint().height()  # narrow: it shows
+            + 2 * self.lines_view.frameWidth())
         # the clerk's money actions (#13); tests answer the payment dialog themselves
         self.ask_payment: Callable[[str, Decimal], PaymentAnswer | None] = (
             lambda number, rest: ask_direct_payment(self, number, rest))
@@ -214,10 +224,21 @@ class LoadMoneyPanel(QGroupBox):
             return  # another load was chosen since
         self.money = money
         self.summary.setText(money_summary(money))
+        self._fit_summary()
         self.lines.set_rows(money.lines)
         self.lines_view.setVisible(bool(money.lines))
         fit_columns(self.lines_view)
         self._update_actions()
+
+    def _fit_summary(self) -> None:
+        """As tall as its wrapped lines at its width: a splitter asks no height for a width,
+        and the summary's last line was cut off in a narrow window."""
+        self.summary.setMinimumHeight(max(0, self.summary.heightForWidth(
+            self.summary.width())))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_summary()
 
     # ------------------------------------------------------------------ money actions
 
@@ -248,6 +269,13 @@ class LoadMoneyPanel(QGroupBox):
         if answer is None:
             return
         amount, reference, day = answer
+        rest = self._open_balance()
+        if amount > rest and not self.asker.confirm(
+                "Record direct payment",
+                f"{format_money(amount)} is more than the open {format_money(rest)} of load "
+                f"{number}: record it, with an overpay of {format_money(amount - rest)}?",
+                "Record the overpay"):
+            return  # a slip of the keyboard is asked about, not recorded
         self._run(Job(f"Recording the direct payment of load {number}",
                       lambda: self.desk.pay_load(number, amount, reference, day),
                       done=self._moved))

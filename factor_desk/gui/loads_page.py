@@ -51,7 +51,9 @@ DOCUMENT_FILES = (".pdf", ".jpg", ".jpeg", ".png")
 LOAD_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 STATUS_COLORS = {"Invoiced": QColor("#1f6feb"), "Financed": QColor("#8250df"),
                  "Completed": QColor("#1a7f37"), "Released": QColor("#6e7781"),
-                 "Void": QColor("#a4262c")}
+                 "Void": QColor("#a4262c"),
+                 # the carrier collects it now: as loud as the short pays (#13)
+                 "Charged back": QColor("#c43e00")}
 
 
 class LoadsPage(Page):

@@ -12,12 +12,13 @@ from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from factor_desk.domain.factor_reports import Outcome, ReportKind
-from factor_desk.domain.money import from_cents
+from factor_desk.domain.ledger import EntryKind
+from factor_desk.domain.money import format_money, from_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.gui.common import primary_button, table_view
 from factor_desk.gui.forms.ui_preview import Ui_previewDialog
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
-from factor_desk.services.reports import PaymentValues, Preview, PurchaseValues
+from factor_desk.services.reports import PaymentValues, Preview, PurchaseValues, ReserveValues
 
 COLORS = {Outcome.APPLIES: QColor("#e6f4ea"), Outcome.WARNING: QColor("#fff4ce"),
           Outcome.ERROR: QColor("#fde7e9"), Outcome.ALREADY_APPLIED: QColor("#eef1f5")}
@@ -161,6 +162,23 @@ def row_amounts(preview: Preview) -> list[tuple[Decimal | None, ...]]:
                     from_cents(v.open_after_cents)
                     if v.open_after_cents > 0 and not v.completes else None))
     return out
+
+
+def reserve_what(values: object, load_number: str) -> str | None:
+    """What a reserve report row does, in the clerk's words (the preview's Why column says
+    it first: without it a release, a fee and an adjustment look alike)."""
+    if not isinstance(values, ReserveValues):
+        return None
+    amount = format_money(from_cents(abs(values.amount_cents)))
+    if values.kind == EntryKind.CHARGEBACK:
+        return (f"chargeback: the factor takes {amount} back out of the reserve; load "
+                f"{load_number} becomes Charged back and the carrier collects it")
+    if values.kind == EntryKind.RELEASE:
+        return f"release: the factor pays {amount} of the reserve out to the carrier"
+    if values.kind == EntryKind.FEE:
+        return f"fee: the factor takes {amount} from the reserve"
+    return (f"adjustment: {amount} "
+            + ("added to the reserve" if values.amount_cents >= 0 else "taken from the reserve"))
 
 
 def _dollars(cents: int | None) -> Decimal | None:

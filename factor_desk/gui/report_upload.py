@@ -13,7 +13,13 @@ from factor_desk.domain.money import format_money
 from factor_desk.gui.common import ask_for_sheet
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.page import Page
-from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural, row_amounts
+from factor_desk.gui.preview_dialog import (
+    PreviewDialog,
+    PreviewRow,
+    plural,
+    reserve_what,
+    row_amounts,
+)
 from factor_desk.services import reports
 
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
@@ -193,9 +199,13 @@ class ReportUpload(Page):
             confirmation = (f"Leave the {plural(missing, 'invoice')} missing from the report "
                             "Invoiced, and apply the rest")
         amounts = row_amounts(preview)
-        rows = [PreviewRow(r.row, r.invoice_number, r.load_number, r.outcome,
-                           "; ".join(r.reasons), amounts[i], list(r.reasons))
-                for i, r in enumerate(preview.rows)]
+        rows = []
+        for i, r in enumerate(preview.rows):
+            does = reserve_what(r.values, r.load_number) if kind == ReportKind.RESERVE \
+                else None
+            reasons = [does, *r.reasons] if does else list(r.reasons)
+            rows.append(PreviewRow(r.row, r.invoice_number, r.load_number, r.outcome,
+                                   "; ".join(reasons), amounts[i], reasons))
         dialog = PreviewDialog(self, title=what, summary=summary, rows=rows,
                                headers=("Invoice #", "Load #"), totals=totals,
                                blockers=blockers, confirmation=confirmation,

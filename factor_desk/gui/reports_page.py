@@ -44,7 +44,7 @@ from factor_desk.gui.common import (
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.month_chart import MONTHS, MonthChart
-from factor_desk.gui.preview_dialog import PreviewDialog
+from factor_desk.gui.preview_dialog import PreviewDialog, plural
 from factor_desk.gui.report_upload import ReportUpload
 from factor_desk.services import reports
 
@@ -59,6 +59,16 @@ RECON_LABELS = {
     "direct_paid": "Paid to you directly (in Paid)",
 }
 NEWEST_FIRST = Qt.SortOrder.DescendingOrder
+# what an undo does, by the kind of report, for the question before it
+UNDO_WORDS = {
+    ReportKind.PURCHASE: "Its purchase records are removed and the loads it financed go back "
+                         "to Invoiced.",
+    ReportKind.PAYMENTS: "Its payments and short pays are removed and the loads it completed "
+                         "go back to Financed.",
+    ReportKind.RESERVE: "Its releases, chargebacks, fees and adjustments are removed and the "
+                        "loads it charged back go back to the factor (Financed).",
+    "": "Its records are removed and its loads move back a step.",
+}
 
 
 class ReportsPage(ReportUpload):
@@ -128,7 +138,7 @@ class ReportsPage(ReportUpload):
         actions.addWidget(payments_template)
 
         self.recon = RowTableModel([
-            Column("", lambda r: r[0]),
+            Column("", lambda r: r[0], tooltip=lambda r: r[0].strip()),  # elided at 1024
             Column("Amount", lambda r: r[1], align_right=True)], row_key=lambda r: r[0])
         self.recon_view = table_view(self.recon, stretch=(0,),
                                      empty="Select a batch to see its reconciliation.")
@@ -151,7 +161,8 @@ class ReportsPage(ReportUpload):
         self.history_view = table_view(
             self.history, name="historyTable", sort=(0, NEWEST_FIRST),  # by import number
             stretch=(2,), empty="No reports imported yet — upload the factor's "
-                                     "purchase or payment report, or drop it on this page.")
+                                     "purchase, payment or reserve report, or drop it on "
+                                     "this page.")
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
         on_selection_moved(self.history_view, self._selection_moved)
@@ -176,9 +187,12 @@ class ReportsPage(ReportUpload):
         self.history_tabs.addTab(history_box, "Import history")
         self.history_tabs.addTab(self.months, "By month")
         lower.addWidget(self.history_tabs)
-        lower.setSizes([300, 700])
-        self.recon_box.setMinimumWidth(290)  # its labels whole ("Not itemised by the factor")
-        lower.setStretchFactor(1, 1)  # a wider window widens the import history
+        lower.setSizes([380, 620])  # at 1280 px every label of the reconciliation whole
+        self.recon_box.setMinimumWidth(290)  # at 1024 px the longest elided (tool tip whole)
+        # a wider window widens the import history most; a narrower one narrows the
+        # reconciliation too (down to its minimum), not the import history alone
+        lower.setStretchFactor(0, 1)
+        lower.setStretchFactor(1, 2)
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
@@ -193,8 +207,8 @@ class ReportsPage(ReportUpload):
         split.addWidget(lower)
         split.setSizes([290, 390])  # the reconciliation whole, down to Open balance
 
-        self.hint = QLabel("Drop a purchase or payment report (.csv or .xlsx) anywhere on "
-                           "this page to upload it.")
+        self.hint = QLabel("Drop a purchase, payment or reserve report (.csv or .xlsx) "
+                           "anywhere on this page to upload it.")
         self.hint.setStyleSheet("color: palette(mid);")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Factoring Reports"))
@@ -343,14 +357,15 @@ class ReportsPage(ReportUpload):
             self.asker.info("Undo import", f"Import #{imp.id} was already undone.")
             return
         if not self.asker.confirm("Undo import",
-                                  f"Undo import #{imp.id} ({imp.file_name})? Its records are "
-                                  "removed and its loads move back a step. The file can be "
-                                  "uploaded again afterwards.", "Undo import"):
+                                  f"Undo import #{imp.id} ({imp.file_name})? "
+                                  f"{UNDO_WORDS.get(imp.kind, UNDO_WORDS[''])} The file can "
+                                  "be uploaded again afterwards.", "Undo import"):
             return
 
         def undone(r: reports.UndoResult) -> None:
-            self.status.emit(f"Import #{r.import_id} undone: {r.loads_moved_back} loads moved "
-                             "back.")
+            self.status.emit(f"Import #{r.import_id} undone: "
+                             f"{plural(r.records_removed, 'record')} removed, "
+                             f"{plural(r.loads_moved_back, 'load')} moved back.")
             self.refresh()
 
         self.run(Job(f"Undoing import #{imp.id}", lambda: self.desk.undo_import(imp.id),

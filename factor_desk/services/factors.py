@@ -149,6 +149,9 @@ def read_percent(text: str, label: str) -> Decimal:
 def read_fee(text: str) -> tuple[Decimal | None, Decimal | None]:
     """The fee a clerk typed: ``3%`` or ``2.5 %`` a percent of the invoice (percent, None);
     ``25.00`` or ``$25`` a flat amount per invoice (None, amount)."""
+    if not text.strip():  # not "Fee is '': expected an amount, found nothing"
+        raise InputRefused(["Fee is empty; give a percent like 3% (0% for no fee) or a "
+                            "flat amount per invoice like 25.00."])
     if _PERCENT.match(text):
         return read_percent(text, "Fee"), None
     if "%" in text:

@@ -254,9 +254,9 @@ def test_undo_import_undoes_the_import_the_clerk_selected(qtbot, window, desk, a
     asker.answer("confirm", True)
     page.undo.click()
     settle(qtbot, window)
-    assert ("confirm", f"Undo import: Undo import #{target} (b_payments.csv)? Its records are "
-            "removed and its loads move back a step. The file can be uploaded again "
-            "afterwards.") in asker.asked
+    assert ("confirm", f"Undo import: Undo import #{target} (b_payments.csv)? Its payments "
+            "and short pays are removed and the loads it completed go back to Financed. The "
+            "file can be uploaded again afterwards.") in asker.asked
     statuses = {h.file_name: h.status for h in desk.import_history()}
     assert statuses == {"purchase.csv": "applied", "b_payments.csv": "undone",
                         "a_payments.csv": "applied"}

@@ -61,6 +61,8 @@ def test_terms_are_set_one_at_a_time_and_the_others_stay(db):
     (dict(advance=Decimal("97.125")), "give at most two decimals"),
     (dict(fee="3.5% off"), "Fee is '3.5% off'"),
     (dict(fee="lots"), "Fee is 'lots'"),
+    (dict(fee=""), "Fee is empty; give a percent like 3% (0% for no fee)"),
+    (dict(fee="  "), "Fee is empty"),
     (dict(fee="-25"), "a fee is zero or more"),
     (dict(fee="101%"), "Fee is 101%"),
     (dict(recourse_days=0), "Recourse days is 0; give 1 to 365 days"),

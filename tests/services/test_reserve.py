@@ -245,7 +245,7 @@ def test_undo_is_refused_when_the_carrier_was_paid_in_part_after_the_chargeback(
     Desk(db).pay_load("2", Decimal("400.00"), "CHK-9")
     assert statuses(db)["2"] == BillingStatus.CHARGED_BACK
     before = dump(db)
-    with pytest.raises(InputRefused, match="recorded a direct payment of load 2"):
+    with pytest.raises(InputRefused, match="recorded a direct payment for load 2"):
         undo(db, imported.import_id)
     assert dump(db) == before
 
@@ -353,3 +353,18 @@ def test_the_same_reference_applied_by_two_clerks_at_once_counts_once(
     assert isinstance(error, InputRefused), error
     assert "at the same moment" in str(error) and f"import #{winner.import_id}" in str(error)
     assert held(db)[1] == before[1] + 15000
+
+
+def test_undo_is_refused_after_a_partial_direct_payment_of_a_charged_back_load(
+        db, bought, tmp_path):
+    """A direct payment short of the balance leaves the load Charged back; undoing the
+    chargeback would hand the factor a load the debtor has partly paid the carrier."""
+    imported = apply(db, "reserve", reserve_file(tmp_path, [
+        reserve_row("chargeback", "1000.00", "3", "CB-3")]))
+    Desk(db).pay_load("3", Decimal("400.00"), "CHK-3")
+    assert statuses(db)["3"] == BillingStatus.CHARGED_BACK
+    before = dump(db)
+    with pytest.raises(InputRefused) as err:
+        undo(db, imported.import_id)
+    assert "recorded a direct payment for load 3" in str(err.value)
+    assert dump(db) == before

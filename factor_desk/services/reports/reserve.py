@@ -302,26 +302,24 @@ def undo_reserve(work: Work, imp: ReportImport, user: str) -> tuple[int, int]:
         more = len(moved_on) - 10
         raise InputRefused([
             f"Import #{imp.id} cannot be undone: it charged back loads that have moved on "
-            f"since ({shown}" + (f" and {more} more" if more > 0 else "") + "). Undo what "
-            "moved them first (e.g. the direct payment)."])
-    # still Charged back, but paid in part or closed since: the carrier's money on it
-    # depends on the chargeback
-    since = work.execute(
-        select(Load.load_number, LedgerEntry.kind, LedgerEntry.by, LedgerEntry.entry_date)
+            f"since ({shown}" + (f" and {more} more" if more > 0 else "") + "): the direct "
+            "payment or close that moved them stands, and so does the chargeback."])
+    # a direct payment short of the balance leaves a load Charged back: it holds the
+    # chargeback too (the factor would get back a load the debtor partly paid the carrier)
+    last = select(func.max(LedgerEntry.id)).where(
+        LedgerEntry.import_id == imp.id).scalar_subquery()
+    paid = [row for part in chunks([lid for lid, _, _ in charged]) for row in work.execute(
+        select(LedgerEntry.id, Load.load_number, LedgerEntry.by, LedgerEntry.at)
         .join(Load, Load.id == LedgerEntry.load_id)
-        .where(LedgerEntry.load_id.in_([lid for lid, _, _ in charged] or [-1]),
-               LedgerEntry.kind.in_([EntryKind.DIRECT_PAYMENT.value,
-                                     EntryKind.SHORT_PAY.value]),
-               LedgerEntry.id > select(func.min(LedgerEntry.id))
-               .where(LedgerEntry.import_id == imp.id).scalar_subquery())
-        .order_by(LedgerEntry.id)).first()
-    if since is not None:
-        number, kind, by, day = since
-        what = "a direct payment" if kind == EntryKind.DIRECT_PAYMENT else "a short pay"
+        .where(LedgerEntry.kind == EntryKind.DIRECT_PAYMENT.value,
+               LedgerEntry.load_id.in_(part), LedgerEntry.id > last)
+        .order_by(LedgerEntry.id).limit(1)).all()]
+    if paid:
+        _, number, by, at = min(paid)
         raise InputRefused([
-            f"Import #{imp.id} cannot be undone: {by} recorded {what} of load {number} "
-            f"(dated {day:%m/%d/%Y}) after it charged the load back; the load's money "
-            "depends on that chargeback."])
+            f"Import #{imp.id} cannot be undone: {by} recorded a direct payment for load "
+            f"{number} on {at:%m/%d/%Y} after it charged the load back; the chargeback "
+            "stands while the carrier holds that payment."])
     removed = cast(CursorResult[Any], work.execute(
         delete(LedgerEntry).where(LedgerEntry.import_id == imp.id)
         .execution_options(synchronize_session=False))).rowcount
