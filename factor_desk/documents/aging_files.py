@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -237,7 +238,8 @@ def _pdf_chart(t: AgingTable, width: float):  # type: ignore[no-untyped-def]
     d = Drawing(width, height + 30)
     chart = HorizontalBarChart()
     chart.x, chart.y = label_width, 25
-    chart.width, chart.height = width - label_width - 20, height - 30
+    # room on the right for the last value label, centred on the axis's end
+    chart.width, chart.height = width - label_width - 40, height - 30
     chart.data = [[float(r[1][i]) for r in shown] for i in range(len(t.bucket_titles))]
     chart.categoryAxis.style = "stacked"
     chart.categoryAxis.categoryNames = [pdf_text(_cut(r[0], 28)) for r in shown]
@@ -250,7 +252,7 @@ def _pdf_chart(t: AgingTable, width: float):  # type: ignore[no-untyped-def]
     chart.valueAxis.valueStep = top / 5
     chart.valueAxis.labels.fontName = "Helvetica"
     chart.valueAxis.labels.fontSize = 8
-    chart.valueAxis.labelTextFormat = _axis_money
+    chart.valueAxis.labelTextFormat = _axis_money(top)
     chart.barSpacing = 2
     for i, colour in enumerate(BUCKET_COLOURS[:len(t.bucket_titles)]):
         chart.bars[i].fillColor = colors.HexColor(colour)
@@ -276,12 +278,20 @@ def _nice_top(amount: float) -> float:
     return next(scale * step for step in (1, 2, 2.5, 5, 10) if scale * step >= amount)
 
 
-def _axis_money(value: float) -> str:
-    if value >= 1_000_000:
-        return f"${value / 1_000_000:,.1f}M"
-    if value >= 10_000:
-        return f"${value / 1000:,.0f}k"
-    return f"${value:,.0f}"
+def _axis_money(top: float) -> Callable[[float], str]:
+    """The value axis's labels, all in one unit (dollars, thousands or millions) chosen
+    by the axis's end, with a decimal only where a step needs one."""
+    unit, suffix = ((1_000_000, "M") if top >= 1_000_000 else
+                    (1000, "k") if top >= 10_000 else (1, ""))
+
+    def label(value: float) -> str:
+        if not value:
+            return "$0"
+        scaled = value / unit
+        digits = 0 if scaled == int(scaled) else 1
+        return f"${scaled:,.{digits}f}{suffix}"
+
+    return label
 
 
 def _cut(text: str, chars: int) -> str:

@@ -97,3 +97,13 @@ def test_save_is_whole_or_refused(tmp_path):
     with pytest.raises(InputRefused, match=r"\.xlsx, \.pdf or \.csv"):
         aging_bytes(TABLE, tmp_path / "Aging.docx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Aging.pdf"]  # no leftovers
+
+
+def test_the_pdf_chart_axis_speaks_one_unit():
+    """$0, $2k, $4k ... not $2,000 beside $10k: the unit is the axis end's."""
+    from factor_desk.documents.aging_files import _axis_money
+
+    label = _axis_money(10_000)
+    assert [label(v) for v in (0, 2000, 2500, 10_000)] == ["$0", "$2k", "$2.5k", "$10k"]
+    assert [_axis_money(5000)(v) for v in (0, 1000, 5000)] == ["$0", "$1,000", "$5,000"]
+    assert _axis_money(2_500_000)(500_000) == "$0.5M"
