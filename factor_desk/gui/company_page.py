@@ -168,6 +168,16 @@ class FactorTermsBox(QGroupBox):
         self.recourse_days.setValue(terms.recourse_days)
         self.recourse_days.setEnabled(terms.recourse)
 
+    def changed(self) -> bool:
+        """Whether the boxes differ from the terms they show (edits not saved yet)."""
+        terms = self.terms.get(self.name or "")
+        if terms is None:
+            return False
+        v = self.values()
+        return (v["advance"] != terms.advance_percent or v["reserve"] != terms.reserve_percent
+                or v["fee"].strip() != terms.fee or self.recourse.isChecked() != terms.recourse
+                or (terms.recourse and v["recourse_days"] != terms.recourse_days))
+
     def values(self) -> dict:
         """What Save terms sends to the Desk."""
         return dict(advance=Decimal(f"{self.advance.value():.2f}"),
@@ -402,6 +412,17 @@ class CompanyPage(Page):
         self.revert_button.setEnabled(dirty)
 
     def can_leave(self) -> bool:
+        box = self.terms_box
+        if box.changed():
+            answer = self.asker.choice(
+                "Unsaved terms", f"Save the changes to {box.name}'s terms?",
+                ["Save", "Discard"])
+            if answer == "Save":
+                box.save_terms()
+            elif answer == "Discard":
+                box.show_factor(box.name)
+            else:
+                return False
         if not self._dirty:
             return True
         assert self.current is not None  # only a subsidiary shown has changes

@@ -48,6 +48,27 @@ def test_the_company_profile_edits_the_factor_s_terms(qtbot, window, desk, asker
     assert not box.save.isEnabled()
 
 
+def test_leaving_the_page_asks_about_terms_not_saved(qtbot, window, desk, asker):
+    page = _company_page(qtbot, window)
+    box = page.terms_box
+    assert page.can_leave() and asker.asked == []  # nothing changed: nothing asked
+    box.reserve.setValue(5)
+    box.advance.setValue(92.5)
+    asker.answer("choice", None)  # the clerk closes the question: stays on the page
+    assert not page.can_leave()
+    assert asker.asked[-1] == ("choice", "Unsaved terms: Save the changes to Capital "
+                                         "Depot's terms?")
+    asker.answer("choice", "Discard")
+    assert page.can_leave()
+    assert (box.advance.value(), box.reserve.value()) == (97.5, 0)
+    box.fee.setText("3%")
+    box.advance.setValue(97)
+    asker.answer("choice", "Save")
+    assert page.can_leave()
+    settle(qtbot, window)
+    assert desk.factors()[0].fee_percent == Decimal("3")
+
+
 def test_a_reserve_report_is_previewed_applied_and_undone_in_the_window(
         qtbot, window, desk, asker, tmp_path):
     eligible = [ld.load_number for ld in desk.eligible_loads(FREIGHT)]
