@@ -105,3 +105,11 @@ def test_loads_pay_a_charged_back_load(cli, db, financed):
         "Completed", "0.00", True)
     assert second  # untouched: still Financed
     assert _json(cli("loads", "history", second, "--json")[1])["status"] == "Financed"
+    # the last payment was a slip: taken back, the load is Charged back again
+    code, out, _ = cli("loads", "take-back", first, "--reason", "the check bounced")
+    assert code == 0 and f"Load {first}: the direct payment of ${rest} of" in out.replace(
+        ",", "")
+    assert "it is Charged back now." in out
+    code, _, err = cli("loads", "take-back", second, "--reason", "x")
+    assert code == 3 and "no close or direct payment of a clerk to take back" in err
+    assert cli("loads", "take-back", first)[0] == 2  # --reason is required

@@ -272,3 +272,16 @@ def cmd_loads_pay(args: argparse.Namespace) -> int:
     with open_desk(args) as desk:
         move = desk.pay_load(args.load_number, amount, args.reference, day)
     return _print_money_move(args, move)
+
+
+def cmd_loads_take_back(args: argparse.Namespace) -> int:
+    with open_desk(args) as desk:
+        move = desk.take_back_payment(args.load_number, args.reason)
+    if args.json:
+        print_json(move)
+        return EXIT_OK
+    what = "short pay" if move.kind == "short_pay" else "direct payment"
+    print(f"Load {move.load_number}: the {what} of {money(move.amount)} of "
+          f"{move.entry_date:%m/%d/%Y} taken back; {money(move.open_balance)} is open; it is "
+          f"{move.status} now.")
+    return EXIT_OK

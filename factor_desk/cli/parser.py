@@ -34,6 +34,7 @@ from factor_desk.cli.loads import (
     cmd_loads_list,
     cmd_loads_pay,
     cmd_loads_queue,
+    cmd_loads_take_back,
     cmd_loads_template,
     cmd_loads_unqueue,
     cmd_loads_void,
@@ -129,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
                 "Charged back load as a short pay: it becomes Completed")
     p.add_argument("load_number", metavar="LOAD_NUMBER")
     p.add_argument("--short-pay-reason", required=True, metavar="TEXT")
+    p = command(loads, "take-back", cmd_loads_take_back, "take back the last close or "
+                "direct payment recorded by a clerk (a slip): the load goes back to what it "
+                "was")
+    p.add_argument("load_number", metavar="LOAD_NUMBER")
+    p.add_argument("--reason", required=True, metavar="TEXT")
     p = command(loads, "pay", cmd_loads_pay, "record the debtor's direct payment of a "
                 "Charged back load (Completed once nothing is left open)")
     p.add_argument("load_number", metavar="LOAD_NUMBER")

@@ -185,10 +185,14 @@ class LoadMoneyPanel(QGroupBox):
         self.close_button = QPushButton("Close with short pay…")
         self.close_button.setObjectName("closeWithShortPay")
         self.close_button.clicked.connect(self.close_with_short_pay)
+        self.take_back_button = QPushButton("Take back last payment or close…")
+        self.take_back_button.setObjectName("takeBackPayment")
+        self.take_back_button.clicked.connect(self.take_back)
         # one above the other: side by side they would widen the page past a small screen
         actions = QVBoxLayout()
         actions.addWidget(self.pay_button)
         actions.addWidget(self.close_button)
+        actions.addWidget(self.take_back_button)
         box = QVBoxLayout(self)
         box.addWidget(self.summary)
         box.addWidget(self.lines_view, 100)
@@ -255,11 +259,49 @@ class LoadMoneyPanel(QGroupBox):
         self.pay_button.setToolTip(
             "The debtor paid the carrier directly for this charged-back load." if can_pay
             else "Only a load the factor charged back is paid to the carrier directly.")
+        last = self._last_clerk_entry()
+        self.take_back_button.setEnabled(last is not None)
+        self.take_back_button.setToolTip(
+            f"Take back the {last.what.lower()} of {format_money(last.amount)} recorded on "
+            f"{last.date:%m/%d/%Y} (a slip): the load goes back to what it was."
+            if last is not None else
+            "Only the last close or direct payment recorded by a clerk can be taken back.")
         self.close_button.setEnabled(can_close)
         self.close_button.setToolTip(
             "Write off what is still open as a short pay; the load becomes Completed."
             if can_close else "Only a Financed or Charged back load with an open balance "
                               "can be closed with a short pay.")
+
+    def _last_clerk_entry(self):
+        """The load's last money line when it is a clerk's close or direct payment (what
+        Take back acts on); None otherwise."""
+        lines = self.money.lines if self.money else []
+        entries = [ln for ln in lines if ln.kind not in ("purchase", "payment")]
+        last = entries[-1] if entries else None
+        if last is None or last.import_id is not None or last.kind not in (
+                "short_pay", "direct_payment"):
+            return None
+        return last
+
+    def take_back(self) -> None:
+        number = self.load
+        last = self._last_clerk_entry()
+        if number is None or last is None:
+            return
+        reason = self.asker.text(
+            "Take back",
+            f"Take back the {last.what.lower()} of {format_money(last.amount)} recorded on "
+            f"{last.date:%m/%d/%Y} for load {number}? Reason:")
+        if reason is None:
+            return
+        self._run(Job(f"Taking back the last payment or close of load {number}",
+                      lambda: self.desk.take_back_payment(number, reason),
+                      done=self._taken_back))
+
+    def _taken_back(self, move) -> None:
+        self.status.emit(f"Load {move.load_number}: {format_money(move.amount)} taken back; "
+                         f"it is {move.status}.")
+        self.changed.emit(move.load_number)
 
     def record_direct_payment(self) -> None:
         number = self.load

@@ -569,6 +569,13 @@ class Desk:
         with self.db.write() as work:
             return load_payments.close_load(work, load_number, reason)
 
+    def take_back_payment(self, load_number: str, reason: str
+                          ) -> load_payments.LoadMoneyMove:
+        """Take back the clerk's last close or direct payment of a load (a slip): its
+        entry goes, and the load goes back to Financed or Charged back if it completed it."""
+        with self.db.write() as work:
+            return load_payments.take_back(work, load_number, reason)
+
     def pay_load(self, load_number: str, amount: Decimal, reference: str,
                  date: dt.date | None = None) -> load_payments.LoadMoneyMove:
         """The debtor's direct payment of a Charged back load; it becomes Completed when

@@ -190,3 +190,54 @@ def reference_taken(work: Work, reference: str) -> InputRefused | None:
                          f"recorded already (load {load_number}, {day:%m/%d/%Y}, by {by}); "
                          "nothing was changed."])
 
+
+
+def take_back(work: Work, load_number: str, reason: str, *, user: str | None = None
+              ) -> LoadMoneyMove:
+    """Take back the clerk's last close or direct payment of a load (a mistyped amount, the
+    wrong load): its ledger entry goes, and a load it completed goes back to what it was
+    (Charged back when the factor charged it back, else Financed), with a history row that
+    says why. Refused when something was recorded on the load's money after it (take that
+    back first), or when the load's last entry is not a clerk's close or direct payment."""
+    user = user or current_user()
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InputRefused(["Give the reason for taking it back (e.g. the amount was typed "
+                            "wrong)."])
+    load = _locked_load(work, load_number)
+    invoice, _factor = _open_invoice(work, load)
+    last = work.execute(
+        select(LedgerEntry).where(LedgerEntry.invoice_id == invoice.id)
+        .order_by(LedgerEntry.id.desc()).limit(1)).scalar_one_or_none()
+    clerks = (EntryKind.SHORT_PAY.value, EntryKind.DIRECT_PAYMENT.value)
+    if last is None or last.import_id is not None or last.kind not in clerks:
+        raise InputRefused([
+            f"Load {load.load_number} has no close or direct payment of a clerk to take "
+            "back" + ("." if last is None else
+                      f": the last movement of its money came from import #{last.import_id}"
+                      " (undo that import instead)." if last.import_id is not None else
+                      ".")])
+    kind = EntryKind(last.kind)
+    what = "short pay" if kind == EntryKind.SHORT_PAY else "direct payment"
+    status = BillingStatus(load.status)
+    charged = work.execute(
+        select(LedgerEntry.id).where(LedgerEntry.invoice_id == invoice.id,
+                                     LedgerEntry.kind == EntryKind.CHARGEBACK.value)
+    ).first() is not None
+    back_to = BillingStatus.CHARGED_BACK if charged else BillingStatus.FINANCED
+    cents, day, reference = last.amount_cents, last.entry_date, last.reference
+    work.delete(last)
+    work.flush()
+    words = (f"Took back the {what} of {_money(cents)}"
+             + (f" ({reference})" if reference else "") + f" of {day:%m/%d/%Y}: {reason}")
+    after = invoice_balance(work, invoice.id)
+    if status == BillingStatus.COMPLETED and after.balance > 0:
+        move_loads(work, [(load.id, load.load_number)], status, back_to, by=user,
+                   reason=words, undo=back_to == BillingStatus.FINANCED,
+                   exception=back_to == BillingStatus.CHARGED_BACK)
+        status = back_to
+    else:
+        record_change(work, load.id, status, by=user, reason=words)
+    return LoadMoneyMove(load.load_number, invoice.invoice_number, kind, from_cents(cents),
+                         day, reference, reason, status.value, from_cents(after.balance),
+                         False)

@@ -100,6 +100,28 @@ def test_record_direct_payment_from_the_load_page(qtbot, window, desk, asker, tm
     assert desk.load_money("10005").invoice.paid == Decimal("100.00")
 
 
+def test_take_back_the_last_close_from_the_load_page(qtbot, window, desk, asker, tmp_path):
+    factored(desk, tmp_path)
+    page = open_load(qtbot, window, "10004")  # Financed, nothing of a clerk's to take back
+    assert not page.money.take_back_button.isEnabled()
+    desk.close_load("10004", "debtor refuses the detention")
+    page = open_load(qtbot, window, "10004")
+    money = page.money
+    assert money.take_back_button.isEnabled()
+    assert "Take back the short pay written off of $" in money.take_back_button.toolTip()
+    asker.answer("text", None)  # cancelled: nothing happens
+    money.take_back_button.click()
+    settle(qtbot, window)
+    assert desk.load_money("10004").status == "Completed"
+    asker.answer("text", "closed the wrong load")
+    money.take_back_button.click()
+    settle(qtbot, window)
+    assert not asker.problems
+    after = desk.load_money("10004")
+    assert (after.status, after.invoice.short_pay) == ("Financed", 0)
+    assert not money.take_back_button.isEnabled()  # shown again: nothing left to take back
+
+
 def test_the_direct_payment_dialog_asks_amount_reference_and_date(qtbot):
     dialog = DirectPaymentDialog(None, "10005", Decimal("3304.00"))
     qtbot.addWidget(dialog)

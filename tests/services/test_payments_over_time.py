@@ -464,3 +464,55 @@ def test_two_partial_payment_reports_of_one_load_take_turns(db, financed, tmp_pa
                           lambda: apply(db, "payments", two))
     assert not isinstance(outcome, Exception), outcome
     assert statuses(db)["1"] == "Completed" and balance(db, "1").balance == 0
+
+
+# ------------------------------------------------------------------ taking one back
+
+
+def test_a_close_or_a_direct_payment_taken_back_leaves_the_load_as_it_was(
+        db, financed, tmp_path):
+    desk = Desk(db)
+    pay(db, tmp_path, "pay.csv", [payment_row("1", "600.00", ref="A-1")])
+    desk.close_load("1", "debtor disputes")
+    assert balance(db, "1").balance == 0
+    move = desk.take_back_payment("1", "closed the wrong load")
+    assert (move.status, move.amount, move.open_balance) == ("Financed", D("400.00"),
+                                                             D("400.00"))
+    assert balance(db, "1").balance == 40000
+    assert entries(db, EntryKind.SHORT_PAY) == []
+    with db.read() as work:  # each step is in the load's history, with why
+        reasons = work.execute(select(StatusHistory.from_status, StatusHistory.to_status,
+                                      StatusHistory.reason)
+                               .join(Load, Load.id == StatusHistory.load_id)
+                               .where(Load.load_number == "1")
+                               .order_by(StatusHistory.id)).all()
+    assert reasons[-1][:2] == ("Completed", "Financed")
+    assert "Took back the short pay of $400.00" in reasons[-1][2]
+    assert "closed the wrong load" in reasons[-1][2]
+    # a charged-back load paid directly in full, then taken back: Charged back again
+    charge_back(db, "2")
+    desk.pay_load("2", D("1000.00"), "CHK-2")
+    desk.take_back_payment("2", "the check bounced")
+    assert desk.load_money("2").status == "Charged back"
+    assert balance(db, "2").balance == 100000
+    # and a partial one, which left it Charged back: the money goes, the status stays
+    desk.pay_load("2", D("300.00"), "CHK-2c")
+    desk.take_back_payment("2", "typed 300 for 30")
+    assert (desk.load_money("2").status, balance(db, "2").balance) == ("Charged back",
+                                                                      100000)
+
+
+def test_only_the_clerks_last_entry_is_taken_back(db, financed, tmp_path):
+    desk = Desk(db)
+    imported = pay(db, tmp_path, "pay.csv", [
+        {**payment_row("1", "900.00", ref="A-1"), "Short Pay Reason": "lumper"}])
+    before = dump(db)
+    for load, why in (("1", "came from import #"), ("3", "no close or direct payment")):
+        with pytest.raises(InputRefused, match=why):
+            desk.take_back_payment(load, "oops")
+    with pytest.raises(InputRefused, match="reason"):
+        desk.take_back_payment("3", "  ")
+    assert dump(db) == before
+    # the import's own short pay goes with its undo, not with a take back
+    desk.undo_import(imported.import_id)
+    assert desk.load_money("1").status == "Financed"
