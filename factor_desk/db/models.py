@@ -284,6 +284,9 @@ class Invoice(Base):
         _partial_unique("uq_invoices_open_load_id", "load_id", where=OPEN_INVOICE),
         _partial_unique("uq_invoices_open_invoice_number", "invoice_number",
                         where=OPEN_INVOICE),
+        # What services/ledger.py invoice_money() reads of each invoice (migration 0007).
+        Index("ix_invoices_money", "batch_id", "recalled_at", "id", "load_id",
+              "amount_cents"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -367,6 +370,8 @@ class Payment(Base):
     __table_args__ = (
         _partial_unique("uq_payments_reference_number", "reference_number",
                         where="reference_number <> ''"),
+        # The sums of services/ledger.py read this index only (migration 0007).
+        Index("ix_payments_money", "invoice_id", "amount_cents"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -399,6 +404,8 @@ class LedgerEntry(Base):
     __table_args__ = (
         _partial_unique("uq_ledger_entries_kind_reference", "kind", "reference",
                         where="reference <> '' AND kind <> 'short_pay'"),
+        # The sums of services/ledger.py read this index only (migration 0007).
+        Index("ix_ledger_entries_money", "invoice_id", "kind", "amount_cents"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

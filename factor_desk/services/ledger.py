@@ -8,9 +8,20 @@ ledger entry in the tables counts. Recalled invoices count in nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, Subquery, case, cast, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Subquery,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+)
 
 from factor_desk.db.models import Batch, Invoice, LedgerEntry, Payment, PurchaseRecord
 from factor_desk.db.work import Work
@@ -23,19 +34,45 @@ def _sum_of(kind: EntryKind) -> ColumnElement[int]:
                                         LedgerEntry.amount_cents), else_=0)), 0)
 
 
-def invoice_money() -> Subquery:
+def invoice_money(*, invoice_ids: Collection[int] | None = None, batch_id: int | None = None,
+                  load_id: int | None = None) -> Subquery:
     """One row per open invoice (not recalled) with its figures in cents: ``invoice_id``,
     ``load_id``, ``batch_id``, ``invoiced``, ``factor_paid`` (the factor's payment reports),
     ``direct_paid`` (``loads pay``), ``paid`` (both), ``short_pay``, ``charged_back`` (what
     the reserve report took back for it) and ``balance`` = invoiced - paid - short pay
-    (negative when overpaid). Join it to Load for the status."""
-    paid = (select(Payment.invoice_id, func.sum(Payment.amount_cents).label("cents"))
-            .group_by(Payment.invoice_id).subquery("factor_paid"))
-    entries = (select(LedgerEntry.invoice_id,
-                      _sum_of(EntryKind.DIRECT_PAYMENT).label("direct"),
-                      _sum_of(EntryKind.SHORT_PAY).label("short"),
-                      _sum_of(EntryKind.CHARGEBACK).label("charged"))
-               .where(LedgerEntry.invoice_id.is_not(None))
+    (negative when overpaid). Join it to Load for the status.
+
+    ``invoice_ids``, ``batch_id``, ``load_id`` (any together): only those invoices, picked
+    out inside the sums, so that only their payments and ledger entries are read (one
+    batch's figures in milliseconds, not after adding up every payment)."""
+    picked: list[ColumnElement[bool]] = []
+    ids = list(invoice_ids) if invoice_ids is not None else []
+
+    def listed() -> BindParameter[list[int]]:
+        # written into the statement (whole numbers): three lists of a 900-id chunk would
+        # pass the 999 parameters some SQLite builds allow
+        return bindparam(None, ids, expanding=True, literal_execute=True)
+
+    if invoice_ids is not None:
+        picked.append(Invoice.id.in_(listed()))
+    if batch_id is not None:
+        picked.append(Invoice.batch_id == batch_id)
+    if load_id is not None:
+        picked.append(Invoice.load_id == load_id)
+    paid_of = select(Payment.invoice_id, func.sum(Payment.amount_cents).label("cents"))
+    entries_of = select(LedgerEntry.invoice_id,
+                        _sum_of(EntryKind.DIRECT_PAYMENT).label("direct"),
+                        _sum_of(EntryKind.SHORT_PAY).label("short"),
+                        _sum_of(EntryKind.CHARGEBACK).label("charged"))
+    if invoice_ids is not None and len(picked) == 1:
+        paid_of = paid_of.where(Payment.invoice_id.in_(listed()))
+        entries_of = entries_of.where(LedgerEntry.invoice_id.in_(listed()))
+    elif picked:
+        of_picked = select(Invoice.id).where(*picked)
+        paid_of = paid_of.where(Payment.invoice_id.in_(of_picked))
+        entries_of = entries_of.where(LedgerEntry.invoice_id.in_(of_picked))
+    paid = paid_of.group_by(Payment.invoice_id).subquery("factor_paid")
+    entries = (entries_of.where(LedgerEntry.invoice_id.is_not(None))
                .group_by(LedgerEntry.invoice_id).subquery("entries"))
     factor_paid = func.coalesce(paid.c.cents, 0)
     direct = func.coalesce(entries.c.direct, 0)
@@ -52,7 +89,7 @@ def invoice_money() -> Subquery:
                .label("balance"))
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .outerjoin(entries, entries.c.invoice_id == Invoice.id)
-        .where(Invoice.recalled_at.is_(None))
+        .where(Invoice.recalled_at.is_(None), *picked)
         .subquery("invoice_money"))
 
 
@@ -78,7 +115,7 @@ class InvoiceBalance:
 
 def invoice_balance(work: Work, invoice_id: int) -> InvoiceBalance:
     """The figures of one open invoice (not recalled)."""
-    m = invoice_money()
+    m = invoice_money(invoice_ids=[invoice_id])
     row = work.execute(
         select(m.c.invoiced, m.c.factor_paid, m.c.direct_paid, m.c.short_pay,
                m.c.charged_back).where(m.c.invoice_id == invoice_id)).one()

@@ -81,12 +81,11 @@ class PaymentRules(Rules):
         self.seen_refs: dict[str, int] = {}  # reference: the row that named it first
         # what each Financed invoice named still owes, and was paid, before this file
         self.open_before: dict[int, tuple[int, int]] = {}
-        money = invoice_money()
         financed = [f.invoice_id for f in self.named() if f.status == BillingStatus.FINANCED]
         for ids in chunks(financed):
+            money = invoice_money(invoice_ids=ids)  # only their payments and entries
             for invoice_id, balance, paid in work.execute(
-                    select(money.c.invoice_id, money.c.balance, money.c.paid)
-                    .where(money.c.invoice_id.in_(ids))).all():
+                    select(money.c.invoice_id, money.c.balance, money.c.paid)).all():
                 self.open_before[invoice_id] = (int(balance), int(paid))
 
     def check(self, row: Row) -> tuple[Decimal | None, PaymentValues | None]:

@@ -102,11 +102,10 @@ class ReserveRules(Rules):
         # the open balance of each named Financed invoice: what a chargeback takes back
         self.balance: dict[int, int] = {}
         financed = [f.invoice_id for f in named if f.status == BillingStatus.FINANCED]
-        money = invoice_money()
         for part in chunks(financed):
+            money = invoice_money(invoice_ids=part)  # only their payments and entries
             self.balance.update((i, int(b)) for i, b in work.execute(
-                select(money.c.invoice_id, money.c.balance)
-                .where(money.c.invoice_id.in_(part))).all())
+                select(money.c.invoice_id, money.c.balance)).all())
         self.seen_refs: dict[tuple[str, str], int] = {}  # (kind, reference): its first row
         self.seen_chargebacks: dict[int, int] = {}  # invoice id: the row charging it back
 
