@@ -5,12 +5,9 @@ each factor."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -45,6 +42,7 @@ from factor_desk.domain.ledger import RESERVE_KINDS
 from factor_desk.domain.lifecycle import OPEN_STATUSES, BillingStatus
 from factor_desk.domain.money import from_cents
 from factor_desk.services.batches import RECALLED, BatchSummary, find_batch, status_of
+from factor_desk.services.common import gc_paused
 from factor_desk.services.ledger import ReserveFigures, invoice_money, reserve_figures
 
 
@@ -204,22 +202,7 @@ def _figures(batch_id: int | None = None) -> _Figures:
     return _Figures(m, bought, columns)
 
 
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """No cyclic garbage collection while thousands of batches are made (it is put off, not
-    skipped: nothing made here is garbage). Each batch makes a few objects the collector
-    tracks; every 700 the collector ran, and every so often it went through every object of
-    the program: 0.04 s of an overview of 10,000 batches (bench/bench_recon.py)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_no_collection()
+@gc_paused()
 def reconcile(work: Work, batch: str | None = None, *, totals_only: bool = False,
               reserve: bool | None = None) -> Reconciliation:
     """Per batch and overall, and per invoice unless ``totals_only``, in cents added up by
@@ -334,7 +317,7 @@ class _Statuses(dict[tuple[bool, int, tuple[int, ...]], BatchStatus]):
         return status
 
 
-@_no_collection()
+@gc_paused()
 def batches_money(work: Work) -> list[tuple[BatchSummary, dict[str, Decimal]]]:
     """Every batch as services.batches.list_batches lists it (newest first), with its
     purchased, paid and open balance as the reconciliation counts them: the Factoring
