@@ -302,8 +302,9 @@ def undo_reserve(work: Work, imp: ReportImport, user: str) -> tuple[int, int]:
         more = len(moved_on) - 10
         raise InputRefused([
             f"Import #{imp.id} cannot be undone: it charged back loads that have moved on "
-            f"since ({shown}" + (f" and {more} more" if more > 0 else "") + "). Undo what "
-            "moved them first (e.g. the direct payment)."])
+            f"since ({shown}" + (f" and {more} more" if more > 0 else "") + "): the "
+            "debtor's direct payment or a close with a short pay completed them, which is "
+            "not undone, so the chargeback stands; nothing was changed."])
     # still Charged back, but paid in part or closed since: the carrier's money on it
     # depends on the chargeback
     since = work.execute(
