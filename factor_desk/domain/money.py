@@ -27,8 +27,8 @@ def parse_money(value: object) -> Decimal:
     """
     if isinstance(value, bool):
         raise MoneyError("expected an amount like 1234.50")
-    if isinstance(value, int):
-        return Decimal(value).quantize(CENT)
+    if isinstance(value, int):  # a spreadsheet's number cell: the same limit as text
+        return _to_cents_exact(Decimal(value), str(value))
     if isinstance(value, Decimal):
         return _to_cents_exact(value, str(value))
     if isinstance(value, float):
@@ -42,7 +42,7 @@ def parse_money(value: object) -> Decimal:
         rounded = d.quantize(CENT, rounding=ROUND_HALF_UP)
         if abs(d - rounded) > Decimal("0.000001"):
             raise MoneyError(f"expected whole cents, found {d}")
-        return rounded
+        return _to_cents_exact(rounded, repr(value))
     text = str(value).strip()
     # The common cases, 1234.50 and $1234.50, without the slow path below.
     plain = _PLAIN_OR_DOLLARS.match(text)

@@ -11,12 +11,27 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from factor_desk.db.models import Batch, Invoice, LedgerEntry, Load, utcnow
+from factor_desk.db.models import (
+    Batch,
+    Invoice,
+    LedgerEntry,
+    Load,
+    Payment,
+    ReportImport,
+    utcnow,
+)
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.factor_reports import ImportStatus
 from factor_desk.domain.ledger import EntryKind
 from factor_desk.domain.lifecycle import BillingStatus
-from factor_desk.domain.money import MoneyError, format_money, from_cents, to_cents
+from factor_desk.domain.money import (
+    MoneyError,
+    format_money,
+    from_cents,
+    parse_money,
+    to_cents,
+)
 from factor_desk.domain.text import clip
 from factor_desk.services.common import current_user
 from factor_desk.services.ledger import invoice_balance
@@ -131,16 +146,20 @@ def pay_load(work: Work, load_number: str, amount: Decimal, reference: str,
     with ``reference_taken``)."""
     user = user or current_user()
     reference = reference.strip()
-    if amount <= 0:
-        raise InputRefused([f"The amount of a direct payment must be more than zero, found "
-                            f"{format_money(amount)}."])
     try:
         cents = to_cents(amount)
+        parse_money(amount)  # not too large for the books
     except MoneyError as exc:
         raise InputRefused([f"The amount of a direct payment: {exc}."]) from None
+    if cents <= 0:
+        raise InputRefused([f"The amount of a direct payment must be more than zero, found "
+                            f"{format_money(amount)}."])
     if not reference:
         raise InputRefused(["Give the payment's reference (the check or ACH number): it "
                             "is how the same payment is recognised if it is entered again."])
+    if len(reference) > REFERENCE_LIMIT:
+        raise InputRefused([f"The payment's reference is longer than {REFERENCE_LIMIT} "
+                            f"characters ({clip(reference)})."])
     load = _locked_load(work, load_number)
     status = BillingStatus(load.status)
     if status != BillingStatus.CHARGED_BACK:
@@ -175,9 +194,27 @@ def pay_load(work: Work, load_number: str, amount: Decimal, reference: str,
                          from_cents(rest), status == BillingStatus.COMPLETED)
 
 
+REFERENCE_LIMIT = 100  # ledger_entries.reference
+
+
 def reference_taken(work: Work, reference: str) -> InputRefused | None:
-    """The refusal of a direct payment whose reference is recorded already; None when it
-    is not."""
+    """The refusal of a direct payment whose reference is recorded already (as a direct
+    payment, or as a payment of an applied payment report: the same money counted twice);
+    None when it is not."""
+    paid = work.execute(
+        select(Payment.payment_date, ReportImport.id, ReportImport.file_name,
+               Invoice.invoice_number)
+        .join(ReportImport, ReportImport.id == Payment.import_id)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Payment.reference_number == reference.strip(),
+               ReportImport.status == ImportStatus.APPLIED.value)).first()
+    if paid is not None:
+        day, import_id, file_name, invoice_number = paid
+        return InputRefused([
+            f"Reference {clip(reference.strip())} is a payment the factor reported already "
+            f"(invoice {invoice_number}, {day:%m/%d/%Y}, payment report {file_name}, import "
+            f"#{import_id}): the same payment cannot also be a direct payment; nothing was "
+            "changed. Check the reference on the debtor's check or remittance."])
     found = work.execute(
         select(LedgerEntry.entry_date, LedgerEntry.by, Load.load_number)
         .outerjoin(Load, Load.id == LedgerEntry.load_id)

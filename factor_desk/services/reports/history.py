@@ -7,7 +7,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Row, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    CursorResult,
+    Row,
+    delete,
+    select,
+    union,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from factor_desk.db.models import (
@@ -89,6 +97,7 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
     imp = work.get(ReportImport, import_id)
     if imp is None:
         raise NotFound(f"No import #{import_id}.")
+    _lock_for_undo(work, imp)
     if imp.status == ImportStatus.UNDONE:
         raise InputRefused([f"Import #{imp.id} was already undone on "
                             f"{imp.undone_at:%m/%d/%Y} by {imp.undone_by}."])
@@ -101,6 +110,29 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
         return _undo_payments(work, imp, user)
     raise InputRefused([f"Import #{imp.id} is a loads import; loads are removed from "
                         "Factor Desk one by one, not by undoing their import."])
+
+
+def _lock_for_undo(work: Work, imp: ReportImport) -> None:
+    """Lock the import's row, then the loads it touched (for update, in the order of their
+    ids, until commit) before the undo's checks (PostgreSQL; SQLite runs one writer at a
+    time). A close, a direct payment or a payment report of one of those loads at that
+    moment (which lock the load too) then takes turns with the undo: either it is committed
+    first and the undo sees it (and is refused), or it waits and sees what the undo left.
+    Without it, an undo and a close at once left a Completed load with a balance nobody
+    owed, and a chargeback's undo a Financed load with a direct payment."""
+    work.execute(select(ReportImport.id).where(ReportImport.id == imp.id).with_for_update())
+    work.refresh(imp)
+    touched: CompoundSelect[tuple[int | None]] = union(
+        select(Invoice.load_id).join(Payment, Payment.invoice_id == Invoice.id)
+        .where(Payment.import_id == imp.id),
+        select(Invoice.load_id).join(PurchaseRecord, PurchaseRecord.invoice_id == Invoice.id)
+        .where(PurchaseRecord.import_id == imp.id),
+        select(LedgerEntry.load_id).where(LedgerEntry.import_id == imp.id,
+                                          LedgerEntry.load_id.is_not(None)))
+    load_ids = sorted(i for i in work.execute(touched).scalars() if i is not None)
+    for part in chunks(load_ids):
+        work.execute(select(Load.id).where(Load.id.in_(part)).order_by(Load.id)
+                     .with_for_update()).all()
 
 
 def _undo_purchase(work: Work, imp: ReportImport, user: str) -> UndoResult:

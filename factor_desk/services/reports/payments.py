@@ -35,6 +35,11 @@ from factor_desk.services.reports.outcomes import PaymentValues, Preview, RowOut
 # stays_open: what the invoices of the file still owe after it (partial payments)
 PAYMENT_TOTALS = ("paid", "invoiced", "short_pay", "overpay", "stays_open")
 
+# The text columns the payments table keeps in a bounded column, and their limit.
+_TEXT_LIMITS = (("reference_number", "Reference Number", 100),
+                ("check_number", "Check Number", 100),
+                ("payment_method", "Payment Method", 50), ("debtor", "Debtor", 200))
+
 _YES = {"yes", "y", "true", "1", "x"}
 _NO = {"no", "n", "false", "0", ""}
 
@@ -93,6 +98,9 @@ class PaymentRules(Rules):
         date = row.date("payment_date", "Payment Date", required=True)
         amount = row.money("amount_paid", "Amount Paid", required=True)
         ref = row.text("reference_number")
+        for name, title, limit in _TEXT_LIMITS:
+            if len(row.text(name)) > limit:
+                errors.append(f"{title}: longer than {limit} characters")
         final = False
         try:
             final = parse_final(row.text("final"))

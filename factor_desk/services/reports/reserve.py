@@ -301,8 +301,10 @@ def undo_reserve(work: Work, imp: ReportImport, user: str) -> tuple[int, int]:
         more = len(moved_on) - 10
         raise InputRefused([
             f"Import #{imp.id} cannot be undone: it charged back loads that have moved on "
-            f"since ({shown}" + (f" and {more} more" if more > 0 else "") + "): the direct "
-            "payment or close that moved them stands, and so does the chargeback."])
+            f"since ({shown}" + (f" and {more} more" if more > 0 else "") + "): a direct "
+            "payment or a close with a short pay completed them. Take that back first "
+            "(loads take-back; in the window, Take back… on the load page); nothing was "
+            "changed."])
     # a direct payment short of the balance leaves a load Charged back: it holds the
     # chargeback too (the factor would get back a load the debtor partly paid the carrier)
     last = select(func.max(LedgerEntry.id)).where(
@@ -318,7 +320,8 @@ def undo_reserve(work: Work, imp: ReportImport, user: str) -> tuple[int, int]:
         raise InputRefused([
             f"Import #{imp.id} cannot be undone: {by} recorded a direct payment for load "
             f"{number} on {at:%m/%d/%Y} after it charged the load back; the chargeback "
-            "stands while the carrier holds that payment."])
+            "stands while the carrier holds that payment. Take the payment back first "
+            "(loads take-back) if it was a slip; nothing was changed."])
     removed = cast(CursorResult[Any], work.execute(
         delete(LedgerEntry).where(LedgerEntry.import_id == imp.id)
         .execution_options(synchronize_session=False))).rowcount
