@@ -359,9 +359,18 @@ def test_a_chargeback_of_a_partly_paid_load_then_paid_directly_adds_up(db, batch
     assert _money_of(db, "1")[0] == "Completed"
     assert (t["paid"], t["direct_paid"]) == (Decimal("1000.00"), Decimal("600.00"))
     message = _refused(db, lambda: Desk(db).undo_import(cb))
-    # a direct payment or a close has no undo: the message does not send the clerk to one
-    assert "load 1 is Completed" in message and "Undo what moved" not in message, message
-    assert "stands" in message, message
+    # the message sends the clerk to what can take a direct payment back
+    assert "load 1 is Completed" in message and "loads take-back" in message, message
+    # taken back one at a time, newest first, the chargeback can go at last
+    Desk(db).take_back_payment("1", "the check bounced")
+    assert _money_of(db, "1")[0] == "Charged back"
+    message = _refused(db, lambda: Desk(db).undo_import(cb))
+    assert "recorded a direct payment for load 1" in message, message
+    Desk(db).take_back_payment("1", "typed in the wrong load")
+    _identities(db)
+    Desk(db).undo_import(cb)
+    assert _money_of(db, "1")[0] == "Financed"
+    assert _identities(db)["charged_back"] == 0
 
 
 @pytest.mark.parametrize(("rows", "expected"), [
