@@ -13,17 +13,15 @@ import csv
 import datetime as dt
 import io
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from factor_desk.documents.saving import write_new_file
 from factor_desk.domain.errors import (
-    EnvironmentRefused,
     InputRefused,
     Problem,
-    refusal_for_os_error,
 )
 from factor_desk.domain.money import format_money
 
@@ -319,35 +317,5 @@ def aging_bytes(t: AgingTable, path: str | os.PathLike[str]) -> bytes:
 
 
 def save_report(path: str | os.PathLike[str], data: bytes, *, replace: bool = False) -> Path:
-    """Write ``data`` to ``path`` whole or not at all (a temporary file beside it, then
-    renamed). Refused with the clerk's words: a file there (unless ``replace``), a folder
-    there, a folder that does not exist, a read-only place, a full disk, a file open in
-    another program."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise EnvironmentRefused(f"{target} is a folder; name a file to write, e.g. "
-                                 f"{target / 'Aging.xlsx'}.")
-    if target.exists() and not replace:
-        raise EnvironmentRefused(f"{target} already exists; choose another name (or "
-                                 "--replace to replace it).")
-    if not target.parent.is_dir():
-        raise EnvironmentRefused(f"The folder {target.parent} does not exist; choose a "
-                                 "folder that does, or make it first.")
-    part = target.with_name(f".{target.name}.partial-{secrets.token_hex(4)}")
-    try:
-        with part.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists() and not replace:  # made meanwhile by someone else
-            raise EnvironmentRefused(f"{target} already exists; choose another name.")
-        os.replace(part, target)
-    except OSError as exc:
-        refusal = refusal_for_os_error(exc)
-        if refusal is not None:
-            raise refusal from None
-        raise EnvironmentRefused(f"{target} cannot be written "
-                                 f"({exc.strerror or exc}).") from None
-    finally:
-        part.unlink(missing_ok=True)
-    return target
+    """Write ``data`` to ``path`` whole or not at all (documents/saving.py)."""
+    return write_new_file(path, data, replace=replace)

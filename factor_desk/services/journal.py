@@ -31,7 +31,8 @@ from factor_desk.db.models import (
     Setting,
 )
 from factor_desk.db.work import Work
-from factor_desk.documents.journal_files import format_for, journal_bytes, write_new_file
+from factor_desk.documents.journal_files import format_for, journal_bytes
+from factor_desk.documents.saving import write_new_file
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.factor_reports import PurchaseStatus
 from factor_desk.domain.journal import (
