@@ -91,6 +91,8 @@ def test_loads_pay_a_charged_back_load(cli, db, financed):
                        "--date", "02/10/2027")
     assert code == 0 and "direct payment of $100.00 (CHK-1, 02/10/2027) recorded" in out
     assert "stays open; it is Charged back now." in out
+    code, out, _ = cli("loads", "list", "--status", "Charged back")  # the list says so
+    assert code == 0 and "Charged back (partially paid)" in out
     code, _, err = cli("loads", "pay", first, "--amount", "1", "--reference", "CHK-1")
     assert code == 3 and "CHK-1 was recorded already" in err
     assert cli("loads", "pay", first, "--amount", "abc", "--reference", "X")[0] == 2

@@ -96,7 +96,7 @@ def _print_loads(loads: list[LoadSummary]) -> None:
         ["Load", "Invoice", "Subsidiary", "Customer", "Delivered", "Amount", "Status", "Method",
          "Documents"],
         [[ld.load_number, ld.invoice_number, ld.subsidiary, ld.customer,
-          ld.delivery_date, money(ld.amount), ld.status, ld.invoicing_method,
+          ld.delivery_date, money(ld.amount), ld.status_text, ld.invoicing_method,
           ", ".join(ld.documents) + (f"  (missing: {', '.join(ld.missing_documents)})"
                                      if ld.missing_documents else "")]
          for ld in loads],

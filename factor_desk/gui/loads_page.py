@@ -96,7 +96,7 @@ class LoadsPage(Page):
              Column("Customer", lambda ld: ld.customer),
              Column("Delivered", lambda ld: ld.delivery_date),
              cents_column("Amount", lambda ld: ld.cents),
-             Column("Status", lambda ld: ld.status,
+             Column("Status", lambda ld: ld.status_text,
                     foreground=lambda ld: STATUS_COLORS.get(ld.status)),
              Column("Invoicing", lambda ld: ld.invoicing_method),
              documents_column("Documents")],

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from helpers import settle
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from sqlalchemy import select
 from test_batch_invoices import factored
 from test_load_money_view import open_load
@@ -159,3 +159,16 @@ def test_the_payment_preview_shows_what_each_row_leaves_open(desk, tmp_path):
         (Decimal("100.00"), rest4, None, None),
         (Decimal("500.00"), None, None, amounts["10005"] - Decimal("500.00"))]
     assert preview.totals["stays_open"] == amounts["10005"] - Decimal("500.00")
+
+
+def test_the_loads_grid_shows_a_load_paid_in_part(qtbot, window, desk, tmp_path):
+    factored(desk, tmp_path)
+    charge_back(desk, "10005")
+    desk.pay_load("10005", Decimal("100.00"), "CHK-5")
+    page = open_load(qtbot, window, "10005")
+    model = page.model
+    row = next(i for i in range(model.rowCount())
+               if model.row_at(i).load_number == "10005")
+    status = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == "Status")
+    assert model.index(row, status).data() == "Charged back (partially paid)"

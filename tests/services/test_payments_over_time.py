@@ -516,3 +516,17 @@ def test_only_the_clerks_last_entry_is_taken_back(db, financed, tmp_path):
     # the import's own short pay goes with its undo, not with a take back
     desk.undo_import(imported.import_id)
     assert desk.load_money("1").status == "Financed"
+
+
+def test_the_loads_list_shows_a_load_paid_in_part(db, financed, tmp_path):
+    pay(db, tmp_path, "pay.csv", [payment_row("1", "400.00", ref="A-1"),
+                                  payment_row("2", "1000.00", ref="A-2")])
+    shown = {ld.load_number: (ld.status_text, ld.open_cents)
+             for ld in Desk(db).list_loads()}
+    assert shown["1"] == ("Financed (partially paid)", 60000)
+    assert shown["2"] == ("Completed", None)  # paid in full
+    assert shown["3"] == ("Financed", None)  # nothing paid yet
+    charge_back(db, "3")
+    Desk(db).pay_load("3", D("250.00"), "CHK-3")
+    assert {ld.load_number: ld.status_text for ld in Desk(db).list_loads()}["3"] == \
+        "Charged back (partially paid)"

@@ -31,6 +31,7 @@ from factor_desk.domain.money import from_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import DocumentKind, InvoicingMethod, missing_documents
 from factor_desk.services.common import Converted, find_subsidiary, gc_paused, plain_rows
+from factor_desk.services.ledger import invoice_money
 
 
 @dataclass(slots=True)
@@ -55,6 +56,14 @@ class LoadSummary:
     # why; None when it did not
     factor_flag: str | None = None
     factor_reason: str | None = None
+    # what the debtor still owes on a Financed or Charged back load paid in part (#13), in
+    # cents; None when nothing is paid yet, or nothing is left
+    open_cents: int | None = None
+
+    @property
+    def status_text(self) -> str:
+        """The status as a clerk reads it in a list: "Financed (partially paid)"."""
+        return self.status + (" (partially paid)" if self.open_cents is not None else "")
 
     @property
     def amount(self) -> Decimal:
@@ -238,7 +247,27 @@ def list_loads(
                            Customer.name))))
     loads = _summaries(work, conditions, join_customer=bool(search))
     _add_factor_flags(work, loads)
+    _add_open_balances(work, loads)
     return loads
+
+
+_PAID_IN_PART = (BillingStatus.FINANCED, BillingStatus.CHARGED_BACK)
+
+
+def _add_open_balances(work: Work, loads: list[LoadSummary]) -> None:
+    """Give each Financed or Charged back load paid in part what is still open on it (one
+    query over the invoices of such loads, services/ledger.py's figures)."""
+    if not any(ld.status in _PAID_IN_PART for ld in loads):
+        return
+    m = invoice_money()
+    open_of = {load_id: int(balance) for load_id, balance in work.execute(
+        select(m.c.load_id, m.c.balance).join(Load, Load.id == m.c.load_id)
+        .where(Load.status.in_([s.value for s in _PAID_IN_PART]), m.c.paid > 0,
+               m.c.balance > 0))}
+    if not open_of:
+        return
+    for ld in loads:
+        ld.open_cents = open_of.get(ld.id)
 
 
 def _add_factor_flags(work: Work, loads: list[LoadSummary]) -> None:
