@@ -1,8 +1,8 @@
 """The money after the purchase (issue #13), with hypothesis: whatever sequence of purchase,
 payment and reserve reports, partial and final payments, direct payments, closes with a
-short pay, and undos happens, every load is in the status its money says, and the figures
-of the reconciliation and the aging add up to the cent — checked against sums taken here,
-row by row, from the tables themselves."""
+short pay, the clerk's take back of one, and undos happens, every load is in the status
+its money says, and the figures of the reconciliation and the aging add up to the cent —
+checked against sums taken here, row by row, from the tables themselves."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ def operations(draw):
                                                     max_size=4, unique=True)),
                          draw(st.sampled_from(["0", "100.00"])))]
     for _ in range(draw(st.integers(1, 12))):
-        kind = draw(st.sampled_from(["payments", "payments", "reserve", "reserve", "pay",
-                                     "pay", "close", "undo", "purchase"]))
+        kind = draw(st.sampled_from(["payments", "payments", "reserve", "chargeback",
+                                     "chargeback", "pay", "pay", "close", "take back",
+                                     "undo", "purchase"]))
         if kind == "purchase":
             ops.append(("purchase", draw(st.lists(st.sampled_from(LOADS), min_size=1,
                                                   max_size=4, unique=True)),
@@ -67,8 +68,11 @@ def operations(draw):
                 min_size=1, max_size=3))))
         elif kind == "pay":
             ops.append(("pay", draw(st.sampled_from(LOADS)), draw(AMOUNTS)))
-        elif kind == "close":
-            ops.append(("close", draw(st.sampled_from(LOADS))))
+        elif kind in ("close", "take back"):
+            ops.append((kind, draw(st.sampled_from(LOADS))))
+        elif kind == "chargeback":
+            ops.append(("chargeback", draw(st.sampled_from(LOADS)),
+                        draw(st.sampled_from(["1000.00", "600.00", "400.00"]))))
         else:
             ops.append(("undo", draw(st.integers(0, 10))))
     return ops
@@ -104,10 +108,26 @@ def _run(db, batch, tmp_path, step: int, op: tuple, applied: list[int], seed: in
                 for i, (t, n, amount, negative) in enumerate(op[1])]
         path = write_csv(tmp_path / f"r{step}.csv", RESERVE_HEADER, rows)
         applied.append(apply(db, "reserve", path).import_id)
-    elif kind == "pay":
-        desk.pay_load(op[1], Decimal(op[2]), f"D{seed}-{step}", dt.date(2027, 2, 1))
+    elif kind == "chargeback":  # a reserve report of one chargeback, of a Financed load
+        financed = [ld.load_number for ld in desk.list_loads(status="Financed")]
+        number = financed[int(op[1]) % len(financed)] if financed else op[1]
+        path = write_csv(tmp_path / f"cb{step}.csv", RESERVE_HEADER, [
+            {"Date": "2027-01-20", "Type": "chargeback", "Invoice Number": number,
+             "Amount": op[2], "Reference": f"CB{seed}-{step}"}])
+        applied.append(apply(db, "reserve", path).import_id)
+    elif kind == "pay":  # mostly a load charged back when the step runs, sometimes any
+        charged = [ld.load_number for ld in desk.list_loads(status="Charged back")]
+        number = charged[int(op[1]) % len(charged)] if charged else op[1]
+        desk.pay_load(number, Decimal(op[2]), f"D{seed}-{step}", dt.date(2027, 2, 1))
     elif kind == "close":
         desk.close_load(op[1], "debtor disputes the rest")
+    elif kind == "take back":  # mostly a load with a clerk's entry, sometimes any
+        with db.read() as work:
+            clerks = sorted(work.execute(select(Load.load_number).join(
+                LedgerEntry, LedgerEntry.load_id == Load.id).where(
+                LedgerEntry.import_id.is_(None))).scalars())
+        desk.take_back_payment(clerks[int(op[1]) % len(clerks)] if clerks else op[1],
+                               "a slip")
     elif applied:
         target = applied[op[1] % len(applied)]
         desk.undo_import(target)
