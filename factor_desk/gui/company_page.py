@@ -3,14 +3,11 @@ configuration (Manage Important Info: the Notice of Assignment)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -19,20 +16,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
 from factor_desk.gui.common import heading, plus_button, primary_button, table_view, when_text
+from factor_desk.gui.factor_terms_box import FactorTermsBox
 from factor_desk.gui.forms.ui_important_info import Ui_manageImportantInfo
 from factor_desk.gui.forms.ui_new_subsidiary import Ui_newSubsidiary
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
 from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
-from factor_desk.services.factors import FactorTerms
 
 NO_FACTOR = "(none)"
 
@@ -83,127 +79,6 @@ class NewSubsidiaryDialog(QDialog):
 
     def values(self) -> dict:
         return {k: w.text() for k, w in self.fields.items()}
-
-
-class FactorTermsBox(QGroupBox):
-    """The terms of the factoring company chosen in the Factoring box: advance, fee (a
-    percent, "3%", or a flat amount per invoice, "25.00"), reserve, recourse and its days;
-    saved by their own button through the Desk (a refusal says why)."""
-
-    def __init__(self, page: CompanyPage):
-        super().__init__("Factor terms")
-        self.setObjectName("factorTerms")
-        self.page = page
-        self.terms: dict[str, FactorTerms] = {}
-        self.name: str | None = None
-        form = QFormLayout(self)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        self.advance = self._percent_box("advance")
-        self.fee = QLineEdit()
-        self.fee.setObjectName("fee")
-        self.fee.setPlaceholderText("3% or 25.00")
-        self.fee.setToolTip("With %: a percent of the invoice. Without: a flat amount per "
-                            "invoice, taken from the advance.")
-        self.fee.setMaximumWidth(120)
-        self.reserve = self._percent_box("reserve")
-        self.recourse = QCheckBox("Recourse, charged back after")
-        self.recourse.setToolTip("The factor charges back what the debtor has not paid "
-                                 "this many days after the purchase")
-        self.recourse_days = QSpinBox()
-        self.recourse_days.setObjectName("recourseDays")
-        self.recourse_days.setRange(1, 365)
-        self.recourse_days.setSuffix(" days")
-        self.recourse.toggled.connect(self.recourse_days.setEnabled)
-        recourse = QHBoxLayout()
-        recourse.addWidget(self.recourse)
-        recourse.addWidget(self.recourse_days)
-        recourse.addStretch(1)
-        self.save = QPushButton("Save terms")
-        self.save.setObjectName("saveTerms")
-        self.save.clicked.connect(self.save_terms)
-        save_row = QHBoxLayout()
-        save_row.addStretch(1)
-        save_row.addWidget(self.save)
-        form.addRow(self.note)
-        form.addRow("Advance", self.advance)
-        form.addRow("Fee", self.fee)
-        form.addRow("Reserve", self.reserve)
-        form.addRow(recourse)
-        form.addRow(save_row)
-        self.show_factor(None)
-
-    @staticmethod
-    def _percent_box(name: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setObjectName(name)
-        box.setRange(0, 100)
-        box.setDecimals(2)
-        box.setSuffix(" %")
-        box.setMaximumWidth(120)
-        return box
-
-    def set_terms(self, factors: list) -> None:
-        self.terms = {t.name: t for t in factors}
-        self.show_factor(self.name)
-
-    def show_factor(self, name: str | None) -> None:
-        """Show the terms of factor ``name`` (None or "(none)": nothing to edit)."""
-        terms = self.terms.get(name or "")
-        self.name = name if terms is not None else None
-        for widget in (self.advance, self.fee, self.reserve, self.recourse,
-                       self.recourse_days, self.save):
-            widget.setEnabled(terms is not None)
-        if terms is None:
-            self.note.setText("Choose the subsidiary's factoring company above to see and "
-                              "edit its terms.")
-            return
-        self.note.setText(f"{terms.name}'s terms, for every subsidiary that factors with it. "
-                          "A purchase report whose advance, fee or reserve disagree with "
-                          "them is shown with a warning.")
-        self.advance.setValue(float(terms.advance_percent))
-        self.reserve.setValue(float(terms.reserve_percent))
-        self.fee.setText(terms.fee)
-        self.recourse.setChecked(terms.recourse)
-        self.recourse_days.setValue(terms.recourse_days)
-        self.recourse_days.setEnabled(terms.recourse)
-
-    def changed(self) -> bool:
-        """Whether the boxes differ from the terms they show (edits not saved yet)."""
-        terms = self.terms.get(self.name or "")
-        if terms is None:
-            return False
-        v = self.values()
-        return (v["advance"] != terms.advance_percent or v["reserve"] != terms.reserve_percent
-                or v["fee"].strip() != terms.fee or self.recourse.isChecked() != terms.recourse
-                or (terms.recourse and v["recourse_days"] != terms.recourse_days))
-
-    def values(self) -> dict:
-        """What Save terms sends to the Desk."""
-        return dict(advance=Decimal(f"{self.advance.value():.2f}"),
-                    fee=self.fee.text(), reserve=Decimal(f"{self.reserve.value():.2f}"),
-                    recourse_days=self.recourse_days.value() if self.recourse.isChecked()
-                    else None, non_recourse=not self.recourse.isChecked())
-
-    def save_terms(self) -> None:
-        name = self.name
-        if name is None:
-            return
-        values = self.values()
-        self.save.setEnabled(False)
-
-        def saved(terms) -> None:
-            self.save.setEnabled(True)
-            self.page.status.emit(f"Terms of {terms.name} saved.")
-            self.page.refresh()
-
-        def failed(exc) -> None:
-            self.save.setEnabled(True)
-            self.page.asker.problem(exc)
-
-        self.page.run(Job(f"Saving the terms of {name}",
-                          lambda: self.page.desk.set_factor_terms(name, **values),
-                          done=saved, error=failed))
 
 
 class CompanyPage(Page):
