@@ -115,7 +115,7 @@ def test_restore_into_an_empty_folder_then_open_it(qtbot, win, real_asker, home,
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda *a: str(target)))
     launched = []
-    monkeypatch.setattr("factor_desk.gui.main_window.open_factor_desk",
+    monkeypatch.setattr("factor_desk.gui.data_folder.open_factor_desk",
                         lambda folder: launched.append(folder) or True)
     real_asker.confirms = [True, True]  # go on; open the restored data
     file_action(win, "Restore…").trigger()

@@ -146,7 +146,7 @@ def test_the_toolbar_shows_the_pages_main_actions(qtbot, window):
 
 def test_open_data_folder_starts_factor_desk_on_it(window, asker, tmp_path, monkeypatch):
     launched = []
-    monkeypatch.setattr("factor_desk.gui.main_window.open_factor_desk",
+    monkeypatch.setattr("factor_desk.gui.data_folder.open_factor_desk",
                         lambda folder: launched.append(folder) or True)
     asker.answer("folder", str(tmp_path / "restored"))
     file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
