@@ -15,7 +15,7 @@ import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 from factor_desk.documents.saving import write_new_file
@@ -238,16 +238,16 @@ def _pdf_chart(t: AgingTable, width: float):  # type: ignore[no-untyped-def]
     chart.x, chart.y = label_width, 25
     # room on the right for the last value label, centred on the axis's end
     chart.width, chart.height = width - label_width - 40, height - 30
-    chart.data = [[float(r[1][i]) for r in shown] for i in range(len(t.bucket_titles))]
+    chart.data = [[_plotted(r[1][i]) for r in shown] for i in range(len(t.bucket_titles))]
     chart.categoryAxis.style = "stacked"
     chart.categoryAxis.categoryNames = [pdf_text(_cut(r[0], 28)) for r in shown]
     chart.categoryAxis.labels.fontName = "Helvetica"
     chart.categoryAxis.labels.fontSize = 8
     chart.categoryAxis.labels.boxAnchor = "e"
     chart.valueAxis.valueMin = 0
-    top = _nice_top(max(float(_row_total(r[1])) for r in shown))
+    top = _nice_top(max(_plotted(_row_total(r[1])) for r in shown))
     chart.valueAxis.valueMax = top  # the longest bar ends on a labelled step
-    chart.valueAxis.valueStep = top / 5
+    chart.valueAxis.valueStep = top // 5
     chart.valueAxis.labels.fontName = "Helvetica"
     chart.valueAxis.labels.fontSize = 8
     chart.valueAxis.labelTextFormat = _axis_money(top)
@@ -270,23 +270,32 @@ def _pdf_chart(t: AgingTable, width: float):  # type: ignore[no-untyped-def]
     return d
 
 
-def _nice_top(amount: float) -> float:
-    """1, 2, 2.5 or 5 times a power of ten, at or above ``amount`` (at least 1)."""
-    scale = 10.0 ** (len(str(int(max(amount, 1)))) - 1)
-    return next(scale * step for step in (1, 2, 2.5, 5, 10) if scale * step >= amount)
+def _plotted(amount: Decimal) -> int:
+    """A bar's length in whole dollars (rounded up): a drawing unit, never money that is
+    added up or shown (the table beside it shows the cents)."""
+    return int(amount.to_integral_value(rounding=ROUND_CEILING))
 
 
-def _axis_money(top: float) -> Callable[[float], str]:
+def _nice_top(dollars: int) -> int:
+    """1, 2, 2.5 or 5 times a power of ten, at or above ``dollars`` (at least 5, so that
+    each of the axis's five steps is a whole dollar)."""
+    dollars = max(dollars, 5)
+    scale: int = 10 ** (len(str(dollars)) - 1)
+    steps = (scale, 2 * scale, scale * 5 // 2, 5 * scale, 10 * scale)
+    return next(top for top in steps if top >= dollars and top % 5 == 0)
+
+
+def _axis_money(top: int) -> Callable[[int], str]:
     """The value axis's labels, all in one unit (dollars, thousands or millions) chosen
     by the axis's end, with a decimal only where a step needs one."""
     unit, suffix = ((1_000_000, "M") if top >= 1_000_000 else
                     (1000, "k") if top >= 10_000 else (1, ""))
 
-    def label(value: float) -> str:
+    def label(value: int) -> str:
         if not value:
             return "$0"
-        scaled = value / unit
-        digits = 0 if scaled == int(scaled) else 1
+        scaled = Decimal(value) / unit
+        digits = 0 if scaled == scaled.to_integral_value() else 1
         return f"${scaled:,.{digits}f}{suffix}"
 
     return label
