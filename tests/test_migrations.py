@@ -75,10 +75,14 @@ LATER_COLUMNS = {"batches": {"reversed_at": "TIMESTAMP", "reversed_by": "VARCHAR
                               "recall_reason": "TEXT"},
                  "loads": {"invoice_date": "DATE"},
                  "factoring_companies": {"fee_flat_cents": "BIGINT NOT NULL DEFAULT 0",
-                                         "recourse_days": "INTEGER NOT NULL DEFAULT 90"},
+                                         "recourse_days": "INTEGER NOT NULL DEFAULT 90",
+                                         "email": "VARCHAR(200) NOT NULL DEFAULT ''",
+                                         "default_noa": "TEXT NOT NULL DEFAULT ''",
+                                         "schedule_layout": "JSON"},
                  "payments": {"final": "BOOLEAN NOT NULL DEFAULT false"}}
-# Tables of later revisions that today's models write (the ledger, issue #13).
-LATER_TABLES = ("ledger_entries", "settings")
+# Tables of later revisions that today's models write (the ledger, issue #13; any factor,
+# issue #14).
+LATER_TABLES = ("ledger_entries", "settings", "column_mappings", "batch_sends")
 
 
 def _later_columns(url: str, *, add: bool) -> None:

@@ -95,6 +95,12 @@ class FactoringCompany(Base):
     # With recourse: the days after purchase the factor waits for the debtor before it
     # charges an unpaid invoice back.
     recourse_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    # The factor's profile (issue #14): where the schedule is emailed, the NOA text a new
+    # subsidiary of this factor starts with, and the schedule of accounts' layout (None:
+    # Capital Depot's, the default; documents/schedule.py reads it).
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    default_noa: Mapped[str] = mapped_column(Text, default="", server_default="")
+    schedule_layout: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Subsidiary(Base):
@@ -423,6 +429,40 @@ class LedgerEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
     by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ColumnMapping(Base):
+    """Which of a factor's file columns holds each field Factor Desk reads (issue #14),
+    saved per factor and report kind and applied by itself to the next file of that kind:
+    ``columns`` maps a field (``invoice_number``) to the file's header (``Inv No``)."""
+
+    __tablename__ = "column_mappings"
+    __table_args__ = (UniqueConstraint("factoring_company_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factoring_company_id: Mapped[int] = mapped_column(ForeignKey("factoring_companies.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # ReportKind
+    columns: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    saved_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class BatchSend(Base):
+    """One email of a batch to its factor (issue #14): sent over SMTP or written as an .eml
+    draft; a batch too big for one message is sent as numbered parts, a row each."""
+
+    __tablename__ = "batch_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    via: Mapped[str] = mapped_column(String(10))  # "smtp" or "eml"
+    to_address: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(250), default="")
+    part: Mapped[int] = mapped_column(Integer, default=1)
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    sent_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
+    sent_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class Setting(Base):

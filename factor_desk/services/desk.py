@@ -29,7 +29,11 @@ from factor_desk.services import (
     reports,
 )
 from factor_desk.services.common import Progress, current_user
+from factor_desk.services.desk_factors import FactorsDoor
+from factor_desk.services.desk_mapping import MappingDoor
 from factor_desk.services.desk_money import MoneyDoor
+from factor_desk.services.desk_schedule import ScheduleDoor
+from factor_desk.services.desk_send import SendDoor
 from factor_desk.services.loads import (
     DocumentInfo,
     HistoryEntry,
@@ -55,7 +59,7 @@ class BatchOverview:
     open_balance: Decimal
 
 
-class Desk(MoneyDoor):
+class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor):
     """The one door of the application: the window and the command line both open a Desk
     and call its methods; neither touches the database itself.
 
