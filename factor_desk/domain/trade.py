@@ -112,3 +112,33 @@ class InfoKind(StrEnum):
             raise ValueError(
                 f"expected one of {', '.join(k.label for k in cls)}, found {excerpt(text)}"
             ) from None
+
+
+class Integration(StrEnum):
+    """How a factoring company takes a batch (issue #14): ``non_api``, the clerk sends the
+    files by hand (or uploads them to the factor's portal); ``email``, the batch is emailed
+    to the factor's address (services/sending.py)."""
+
+    NON_API = "non_api"
+    EMAIL = "email"
+
+    @property
+    def label(self) -> str:
+        return _INTEGRATION_LABELS[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Integration:
+        key = text.strip().lower().replace("-", "_").replace(" ", "_")
+        aliases = {"nonapi": "non_api", "manual": "non_api", "by_hand": "non_api",
+                   "files": "non_api", "mail": "email", "e_mail": "email"}
+        try:
+            return cls(aliases.get(key, key))
+        except ValueError:
+            raise ValueError(f"expected non_api (files sent by hand) or email (the batch is "
+                             f"emailed), found {excerpt(text)}") from None
+
+
+_INTEGRATION_LABELS = {
+    Integration.NON_API: "Files sent by hand",
+    Integration.EMAIL: "Batch emailed to the factor",
+}

@@ -92,6 +92,7 @@ class FactorInfo:
     fee_percent: str
     advance_percent: str
     reserve_percent: str
+    email: str = ""
 
 
 @dataclass
@@ -145,7 +146,7 @@ def _factor_info(f: FactoringCompany) -> FactorInfo:
         id=f.id, name=f.name, remit_to=f.remit_to, integration=f.integration,
         fee_percent=_percent(f.fee_basis_points),
         advance_percent=_percent(f.advance_basis_points),
-        reserve_percent=_percent(f.reserve_basis_points),
+        reserve_percent=_percent(f.reserve_basis_points), email=f.email,
     )
 
 
@@ -199,26 +200,41 @@ def add_subsidiary(
     company_name: str | None = None,
     default_invoicing_method: str = InvoicingMethod.FACTORING,
     required_documents: list[str] | None = None,
+    factor: str | None = None,
     **general: str,
 ) -> SubsidiaryProfile:
-    """Add a carrier to the company. Its batches are numbered ``CODE-0001``."""
+    """Add a carrier to the company. Its batches are numbered ``CODE-0001``. With
+    ``factor``, it factors with it and starts with the factor's default NOA, if any."""
     name = name.strip()
-    if not name:
-        raise InputRefused(["A subsidiary needs a name."])
-    exists = work.execute(
-        select(Subsidiary.id).where(func.lower(Subsidiary.name) == name.lower())
-    ).first()
-    if exists:
-        raise InputRefused([f"A subsidiary named {excerpt(name)} already exists."])
-    company = ensure_company(work, company_name or name)
     unknown = set(general) - set(GENERAL_FIELDS)
     if unknown:
         raise TypeError(f"unknown subsidiary fields: {sorted(unknown)}")
+    problems = [Problem(f"{GENERAL_FIELDS[k]} is longer than {max_length(Subsidiary, k)} "
+                        "characters") for k, v in {"name": name, **general}.items()
+                if len((v or "").strip()) > max_length(Subsidiary, k)]
+    if not name:
+        problems.append(Problem("A subsidiary needs a name."))
+    elif work.execute(select(Subsidiary.id).where(
+            func.lower(Subsidiary.name) == name.lower())).first():
+        problems.append(Problem(f"A subsidiary named {excerpt(name)} already exists."))
+    code = (code or "").strip().upper() or _code_for(work, name)
+    if len(code) > max_length(Subsidiary, "code") or \
+            work.execute(select(Subsidiary.id).where(Subsidiary.code == code)).first():
+        problems.append(Problem(f"The code {excerpt(code)} is taken or longer than "
+                                f"{max_length(Subsidiary, 'code')} characters; batches are "
+                                "numbered with it (CODE-0001): give another."))
+    try:
+        method = InvoicingMethod.parse(default_invoicing_method).value
+    except ValueError as exc:
+        problems.append(Problem(f"Invoicing method: {exc}."))
+    if problems:
+        raise InputRefused(problems)
+    company = ensure_company(work, company_name or name)
     sub = Subsidiary(
         company=company,
         name=name,
-        code=(code or _code_for(work, name)).upper(),
-        default_invoicing_method=InvoicingMethod.parse(default_invoicing_method).value,
+        code=code,
+        default_invoicing_method=method,
         required_documents=[
             DocumentKind.parse(k).value
             for k in (required_documents if required_documents is not None
@@ -229,6 +245,10 @@ def add_subsidiary(
     )
     work.add(sub)
     work.flush()
+    if factor:
+        from factor_desk.services.factor_profiles import give_factor
+
+        return give_factor(work, sub.name, factor)
     return _profile_of(sub)
 
 
@@ -244,8 +264,10 @@ def add_factoring_company(
 ) -> FactorInfo:
     """A new factoring company. Its terms add up (services/factors.py): without an advance,
     it is what the fee and the reserve leave (a 2.5% fee: a 97.5% advance)."""
+    from factor_desk.services.factor_profiles import check_new_factor_name
     from factor_desk.services.factors import check_terms, default_advance, read_percent
 
+    check_new_factor_name(work, name)
     fee = read_percent(fee_percent, "Fee")
     reserve = read_percent(reserve_percent, "Reserve")
     advance = (default_advance(fee, reserve) if advance_percent is None

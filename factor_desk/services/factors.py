@@ -31,6 +31,7 @@ from factor_desk.domain.money import (
     to_cents,
 )
 from factor_desk.domain.text import excerpt
+from factor_desk.domain.trade import Integration
 
 HUNDRED = Decimal(100)
 MAX_RECOURSE_DAYS = 365
@@ -55,6 +56,12 @@ class FactorTerms:
     reserve_percent: Decimal
     recourse: bool
     recourse_days: int
+    # The factor's profile (issue #14): where debtors pay, where the batch is emailed, the
+    # NOA a new subsidiary of this factor starts with, how the batch reaches the factor.
+    remit_to: str = ""
+    email: str = ""
+    default_noa: str = ""
+    integration: Integration = Integration.NON_API
 
     @property
     def fee(self) -> str:
@@ -91,7 +98,9 @@ class FactorTerms:
                 "fee": self.fee, "fee_percent": dec(self.fee_percent),
                 "fee_flat": dec(self.fee_flat), "reserve_percent": dec(self.reserve_percent),
                 "recourse": self.recourse,
-                "recourse_days": self.recourse_days if self.recourse else None}
+                "recourse_days": self.recourse_days if self.recourse else None,
+                "remit_to": self.remit_to, "email": self.email,
+                "default_noa": self.default_noa, "integration": self.integration.value}
 
 
 def _share(invoice: Decimal, percent: Decimal) -> Decimal:
@@ -113,7 +122,8 @@ def terms_of(f: FactoringCompany) -> FactorTerms:
         fee_percent=None if flat else _percent(f.fee_basis_points),
         fee_flat=from_cents(f.fee_flat_cents) if flat else None,
         reserve_percent=_percent(f.reserve_basis_points), recourse=f.recourse,
-        recourse_days=f.recourse_days)
+        recourse_days=f.recourse_days, remit_to=f.remit_to, email=f.email,
+        default_noa=f.default_noa, integration=Integration(f.integration))
 
 
 # ------------------------------------------------------------------ reading the clerk's text

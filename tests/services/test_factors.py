@@ -50,7 +50,8 @@ def test_terms_are_set_one_at_a_time_and_the_others_stay(db):
     assert t.to_dict() == {"name": "Capital Depot", "advance_percent": "87.50",
                            "fee": "2.5%", "fee_percent": "2.50", "fee_flat": None,
                            "reserve_percent": "10.00", "recourse": False,
-                           "recourse_days": None}
+                           "recourse_days": None, "remit_to": t.remit_to, "email": "",
+                           "default_noa": "", "integration": "non_api"}
 
 
 @pytest.mark.parametrize("change, message", [
