@@ -19,7 +19,10 @@ def test_factors_list_and_set(cli):
     assert code == 0
     assert _json(out) == [{"name": "Capital Depot", "advance_percent": "97.50", "fee": "2.5%",
                            "fee_percent": "2.50", "fee_flat": None, "reserve_percent": "0.00",
-                           "recourse": False, "recourse_days": None}]
+                           "recourse": False, "recourse_days": None,
+                           "remit_to": "Capital Depot, Inc.\nP.O. Box 207431\n"
+                                       "Dallas, TX 75320-7431",
+                           "email": "", "default_noa": "", "integration": "non_api"}]
     code, out, _ = cli("factors", "set", "capital depot", "--advance", "87.5%", "--reserve",
                        "10", "--recourse-days", "60", "--json")
     assert code == 0

@@ -6,6 +6,7 @@ import argparse
 
 from factor_desk.cli.common import EXIT_OK, Usage, open_desk
 from factor_desk.cli.printing import print_json, table
+from factor_desk.cli.subsidiaries import print_with_warnings, warn
 
 NOA_FILE_LIMIT = 1024 * 1024  # a Notice of Assignment is a paragraph
 
@@ -48,7 +49,8 @@ def cmd_company_show(args: argparse.Namespace) -> int:
         for f in profile.factoring_companies:
             remit = f.remit_to.replace("\n", ", ")
             print(f"Factoring company {f.name} ({f.integration}): fee {f.fee_percent}%, "
-                  f"advance {f.advance_percent}%, reserve {f.reserve_percent}%. Remit to {remit}")
+                  f"advance {f.advance_percent}%, reserve {f.reserve_percent}%. Remit to {remit}"
+                  + (f". Email {f.email}" if f.email else ""))
     return EXIT_OK
 
 
@@ -66,10 +68,13 @@ def cmd_company_set_noa(args: argparse.Namespace) -> int:
     text = args.text if args.text is not None else _read_text_file(args.file)
     with open_desk(args) as desk:
         profile = desk.save_important_info(args.subsidiary, InfoKind.NOTICE_OF_ASSIGNMENT, text)
+        warning = desk.subsidiary_noa_warning(profile.name)  # names another factor
+    warnings = [warning] if warning else []
     if args.json:
-        print_json(profile)
+        print_with_warnings(profile, warnings)
     else:
         print(f"Notice of Assignment saved for {profile.name}.")
+    warn(warnings)
     return EXIT_OK
 
 

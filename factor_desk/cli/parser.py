@@ -23,7 +23,12 @@ from factor_desk.cli.company import (
     cmd_demo,
 )
 from factor_desk.cli.data import cmd_backup, cmd_restore, cmd_window
-from factor_desk.cli.factors import cmd_factors_list, cmd_factors_set
+from factor_desk.cli.factors import (
+    cmd_factors_add,
+    cmd_factors_list,
+    cmd_factors_set,
+    cmd_factors_show,
+)
 from factor_desk.cli.journal import cmd_reports_journal, cmd_reports_journal_accounts
 from factor_desk.cli.loads import (
     cmd_loads_attach,
@@ -48,10 +53,39 @@ from factor_desk.cli.reports import (
     cmd_reports_template,
     cmd_reports_undo,
 )
+from factor_desk.cli.subsidiaries import (
+    add_general_options,
+    cmd_company_add_subsidiary,
+    cmd_company_remove_noa,
+    cmd_company_set,
+    cmd_company_set_factor,
+)
 from factor_desk.domain.journal import Account as JournalAccount
 
 _SHEET_HELP = ("the sheet of an .xlsx workbook to read (needed when several sheets hold "
                "data and more than one, or none, has the expected columns)")
+
+
+def _factor_options(p: argparse.ArgumentParser, *, adding: bool) -> None:
+    """The options factors add and factors set share: email, default NOA, integration and
+    the terms."""
+    p.add_argument("--email", metavar="ADDR", help="where the batch is emailed"
+                   + ("" if adding else ' ("" removes it)'))
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--noa-text", metavar="TEXT", help="the default Notice of Assignment: "
+                   "the text a new subsidiary of this factor starts with")
+    g.add_argument("--noa-file", metavar="F", help="a text file holding the default NOA")
+    p.add_argument("--integration", choices=["non_api", "email"],
+                   help="non_api: files sent by hand; email: the batch is emailed")
+    p.add_argument("--advance", metavar="PCT", help="advance, a percent of the invoice"
+                   + (" (default: what the fee and the reserve leave)" if adding else ""))
+    p.add_argument("--fee", metavar="FEE",
+                   help="3%% (a percent of the invoice) or 25.00 (a flat amount per invoice)")
+    p.add_argument("--reserve", metavar="PCT", help="reserve, a percent of the invoice")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--recourse-days", type=int, metavar="N",
+                   help="recourse: the days the factor waits before charging back (1-365)")
+    g.add_argument("--non-recourse", action="store_true", help="the factor takes the risk")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,6 +131,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kinds", nargs="*", metavar="KIND",
                    help="rate_confirmation, bol, pod, lumper, other")
     p.add_argument("--none", action="store_true", help="no documents are required")
+    p = command(company, "add-subsidiary", cmd_company_add_subsidiary,
+                "add a subsidiary (a carrier of the company)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--code", metavar="C", help="prefix of its batch numbers, e.g. ACME "
+                   "(ACME-0001); default: its initials")
+    p.add_argument("--factor", metavar="F", help="its factoring company (it starts with "
+                   "that factor's default Notice of Assignment, if any)")
+    add_general_options(p)
+    p = command(company, "set", cmd_company_set,
+                "change a subsidiary's general info or default invoicing method")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("--name", metavar="NEW_NAME", help="rename it")
+    add_general_options(p)
+    p = command(company, "set-factor", cmd_company_set_factor,
+                "the factoring company a subsidiary factors with from now on (batches "
+                "submitted before keep theirs); warns when its Notice of Assignment names "
+                "another")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
+    p.add_argument("factor", nargs="?", metavar="FACTOR")
+    p.add_argument("--none", action="store_true", help="it factors with no one")
+    p = command(company, "remove-noa", cmd_company_remove_noa,
+                "remove a subsidiary's Notice of Assignment")
+    p.add_argument("--subsidiary", required=True, metavar="NAME")
 
     loads = sub.add_parser("loads", help="loads").add_subparsers(
         dest="loads_command", metavar="COMMAND", required=True)
@@ -274,20 +331,24 @@ def build_parser() -> argparse.ArgumentParser:
                         "more; KEY= goes back to the default). KEY is one of "
                         + ", ".join(a.value for a in JournalAccount))
 
-    factors = sub.add_parser("factors", help="the factoring companies' terms").add_subparsers(
-        dest="factors_command", metavar="COMMAND", required=True)
-    command(factors, "list", cmd_factors_list, "every factoring company's terms")
-    p = command(factors, "set", cmd_factors_set,
-                "change a factoring company's terms (the others stay as they are)")
+    factors = sub.add_parser("factors", help="the factoring companies: terms and profiles"
+                             ).add_subparsers(dest="factors_command", metavar="COMMAND",
+                                              required=True)
+    command(factors, "list", cmd_factors_list,
+            "every factoring company's terms, remit-to, email and integration")
+    p = command(factors, "show", cmd_factors_show, "a factoring company's whole profile")
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--advance", metavar="PCT", help="advance, a percent of the invoice")
-    p.add_argument("--fee", metavar="FEE",
-                   help="3%% (a percent of the invoice) or 25.00 (a flat amount per invoice)")
-    p.add_argument("--reserve", metavar="PCT", help="reserve, a percent of the invoice")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--recourse-days", type=int, metavar="N",
-                   help="recourse: the days the factor waits before charging back (1-365)")
-    g.add_argument("--non-recourse", action="store_true", help="the factor takes the risk")
+    p = command(factors, "add", cmd_factors_add, "add a factoring company")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--remit-to", required=True, metavar="TEXT",
+                   help="where debtors pay: its name and address, ; between lines")
+    _factor_options(p, adding=True)
+    p = command(factors, "set", cmd_factors_set,
+                "change a factoring company's profile or terms (the others stay as they are)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--remit-to", metavar="TEXT",
+                   help="where debtors pay: its name and address, ; between lines")
+    _factor_options(p, adding=False)
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")
