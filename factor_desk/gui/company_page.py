@@ -3,7 +3,8 @@ configuration (Manage Important Info: the Notice of Assignment)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import html
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,49 +22,23 @@ from PySide6.QtWidgets import (
 )
 
 from factor_desk.domain.trade import DocumentKind, InfoKind, InvoicingMethod
-from factor_desk.gui.common import heading, plus_button, primary_button, table_view, when_text
+from factor_desk.gui.common import (
+    Banner,
+    heading,
+    plus_button,
+    primary_button,
+    table_view,
+    when_text,
+)
 from factor_desk.gui.factor_terms_box import FactorTermsBox
-from factor_desk.gui.forms.ui_important_info import Ui_manageImportantInfo
 from factor_desk.gui.forms.ui_new_subsidiary import Ui_newSubsidiary
+from factor_desk.gui.important_info import ManageImportantInfoDialog
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.page import Page
 from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
 
 NO_FACTOR = "(none)"
-
-
-class ManageImportantInfoDialog(QDialog):
-    """Add an entry of a kind the subsidiary has not got yet (``kinds``: those, Notice of
-    Assignment first), or edit ``entry``, showing its saved text; Save. Drawn in
-    ui/important_info.ui."""
-
-    save_requested = Signal(str, str)  # kind, text
-
-    def __init__(self, parent, entry: InfoEntry | None = None,
-                 kinds: list[InfoKind] | None = None):
-        super().__init__(parent)
-        self.form = Ui_manageImportantInfo()
-        self.form.setupUi(self)
-        self.entry = entry
-        self.kind, self.text, self.save = self.form.kind, self.form.text, self.form.save
-        self.note = self.form.note
-        if entry is not None:
-            kind = InfoKind(entry.kind)
-            self.kind.addItem(kind.label, kind.value)
-            self.kind.setEnabled(False)
-            self.text.setPlainText(entry.text)
-            self.note.setText(f"Saved {when_text(entry.updated_at)} by {entry.updated_by}. "
-                              "Saving a changed text replaces it (you are asked first).")
-        else:
-            for kind in (list(InfoKind) if kinds is None else kinds):
-                self.kind.addItem(kind.label, kind.value)
-            self.note.setText("Kinds this subsidiary has already are not offered here: "
-                              "select one in the list and press Edit… to change its text.")
-        self.save.clicked.connect(self._save)
-
-    def _save(self) -> None:
-        self.save_requested.emit(self.kind.currentData(), self.text.toPlainText())
 
 
 class NewSubsidiaryDialog(QDialog):
@@ -140,6 +115,12 @@ class CompanyPage(Page):
             docs_layout.addWidget(box, i // 3, i % 3)
         docs_layout.setColumnStretch(3, 1)
         form.addRow("Factoring company", self.factor)
+        # The Notice of Assignment must name the factor the invoices are assigned to: say
+        # so as soon as the clerk picks a factor it does not name (issue #14).
+        self.factor_warning = Banner()
+        self.factor_warning.label.setObjectName("factorWarning")
+        form.addRow(self.factor_warning)
+        self.factor.currentTextChanged.connect(self._check_factor_noa)
         form.addRow("Default invoicing method", self.method)
         form.addRow("Documents required before factoring", docs)
 
@@ -272,8 +253,25 @@ class CompanyPage(Page):
         self.info_model.set_rows(sub.important_info)
         self.info_view.resizeRowsToContents()
         self._update_add_info()
+        self._check_factor_noa()  # another subsidiary, or its NOA saved anew
         self._loading = False
         self._set_dirty(False)
+
+    def factor_noa_warning(self) -> str | None:
+        """The warning for the factor chosen now against the subsidiary's saved Notice of
+        Assignment (None: it names the factor, or no factor is chosen)."""
+        terms = self.terms_box.terms.get(self.factor.currentText())
+        if self.current is None or terms is None:
+            return None
+        return self.desk.noa_warning(self.current.name, self.current.notice_of_assignment,
+                                     terms.name, terms.remit_to)
+
+    def _check_factor_noa(self, *_args) -> None:
+        warning = self.factor_noa_warning()
+        if warning:
+            self.factor_warning.show_message(html.escape(warning, quote=False))
+        else:
+            self.factor_warning.hide()
 
     # ------------------------------------------------------------------ editing
 
@@ -326,6 +324,8 @@ class CompanyPage(Page):
             return
         values = self.form_values()
         name = self.current.name
+        new_factor = values["factoring_company"] != self.current.factoring_company
+        warning = self.factor_noa_warning() if new_factor else None
         self._set_dirty(False)
 
         def failed(exc):
@@ -335,6 +335,8 @@ class CompanyPage(Page):
         def saved(sub: SubsidiaryProfile) -> None:
             self.status.emit(f"{sub.name} saved.")
             self.refresh(select=sub.name)
+            if warning:  # the factor changed and the NOA names another: say it once more
+                self.asker.info("Check the Notice of Assignment", warning)
 
         self.run(Job(f"Saving {name}", lambda: self.desk.save_subsidiary(name, **values),
                      done=saved, error=failed))
@@ -362,13 +364,22 @@ class CompanyPage(Page):
             missing = self._missing_kinds()
             if not missing:
                 return None  # the + is off: every kind is there, edit one instead
-            dialog = ManageImportantInfoDialog(self, None, missing)
+            dialog = ManageImportantInfoDialog(self, None, missing, self._noa_check())
         else:
-            dialog = ManageImportantInfoDialog(self, entry)
+            dialog = ManageImportantInfoDialog(self, entry, noa_check=self._noa_check())
         dialog.save_requested.connect(lambda kind, text: self._save_info(dialog, kind, text))
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _noa_check(self):
+        """The editor's warning for a Notice of Assignment's text, against the factor the
+        subsidiary has (saved); None when it has none."""
+        sub = self.current
+        terms = self.terms_box.terms.get(sub.factoring_company or "") if sub else None
+        if sub is None or terms is None:
+            return None
+        return lambda text: self.desk.noa_warning(sub.name, text, terms.name, terms.remit_to)
 
     def _save_info(self, dialog, kind: str, text: str) -> None:
         """Save the dialog's text; a text saved already (read again now: another clerk may

@@ -1,5 +1,6 @@
-"""The Company profile's Factor terms box (issue #13): the advance, fee, reserve and
-recourse of the subsidiary's factoring company, saved by their own button through the Desk."""
+"""The Company profile's Factoring company box: the remit-to, email and integration
+(issue #14) and the advance, fee, reserve and recourse (issue #13) of the subsidiary's
+factoring company, saved together by their own button through the Desk."""
 
 from __future__ import annotations
 
@@ -8,16 +9,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
 )
 
+from factor_desk.domain.trade import Integration
 from factor_desk.gui.jobs import Job
 from factor_desk.services.factors import FactorTerms
 
@@ -26,12 +30,13 @@ if TYPE_CHECKING:
 
 
 class FactorTermsBox(QGroupBox):
-    """The terms of the factoring company chosen in the Factoring box: advance, fee (a
-    percent, "3%", or a flat amount per invoice, "25.00"), reserve, recourse and its days;
-    saved by their own button through the Desk (a refusal says why)."""
+    """The factoring company chosen in the Factoring box: its remit-to (where debtors pay),
+    email (where batches are emailed), integration, and terms: advance, fee (a percent,
+    "3%", or a flat amount per invoice, "25.00"), reserve, recourse and its days; saved
+    together by their own button through the Desk (a refusal says why, nothing saved)."""
 
     def __init__(self, page: CompanyPage):
-        super().__init__("Factor terms")
+        super().__init__("Factoring company: profile and terms")
         self.setObjectName("factorTerms")
         self.page = page
         self.terms: dict[str, FactorTerms] = {}
@@ -39,6 +44,18 @@ class FactorTermsBox(QGroupBox):
         form = QFormLayout(self)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.remit_to = QPlainTextEdit()
+        self.remit_to.setObjectName("remitTo")
+        self.remit_to.setTabChangesFocus(True)
+        self.remit_to.setPlaceholderText("Name\nP.O. Box or street\nCity, ST ZIP")
+        self.remit_to.setMaximumHeight(self.remit_to.fontMetrics().lineSpacing() * 4 + 12)
+        self.email = QLineEdit()
+        self.email.setObjectName("factorEmail")
+        self.email.setPlaceholderText("schedules@factor.com")
+        self.integration = QComboBox()
+        self.integration.setObjectName("integration")
+        for kind in Integration:
+            self.integration.addItem(kind.label, kind.value)
         self.advance = self._percent_box("advance")
         self.fee = QLineEdit()
         self.fee.setObjectName("fee")
@@ -59,13 +76,16 @@ class FactorTermsBox(QGroupBox):
         recourse.addWidget(self.recourse)
         recourse.addWidget(self.recourse_days)
         recourse.addStretch(1)
-        self.save = QPushButton("Save terms")
+        self.save = QPushButton("Save factor")
         self.save.setObjectName("saveTerms")
         self.save.clicked.connect(self.save_terms)
         save_row = QHBoxLayout()
         save_row.addStretch(1)
         save_row.addWidget(self.save)
         form.addRow(self.note)
+        form.addRow("Remit to", self.remit_to)
+        form.addRow("Email", self.email)
+        form.addRow("Batches", self.integration)
         form.addRow("Advance", self.advance)
         form.addRow("Fee", self.fee)
         form.addRow("Reserve", self.reserve)
@@ -91,16 +111,19 @@ class FactorTermsBox(QGroupBox):
         """Show the terms of factor ``name`` (None or "(none)": nothing to edit)."""
         terms = self.terms.get(name or "")
         self.name = name if terms is not None else None
-        for widget in (self.advance, self.fee, self.reserve, self.recourse,
-                       self.recourse_days, self.save):
+        for widget in (self.remit_to, self.email, self.integration, self.advance, self.fee,
+                       self.reserve, self.recourse, self.recourse_days, self.save):
             widget.setEnabled(terms is not None)
         if terms is None:
             self.note.setText("Choose the subsidiary's factoring company above to see and "
-                              "edit its terms.")
+                              "edit its remit-to, email and terms.")
             return
-        self.note.setText(f"{terms.name}'s terms, for every subsidiary that factors with it. "
-                          "A purchase report whose advance, fee or reserve disagree with "
-                          "them is shown with a warning.")
+        self.note.setText(f"{terms.name}'s profile and terms, for every subsidiary that "
+                          "factors with it. A purchase report whose advance, fee or reserve "
+                          "disagree with them is shown with a warning.")
+        self.remit_to.setPlainText(terms.remit_to)
+        self.email.setText(terms.email)
+        self.integration.setCurrentIndex(self.integration.findData(terms.integration.value))
         self.advance.setValue(float(terms.advance_percent))
         self.reserve.setValue(float(terms.reserve_percent))
         self.fee.setText(terms.fee)
@@ -114,13 +137,18 @@ class FactorTermsBox(QGroupBox):
         if terms is None:
             return False
         v = self.values()
-        return (v["advance"] != terms.advance_percent or v["reserve"] != terms.reserve_percent
+        remit = "\n".join(line.strip() for line in v["remit_to"].splitlines() if line.strip())
+        return (remit != terms.remit_to or v["email"].strip() != terms.email
+                or v["integration"] != terms.integration.value
+                or v["advance"] != terms.advance_percent or v["reserve"] != terms.reserve_percent
                 or v["fee"].strip() != terms.fee or self.recourse.isChecked() != terms.recourse
                 or (terms.recourse and v["recourse_days"] != terms.recourse_days))
 
     def values(self) -> dict:
-        """What Save terms sends to the Desk."""
-        return dict(advance=Decimal(f"{self.advance.value():.2f}"),
+        """What Save factor sends to the Desk."""
+        return dict(remit_to=self.remit_to.toPlainText(), email=self.email.text(),
+                    integration=self.integration.currentData(),
+                    advance=Decimal(f"{self.advance.value():.2f}"),
                     fee=self.fee.text(), reserve=Decimal(f"{self.reserve.value():.2f}"),
                     recourse_days=self.recourse_days.value() if self.recourse.isChecked()
                     else None, non_recourse=not self.recourse.isChecked())
@@ -132,9 +160,9 @@ class FactorTermsBox(QGroupBox):
         values = self.values()
         self.save.setEnabled(False)
 
-        def saved(terms) -> None:
+        def saved(profile) -> None:
             self.save.setEnabled(True)
-            self.page.status.emit(f"Terms of {terms.name} saved.")
+            self.page.status.emit(f"{profile.name} saved: remit-to, email and terms.")
             self.page.refresh()
 
         def failed(exc) -> None:
@@ -142,5 +170,5 @@ class FactorTermsBox(QGroupBox):
             self.page.asker.problem(exc)
 
         self.page.run(Job(f"Saving the terms of {name}",
-                          lambda: self.page.desk.set_factor_terms(name, **values),
+                          lambda: self.page.desk.set_factor(name, **values),
                           done=saved, error=failed))
