@@ -456,13 +456,15 @@ class CompanyPage(Page):
                      done=lambda sub: self.refresh(select=sub.name)))
 
     def _new_factor(self) -> None:
-        name = self.asker.text("New factoring company", "Name")
+        title = "New factoring company"
+        name = self.asker.text(title, "Name")
         if not name:
             return
-        remit = self.asker.text("New factoring company", f"Remit-to address of {name} "
-                                                         "(use ; between lines)") or ""
+        remit = self.asker.text(title, f"Remit-to address of {name}, where debtors pay "
+                                       "(use ; between lines)") or ""
         remit = "\n".join(part.strip() for part in remit.split(";"))
+        email = self.asker.text(title, f"Email address {name}'s batches go to (leave it "
+                                       "empty if you send them another way)") or ""
         self.run(Job("Adding a factoring company",
-                     lambda: self.desk.add_factoring_company(name, remit),
+                     lambda: self.desk.add_factor(name, remit, email),
                      done=lambda f: self.refresh()))
-

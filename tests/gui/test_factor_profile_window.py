@@ -104,3 +104,22 @@ def test_the_noa_editor_warns_as_the_clerk_types_and_still_saves(qtbot, window, 
     other.text.setPlainText("Pay by ACH.")
     assert other.warning.isHidden()
     other.reject()
+
+
+def test_a_new_factoring_company_is_added_with_its_email_or_refused(qtbot, window, desk,
+                                                                    asker):
+    page = _company_page(qtbot, window)
+    asker.answer("text", "RTS Financial", "RTS Financial Service, Inc.; Dallas, TX",
+                 "schedules@rtsfinancial.com")
+    page._new_factor()
+    settle(qtbot, window)
+    added = desk.factor_profile("RTS Financial")
+    assert (added.remit_to, added.email) == ("RTS Financial Service, Inc.\nDallas, TX",
+                                             "schedules@rtsfinancial.com")
+    assert page.factor.findText("RTS Financial") >= 0
+    asker.answer("text", "rts financial", "x", None)
+    page._new_factor()
+    settle(qtbot, window)
+    assert "A factoring company named 'RTS Financial' already exists" in str(
+        asker.problems[-1])
+    assert [f.name for f in desk.factors()] == ["Capital Depot", "RTS Financial"]
