@@ -23,6 +23,7 @@ from factor_desk.cli.company import (
     cmd_demo,
 )
 from factor_desk.cli.data import cmd_backup, cmd_restore, cmd_window
+from factor_desk.cli.factor_schedule import add_schedule_command
 from factor_desk.cli.factors import cmd_factors_list, cmd_factors_set
 from factor_desk.cli.journal import cmd_reports_journal, cmd_reports_journal_accounts
 from factor_desk.cli.loads import (
@@ -288,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--recourse-days", type=int, metavar="N",
                    help="recourse: the days the factor waits before charging back (1-365)")
     g.add_argument("--non-recourse", action="store_true", help="the factor takes the risk")
+    add_schedule_command(factors, command)  # factors schedule (issue #14)
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")
