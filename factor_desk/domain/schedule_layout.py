@@ -100,12 +100,12 @@ class ScheduleLayout:
         return _DEFAULT
 
     @classmethod
-    def make(cls, columns: Iterable[tuple[str, str] | ScheduleColumn], *,
+    def make(cls, columns: Iterable[tuple[str, str | None] | ScheduleColumn], *,
              carrier_mc: bool = True, signature: bool = True) -> ScheduleLayout:
-        """A layout from (field, title) pairs; an empty title takes the field's own. Refused
+        """A layout from (field, title) pairs; a title None takes the field's own. Refused
         (InputRefused, every problem named) when a field is unknown or used twice, a title
-        is too long, used twice or starts like a formula, or the invoice number or amount
-        is missing."""
+        is empty, too long, used twice or starts like a formula, or the invoice number or
+        amount is missing."""
         problems: list[Problem] = []
         made: list[ScheduleColumn] = []
         seen: set[ScheduleField] = set()
@@ -121,13 +121,18 @@ class ScheduleLayout:
                     f"column {position}: {excerpt(name)} is not a field of the "
                     f"schedule; the fields are {field_names()}"))
                 continue
-            title = " ".join(str(title).split()) or schedule_field.default_title
+            title = (schedule_field.default_title if title is None
+                     else " ".join(str(title).split()))
             if schedule_field in seen:
                 problems.append(Problem(f"column {position}: {key} is already a column; a "
                                         "field can appear once"))
                 continue
             seen.add(schedule_field)
-            if len(title) > MAX_TITLE:
+            if not title:
+                problems.append(Problem(
+                    f"column {position} ({key}): the title is empty; give the title the "
+                    f"factor wants (or leave out =TITLE for {schedule_field.default_title!r})"))
+            elif len(title) > MAX_TITLE:
                 problems.append(Problem(
                     f"column {position} ({key}): the title {excerpt(title)} is "
                     f"{len(title)} characters; at most {MAX_TITLE}"))
@@ -215,24 +220,25 @@ class ScheduleLayout:
         columns = data.get("columns") if isinstance(data, Mapping) else None
         if not isinstance(columns, list) or not all(
                 isinstance(c, Mapping) and isinstance(c.get("field"), str)
-                and isinstance(c.get("title", ""), str) for c in columns):
+                and isinstance(c.get("title", ""), str | None) for c in columns):
             raise InputRefused([Problem(
                 "the factor's schedule layout is not a list of columns (field and title); "
                 "set it again or reset it to the default")])
-        return cls.make([(c["field"], c.get("title", "")) for c in columns],
+        return cls.make([(c["field"], c.get("title")) for c in columns],
                         carrier_mc=data.get("carrier_mc", True) is not False,
                         signature=data.get("signature", True) is not False)
 
 
-def parse_columns(spec: str) -> list[tuple[str, str]]:
+def parse_columns(spec: str) -> list[tuple[str, str | None]]:
     """``"invoice_number=Invoice #,debtor=Account Debtor,amount"`` as (field, title) pairs,
-    in order; a field without ``=TITLE`` keeps its own title. ``make`` checks them."""
-    pairs: list[tuple[str, str]] = []
+    in order; a field without ``=TITLE`` keeps its own title (None). ``make`` checks
+    them."""
+    pairs: list[tuple[str, str | None]] = []
     for part in spec.split(","):
         if not part.strip():
             continue
-        name, _, title = part.partition("=")
-        pairs.append((name.strip(), title.strip()))
+        name, equals, title = part.partition("=")
+        pairs.append((name.strip(), title.strip() if equals else None))
     return pairs
 
 

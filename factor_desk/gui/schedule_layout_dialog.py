@@ -209,7 +209,7 @@ class ScheduleLayoutDialog(QDialog):
         self.refusal.hide()
         columns = [(self._field(r), self._item(r, TITLE).text())
                    for r in range(self.table.rowCount()) if self._checked(r)]
-        titles = " | ".join(title.strip() or f.default_title for f, title in columns)
+        titles = " | ".join(title.strip() for _f, title in columns)
         missing = [f.value for f in REQUIRED if f not in {f for f, _ in columns}]
         self.preview.setText(f"Columns: {titles or '(none)'}"
                              + (f" — {' and '.join(missing)} needed" if missing else ""))

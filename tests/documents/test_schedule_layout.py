@@ -124,6 +124,7 @@ def test_a_layout_goes_to_json_and_back():
     ("invoice_number=Amount,amount", "'Amount' is already the title of invoice_number"),
     ("invoice_number=Number,amount==SUM(A1)", "cannot start with =, +, - or @"),
     ("", "needs the invoice_number column"),
+    ("invoice_number=,amount", "column 1 (invoice_number): the title is empty"),
 ])
 def test_a_bad_layout_is_refused_with_what_is_wrong(spec, words):
     with pytest.raises(InputRefused) as refused:
@@ -219,7 +220,7 @@ def test_a_factors_pdf_shows_its_titles_without_the_mc_or_the_signature(tmp_path
 
 @needs_tool("pdftotext", "poppler-utils")
 def test_every_column_on_one_landscape_page_a_long_name_wraps_amounts_to_the_right(tmp_path):
-    schedule = with_layout(ScheduleLayout.make([(f.value, "") for f in ScheduleField]))
+    schedule = with_layout(ScheduleLayout.make([(f.value, None) for f in ScheduleField]))
     schedule.rows[0].debtor = ("Prairie & Sons Logística International Freight Brokerage "
                                "Services of North America LLC")
     data = schedule_pdf(schedule)

@@ -73,12 +73,14 @@ def test_a_layout_without_the_amount_is_refused_in_the_dialog(qtbot):
     dialog.set_checked(ScheduleField.AMOUNT, False)
     assert "amount needed" in dialog.preview.text()
     dialog.set_title(ScheduleField.DEBTOR, "D" * 41)
+    dialog.set_title(ScheduleField.LOAD_NUMBER, "  ")
     dialog.show()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     assert asked == []  # nothing sent to the Desk
     assert dialog.refusal.isVisible()
     assert "needs the amount column" in dialog.refusal.text()
     assert "41 characters; at most 40" in dialog.refusal.text()
+    assert "load_number): the title is empty" in dialog.refusal.text()
 
 
 def _company_page(qtbot, window):
