@@ -1,5 +1,7 @@
 """The schedule of accounts: one row per invoice of a batch, with totals, as XLSX, PDF
-and CSV. All three are made from the same rows."""
+and CSV. All three are made from the same rows and follow the same layout (the columns,
+titles, MCs and signature the batch's factor wants, issue #14; Capital Depot's by
+default, which writes the very bytes Factor Desk always wrote)."""
 
 from __future__ import annotations
 
@@ -24,10 +26,6 @@ from factor_desk.domain.schedule_layout import ScheduleField, ScheduleLayout
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
-
-# The default layout's titles (Capital Depot's schedule).
-COLUMNS = ScheduleLayout.default().titles
-
 
 @dataclass
 class ScheduleRow:
