@@ -23,6 +23,7 @@ from factor_desk.cli.company import (
     cmd_demo,
 )
 from factor_desk.cli.data import cmd_backup, cmd_restore, cmd_window
+from factor_desk.cli.factor_schedule import add_schedule_command
 from factor_desk.cli.factors import (
     cmd_factors_add,
     cmd_factors_list,
@@ -349,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--remit-to", metavar="TEXT",
                    help="where debtors pay: its name and address, ; between lines")
     _factor_options(p, adding=False)
+    add_schedule_command(factors, command)  # factors schedule (issue #14)
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")

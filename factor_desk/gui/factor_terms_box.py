@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.trade import Integration
 from factor_desk.gui.jobs import Job
+from factor_desk.gui.schedule_layout_dialog import schedule_button
 from factor_desk.services.factors import FactorTerms
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class FactorTermsBox(QGroupBox):
         form.addRow("Reserve", self.reserve)
         form.addRow(recourse)
         form.addRow(save_row)
+        form.addRow(schedule_button(self))  # issue #14: gui/schedule_layout_dialog.py
         self.show_factor(None)
 
     @staticmethod

@@ -71,6 +71,7 @@ from factor_desk.services.export_place import (
     retrying,
     swap_into_place,
 )
+from factor_desk.services.schedule_layouts import layout_of
 
 # Room kept after a batch's folder name for the longest name made from it
 # ('Schedule_of_Accounts_<batch>.xlsx', '.<batch>.zip.partial-<pid>-<hex>'...).
@@ -130,9 +131,12 @@ def _plain_invoices(session: Session, batch: Batch) -> tuple[list[dict[str, Any]
             debtor_mc=inv.snapshot["bill_to"]["mc_number"],
             invoice_number=inv.invoice_number, load_number=inv.snapshot["load_number"],
             po_number=inv.snapshot["po_number"], amount=from_cents(inv.amount_cents),
-            due_date=inv.due_date) for inv in rows],
+            due_date=inv.due_date, terms_days=inv.terms_days) for inv in rows],
         reversed_note=(f"{batch.reversed_at:%m/%d/%Y}: {batch.reverse_reason}"
                        if batch.reversed_at else ""),
+        # The layout the batch's factor wants now (issue #14): its profile, not a copy
+        # frozen at submission, so a factor that changes its schedule gets the new one.
+        layout=layout_of(batch.factoring_company),
     )
     return invoices, schedule
 
