@@ -3,7 +3,12 @@ draft, the settings, the record of what was sent. ``Desk`` (services/desk.py) in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from factor_desk.services.common import Progress
+from factor_desk.services.sending import MailSecurity, MailSettings, SendRecord
 
 if TYPE_CHECKING:
     from factor_desk.db.database import Database
@@ -13,3 +18,28 @@ class SendDoor:
     """Issue #14, through the Desk's database (owned by one helper; see BRIEF)."""
 
     db: Database
+
+    def mail_settings(self) -> MailSettings:
+        """How to reach the mail server (the settings table; the password's presence from
+        the keychain)."""
+        raise NotImplementedError
+
+    def save_mail_settings(self, *, host: str, port: int, security: MailSecurity | str,
+                           user: str, from_address: str, size_limit_mb: int = 20,
+                           password: str | None = None) -> MailSettings:
+        """Keep the mail settings, all or nothing; ``password`` None leaves the keychain as
+        it is, "" removes it, anything else is kept in the keychain (never the database)."""
+        raise NotImplementedError
+
+    def batch_sends(self, batch: str) -> list[SendRecord]:
+        """Every email of the batch sent or written, oldest first."""
+        raise NotImplementedError
+
+    def send_batch(self, batch: str, *, to: str | None = None, eml: Path | None = None,
+                   again: bool = False, should_stop: Callable[[], bool] | None = None
+                   ) -> Iterator[Progress]:
+        """Email the batch's schedule (PDF, XLSX) and packet to ``to`` (None: the factor's
+        email) over SMTP, or write it as .eml draft(s) to ``eml``. The last Progress carries
+        the SendResult. Refused (AlreadySent) when sent before unless ``again``."""
+        raise NotImplementedError
+        yield  # pragma: no cover
