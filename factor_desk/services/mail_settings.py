@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import keyring
-import keyring.errors
 from sqlalchemy import delete, select
 
 from factor_desk.db.models import Setting
@@ -64,7 +62,13 @@ def keychain_user(user: str, host: str) -> str:
     return f"{user}@{host}"
 
 
+# keyring is imported when a password is needed: it costs ~80 ms that starting the
+# program (which imports the Desk) should not pay.
+
+
 def _keychain_refusal(exc: Exception) -> InputRefused:
+    import keyring.errors
+
     if isinstance(exc, keyring.errors.NoKeyringError):
         return InputRefused([NO_KEYCHAIN])
     return InputRefused([f"The keychain refused the mail password ({exc}). {NO_KEYCHAIN}"])
@@ -73,6 +77,9 @@ def _keychain_refusal(exc: Exception) -> InputRefused:
 def password(user: str, host: str) -> str | None:
     """The password kept in the keychain for ``user`` at ``host``; None when none is kept.
     A computer without a usable keychain is refused in the clerk's words."""
+    import keyring
+    import keyring.errors
+
     try:
         return keyring.get_password(KEYRING_SERVICE, keychain_user(user, host))
     except keyring.errors.KeyringError as exc:
@@ -147,6 +154,9 @@ def save_settings(work: Work, *, host: str, port: int, security: MailSecurity | 
             work.add(Setting(key=PREFIX + key, value=value))
     work.flush()
     who = keychain_user(values["user"], values["host"])
+    import keyring
+    import keyring.errors
+
     try:
         if new_password:
             keyring.set_password(KEYRING_SERVICE, who, new_password)

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import smtplib
 import socket
-import ssl
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -272,6 +270,9 @@ def smtp_send(settings: MailSettings, to: str, messages: list[EmailMessage],
               timeout: float) -> InputRefused | None:
     """Send the messages over one connection, appending each one that went to ``sent``;
     the refusal in the clerk's words when one did not go (None when all went)."""
+    import smtplib  # here: ssl and smtplib cost the program's start ~20 ms
+    import ssl
+
     where = f"{settings.host}:{settings.port}"
     context = ssl.create_default_context()
     step = "connecting to"
@@ -293,13 +294,16 @@ def smtp_send(settings: MailSettings, to: str, messages: list[EmailMessage],
                 step = f"sending {msg['Subject']} through"
                 server.send_message(msg, from_addr=settings.from_address, to_addrs=[to])
                 sent.append((msg, len(message_bytes(msg))))
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
         return _smtp_refusal(exc, step, where, to, sent, len(messages))
     return None
 
 
 def _smtp_refusal(exc: Exception, step: str, where: str, to: str,
                   sent: list[tuple[EmailMessage, int]], parts: int) -> InputRefused:
+    import smtplib
+    import ssl
+
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         reason = f"the server refused the address {to} ({_reply(exc.recipients.get(to))})"
     elif isinstance(exc, smtplib.SMTPAuthenticationError):
