@@ -66,6 +66,7 @@ class Mailbox:
 
     envelopes: list = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    take: int | None = None  # refuse every message after this many
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -74,6 +75,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.take is not None and len(self.envelopes) >= self.take:
+            return "552 5.3.4 Message size exceeds fixed maximum message size"
         self.envelopes.append(envelope)
         return "250 Message accepted"
 

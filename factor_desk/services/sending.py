@@ -133,7 +133,7 @@ def plan_send(work: Work, batch: str, *, to: str | None, eml: Path | None,
     if earlier and not again:
         raise AlreadySent(b.label, earlier)
     factor = b.factoring_company
-    address = (to if to is not None else factor.email or "").strip()
+    address = (to or "").strip() or (factor.email or "").strip()
     if not address:
         raise InputRefused([f"There is no address to send {b.label} to: {factor.name} has no "
                             "email address. Give one (--to ADDRESS) or set the factor's "

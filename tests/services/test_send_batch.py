@@ -125,6 +125,21 @@ def test_a_big_batch_goes_in_numbered_parts_carrying_every_file_once(desk, batch
         (i, parts) for i in range(1, parts + 1)]
 
 
+def test_when_part_2_fails_part_1_is_recorded_and_the_clerk_told(desk, batch, smtp_server,
+                                                                tmp_path):
+    limit = split_limit(download(desk, batch, tmp_path), batch)
+    smtp_server.mailbox.take = 1
+    with pytest.raises(InputRefused) as refused:
+        run_to_end(sending.send_steps(_plan(desk, batch), desk.db.read, desk.db.write,
+                                      limit=limit))
+    text = str(refused.value)
+    assert "552 5.3.4" in text and "(part 2 of" in text
+    assert "Part(s) 1 of" in text and "went and are recorded" in text and "--again" in text
+    (msg,) = smtp_server.mailbox.messages()
+    assert [(r.part, r.message_id) for r in desk.batch_sends(batch)] == [
+        (1, msg["Message-ID"].strip())]
+
+
 def test_a_file_too_big_for_any_message_is_refused_and_nothing_recorded(desk, batch,
                                                                         smtp_server, db):
     with pytest.raises(InputRefused) as refused:
