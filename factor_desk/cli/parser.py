@@ -54,6 +54,7 @@ from factor_desk.cli.reports import (
     cmd_reports_template,
     cmd_reports_undo,
 )
+from factor_desk.cli.send import add_send_commands
 from factor_desk.cli.subsidiaries import (
     add_general_options,
     cmd_company_add_subsidiary,
@@ -268,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "reverse a batch nothing was purchased from: every load goes back to Queued")
     p.add_argument("batch", metavar="BATCH")
     p.add_argument("--reason", required=True, metavar="TEXT")
+
+    add_send_commands(command, batch, sub)
 
     reports = sub.add_parser("reports", help="the factor's purchase and payment reports"
                              ).add_subparsers(dest="reports_command", metavar="COMMAND",
