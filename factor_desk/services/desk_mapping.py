@@ -92,6 +92,21 @@ class MappingDoor:
         in_play = self._in_play(ReportKind.PURCHASE, factor, None)
         return report_columns.report_batches(path, sheet, mapping=mapping, saved=in_play)
 
+    def saved_report_kind(self, path: str | Path, sheet: str | None = None) -> str | None:
+        """purchase, payments or reserve: the one kind of which a factor's saved mapping
+        fits the file's headers (``report_kind`` judges by the usual spellings only); None
+        when none or several fit."""
+        from factor_desk.documents.tabular import read_table
+
+        table = read_table(path, header_only=True, sheet=sheet)
+        fitting = []
+        for kind in (ReportKind.PURCHASE, ReportKind.PAYMENTS, ReportKind.RESERVE):
+            fields = report_columns.report_fields_of(kind)
+            if any(mappings.fits(m, table.headers, fields) for m in self._in_play(kind, None,
+                                                                                   None)):
+                fitting.append(kind.value)
+        return fitting[0] if len(fitting) == 1 else None
+
     def _in_play(self, kind: str, factor: str | None, batch: str | None
                  ) -> list[SavedMapping]:
         with self.db.read() as work:

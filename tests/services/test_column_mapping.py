@@ -207,6 +207,8 @@ def test_applying_with_a_mapping_saves_it_and_the_next_file_maps_itself(db, batc
     assert Desk(db).named_batches(second) == ["ACME-0001"]
     look = Desk(db).look_at_report("purchase", second)
     assert look.note == again.mapping_note and look.saved == saved
+    assert Desk.report_kind(second) is None  # the usual spellings cannot tell
+    assert Desk(db).saved_report_kind(second) == "purchase"
 
 
 def test_a_saved_mapping_that_does_not_fit_leaves_the_usual_spellings(db, batch, tmp_path):

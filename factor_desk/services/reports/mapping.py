@@ -25,6 +25,7 @@ from factor_desk.services.placing import (
     MappingField,
     Placement,
     SavedMapping,
+    fits,
     map_text,
     parse_map,
     public_name,
@@ -33,7 +34,7 @@ from factor_desk.services.reports.outcomes import Preview, ReserveValues
 
 __all__ = [
     "ID_FIELDS", "ColumnsNotPlaced", "Fields", "FileLook", "MappingField", "Placement",
-    "SavedMapping", "factor_of_rows", "forget_mapping", "map_text", "mapping_factor",
+    "SavedMapping", "factor_of_rows", "fits", "forget_mapping", "map_text", "mapping_factor",
     "mappings_in_play", "parse_map", "public_name", "save_mapping", "saved_mapping",
     "saved_mappings",
 ]
