@@ -1,0 +1,324 @@
+"""The column-mapping assistant (issue #14), as GnuCash's CSV import assistant and Actual's
+import do it: a factor's file whose headers Factor Desk cannot place opens it; the clerk
+chooses, for each field Factor Desk needs, the column of the file that holds it, and sees
+the first rows read that way as they choose. The result is a dict field -> header; the
+upload flow (gui/report_upload.py) saves it per factor and kind when the clerk leaves
+"Remember" ticked. Also the list of saved mappings, where one is forgotten."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from factor_desk.domain.factor_reports import ReportKind
+from factor_desk.gui.common import table_view, when_text
+from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+
+NOT_IN_FILE = "(not in this file)"
+# a report kind as the clerk says it: "RTS's payment reports"
+KIND_WORDS = {ReportKind.PURCHASE: "purchase", ReportKind.PAYMENTS: "payment",
+              ReportKind.RESERVE: "reserve", ReportKind.LOADS: "loads"}
+PAIR_NOTE = "one of the two is enough; both is best"
+RED = "#b3261e"
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(ReportKind(kind), str(kind))
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+class MappingDialog(QDialog):
+    """Match the columns of one file: ``look`` is the service's FileLook (headers, first
+    rows, the fields with what is placed now, the saved mapping in use). ``factor``: whose
+    file it is when known (the batch's, the reserve's); else ``factors`` lets the clerk
+    say whose mapping to remember. ``mapping()`` is the result; ``remember_for()`` the
+    factor to save it for (None: use it for this file only)."""
+
+    def __init__(self, parent, look: Any, *, factor: str | None = None,
+                 factors: Sequence[str] = ()):
+        super().__init__(parent)
+        self.setObjectName("mappingDialog")
+        self.look = look
+        self.setWindowTitle(f"Match the columns of {look.file_name}")
+        self.headers = list(dict.fromkeys(h for h in look.headers if h.strip()))
+        self.fields = list(look.fields)
+        self.kind = look.kind
+        intro = QLabel(
+            f"Factor Desk does not know which column of <b>{html.escape(look.file_name)}</b> "
+            f"holds what. For each thing Factor Desk reads from a {kind_words(look.kind)} "
+            "report, choose the column of the file that holds it. <b>*</b> marks what "
+            "it needs.")
+        intro.setWordWrap(True)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(6)
+        self.combos: dict[str, QComboBox] = {}
+        self.labels: dict[str, QLabel] = {}
+        half = (len(self.fields) + 1) // 2  # two columns of fields: the table keeps room
+        for i, f in enumerate(self.fields):
+            label = QLabel(self._label_text(f))
+            label.setToolTip(f"{f.name}" + (f": {PAIR_NOTE}" if f.one_of else ""))
+            combo = QComboBox()
+            combo.setObjectName(f"column_{f.name}")
+            combo.addItem(NOT_IN_FILE, "")
+            for h in self.headers:
+                combo.addItem(h, h)
+            combo.setMinimumContentsLength(14)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            placed = look.placed.get(f.name, "")
+            combo.setCurrentIndex(max(0, combo.findData(placed)) if placed else 0)
+            label.setBuddy(combo)
+            combo.currentIndexChanged.connect(self._changed)
+            row, col = (i, 0) if i < half else (i - half, 2)
+            grid.addWidget(label, row, col, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(combo, row, col + 1)
+            self.combos[f.name] = combo
+            self.labels[f.name] = label
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setColumnMinimumWidth(2, 0)
+        pair = [f.title for f in self.fields if f.one_of]
+        legend = QLabel("<b>*</b> needed" + (f"; {' or '.join(pair).lower()}: {PAIR_NOTE}."
+                                              if len(pair) > 1 else "."))
+        legend.setObjectName("legend")
+
+        rows_label = QLabel(f"The first rows of {html.escape(look.file_name)}, read as "
+                            "chosen above:")
+        self.table = QTableWidget(0, 0)
+        self.table.setObjectName("mappedRows")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Interactive)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(130)
+
+        self.saved_line = QLabel()
+        self.saved_line.setObjectName("savedMapping")
+        saved = look.saved
+        self.saved_line.setText(
+            f"Now {saved.note()}." if saved is not None else
+            f"No mapping saved for {factor} yet." if factor else
+            "No mapping saved for this file's factor yet.")
+
+        # Remember for whom: the factor when known; else the clerk says which (or none).
+        self.remember = QCheckBox()
+        self.remember.setObjectName("remember")
+        self.factor = factor or (saved.factor if saved is not None else None)
+        self.factor_choice: QComboBox | None = None
+        remember_row = QHBoxLayout()
+        remember_row.addWidget(self.remember)
+        if self.factor is None and len(factors) == 1:
+            self.factor = factors[0]
+        if self.factor is not None:
+            self.remember.setText(f"Remember for {self.factor}'s {kind_words(self.kind)} "
+                                  "reports")
+            self.remember.setChecked(True)
+        else:
+            self.remember.setText(f"Remember for the {kind_words(self.kind)} reports of")
+            self.factor_choice = QComboBox()
+            self.factor_choice.setObjectName("rememberFactor")
+            self.factor_choice.addItems(list(factors))
+            self.factor_choice.setEnabled(bool(factors))
+            self.remember.setEnabled(bool(factors))
+            remember_row.addWidget(self.factor_choice)
+        remember_row.addStretch(1)
+
+        self.reason = QLabel()
+        self.reason.setObjectName("reason")
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet(f"color: {RED};")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.reason, 1)
+        bottom.addWidget(buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addSpacing(4)
+        layout.addLayout(grid)
+        layout.addWidget(legend)
+        layout.addSpacing(6)
+        layout.addWidget(rows_label)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.saved_line)
+        layout.addLayout(remember_row)
+        layout.addLayout(bottom)
+        self.resize(940, 600)
+        self._changed()
+
+    @staticmethod
+    def _label_text(f: Any) -> str:
+        title = html.escape(f.title)
+        if f.required or f.one_of:
+            return f"<b>{title} *</b>"
+        return title
+
+    # ------------------------------------------------------------------ state
+
+    def mapping(self) -> dict[str, str]:
+        """field -> header, for the fields the clerk placed."""
+        return {name: combo.currentData() for name, combo in self.combos.items()
+                if combo.currentData()}
+
+    def remember_for(self) -> str | None:
+        """The factor whose mapping this becomes, or None (this file only)."""
+        if not self.remember.isChecked():
+            return None
+        if self.factor_choice is not None:
+            return self.factor_choice.currentText() or None
+        return self.factor
+
+    def problem(self) -> str:
+        """Why OK is off ("" when it is on): a needed field not placed, a column chosen
+        for two fields."""
+        chosen = self.mapping()
+        by_header: dict[str, list[str]] = {}
+        for f in self.fields:
+            if f.name in chosen:
+                by_header.setdefault(chosen[f.name], []).append(f.title)
+        for header, titles in by_header.items():
+            if len(titles) > 1:
+                return (f"The column “{header}” is chosen for both {_and(titles)}; "
+                        "a column holds one thing: choose another for one of them.")
+        missing = [f.title for f in self.fields if f.required and f.name not in chosen]
+        pair = [f for f in self.fields if f.one_of]
+        reasons = []
+        if missing:
+            reasons.append(f"Choose the column for {_and(missing)}.")
+        if pair and not any(f.name in chosen for f in pair):
+            reasons.append(f"Choose the column for the {_and([f.title for f in pair])} "
+                           "(one of the two).")
+        return " ".join(reasons)
+
+    def _changed(self) -> None:
+        problem = self.problem()
+        self.reason.setText(problem)
+        self.ok.setEnabled(not problem)
+        self.ok.setToolTip(problem)
+        for f in self.fields:  # the combo of a field still needed, outlined in red
+            needs = (f.required or f.one_of) and not self.combos[f.name].currentData()
+            self.labels[f.name].setStyleSheet(f"color: {RED};" if needs and f.required
+                                              else "")
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        chosen = self.mapping()
+        shown = [f for f in self.fields if f.name in chosen or f.required or f.one_of]
+        index = {h: i for i, h in reversed(list(enumerate(self.look.headers)))}
+        self.table.clear()
+        self.table.setColumnCount(len(shown))
+        self.table.setRowCount(len(self.look.rows))
+        grey = QColor("#8a8a8a")
+        for c, f in enumerate(shown):
+            header = chosen.get(f.name)
+            item = QTableWidgetItem(f"{f.title}\n← {header}" if header
+                                    else f"{f.title}\n(not chosen)")
+            item.setToolTip(f"{f.title}: read from the column “{header}”" if header
+                            else f"{f.title}: no column chosen")
+            if not header:
+                item.setForeground(grey)
+            self.table.setHorizontalHeaderItem(c, item)
+            for r, values in enumerate(self.look.rows):
+                i = index.get(header, -1) if header else -1
+                text = values[i] if 0 <= i < len(values) else ""
+                cell = QTableWidgetItem(text)
+                cell.setToolTip(text)
+                self.table.setItem(r, c, cell)
+        self.table.resizeColumnsToContents()
+        header_view = self.table.horizontalHeader()
+        for c in range(len(shown)):
+            header_view.resizeSection(c, min(max(header_view.sectionSize(c), 90), 220))
+
+
+# ---------------------------------------------------------------------- saved mappings
+
+
+class MappingsDialog(QDialog):
+    """The saved column mappings, one per factor and kind, with Forget. ``load()`` gives
+    the list (run by the caller on its worker); ``forget(mapping)`` forgets one and calls
+    back with nothing when done (the caller asks first and runs it)."""
+
+    def __init__(self, parent, forget: Callable[[Any], None]):
+        super().__init__(parent)
+        self.setObjectName("mappingsDialog")
+        self.setWindowTitle("Column mappings")
+        note = QLabel("Each factor's files are read with the columns matched the first time "
+                      "(saved per factor and kind of report). Forget one to match the "
+                      "columns again on the next upload.")
+        note.setWordWrap(True)
+        self.model = RowTableModel([
+            Column("Factor", lambda m: m.factor),
+            Column("Report", lambda m: f"{kind_words(m.kind).capitalize()} report"),
+            Column("Columns", lambda m: ", ".join(f"{k} ← {v}" for k, v in m.columns.items()),
+                   tooltip=lambda m: "\n".join(f"{k} ← {v}" for k, v in m.columns.items())),
+            Column("Saved", lambda m: m.saved_at, text=lambda m: when_text(m.saved_at)),
+            Column("By", lambda m: m.saved_by),
+        ], row_key=lambda m: (m.factor, str(m.kind)))
+        self.view = table_view(self.model, name="mappingsTable", stretch=(2,),
+                               widths={0: 140, 1: 120, 3: 130, 4: 90},
+                               empty="No column mappings saved yet: they are saved when a "
+                                     "factor's file is matched in the assistant.")
+        self.forget = QPushButton("Forget…")
+        self.forget.setObjectName("forgetMapping")
+        self.forget.clicked.connect(lambda: self._forget(forget))
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.forget)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+        on_selection_moved(self.view, self._moved)
+        self.resize(760, 340)
+        self._moved()
+
+    def show_mappings(self, mappings: list[Any]) -> None:
+        self.model.set_rows(mappings)
+        if mappings and selected_row(self.view) is None:
+            self.view.selectRow(0)
+        self._moved()
+
+    def selected(self) -> Any | None:
+        return selected_row(self.view)
+
+    def _moved(self) -> None:
+        self.forget.setEnabled(self.selected() is not None)
+
+    def _forget(self, forget: Callable[[Any], None]) -> None:
+        mapping = self.selected()
+        if mapping is not None:
+            forget(mapping)
