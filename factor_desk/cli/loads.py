@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from factor_desk.cli.common import EXIT_OK, EXIT_REFUSED, Usage, open_desk
+from factor_desk.cli.mapping import mapping_of, print_not_placed
 from factor_desk.cli.printing import (
     money,
     plain,
@@ -34,12 +35,20 @@ def cmd_loads_template(args: argparse.Namespace) -> int:
 
 
 def cmd_loads_import(args: argparse.Namespace) -> int:
-    with open_desk(args) as desk:
-        if args.dry_run:
-            result = desk.check_loads_file(args.file, args.subsidiary, sheet=args.sheet)
-        else:
-            result = desk.import_loads(args.file, args.subsidiary, only_valid=args.only_valid,
-                                       sheet=args.sheet)
+    from factor_desk.services.reports import ColumnsNotPlaced
+
+    mapping = mapping_of(args)
+    try:
+        with open_desk(args) as desk:
+            if args.dry_run:
+                result = desk.check_loads_file(args.file, args.subsidiary, sheet=args.sheet,
+                                               mapping=mapping)
+            else:
+                result = desk.import_loads(args.file, args.subsidiary,
+                                           only_valid=args.only_valid, sheet=args.sheet,
+                                           mapping=mapping)
+    except ColumnsNotPlaced as exc:
+        return print_not_placed(args, exc)
     refused = bool(result.problems) and not args.only_valid
     if args.json:
         out = plain(result)

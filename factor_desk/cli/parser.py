@@ -39,6 +39,7 @@ from factor_desk.cli.loads import (
     cmd_loads_unqueue,
     cmd_loads_void,
 )
+from factor_desk.cli.mapping import add_mapping_command, map_help
 from factor_desk.cli.reports import (
     cmd_reports_history,
     cmd_reports_payments,
@@ -50,6 +51,9 @@ from factor_desk.cli.reports import (
 )
 from factor_desk.domain.journal import Account as JournalAccount
 
+_FACTOR_HELP = ("the factoring company the file comes from: its saved column mapping "
+                "places the columns, and a --map given is saved for it (default: the "
+                "batch's factor, else the one whose saved mapping fits the file)")
 _SHEET_HELP = ("the sheet of an .xlsx workbook to read (needed when several sheets hold "
                "data and more than one, or none, has the expected columns)")
 
@@ -110,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only-valid", action="store_true",
                    help="import the good rows and skip the bad ones")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    p.add_argument("--map", metavar="SPEC", help=map_help("loads", saved=False))
     p = command(loads, "attach", cmd_loads_attach, "attach a supporting document to a load")
     p.add_argument("load_number", metavar="LOAD_NUMBER")
     p.add_argument("file", metavar="FILE")
@@ -227,11 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-missing", action="store_true",
                    help="apply even though some invoices of the batch are not in the report")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    p.add_argument("--map", metavar="SPEC", help=map_help("purchase"))
+    p.add_argument("--factor", metavar="NAME", help=_FACTOR_HELP)
     p = command(reports, "payments", cmd_reports_payments,
                 "Upload Payment Report: paid invoices become Completed")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    p.add_argument("--map", metavar="SPEC", help=map_help("payments"))
+    p.add_argument("--factor", metavar="NAME", help=_FACTOR_HELP)
     p = command(reports, "reserve", cmd_reports_reserve,
                 "Upload Reserve Report: releases, chargebacks (Financed invoices become "
                 "Charged back), fees and adjustments of the factor's reserve")
@@ -239,8 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
     p.add_argument("--factor", metavar="NAME",
                    help="whose reserve it is (needed when rows name no invoice and there "
-                        "are several factoring companies)")
+                        "are several factoring companies); its saved column mapping is used")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
+    p.add_argument("--map", metavar="SPEC", help=map_help("reserve"))
     command(reports, "history", cmd_reports_history, "every upload, newest first")
     p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
     p.add_argument("import_id", type=int, metavar="IMPORT_ID")
@@ -288,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--recourse-days", type=int, metavar="N",
                    help="recourse: the days the factor waits before charging back (1-365)")
     g.add_argument("--non-recourse", action="store_true", help="the factor takes the risk")
+    add_mapping_command(factors, command)
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")

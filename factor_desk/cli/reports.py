@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from factor_desk.cli.common import EXIT_OK, EXIT_REFUSED, open_desk
+from factor_desk.cli.mapping import mapping_of, print_not_placed
 from factor_desk.cli.printing import money, print_json, sheet_note, table, text, with_progress
 
 
@@ -25,6 +26,9 @@ def cmd_reports_template(args: argparse.Namespace) -> int:
 def _print_preview(preview: Any) -> None:
     counts = preview.counts
     what = f"batch {preview.batch}" if preview.batch else str(preview.kind)
+    for note in (preview.mapping_note, preview.mapping_saved):
+        if note:  # the column mapping used, or saved (issue #14)
+            print(note[0].upper() + note[1:] + ".")
     print(f"{preview.file_name}{sheet_note(getattr(preview, 'sheet', None))} ({what}): "
           f"{len(preview.rows)} rows: {counts['applies']} apply, "
           f"{counts['warning']} with warnings, {counts['error']} errors.")
@@ -42,18 +46,24 @@ def _print_preview(preview: Any) -> None:
         print(f"This file was already imported as {preview.already_imported}.")
 
 
-def _report_upload(args: argparse.Namespace, kind: str, batch: str | None) -> int:
+def _report_upload(args: argparse.Namespace, kind: str, batch: str | None,
+                   mapping: dict[str, str] | None) -> int:
     from factor_desk.services.desk import Desk
+    from factor_desk.services.reports import ColumnsNotPlaced
 
     allow_missing = getattr(args, "allow_missing", False)
-    factor = getattr(args, "factor", None)  # a reserve report's
-    with open_desk(args) as desk:
-        result = with_progress(
-            desk.preview_report(kind, args.file, batch=batch, sheet=args.sheet,
-                                factor=factor)
-            if args.dry_run
-            else desk.apply_report(kind, args.file, batch=batch, sheet=args.sheet,
-                                   allow_missing=allow_missing, factor=factor))
+    factor = getattr(args, "factor", None)  # whose saved mapping; a reserve report's
+    try:
+        with open_desk(args) as desk:
+            result = with_progress(
+                desk.preview_report(kind, args.file, batch=batch, sheet=args.sheet,
+                                    factor=factor, mapping=mapping)
+                if args.dry_run
+                else desk.apply_report(kind, args.file, batch=batch, sheet=args.sheet,
+                                       allow_missing=allow_missing, factor=factor,
+                                       mapping=mapping))
+    except ColumnsNotPlaced as exc:
+        return print_not_placed(args, exc)
     if args.dry_run:
         problems = Desk.report_refusals(result, allow_missing)
         if args.json:
@@ -76,11 +86,17 @@ def _report_upload(args: argparse.Namespace, kind: str, batch: str | None) -> in
 
 def cmd_reports_purchase(args: argparse.Namespace) -> int:
     batch = args.batch
+    mapping = mapping_of(args)
     if batch is None:  # the batch the file names itself, as the window takes it
         from factor_desk.domain.errors import InputRefused, Problem
-        from factor_desk.services.desk import Desk
+        from factor_desk.services.reports import ColumnsNotPlaced
 
-        named = Desk.report_batches(args.file, args.sheet)
+        try:
+            with open_desk(args) as desk:
+                named = desk.named_batches(args.file, sheet=args.sheet, mapping=mapping,
+                                           factor=args.factor)
+        except ColumnsNotPlaced as exc:
+            return print_not_placed(args, exc)
         if len(named) != 1:
             why = (f"names {len(named)} batches ({', '.join(named)})" if named
                    else "names no batch (it has no Batch Number column, or it is empty)")
@@ -88,15 +104,15 @@ def cmd_reports_purchase(args: argparse.Namespace) -> int:
                 f"The purchase report {why}: give the batch it is for, as in "
                 f"reports purchase BATCH FILE.", file=Path(args.file).name)])
         batch = named[0]
-    return _report_upload(args, "purchase", batch)
+    return _report_upload(args, "purchase", batch, mapping)
 
 
 def cmd_reports_payments(args: argparse.Namespace) -> int:
-    return _report_upload(args, "payments", None)
+    return _report_upload(args, "payments", None, mapping_of(args))
 
 
 def cmd_reports_reserve(args: argparse.Namespace) -> int:
-    return _report_upload(args, "reserve", None)
+    return _report_upload(args, "reserve", None, mapping_of(args))
 
 
 def cmd_reports_history(args: argparse.Namespace) -> int:

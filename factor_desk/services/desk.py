@@ -68,8 +68,7 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor):
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # The report file read by the last preview_report, by where and what was read.
-        self._previewed: tuple[tuple[Path, str, str | None], reports.ReportFile] | None = None
+        self._previewed = None  # the report file read by the last preview_report (MappingDoor)
 
     @classmethod
     def open(cls, location: Location, *, migrate: bool = True) -> Desk:
@@ -171,17 +170,20 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor):
     # only to those); one short transaction cannot, and does not take it.
 
     def check_loads_file(self, path: str | Path, subsidiary: str, *,
-                         sheet: str | None = None) -> LoadImportResult:
-        """What importing the loads file would do; changes nothing."""
-        file = loads.read_loads_file(path, sheet=sheet)  # outside any transaction
+                         sheet: str | None = None, mapping: dict[str, str] | None = None
+                         ) -> LoadImportResult:
+        """What importing the loads file would do; changes nothing. ``mapping``: field ->
+        header for columns the built-in spellings do not place (issue #14)."""
+        file = loads.read_loads_file(path, sheet=sheet, mapping=mapping)  # no transaction
         with self.db.read() as work:
             return loads.plan_import(work, file, subsidiary, dry_run=True).result
 
     def import_loads(self, path: str | Path, subsidiary: str, *, only_valid: bool,
-                     sheet: str | None = None) -> LoadImportResult:
+                     sheet: str | None = None, mapping: dict[str, str] | None = None
+                     ) -> LoadImportResult:
         """Import the loads file: every good row or (a bad row, unless ``only_valid``)
-        none; refused with each problem named."""
-        file = loads.read_loads_file(path, sheet=sheet)  # outside any transaction
+        none; refused with each problem named. ``mapping``: as ``check_loads_file``."""
+        file = loads.read_loads_file(path, sheet=sheet, mapping=mapping)  # no transaction
         with self.db.read() as work:
             plan = loads.plan_import(work, file, subsidiary)
         plan.refuse_unless_importable(only_valid=only_valid)
@@ -251,44 +253,6 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor):
                 continue
             fits.append(kind)
         return fits[0] if len(fits) == 1 else None
-
-    def preview_report(self, kind: str, path: str | Path, *, batch: str | None = None,
-                       should_stop: Callable[[], bool] | None = None,
-                       sheet: str | None = None, factor: str | None = None
-                       ) -> Iterator[Progress]:
-        """Check every row of a report and say what applying it would do; changes nothing.
-        The last item carries the Preview. ``factor``: a reserve report's factor (needed
-        when its rows name no invoice and there are several)."""
-        upload = reports.read_report(path, kind, sheet)  # before any transaction
-        self._previewed = (_report_key(path, kind, sheet), upload)  # for apply_report
-        with self.db.read() as work:
-            yield from reports.preview_report(work, upload, batch=batch,
-                                              should_stop=should_stop, factor=factor)
-
-    def apply_report(self, kind: str, path: str | Path, *, batch: str | None = None,
-                     allow_missing: bool = False,
-                     should_stop: Callable[[], bool] | None = None,
-                     sheet: str | None = None, factor: str | None = None
-                     ) -> Iterator[Progress]:
-        """Apply a report, all or nothing; checked again (and so refused) in a new
-        transaction when another clerk applied the same thing at the same moment. The last
-        item carries the ImportResult. The parse of the file previewed last is used again
-        when this is the same file with the same bytes (SHA-256); else it is read again."""
-        key, previewed = self._previewed or (None, None)
-        upload = reports.read_report(  # before any transaction
-            path, kind, sheet, parsed=previewed if key == _report_key(path, kind, sheet) else None)
-        for attempt in range(1, reports.ATTEMPTS + 1):
-            try:
-                with self.db.write() as work:
-                    result = yield from reports.apply_report(
-                        work, upload, batch=batch, allow_missing=allow_missing,
-                        should_stop=should_stop, raced=attempt > 1, factor=factor)
-            except reports.RACE_ERRORS as exc:
-                reports.raise_unless_retried(exc, attempt)
-                continue
-            self._previewed = None  # applied: it cannot be applied again
-            yield reports.applied(result)
-            return
 
     def import_history(self) -> list[reports.ImportInfo]:
         with self.db.read() as work:
@@ -478,11 +442,6 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor):
         """Change a Released or Queued load's fields (``loads.EDITABLE``)."""
         with self.db.write() as work:
             return loads.edit_load(work, load_number, changes)
-
-
-def _report_key(path: str | Path, kind: str, sheet: str | None
-                ) -> tuple[Path, str, str | None]:
-    return Path(path).absolute(), str(kind), sheet  # as named: its name goes on the import
 
 
 def _desk_at(location: Location) -> Desk:

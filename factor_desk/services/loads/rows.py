@@ -17,19 +17,27 @@ from factor_desk.documents.tabular import (
     Table,
     cell_text,
     header_fits,
-    match_columns,
     read_file_bytes,
     read_table_bytes,
     template_csv,
 )
 from factor_desk.domain.dates import DateCache
 from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.factor_reports import ReportKind
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import MoneyError, parse_money, to_cents
 from factor_desk.domain.text import EXCERPT_LIMIT, excerpt
 from factor_desk.domain.trade import InvoicingMethod
 from factor_desk.services.common import gc_paused
 from factor_desk.services.lifecycle import FIRST_STATUSES
+from factor_desk.services.placing import (
+    ColumnsNotPlaced,
+    Fields,
+    SavedMapping,
+    fits,
+    look_of,
+    place,
+)
 
 LOAD_COLUMNS: list[ColumnSpec] = [
     ColumnSpec("load_number", "Load Number", ("Load", "Load ID", "Load Num", "Load Ref"),
@@ -387,11 +395,28 @@ class LoadsFile:
     problems: list[Problem]  # a Problem per bad cell of the other rows
 
 
-def read_loads_file(path: str | Path, *, sheet: str | None = None) -> LoadsFile:
+def loads_fields() -> Fields:
+    """The fields of a loads file, by the names ``--map`` takes (``load_number``,
+    ``customer``, ``pickup_date``, ... the template's titles in snake_case)."""
+    return Fields(ReportKind.LOADS, tuple(LOAD_COLUMNS), ids_required=False)
+
+
+def _loads_fit(mapping: dict[str, str] | None) -> Callable[[list[str]], bool]:
+    builtin = header_fits(LOAD_COLUMNS)
+    if not mapping:
+        return builtin
+    given = SavedMapping("", ReportKind.LOADS, mapping, dt.datetime(1970, 1, 1), "")
+    return lambda headers: builtin(headers) or fits(given, headers, loads_fields())
+
+
+def read_loads_file(path: str | Path, *, sheet: str | None = None,
+                    mapping: dict[str, str] | None = None) -> LoadsFile:
     """Read and check every row of a loads file. Refused (InputRefused) when it is not a
-    loads file or holds no loads; a bad row is not refused here but named in ``problems``.
-    A workbook's sheet is ``sheet``, else its only sheet with data, else its only sheet
-    with the columns of a loads file."""
+    loads file or holds no loads (ColumnsNotPlaced: a column it needs is not found); a bad
+    row is not refused here but named in ``problems``. A workbook's sheet is ``sheet``,
+    else its only sheet with data, else its only sheet with the columns of a loads file.
+    ``mapping`` (field -> header, issue #14) places the columns it names; the built-in
+    spellings place the rest."""
     path = Path(path)
     data = read_file_bytes(path)
     # The collector paused while 50,000 rows of objects are built: its passes over all of
@@ -400,9 +425,13 @@ def read_loads_file(path: str | Path, *, sheet: str | None = None) -> LoadsFile:
     # first pass then walks the checked rows alone (the pass between two pauses over the
     # cells cost 15-20 ms of 50,000 rows).
     with gc_paused():
-        table = read_table_bytes(data, path.name, sheet=sheet,
-                                 fits=header_fits(LOAD_COLUMNS), what="a loads file")
-        columns = match_columns(table, LOAD_COLUMNS, what="a loads file")
+        table = read_table_bytes(data, path.name, sheet=sheet, fits=_loads_fit(mapping),
+                                 what="a loads file")
+        fields = loads_fields()
+        placement = place(fields, table, given=mapping)
+        if placement.missing:
+            raise ColumnsNotPlaced(look_of(fields, table, placement), "a loads file")
+        columns = placement.columns
         if not table.rows:
             raise InputRefused([Problem("the file has a header but no loads",
                                         file=table.file_name)])

@@ -8,6 +8,7 @@ can be undone exactly, unless a later import depends on it.
 
 By job:
 - ``columns``: the columns of each report, its template, reading an uploaded file;
+  ``mapping``: the factors' saved column mappings (issue #14), placing by services/placing.py;
 - ``checking`` (the one row checker), with what ``purchase``, ``payments`` and
   ``reserve`` (the reserve report, issue #13) add to it;
   ``outcomes``: what checking finds (the Preview) and why it cannot be applied;
@@ -25,8 +26,10 @@ from factor_desk.services.reports.columns import (
     PURCHASE_COLUMNS,
     RESERVE_COLUMNS,
     ReportFile,
+    look_at_report,
     read_report,
     report_batches,
+    report_fields,
     report_fits,
     report_template,
 )
@@ -36,6 +39,12 @@ from factor_desk.services.reports.history import (
     import_file,
     import_history,
     undo_import,
+)
+from factor_desk.services.reports.mapping import (
+    ColumnsNotPlaced,
+    FileLook,
+    MappingField,
+    SavedMapping,
 )
 from factor_desk.services.reports.outcomes import (
     ImportResult,
@@ -68,7 +77,8 @@ from factor_desk.services.reports.upload import (
 __all__ = [
     "ATTEMPTS", "PAYMENT_COLUMNS", "PURCHASE_COLUMNS", "RACE_ERRORS", "RECON_FIELDS",
     "RESERVE_COLUMNS", "ReserveValues",
-    "BatchReconciliation", "ImportInfo", "ImportResult", "ImportStatus", "Outcome",
+    "BatchReconciliation", "ColumnsNotPlaced", "FileLook", "ImportInfo", "MappingField",
+    "SavedMapping", "look_at_report", "report_fields", "ImportResult", "ImportStatus", "Outcome",
     "PaymentValues", "Preview", "PurchaseStatus", "PurchaseValues", "Reconciliation",
     "ReconRow", "ReportCancelled", "ReportFile", "ReportKind", "RowOutcome", "UndoResult",
     "applied", "apply_report", "batches_money", "factor_flags", "import_file", "import_history",

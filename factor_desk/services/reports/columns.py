@@ -5,8 +5,9 @@ rows are checked against the database (``checking``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from factor_desk.db.store import sha256_of
@@ -15,14 +16,22 @@ from factor_desk.documents.tabular import (
     Table,
     cell_text,
     header_fits,
-    headers_found,
-    match_columns,
     read_file_bytes,
     read_table_bytes,
     template_csv,
 )
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.factor_reports import ReportKind
+from factor_desk.services.placing import (
+    ColumnsNotPlaced,
+    Fields,
+    FileLook,
+    MappingField,
+    SavedMapping,
+    fits,
+    look_of,
+    place,
+)
 
 _ID_COLUMNS = [
     ColumnSpec("invoice_number", "Invoice Number", ("Invoice", "Inv Number", "Inv",
@@ -124,12 +133,39 @@ def report_template(kind: str) -> str:
     raise ValueError(f"expected purchase, payments or reserve, found {kind!r}")
 
 
-def report_fits(kind: str) -> Callable[[list[str]], bool]:
+def report_fits(kind: str, given: dict[str, str] | None = None,
+                saved: Sequence[SavedMapping] = ()) -> Callable[[list[str]], bool]:
     """Whether a header row has the columns of a ``kind`` report (how a workbook's sheet
-    of that report is told from its other sheets)."""
+    of that report is told from its other sheets): by the built-in spellings, or (given)
+    every header of the mapping ``given`` or of one of the ``saved`` mappings is there."""
     if kind == ReportKind.RESERVE:  # its rows name an invoice or not
-        return header_fits(RESERVE_COLUMNS)
-    return header_fits(columns_of(kind), any_of=("invoice_number", "load_number"))
+        builtin = header_fits(RESERVE_COLUMNS)
+    else:
+        builtin = header_fits(columns_of(kind), any_of=("invoice_number", "load_number"))
+    if not given and not saved:
+        return builtin
+    fields = report_fields_of(kind)
+    mappings = [SavedMapping("", fields.kind, given, _EPOCH, "")] if given else list(saved)
+
+    def fits_any(headers: list[str]) -> bool:
+        return builtin(headers) or any(fits(m, headers, fields) for m in mappings)
+
+    return fits_any
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def report_fields_of(kind: str) -> Fields:
+    """The fields of a ``kind`` report, for placing its columns (services/reports/mapping.py)."""
+    kind = ReportKind(kind)
+    return Fields(kind, tuple(columns_of(kind)), ids_required=kind != ReportKind.RESERVE)
+
+
+def report_fields(kind: str) -> list[MappingField]:
+    """The fields of a ``kind`` report, by the names ``--map`` takes, in the order of its
+    columns."""
+    return report_fields_of(kind).fields
 
 
 @dataclass(frozen=True)
@@ -142,13 +178,26 @@ class ReportFile:
     columns: dict[str, int]
     data: bytes
     sha256: str
+    placed: dict[str, str] = field(default_factory=dict)  # field name -> header
+    saved: SavedMapping | None = None  # the saved mapping that placed the columns
+    given: dict[str, str] = field(default_factory=dict)  # the mapping given, checked
+
+    @property
+    def mapping_note(self) -> str:
+        """"using the mapping saved for RTS on 11/28/2026", or "" when none was used."""
+        return self.saved.note() if self.saved else ""
 
 
 def read_report(path: str | Path, kind: str, sheet: str | None = None, *,
-                parsed: ReportFile | None = None) -> ReportFile:
+                parsed: ReportFile | None = None, mapping: dict[str, str] | None = None,
+                saved: Sequence[SavedMapping] = ()) -> ReportFile:
     """Read a ``kind`` report (a workbook's ``sheet``, else its only sheet with data, else
     its only sheet with the columns of that report). Refused with one clear message when the
-    file is not such a report.
+    file is not such a report; ColumnsNotPlaced when a field it needs has no column.
+
+    The columns are placed by ``mapping`` (field name -> header) when given, else by the
+    one of the ``saved`` mappings that fits the file, then by the built-in spellings
+    (services/reports/mapping.py).
 
     ``parsed``: what reading this same path (same kind, same sheet) gave before, e.g. for
     the preview of the upload being applied. It is given back, instead of parsing the file
@@ -158,28 +207,45 @@ def read_report(path: str | Path, kind: str, sheet: str | None = None, *,
     path = Path(path)
     data = read_file_bytes(path)
     if (parsed is not None and parsed.kind == kind and parsed.table.file_name == path.name
-            and parsed.sha256 == sha256_of(data)):
+            and parsed.sha256 == sha256_of(data) and parsed.given == (mapping or {})):
         return parsed
     what = _WHAT.get(kind, "a payment report")
-    table = read_table_bytes(data, path.name, sheet=sheet, fits=report_fits(kind), what=what)
-    columns = match_columns(table, columns_of(kind), what=what)
-    if kind != ReportKind.RESERVE and \
-            "invoice_number" not in columns and "load_number" not in columns:
-        seen = headers_found(table.headers)
-        raise InputRefused([Problem(
-            f"this does not look like {what}: no column for 'Invoice Number' or "
-            f"'Load Number'. Columns found: {seen}.", file=path.name)])
+    table = read_table_bytes(data, path.name, sheet=sheet,
+                             fits=report_fits(kind, mapping, saved), what=what)
+    fields = report_fields_of(kind)
+    placement = place(fields, table, given=mapping, saved=saved)
+    if placement.missing:
+        raise ColumnsNotPlaced(look_of(fields, table, placement), what)
     if not table.rows:
         raise InputRefused([Problem("the file has a header but no rows", file=path.name)])
-    return ReportFile(kind, table, columns, data, sha256_of(data))
+    return ReportFile(kind, table, placement.columns, data, sha256_of(data), placement.placed,
+                      placement.saved, placement.given)
 
 
-def report_batches(path: str | Path, sheet: str | None = None) -> list[str]:
+def look_at_report(path: str | Path, kind: str, sheet: str | None = None, *,
+                   mapping: dict[str, str] | None = None,
+                   saved: Sequence[SavedMapping] = ()) -> FileLook:
+    """The file as the mapping assistant shows it: its headers, first rows, and where each
+    field would be read now (``read_report``'s placing), refusing nothing but a file that
+    is no table (or a mapping naming an unknown field or a header not in the file)."""
+    kind = ReportKind(kind)
+    path = Path(path)
+    data = read_file_bytes(path)
+    table = read_table_bytes(data, path.name, sheet=sheet,
+                             fits=report_fits(kind, mapping, saved),
+                             what=_WHAT.get(kind, "a payment report"))
+    fields = report_fields_of(kind)
+    return look_of(fields, table, place(fields, table, given=mapping, saved=saved))
+
+
+def report_batches(path: str | Path, sheet: str | None = None, *,
+                   mapping: dict[str, str] | None = None,
+                   saved: Sequence[SavedMapping] = ()) -> list[str]:
     """The batches a purchase report's rows name in their Batch Number column, each once
     (as its first row writes it, in capitals), in the file's order; empty when the file has
     no such column or leaves it blank. Reads the file only: the batches are looked up when
-    the report is checked."""
-    upload = read_report(path, ReportKind.PURCHASE, sheet)
+    the report is checked. (``mapping``, ``saved``: as ``read_report`` places columns.)"""
+    upload = read_report(path, ReportKind.PURCHASE, sheet, mapping=mapping, saved=saved)
     column = upload.columns.get("batch_number")
     if column is None:
         return []

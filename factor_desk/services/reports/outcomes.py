@@ -133,6 +133,11 @@ class Preview:
     missing_invoices: list[str] = field(default_factory=list)
     already_imported: str | None = None  # "import #N on DATE" when the file was applied
     sheet: str | None = None  # the workbook's sheet that was read; None for a CSV
+    # "using the mapping saved for RTS on 11/28/2026" when a factor's saved column mapping
+    # placed the file's columns (issue #14), else ""; and, when a mapping was given and its
+    # factor is known, that applying saves it (after applying: that it was saved)
+    mapping_note: str = ""
+    mapping_saved: str = ""
 
     @property
     def errors(self) -> list[RowOutcome]:
@@ -151,6 +156,7 @@ class Preview:
                 "totals": {k: str(v) for k, v in self.totals.items()},
                 "missing_invoices": list(self.missing_invoices),
                 "already_imported": self.already_imported, "sheet": self.sheet,
+                "mapping_note": self.mapping_note, "mapping_saved": self.mapping_saved,
                 "rows": [r.to_dict() for r in self.rows]}
 
 
