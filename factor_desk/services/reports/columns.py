@@ -33,6 +33,18 @@ from factor_desk.services.placing import (
     place,
 )
 
+# The common portals' own spellings (issue #14), looked for in public material on
+# 11/29/2026. None of RTS, Triumph, OTR, Apex or TAFS publishes the columns of the purchase
+# or payment reports its portal exports: the TMS help pages (help.ditat.com "Integrate with
+# RTS / Triumph / OTRCapital / Apex Factoring", help.alvys.com, learn.tai-software.com)
+# show only the CSV a TMS *sends* the factor, and as a picture; Alvys' TAFS page says the
+# purchase and payment statuses come back by its API, not by a file. What is public and
+# names a field is already placed here: TriumphPay's invoice view lists "Debtor" and
+# "Reference #" (support.triumphpay.com, "How can I see the carrier payment information"),
+# RTS Pro's invoice form "Invoice Number", "Customer Name", "Invoice Amount" (rtsinc.com,
+# "Uploading an invoice"). So no spelling is added for a portal by name; a file whose
+# headers are not placed goes through a mapping (services/reports/mapping.py), saved for
+# its factor and used by itself next time.
 _ID_COLUMNS = [
     ColumnSpec("invoice_number", "Invoice Number", ("Invoice", "Inv Number", "Inv",
                                                     "Invoice Num", "Invoice ID")),
