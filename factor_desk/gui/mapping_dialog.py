@@ -51,13 +51,12 @@ def _and(words: Sequence[str]) -> str:
 
 class MappingDialog(QDialog):
     """Match the columns of one file: ``look`` is the service's FileLook (headers, first
-    rows, the fields with what is placed now, the saved mapping in use). ``factor``: whose
-    file it is when known (the batch's, the reserve's); else ``factors`` lets the clerk
-    say whose mapping to remember. ``mapping()`` is the result; ``remember_for()`` the
-    factor to save it for (None: use it for this file only)."""
+    rows, the fields with what is placed now, the saved mapping in play). ``factor``: whose
+    file it is, when known (the batch's, the reserve report's). ``mapping()`` is the
+    result; ``remembers()``: applying the file saves it for the factor (else it is for
+    this file only)."""
 
-    def __init__(self, parent, look: Any, *, factor: str | None = None,
-                 factors: Sequence[str] = ()):
+    def __init__(self, parent, look: Any, *, factor: str | None = None):
         super().__init__(parent)
         self.setObjectName("mappingDialog")
         self.look = look
@@ -121,34 +120,26 @@ class MappingDialog(QDialog):
 
         self.saved_line = QLabel()
         self.saved_line.setObjectName("savedMapping")
+        self.saved_line.setWordWrap(True)
         saved = look.saved
+        self.factor = factor or (saved.factor if saved is not None else None)
         self.saved_line.setText(
-            f"Now {saved.note()}." if saved is not None else
-            f"No mapping saved for {factor} yet." if factor else
+            f"Now {look.note}." if look.note else
+            f"The mapping saved for {saved.factor} on {saved.saved_at:%m/%d/%Y} does not fit "
+            "this file." if saved is not None else
+            f"No mapping saved for {self.factor} yet." if self.factor else
             "No mapping saved for this file's factor yet.")
 
-        # Remember for whom: the factor when known; else the clerk says which (or none).
-        self.remember = QCheckBox()
+        # Remember: applying the file saves the columns for its factor (the one known, or
+        # the one its invoices were sold to), so that its next file maps itself.
+        self.remember = QCheckBox(
+            f"Remember for {self.factor}'s {kind_words(self.kind)} reports" if self.factor
+            else f"Remember for the {kind_words(self.kind)} reports of the factor these "
+                 "invoices were sold to")
         self.remember.setObjectName("remember")
-        self.factor = factor or (saved.factor if saved is not None else None)
-        self.factor_choice: QComboBox | None = None
-        remember_row = QHBoxLayout()
-        remember_row.addWidget(self.remember)
-        if self.factor is None and len(factors) == 1:
-            self.factor = factors[0]
-        if self.factor is not None:
-            self.remember.setText(f"Remember for {self.factor}'s {kind_words(self.kind)} "
-                                  "reports")
-            self.remember.setChecked(True)
-        else:
-            self.remember.setText(f"Remember for the {kind_words(self.kind)} reports of")
-            self.factor_choice = QComboBox()
-            self.factor_choice.setObjectName("rememberFactor")
-            self.factor_choice.addItems(list(factors))
-            self.factor_choice.setEnabled(bool(factors))
-            self.remember.setEnabled(bool(factors))
-            remember_row.addWidget(self.factor_choice)
-        remember_row.addStretch(1)
+        self.remember.setToolTip("Saved when the file is applied; Column mappings… on "
+                                 "Factoring Reports lists it, and forgets it")
+        self.remember.setChecked(self.factor is not None)
 
         self.reason = QLabel()
         self.reason.setObjectName("reason")
@@ -172,7 +163,7 @@ class MappingDialog(QDialog):
         layout.addWidget(rows_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.saved_line)
-        layout.addLayout(remember_row)
+        layout.addWidget(self.remember)
         layout.addLayout(bottom)
         self.resize(940, 600)
         self._changed()
@@ -191,13 +182,9 @@ class MappingDialog(QDialog):
         return {name: combo.currentData() for name, combo in self.combos.items()
                 if combo.currentData()}
 
-    def remember_for(self) -> str | None:
-        """The factor whose mapping this becomes, or None (this file only)."""
-        if not self.remember.isChecked():
-            return None
-        if self.factor_choice is not None:
-            return self.factor_choice.currentText() or None
-        return self.factor
+    def remembers(self) -> bool:
+        """Whether applying the file saves this mapping for its factor."""
+        return self.remember.isChecked()
 
     def problem(self) -> str:
         """Why OK is off ("" when it is on): a needed field not placed, a column chosen
@@ -217,8 +204,8 @@ class MappingDialog(QDialog):
         if missing:
             reasons.append(f"Choose the column for {_and(missing)}.")
         if pair and not any(f.name in chosen for f in pair):
-            reasons.append(f"Choose the column for the {_and([f.title for f in pair])} "
-                           "(one of the two).")
+            reasons.append(f"Choose the column for the {' or the '.join(f.title for f in pair)}"
+                           " (one of the two).")
         return " ".join(reasons)
 
     def _changed(self) -> None:

@@ -6,6 +6,7 @@ A file whose columns cannot be placed goes through the column-mapping assistant 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,23 @@ class Upload:
     sheet: str | None = None  # of a workbook
     factor: str | None = None  # a reserve report's (asked when there are several)
     mapping: dict[str, str] | None = None  # the columns matched in the assistant
-    saved: str = ""  # the note of the mapping saved for the factor just now
+    remember: bool = True  # applying saves ``mapping`` for the factor (the service does)
 
     @property
     def name(self) -> str:
         return Path(self.path).name
+
+
+def can_forget_on_apply(desk) -> bool:
+    """Whether the Desk applies a file by a mapping without saving it (``remember=False``
+    on preview_report and apply_report). Without it, applying by a mapping always saves it
+    for the factor, and the assistant's Remember stays ticked. (A shim until the services
+    take ``remember``: see the report of issue #14.)"""
+    return "remember" in inspect.signature(desk.apply_report).parameters
+
+
+def remember(desk, up: Upload) -> dict[str, bool]:
+    return {"remember": up.remember} if up.mapping and can_forget_on_apply(desk) else {}
 
 
 class ReportUpload(Page):
@@ -112,8 +125,8 @@ class ReportUpload(Page):
                 else:
                     failed(exc)
 
-            self.run(Job(f"Reading {Path(path).name}",
-                         Call(self.desk.report_batches, path, sheet),
+            self.run(Job(f"Reading {Path(path).name}",  # placed by a saved mapping too
+                         Call(self.desk.named_batches, path, sheet=sheet),
                          done=lambda named: self._check_purchase(path, named, sheet),
                          error=unread))
             return
@@ -177,7 +190,8 @@ class ReportUpload(Page):
 
         self.run(Job(f"Checking {up.name}",
                      Call(self.desk.preview_report, up.kind, up.path, batch=up.batch,
-                          sheet=up.sheet, factor=up.factor, mapping=up.mapping),
+                          sheet=up.sheet, factor=up.factor, mapping=up.mapping,
+                          **remember(self.desk, up)),
                      done=lambda preview: self._show_preview(up, preview, failed),
                      error=refused))
 
@@ -186,40 +200,28 @@ class ReportUpload(Page):
     def _match_columns(self, up: Upload, look, failed, preview: PreviewDialog | None = None
                        ) -> None:
         """The assistant for ``up``'s file (its FileLook ``look``); OK previews the file
-        again with the columns matched. "Remember" saves them for the factor at once, on
-        OK (the clerk matched the columns, whatever the rows then say; the preview then
-        says "using the mapping saved for ..."; Forget is in Column mappings…)."""
-        factor = up.factor or self._factor_of(up.batch)
-
-        def ask(factors: list) -> None:
-            dialog = MappingDialog(self, look, factor=factor,
-                                   factors=[f.name for f in factors])
-            dialog.accepted.connect(lambda: self._columns_matched(up, dialog, failed, preview))
-            self.mapping_dialog = dialog
-            dialog.open()
-
-        self.run(Job("Reading the factoring companies", self.desk.factors, done=ask))
+        again with the columns matched. "Remember" is kept as the services keep a mapping
+        given: applying the file saves it for the factor, in the same transaction (the
+        preview says so; nothing changes until Apply, as the preview promises)."""
+        dialog = MappingDialog(self, look, factor=up.factor or self._factor_of(up.batch))
+        if not can_forget_on_apply(self.desk):
+            dialog.remember.setEnabled(False)  # see can_forget_on_apply
+        dialog.accepted.connect(lambda: self._columns_matched(up, dialog, failed, preview))
+        self.mapping_dialog = dialog
+        dialog.open()
 
     def _columns_matched(self, up: Upload, dialog: MappingDialog, failed,
                          preview: PreviewDialog | None) -> None:
-        mapping, remember = dialog.mapping(), dialog.remember_for()
-        again = replace(up, mapping=mapping, saved="")
         if preview is not None:
-            preview.reject()  # the preview of the columns before; a new one follows
-        if remember is None:
-            self._check(again, failed)
-            return
-        self.run(Job("Saving the column mapping",
-                     lambda: self.desk.save_mapping(remember, up.kind, mapping),
-                     done=lambda saved: self._check(replace(again, saved=saved.note()),
-                                                    failed)))
+            preview.reject()  # the preview by the columns before; a new one follows
+        self._check(replace(up, mapping=dialog.mapping(), remember=dialog.remembers()),
+                    failed)
 
     def _edit_columns(self, up: Upload, preview: PreviewDialog, failed) -> None:
         """Columns… in the preview: the assistant again for this file, as it is read now."""
         self.run(Job(f"Reading {up.name}",
-                     Call(self.desk.look_at_report, up.kind, up.path,
-                          factor=up.factor or self._factor_of(up.batch), sheet=up.sheet,
-                          mapping=up.mapping),
+                     Call(self.desk.look_at_report, up.kind, up.path, factor=up.factor,
+                          batch=up.batch, sheet=up.sheet, mapping=up.mapping),
                      done=lambda look: self._match_columns(up, look, failed, preview)))
 
     def _factor_of(self, batch: str | None) -> str | None:
@@ -231,13 +233,15 @@ class ReportUpload(Page):
     @staticmethod
     def _mapping_note(up: Upload, preview) -> str:
         """Which columns the preview read, for its line beside Columns…"""
-        if up.saved:
-            return f"Columns: {up.saved}."
-        note = getattr(preview, "mapping_note", "")
-        if note:
-            return f"Columns: {note}."
+        if up.mapping and not up.remember:
+            return "Columns: as you matched them, for this file only."
         if up.mapping:
-            return "Columns: as you matched them (not saved for the factor)."
+            saves = preview.mapping_saved
+            return ("Columns: as you matched them; " + saves + "." if saves else
+                    "Columns: as you matched them (not saved: the rows name no one "
+                    "factor).")
+        if preview.mapping_note:
+            return f"Columns: {preview.mapping_note}."
         return "Columns: found by their titles in the file."
 
     # ------------------------------------------------------------------ preview
@@ -323,8 +327,10 @@ class ReportUpload(Page):
 
         def done(result):
             dialog.accept()
+            saved = result.preview.mapping_saved
             self.status.emit(f"{result.file_name} applied as import #{result.import_id}: "
-                             f"{plural(result.rows_applied, 'row')}.")
+                             f"{plural(result.rows_applied, 'row')}."
+                             + (f" {saved[:1].upper()}{saved[1:]}." if saved else ""))
             self.refresh()
 
         def failed(exc):
@@ -334,7 +340,7 @@ class ReportUpload(Page):
         self.run(Job(f"Applying {up.name}",
                      Call(self.desk.apply_report, up.kind, up.path, batch=up.batch,
                           allow_missing=confirmed, sheet=up.sheet, factor=up.factor,
-                          mapping=up.mapping),
+                          mapping=up.mapping, **remember(self.desk, up)),
                      done=done, error=failed))
 
     # ------------------------------------------------------------------ undo

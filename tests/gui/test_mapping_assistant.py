@@ -90,17 +90,20 @@ def test_unknown_columns_are_matched_once_then_read_by_the_saved_mapping(
 
     preview = page.preview_dialog
     assert preview is not None and preview.isVisible(), asker.asked
-    assert preview.columns_note.text().startswith(
-        f"Columns: using the mapping saved for {FACTOR} on ")
+    assert preview.columns_note.text() == (
+        f"Columns: as you matched them; applying saves this mapping for {FACTOR} "
+        "(purchase files).")
     assert {r.outcome for r in preview.model.rows()} == {"applies"}
     assert [r.first for r in preview.model.rows()] == [ln.invoice_number for ln in lines[:2]]
-    saved = desk.saved_mapping(FACTOR, "purchase")
-    assert saved is not None and saved.columns == MATCHED  # saved on OK, as the line says
+    assert desk.saved_mapping(FACTOR, "purchase") is None  # nothing changes before Apply
     preview.confirm.setChecked(True)  # the third invoice is not in this report
     preview.apply.click()
     settle(qtbot, window)
     assert not preview.isVisible(), asker.asked
     assert _statuses(desk, lines) == ["Financed", "Financed", "Invoiced"]
+    saved = desk.saved_mapping(FACTOR, "purchase")
+    assert saved is not None and saved.columns == MATCHED
+    assert f"The mapping was saved for {FACTOR}" in window.statusBar().currentMessage()
 
     # The next file of this factor with the same columns: no assistant, the saved mapping.
     _upload(qtbot, window, page, asker, _purchase_file(tmp_path / "rts-2.csv", lines[2:]))
@@ -153,7 +156,7 @@ def test_ok_waits_for_every_needed_column_and_the_table_shows_the_rows_read(
     _choose(dialog, fee_amount=NOT_IN_FILE)
     assert dialog.ok.isEnabled()
     dialog.remember.setChecked(False)
-    assert dialog.remember_for() is None
+    assert not dialog.remembers()
 
 
 @pytest.mark.slow
@@ -171,17 +174,19 @@ def test_columns_in_the_preview_reopen_the_assistant_and_mappings_can_be_forgott
     assert dialog is not None and dialog.isVisible(), asker.asked
     assert dialog.saved_line.text().startswith(f"Now using the mapping saved for {FACTOR} on")
     assert dialog.mapping() == MATCHED
-    dialog.remember.setChecked(False)  # for this file only
+    assert dialog.remember.isChecked()
     _choose(dialog, purchase_date=NOT_IN_FILE)
     assert not dialog.ok.isEnabled()
-    _choose(dialog, purchase_date="Day Bought", batch_number="Remarks")
+    assert dialog.reason.text() == "Choose the column for Purchase Date."
+    _choose(dialog, purchase_date="Day Bought", reason="Remarks")
     dialog.ok.click()
     settle(qtbot, window)
-    assert not preview.isVisible()  # the preview of the columns before is gone
+    assert not preview.isVisible()  # the preview by the columns before is gone
     preview = page.preview_dialog
     assert preview.isVisible()
-    assert preview.columns_note.text() == ("Columns: as you matched them (not saved for the "
-                                           "factor).")
+    assert preview.columns_note.text() == (
+        f"Columns: as you matched them; applying saves this mapping for {FACTOR} "
+        "(purchase files).")
     assert desk.saved_mapping(FACTOR, "purchase").columns == MATCHED  # as it was
     preview.reject()
 
