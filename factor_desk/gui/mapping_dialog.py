@@ -49,6 +49,14 @@ def _and(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def can_be_matched(look: Any) -> bool:
+    """Whether the file has columns enough for what its kind needs (each required field,
+    and an invoice or load number): else no matching can read it (a file that is no such
+    report), and the refusal itself is what the clerk needs to see."""
+    needed = sum(1 for f in look.fields if f.required) + any(f.one_of for f in look.fields)
+    return len({h for h in look.headers if h.strip()}) >= needed
+
+
 class MappingDialog(QDialog):
     """Match the columns of one file: ``look`` is the service's FileLook (headers, first
     rows, the fields with what is placed now, the saved mapping in play). ``factor``: whose
@@ -68,7 +76,7 @@ class MappingDialog(QDialog):
             f"Factor Desk does not know which column of <b>{html.escape(look.file_name)}</b> "
             f"holds what. For each thing Factor Desk reads from a {kind_words(look.kind)} "
             "report, choose the column of the file that holds it. <b>*</b> marks what "
-            "it needs.")
+            f"it needs. (If it is not a {kind_words(look.kind)} report, press Cancel.)")
         intro.setWordWrap(True)
 
         grid = QGridLayout()
@@ -252,13 +260,20 @@ class MappingDialog(QDialog):
 
 
 class MappingsDialog(QDialog):
-    """The saved column mappings, one per factor and kind, with Forget. ``load()`` gives
-    the list (run by the caller on its worker); ``forget(mapping)`` forgets one and calls
-    back with nothing when done (the caller asks first and runs it)."""
+    """The saved column mappings, one per factor and kind, with Forget: the caller reads
+    them on its worker and gives them to ``show_mappings``; ``forget(mapping)`` is called
+    for the one selected (the caller asks first, forgets it and shows the list again).
+    ``titles(kind)``: each field's title by its name."""
 
-    def __init__(self, parent, forget: Callable[[Any], None]):
+    def __init__(self, parent, forget: Callable[[Any], None],
+                 titles: Callable[[str], dict[str, str]] = lambda kind: {}):
         super().__init__(parent)
         self.setObjectName("mappingsDialog")
+
+        def columns(m: Any, sep: str) -> str:  # "Invoice Number ← Inv No, ..."
+            named = titles(m.kind)
+            return sep.join(f"{named.get(k, k)} ← {v}" for k, v in m.columns.items())
+
         self.setWindowTitle("Column mappings")
         note = QLabel("Each factor's files are read with the columns matched the first time "
                       "(saved per factor and kind of report). Forget one to match the "
@@ -267,8 +282,7 @@ class MappingsDialog(QDialog):
         self.model = RowTableModel([
             Column("Factor", lambda m: m.factor),
             Column("Report", lambda m: f"{kind_words(m.kind).capitalize()} report"),
-            Column("Columns", lambda m: ", ".join(f"{k} ← {v}" for k, v in m.columns.items()),
-                   tooltip=lambda m: "\n".join(f"{k} ← {v}" for k, v in m.columns.items())),
+            Column("Columns", lambda m: columns(m, ", "), tooltip=lambda m: columns(m, "\n")),
             Column("Saved", lambda m: m.saved_at, text=lambda m: when_text(m.saved_at)),
             Column("By", lambda m: m.saved_by),
         ], row_key=lambda m: (m.factor, str(m.kind)))

@@ -15,7 +15,7 @@ from factor_desk.domain.factor_reports import ReportKind
 from factor_desk.domain.money import format_money
 from factor_desk.gui.common import ask_for_sheet
 from factor_desk.gui.jobs import Call, Job
-from factor_desk.gui.mapping_dialog import MappingDialog
+from factor_desk.gui.mapping_dialog import MappingDialog, can_be_matched
 from factor_desk.gui.page import Page
 from factor_desk.gui.preview_dialog import (
     PreviewDialog,
@@ -120,7 +120,8 @@ class ReportUpload(Page):
         if kind == ReportKind.PURCHASE:  # its Batch Number column may name its batch
 
             def unread(exc: BaseException) -> None:
-                if isinstance(exc, ColumnsNotPlaced):  # the batch is asked; then the columns
+                if isinstance(exc, ColumnsNotPlaced) and can_be_matched(exc.look):
+                    # the batch is asked first; then the columns, by the batch's factor
                     self._check_purchase(path, [], sheet)
                 else:
                     failed(exc)
@@ -183,7 +184,7 @@ class ReportUpload(Page):
         column-mapping assistant, and is previewed again with what the clerk matched."""
 
         def refused(exc: BaseException) -> None:
-            if isinstance(exc, ColumnsNotPlaced):
+            if isinstance(exc, ColumnsNotPlaced) and can_be_matched(exc.look):
                 self._match_columns(up, exc.look, failed)
             else:
                 failed(exc)
@@ -204,8 +205,9 @@ class ReportUpload(Page):
         given: applying the file saves it for the factor, in the same transaction (the
         preview says so; nothing changes until Apply, as the preview promises)."""
         dialog = MappingDialog(self, look, factor=up.factor or self._factor_of(up.batch))
-        if not can_forget_on_apply(self.desk):
-            dialog.remember.setEnabled(False)  # see can_forget_on_apply
+        if not can_forget_on_apply(self.desk):  # applying by a mapping saves it
+            dialog.remember.setChecked(True)
+            dialog.remember.setEnabled(False)
         dialog.accepted.connect(lambda: self._columns_matched(up, dialog, failed, preview))
         self.mapping_dialog = dialog
         dialog.open()

@@ -385,7 +385,9 @@ class ReportsPage(ReportUpload):
 
     def show_mappings(self) -> None:
         """Column mappings…: each factor's saved columns (#14), with Forget."""
-        self.mappings_dialog = MappingsDialog(self, forget=self._forget_mapping)
+        self.mappings_dialog = MappingsDialog(
+            self, forget=self._forget_mapping,
+            titles=lambda kind: {f.name: f.title for f in self.desk.report_fields(kind)})
         self._load_mappings()
         self.mappings_dialog.open()
 

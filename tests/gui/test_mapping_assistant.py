@@ -195,6 +195,8 @@ def test_columns_in_the_preview_reopen_the_assistant_and_mappings_can_be_forgott
     listing = page.mappings_dialog
     assert listing.isVisible()
     assert [(m.factor, str(m.kind)) for m in listing.model.rows()] == [(FACTOR, "purchase")]
+    columns = listing.model.data(listing.model.index(0, 2))
+    assert "Invoice Number ← Our Ref" in columns and "Purchase Date ← Day Bought" in columns
     asker.answer("confirm", True)
     listing.forget.click()
     settle(qtbot, window)
