@@ -204,27 +204,27 @@ class MappingDialog(QDialog):
                 by_header.setdefault(chosen[f.name], []).append(f.title)
         for header, titles in by_header.items():
             if len(titles) > 1:
-                return (f"The column “{header}” is chosen for both {_and(titles)}; "
+                both = "both" if len(titles) == 2 else "each of"
+                return (f"The column “{header}” is chosen for {both} {_and(titles)}; "
                         "a column holds one thing: choose another for one of them.")
         missing = [f.title for f in self.fields if f.required and f.name not in chosen]
-        pair = [f for f in self.fields if f.one_of]
-        reasons = []
-        if missing:
-            reasons.append(f"Choose the column for {_and(missing)}.")
-        if pair and not any(f.name in chosen for f in pair):
-            reasons.append(f"Choose the column for the {' or the '.join(f.title for f in pair)}"
-                           " (one of the two).")
-        return " ".join(reasons)
+        pair = [f.title for f in self.fields if f.one_of]
+        if pair and not any(f.name in chosen for f in self.fields if f.one_of):
+            missing.append(" or ".join(pair))
+        if not missing:
+            return ""
+        return f"Choose the column{'s' if len(missing) > 1 else ''} for {_and(missing)}."
 
     def _changed(self) -> None:
         problem = self.problem()
         self.reason.setText(problem)
         self.ok.setEnabled(not problem)
         self.ok.setToolTip(problem)
-        for f in self.fields:  # the combo of a field still needed, outlined in red
-            needs = (f.required or f.one_of) and not self.combos[f.name].currentData()
-            self.labels[f.name].setStyleSheet(f"color: {RED};" if needs and f.required
-                                              else "")
+        chosen = self.mapping()
+        no_id = not any(f.name in chosen for f in self.fields if f.one_of)
+        for f in self.fields:  # the title of a field still needed, in red
+            needs = f.name not in chosen and (f.required or (f.one_of and no_id))
+            self.labels[f.name].setStyleSheet(f"color: {RED};" if needs else "")
         self._fill_table()
 
     def _fill_table(self) -> None:

@@ -204,7 +204,18 @@ class ReportUpload(Page):
         again with the columns matched. "Remember" is kept as the services keep a mapping
         given: applying the file saves it for the factor, in the same transaction (the
         preview says so; nothing changes until Apply, as the preview promises)."""
-        dialog = MappingDialog(self, look, factor=up.factor or self._factor_of(up.batch))
+        factor = up.factor or self._factor_of(up.batch)
+        if factor is None:  # a payment report: its factor, when the carrier has one only
+            self.run(Job("Reading the factoring companies", self.desk.factors,
+                         done=lambda found: self._open_assistant(
+                             up, look, failed, preview,
+                             found[0].name if len(found) == 1 else None)))
+            return
+        self._open_assistant(up, look, failed, preview, factor)
+
+    def _open_assistant(self, up: Upload, look, failed, preview: PreviewDialog | None,
+                        factor: str | None) -> None:
+        dialog = MappingDialog(self, look, factor=factor)
         if not can_forget_on_apply(self.desk):  # applying by a mapping saves it
             dialog.remember.setChecked(True)
             dialog.remember.setEnabled(False)

@@ -1,7 +1,8 @@
 """Reports → Factoring Reports: the batches; Download a batch to a folder; the factor's
 purchase and payment reports uploaded by button or by dropping the file on the page, with
 a preview before anything changes (the upload flow: gui/report_upload.py); the import
-history with Undo; the reconciliation."""
+history with Undo; the reconciliation; Column mappings… (each factor's saved columns, #14:
+gui/mapping_dialog.py)."""
 
 from __future__ import annotations
 

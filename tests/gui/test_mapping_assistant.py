@@ -133,9 +133,9 @@ def test_ok_waits_for_every_needed_column_and_the_table_shows_the_rows_read(
         combo.setCurrentIndex(combo.findText(NOT_IN_FILE))
     assert not dialog.ok.isEnabled()
     reason = dialog.reason.text()
-    assert reason.startswith("Choose the column for ")
+    assert reason.startswith("Choose the columns for ")
     assert all(f.title in reason for f in needed)
-    assert "(one of the two)" in reason  # invoice number or load number
+    assert "Invoice Number or Load Number" in reason  # one of the two is enough
     assert "<b>" in dialog.labels[needed[0].name].text() and "*" in \
         dialog.labels[needed[0].name].text()  # a needed field stands out
 
@@ -204,3 +204,36 @@ def test_columns_in_the_preview_reopen_the_assistant_and_mappings_can_be_forgott
         f"{FACTOR}'s purchase reports?" in asker.asked[-1][1]
     assert desk.saved_mapping(FACTOR, "purchase") is None
     assert listing.model.rows() == []
+
+
+@pytest.mark.slow
+def test_a_payment_report_of_unknown_columns_goes_through_the_assistant(
+        qtbot, window, desk, asker, tmp_path):
+    from factor_desk.services.common import run_to_end
+
+    batch, lines = _batch(desk, 2)
+    run_to_end(desk.apply_report("purchase", _purchase_file(tmp_path / "p.csv", lines),
+                                 batch=batch, mapping=MATCHED))
+    path = write_csv_file(tmp_path / "remit.csv", [
+        ["Client Invoice", "Check Date", "Check Amt", "Memo"],
+        [lines[0].invoice_number, "12/28/2026", str(lines[0].amounts["invoiced"]), ""]])
+    page = _reports_page(qtbot, window)
+    _upload(qtbot, window, page, asker, path, kind="payments")
+    dialog = page.mapping_dialog
+    assert dialog is not None and dialog.isVisible(), asker.asked
+    assert dialog.remember.text() == f"Remember for {FACTOR}'s payment reports"
+    assert dialog.combos["note"].currentText() == "Memo"  # its usual spelling, placed
+    assert dialog.reason.text() == ("Choose the columns for Payment Date, Amount Paid and "
+                                    "Invoice Number or Load Number.")
+    _choose(dialog, invoice_number="Client Invoice", payment_date="Check Date",
+            amount_paid="Check Amt")
+    assert _cells(dialog)["Amount Paid"] == [str(lines[0].amounts["invoiced"])]
+    dialog.ok.click()
+    settle(qtbot, window)
+    preview = page.preview_dialog
+    assert preview is not None and preview.isVisible(), asker.asked
+    assert f"applying saves this mapping for {FACTOR}" in preview.columns_note.text()
+    preview.apply.click()
+    settle(qtbot, window)
+    assert _statuses(desk, lines[:1]) == ["Completed"]
+    assert desk.saved_mapping(FACTOR, "payments").columns["amount_paid"] == "Check Amt"
