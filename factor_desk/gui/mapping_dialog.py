@@ -113,8 +113,10 @@ class MappingDialog(QDialog):
                                               if len(pair) > 1 else "."))
         legend.setObjectName("legend")
 
-        rows_label = QLabel(f"The first rows of {html.escape(look.file_name)}, read as "
-                            "chosen above:")
+        sheet = look.sheet
+        rows_label = QLabel(f"The first rows of {html.escape(look.file_name)}"
+                            + (f" (sheet {html.escape(sheet)})" if sheet else "")
+                            + ", read as chosen above:")
         self.table = QTableWidget(0, 0)
         self.table.setObjectName("mappedRows")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
