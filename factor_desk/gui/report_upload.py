@@ -64,11 +64,16 @@ def can_forget_on_apply(desk) -> bool:
     on preview_report and apply_report). Without it, applying by a mapping always saves it
     for the factor, and the assistant's Remember stays ticked. (A shim until the services
     take ``remember``: see the report of issue #14.)"""
-    return "remember" in inspect.signature(desk.apply_report).parameters
+    return all(takes_remember(fn) for fn in (desk.preview_report, desk.apply_report))
 
 
-def remember(desk, up: Upload) -> dict[str, bool]:
-    return {"remember": up.remember} if up.mapping and can_forget_on_apply(desk) else {}
+def takes_remember(fn) -> bool:
+    return "remember" in inspect.signature(fn).parameters
+
+
+def remember(fn, up: Upload) -> dict[str, bool]:
+    """``remember=`` for ``fn`` (preview_report, apply_report), when it takes it."""
+    return {"remember": up.remember} if up.mapping and takes_remember(fn) else {}
 
 
 class ReportUpload(Page):
@@ -192,7 +197,7 @@ class ReportUpload(Page):
         self.run(Job(f"Checking {up.name}",
                      Call(self.desk.preview_report, up.kind, up.path, batch=up.batch,
                           sheet=up.sheet, factor=up.factor, mapping=up.mapping,
-                          **remember(self.desk, up)),
+                          **remember(self.desk.preview_report, up)),
                      done=lambda preview: self._show_preview(up, preview, failed),
                      error=refused))
 
@@ -353,7 +358,7 @@ class ReportUpload(Page):
         self.run(Job(f"Applying {up.name}",
                      Call(self.desk.apply_report, up.kind, up.path, batch=up.batch,
                           allow_missing=confirmed, sheet=up.sheet, factor=up.factor,
-                          mapping=up.mapping, **remember(self.desk, up)),
+                          mapping=up.mapping, **remember(self.desk.apply_report, up)),
                      done=done, error=failed))
 
     # ------------------------------------------------------------------ undo
