@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton
 
 from factor_desk.domain.factor_reports import Outcome, ReportKind
 from factor_desk.domain.ledger import EntryKind
@@ -59,14 +59,20 @@ def _amount_column(title: str, i: int) -> Column:
 
 class PreviewDialog(QDialog):
     """``apply_requested(confirmed)`` when the clerk presses Apply; ``confirmed`` is the
-    state of the confirmation box (missing invoices, or good rows only)."""
+    state of the confirmation box (missing invoices, or good rows only). With ``mapping_note``
+    (a factor's report: which columns were read, e.g. "using the mapping saved for RTS on
+    11/28/2026"; "" when the built-in spellings placed them) a line says it beside a
+    Columns… button, which emits ``columns_requested`` (the mapping assistant, issue
+    #14)."""
 
     apply_requested = Signal(bool)
+    columns_requested = Signal()
 
     def __init__(self, parent, *, title: str, summary: str, rows: list[PreviewRow],
                  headers: tuple[str, str], totals: str, blockers: list[str],
                  confirmation: str | None, apply_text: str = "Apply",
-                 sheet: str | None = None, amounts: tuple[str, ...] = ()):
+                 sheet: str | None = None, amounts: tuple[str, ...] = (),
+                 mapping_note: str | None = None):
         super().__init__(parent)
         self.form = form = Ui_previewDialog()
         form.setupUi(self)
@@ -84,6 +90,20 @@ class PreviewDialog(QDialog):
         self.sheet.setText(f"Read from the sheet {excerpt(sheet)} of the workbook."
                            if sheet else "")
         self.sheet.setVisible(bool(sheet))
+        self.columns_note = QLabel(mapping_note or "")
+        self.columns_note.setObjectName("columnsNote")
+        self.columns_note.setWordWrap(True)
+        self.columns = QPushButton("Columns…")
+        self.columns.setObjectName("columnsButton")
+        self.columns.setToolTip("Which column of the file holds what: change it, or save it "
+                                "for this factor")
+        self.columns.clicked.connect(self.columns_requested)
+        columns_row = QHBoxLayout()
+        columns_row.addWidget(self.columns_note, 1)
+        columns_row.addWidget(self.columns)
+        form.layout.insertLayout(2, columns_row)
+        self.columns_note.setVisible(bool(mapping_note))
+        self.columns.setVisible(mapping_note is not None)
         columns = [Column("Row", lambda r: r.row), Column(headers[0], lambda r: r.first)]
         if headers[1] or any(r.second for r in rows):  # no empty column
             columns.append(Column(headers[1], lambda r: r.second))

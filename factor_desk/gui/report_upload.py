@@ -1,10 +1,13 @@
 """The upload of a factor's report on Factoring Reports: choose or drop the file, take its
 batch (the one its Batch Number column names, else ask) or, for a reserve report, its
 factor (asked when there are several), check it on a worker, show the preview, apply it.
-ReportsPage (gui/reports_page.py) is built on it."""
+A file whose columns cannot be placed goes through the column-mapping assistant first
+(gui/mapping_dialog.py, issue #14). ReportsPage (gui/reports_page.py) is built on it."""
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ from factor_desk.domain.factor_reports import ReportKind
 from factor_desk.domain.money import format_money
 from factor_desk.gui.common import ask_for_sheet
 from factor_desk.gui.jobs import Call, Job
+from factor_desk.gui.mapping_dialog import MappingDialog, can_be_matched
 from factor_desk.gui.page import Page
 from factor_desk.gui.preview_dialog import (
     PreviewDialog,
@@ -21,6 +25,7 @@ from factor_desk.gui.preview_dialog import (
     row_amounts,
 )
 from factor_desk.services import reports
+from factor_desk.services.reports.mapping import ColumnsNotPlaced
 
 REPORT_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 PURCHASE_AMOUNTS = ("Invoice amount", "Advance", "Fee", "Reserve")
@@ -37,12 +42,47 @@ NO_BATCH = ("No batch has been submitted yet. Submit a batch (Accounting Tools �
             "Batch) first; its purchase report can be uploaded here afterwards.")
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One upload as it goes from the file to the preview and Apply."""
+
+    path: str
+    kind: str
+    batch: str | None = None  # a purchase report's
+    sheet: str | None = None  # of a workbook
+    factor: str | None = None  # a reserve report's (asked when there are several)
+    mapping: dict[str, str] | None = None  # the columns matched in the assistant
+    remember: bool = True  # applying saves ``mapping`` for the factor (the service does)
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+def can_forget_on_apply(desk) -> bool:
+    """Whether the Desk applies a file by a mapping without saving it (``remember=False``
+    on preview_report and apply_report). Without it, applying by a mapping always saves it
+    for the factor, and the assistant's Remember stays ticked. (A shim until the services
+    take ``remember``: see the report of issue #14.)"""
+    return all(takes_remember(fn) for fn in (desk.preview_report, desk.apply_report))
+
+
+def takes_remember(fn) -> bool:
+    return "remember" in inspect.signature(fn).parameters
+
+
+def remember(fn, up: Upload) -> dict[str, bool]:
+    """``remember=`` for ``fn`` (preview_report, apply_report), when it takes it."""
+    return {"remember": up.remember} if up.mapping and takes_remember(fn) else {}
+
+
 class ReportUpload(Page):
     """Choose, check, preview and apply a factor's report: the upload flow of ReportsPage,
     which subclasses this and gives the batches and the selected one."""
 
     batches: Any  # the batches table's model, of ReportsPage
     preview_dialog: PreviewDialog | None
+    mapping_dialog: MappingDialog | None = None
 
     def selected_batch(self) -> str | None:
         raise NotImplementedError
@@ -83,16 +123,24 @@ class ReportUpload(Page):
                 self._upload_as(path, kind, chosen)
 
         if kind == ReportKind.PURCHASE:  # its Batch Number column may name its batch
-            self.run(Job(f"Reading {Path(path).name}",
-                         Call(self.desk.report_batches, path, sheet),
+
+            def unread(exc: BaseException) -> None:
+                if isinstance(exc, ColumnsNotPlaced) and can_be_matched(exc.look):
+                    # the batch is asked first; then the columns, by the batch's factor
+                    self._check_purchase(path, [], sheet)
+                else:
+                    failed(exc)
+
+            self.run(Job(f"Reading {Path(path).name}",  # placed by a saved mapping too
+                         Call(self.desk.named_batches, path, sheet=sheet),
                          done=lambda named: self._check_purchase(path, named, sheet),
-                         error=failed))
+                         error=unread))
             return
         if kind == ReportKind.RESERVE:  # whose reserve: asked when there are several
             self.run(Job("Reading the factoring companies", self.desk.factors,
                          done=lambda found: self._check_reserve(path, found, sheet, failed)))
             return
-        self._check(path, kind, None, sheet, failed)
+        self._check(Upload(path, kind, sheet=sheet), failed)
 
     def _check_reserve(self, path: str, factors: list, sheet: str | None, failed) -> None:
         factor = None
@@ -103,7 +151,7 @@ class ReportUpload(Page):
                 [f.name for f in factors])
             if factor is None:
                 return
-        self._check(path, ReportKind.RESERVE, None, sheet, failed, factor)
+        self._check(Upload(path, ReportKind.RESERVE, sheet=sheet, factor=factor), failed)
 
     def _check_purchase(self, path: str, named: list[str], sheet: str | None) -> None:
         batch = self._batch_for(Path(path).name, named)
@@ -113,7 +161,7 @@ class ReportUpload(Page):
         def failed(exc: BaseException) -> None:
             self.asker.problem(exc)
 
-        self._check(path, ReportKind.PURCHASE, batch, sheet, failed)
+        self._check(Upload(path, ReportKind.PURCHASE, batch=batch, sheet=sheet), failed)
 
     def _batch_for(self, file_name: str, named: list[str]) -> str | None:
         """The batch a purchase report is for: the one its rows name; else the clerk says
@@ -136,19 +184,90 @@ class ReportUpload(Page):
                                "column, or leaves it blank). Which batch is this purchase "
                                "report for?", known)
 
-    def _check(self, path: str, kind: str, batch: str | None, sheet: str | None,
-               failed, factor: str | None = None) -> None:
-        self.run(Job(f"Checking {Path(path).name}",
-                     Call(self.desk.preview_report, kind, path, batch=batch, sheet=sheet,
-                          factor=factor),
-                     done=lambda preview: self._show_preview(kind, path, batch, preview,
-                                                             factor),
-                     error=failed))
+    def _check(self, up: Upload, failed) -> None:
+        """Preview ``up`` on the worker; a file whose columns cannot be placed opens the
+        column-mapping assistant, and is previewed again with what the clerk matched."""
 
-    def _show_preview(self, kind: str, path: str, batch: str | None, preview,
-                      factor: str | None = None) -> None:
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, ColumnsNotPlaced) and can_be_matched(exc.look):
+                self._match_columns(up, exc.look, failed)
+            else:
+                failed(exc)
+
+        self.run(Job(f"Checking {up.name}",
+                     Call(self.desk.preview_report, up.kind, up.path, batch=up.batch,
+                          sheet=up.sheet, factor=up.factor, mapping=up.mapping,
+                          **remember(self.desk.preview_report, up)),
+                     done=lambda preview: self._show_preview(up, preview, failed),
+                     error=refused))
+
+    # ------------------------------------------------------------------ columns (#14)
+
+    def _match_columns(self, up: Upload, look, failed, preview: PreviewDialog | None = None
+                       ) -> None:
+        """The assistant for ``up``'s file (its FileLook ``look``); OK previews the file
+        again with the columns matched. "Remember" is kept as the services keep a mapping
+        given: applying the file saves it for the factor, in the same transaction (the
+        preview says so; nothing changes until Apply, as the preview promises)."""
+        factor = up.factor or self._factor_of(up.batch)
+        if factor is None:  # a payment report: its factor, when the carrier has one only
+            self.run(Job("Reading the factoring companies", self.desk.factors,
+                         done=lambda found: self._open_assistant(
+                             up, look, failed, preview,
+                             found[0].name if len(found) == 1 else None)))
+            return
+        self._open_assistant(up, look, failed, preview, factor)
+
+    def _open_assistant(self, up: Upload, look, failed, preview: PreviewDialog | None,
+                        factor: str | None) -> None:
+        dialog = MappingDialog(self, look, factor=factor)
+        if not can_forget_on_apply(self.desk):  # applying by a mapping saves it
+            dialog.remember.setChecked(True)
+            dialog.remember.setEnabled(False)
+        dialog.accepted.connect(lambda: self._columns_matched(up, dialog, failed, preview))
+        self.mapping_dialog = dialog
+        dialog.open()
+
+    def _columns_matched(self, up: Upload, dialog: MappingDialog, failed,
+                         preview: PreviewDialog | None) -> None:
+        if preview is not None:
+            preview.reject()  # the preview by the columns before; a new one follows
+        self._check(replace(up, mapping=dialog.mapping(), remember=dialog.remembers()),
+                    failed)
+
+    def _edit_columns(self, up: Upload, preview: PreviewDialog, failed) -> None:
+        """Columns… in the preview: the assistant again for this file, as it is read now."""
+        self.run(Job(f"Reading {up.name}",
+                     Call(self.desk.look_at_report, up.kind, up.path, factor=up.factor,
+                          batch=up.batch, sheet=up.sheet, mapping=up.mapping),
+                     done=lambda look: self._match_columns(up, look, failed, preview)))
+
+    def _factor_of(self, batch: str | None) -> str | None:
+        for o in self.batches.rows() if batch else ():
+            if o.batch.batch == batch:
+                return str(o.batch.factoring_company)
+        return None
+
+    @staticmethod
+    def _mapping_note(up: Upload, preview) -> str:
+        """Which columns the preview read, for its line beside Columns…"""
+        if up.mapping and not up.remember:
+            return "Columns: as you matched them, for this file only."
+        if up.mapping:
+            saves = preview.mapping_saved
+            return ("Columns: as you matched them; " + saves + "." if saves else
+                    "Columns: as you matched them (not saved: the rows name no one "
+                    "factor).")
+        if preview.mapping_note:
+            return f"Columns: {preview.mapping_note}."
+        return "Columns: found by their titles in the file."
+
+    # ------------------------------------------------------------------ preview
+
+    def _show_preview(self, up: Upload, preview, failed) -> None:
         if preview is None:
             return
+        kind, batch, factor = up.kind, up.batch, up.factor
         counts = preview.counts
         what = (f"Purchase report for batch {preview.batch or batch}"
                 if kind == ReportKind.PURCHASE
@@ -212,32 +331,34 @@ class ReportUpload(Page):
                                sheet=preview.sheet,
                                amounts=PURCHASE_AMOUNTS if kind == ReportKind.PURCHASE
                                else RESERVE_AMOUNTS if kind == ReportKind.RESERVE
-                               else PAYMENT_AMOUNTS)
+                               else PAYMENT_AMOUNTS,
+                               mapping_note=self._mapping_note(up, preview))
+        previewed = replace(up, sheet=preview.sheet)  # applied as previewed: sheet, columns
         dialog.apply_requested.connect(
-            lambda confirmed: self._apply(dialog, kind, path, batch, confirmed,
-                                          preview.sheet, factor))
+            lambda confirmed: self._apply(dialog, previewed, confirmed))
+        dialog.columns_requested.connect(lambda: self._edit_columns(previewed, dialog, failed))
         self.preview_dialog = dialog
         dialog.open()
 
-    def _apply(self, dialog: PreviewDialog, kind: str, path: str, batch: str | None,
-               confirmed: bool, sheet: str | None = None, factor: str | None = None
-               ) -> None:
+    def _apply(self, dialog: PreviewDialog, up: Upload, confirmed: bool) -> None:
         dialog.busy(True)
 
         def done(result):
             dialog.accept()
+            saved = result.preview.mapping_saved
             self.status.emit(f"{result.file_name} applied as import #{result.import_id}: "
-                             f"{plural(result.rows_applied, 'row')}.")
+                             f"{plural(result.rows_applied, 'row')}."
+                             + (f" {saved[:1].upper()}{saved[1:]}." if saved else ""))
             self.refresh()
 
         def failed(exc):
             dialog.busy(False)
             self.asker.problem(exc)
 
-        self.run(Job(f"Applying {Path(path).name}",
-                     Call(self.desk.apply_report, kind, path, batch=batch,
-                          allow_missing=confirmed, sheet=sheet,  # the sheet previewed
-                          factor=factor),
+        self.run(Job(f"Applying {up.name}",
+                     Call(self.desk.apply_report, up.kind, up.path, batch=up.batch,
+                          allow_missing=confirmed, sheet=up.sheet, factor=up.factor,
+                          mapping=up.mapping, **remember(self.desk.apply_report, up)),
                      done=done, error=failed))
 
     # ------------------------------------------------------------------ undo

@@ -1,7 +1,8 @@
 """Reports → Factoring Reports: the batches; Download a batch to a folder; the factor's
 purchase and payment reports uploaded by button or by dropping the file on the page, with
 a preview before anything changes (the upload flow: gui/report_upload.py); the import
-history with Undo; the reconciliation."""
+history with Undo; the reconciliation; Column mappings… (each factor's saved columns, #14:
+gui/mapping_dialog.py)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from factor_desk.gui.common import (
     when_text,
 )
 from factor_desk.gui.jobs import Call, Job
+from factor_desk.gui.mapping_dialog import MappingsDialog, kind_words
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.month_chart import MONTHS, MonthChart
 from factor_desk.gui.preview_dialog import PreviewDialog, plural
@@ -80,6 +82,7 @@ class ReportsPage(ReportUpload):
         self.preview_dialog: PreviewDialog | None = None
         self.progress: QProgressDialog | None = None
         self.last_export = None
+        self.mappings_dialog: MappingsDialog | None = None
 
         self.batches = RowTableModel([
             Column("Batch", lambda o: o.batch.batch),
@@ -172,6 +175,12 @@ class ReportsPage(ReportUpload):
         hb.addWidget(self.history_view)
         undo_row = QHBoxLayout()
         undo_row.addWidget(upload_reserve)  # here, the row above has no room at 1024 px
+        mappings = QPushButton("Column mappings…")  # #14: the factors' columns, saved
+        mappings.setObjectName("columnMappings")
+        mappings.setToolTip("The columns saved for each factor's files; forget one to "
+                            "match them again")
+        mappings.clicked.connect(self.show_mappings)
+        undo_row.addWidget(mappings)
         undo_row.addStretch(1)
         undo_row.addWidget(self.undo)
         hb.addLayout(undo_row)
@@ -372,3 +381,41 @@ class ReportsPage(ReportUpload):
                      done=undone))
 
 
+
+    # ------------------------------------------------------------------ column mappings
+
+    def show_mappings(self) -> None:
+        """Column mappings…: each factor's saved columns (#14), with Forget."""
+        self.mappings_dialog = MappingsDialog(
+            self, forget=self._forget_mapping,
+            titles=lambda kind: {f.name: f.title for f in self.desk.report_fields(kind)})
+        self._load_mappings()
+        self.mappings_dialog.open()
+
+    def _load_mappings(self) -> None:
+        desk = self.desk
+
+        def load() -> list:
+            return [m for f in desk.factors()
+                    for k in (ReportKind.PURCHASE, ReportKind.PAYMENTS, ReportKind.RESERVE)
+                    if (m := desk.saved_mapping(f.name, k)) is not None]
+
+        dialog = self.mappings_dialog
+        if dialog is not None:
+            self.run(Job("Reading the column mappings", load, done=dialog.show_mappings))
+
+    def _forget_mapping(self, mapping) -> None:
+        whose = f"{mapping.factor}'s {kind_words(mapping.kind)} reports"
+        if not self.asker.confirm("Forget column mapping",
+                                  f"Forget the columns saved for {whose}? The next such file "
+                                  "is read by the usual column names, or opens the "
+                                  "assistant again.", "Forget"):
+            return
+
+        def forgotten(_: object) -> None:
+            self.status.emit(f"The columns saved for {whose} were forgotten.")
+            self._load_mappings()
+
+        self.run(Job("Forgetting the column mapping",
+                     lambda: self.desk.forget_mapping(mapping.factor, mapping.kind),
+                     done=forgotten))
