@@ -114,3 +114,22 @@ def test_purchase_without_a_batch_reads_the_batch_column_by_the_map(cli, tmp_pat
     assert result["mapping_saved"].startswith("the mapping was saved for Capital Depot")
     saved = _json(cli("factors", "mapping", "Capital Depot", "purchase", "--json")[1])
     assert saved["columns"]["batch_number"] == "Lot"
+
+
+def test_map_once_reads_the_file_and_saves_nothing(cli, tmp_path):
+    cli("demo", "--loads", "2")
+    batch = _json(cli("batch", "submit", "--subsidiary", "BRF", "--all-eligible",
+                      "--json")[1])["batch"]
+    lines = _json(cli("batch", "show", batch, "--json")[1])["invoice_lines"]
+    path = write_csv_file(tmp_path / "p.csv", [
+        ["Client Inv", "Face", "Bought", "Lot"],
+        *([ln["invoice_number"], ln["amount"], "11/28/2026", batch] for ln in lines)])
+    spec = "invoice_number=Client Inv,invoice_amount=Face,purchase_date=Bought,batch_number=Lot"
+    code, out, err = cli("reports", "purchase", path, "--map", spec, "--map-once",
+                         "--factor", "Capital Depot", "--json")
+    assert code == 0, err
+    result = _json(out)
+    assert result["rows_applied"] == len(lines) and not result["mapping_saved"]
+    code, out, err = cli("factors", "mapping", "Capital Depot", "purchase", "--json")
+    assert code == 0, err
+    assert _json(out) is None, out  # no mapping saved for Capital Depot's purchases

@@ -68,6 +68,7 @@ from factor_desk.domain.journal import Account as JournalAccount
 _FACTOR_HELP = ("the factoring company the file comes from: its saved column mapping "
                 "places the columns, and a --map given is saved for it (default: the "
                 "batch's factor, else the one whose saved mapping fits the file)")
+_MAP_ONCE_HELP = ("use --map for this file only: do not save it for the factor")
 _SHEET_HELP = ("the sheet of an .xlsx workbook to read (needed when several sheets hold "
                "data and more than one, or none, has the expected columns)")
 
@@ -294,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="apply even though some invoices of the batch are not in the report")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
     p.add_argument("--map", metavar="SPEC", help=map_help("purchase"))
+    p.add_argument("--map-once", action="store_true", help=_MAP_ONCE_HELP)
     p.add_argument("--factor", metavar="NAME", help=_FACTOR_HELP)
     p = command(reports, "payments", cmd_reports_payments,
                 "Upload Payment Report: paid invoices become Completed")
@@ -301,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="preview only, change nothing")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
     p.add_argument("--map", metavar="SPEC", help=map_help("payments"))
+    p.add_argument("--map-once", action="store_true", help=_MAP_ONCE_HELP)
     p.add_argument("--factor", metavar="NAME", help=_FACTOR_HELP)
     p = command(reports, "reserve", cmd_reports_reserve,
                 "Upload Reserve Report: releases, chargebacks (Financed invoices become "
@@ -312,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "are several factoring companies); its saved column mapping is used")
     p.add_argument("--sheet", metavar="NAME", help=_SHEET_HELP)
     p.add_argument("--map", metavar="SPEC", help=map_help("reserve"))
+    p.add_argument("--map-once", action="store_true", help=_MAP_ONCE_HELP)
     command(reports, "history", cmd_reports_history, "every upload, newest first")
     p = command(reports, "undo", cmd_reports_undo, "undo an import exactly")
     p.add_argument("import_id", type=int, metavar="IMPORT_ID")

@@ -53,15 +53,16 @@ def _report_upload(args: argparse.Namespace, kind: str, batch: str | None,
 
     allow_missing = getattr(args, "allow_missing", False)
     factor = getattr(args, "factor", None)  # whose saved mapping; a reserve report's
+    remember = not getattr(args, "map_once", False)  # --map saved for the factor
     try:
         with open_desk(args) as desk:
             result = with_progress(
                 desk.preview_report(kind, args.file, batch=batch, sheet=args.sheet,
-                                    factor=factor, mapping=mapping)
+                                    factor=factor, mapping=mapping, remember=remember)
                 if args.dry_run
                 else desk.apply_report(kind, args.file, batch=batch, sheet=args.sheet,
                                        allow_missing=allow_missing, factor=factor,
-                                       mapping=mapping))
+                                       mapping=mapping, remember=remember))
     except ColumnsNotPlaced as exc:
         return print_not_placed(args, exc)
     if args.dry_run:

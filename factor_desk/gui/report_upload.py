@@ -6,7 +6,6 @@ A file whose columns cannot be placed goes through the column-mapping assistant 
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -59,21 +58,10 @@ class Upload:
         return Path(self.path).name
 
 
-def can_forget_on_apply(desk) -> bool:
-    """Whether the Desk applies a file by a mapping without saving it (``remember=False``
-    on preview_report and apply_report). Without it, applying by a mapping always saves it
-    for the factor, and the assistant's Remember stays ticked. (A shim until the services
-    take ``remember``: see the report of issue #14.)"""
-    return all(takes_remember(fn) for fn in (desk.preview_report, desk.apply_report))
-
-
-def takes_remember(fn) -> bool:
-    return "remember" in inspect.signature(fn).parameters
-
-
-def remember(fn, up: Upload) -> dict[str, bool]:
-    """``remember=`` for ``fn`` (preview_report, apply_report), when it takes it."""
-    return {"remember": up.remember} if up.mapping and takes_remember(fn) else {}
+def remember(up: Upload) -> dict[str, bool]:
+    """``remember=`` for preview_report and apply_report: whether applying by the mapping
+    matched in the assistant saves it for the factor."""
+    return {"remember": up.remember} if up.mapping else {}
 
 
 class ReportUpload(Page):
@@ -197,7 +185,7 @@ class ReportUpload(Page):
         self.run(Job(f"Checking {up.name}",
                      Call(self.desk.preview_report, up.kind, up.path, batch=up.batch,
                           sheet=up.sheet, factor=up.factor, mapping=up.mapping,
-                          **remember(self.desk.preview_report, up)),
+                          **remember(up)),
                      done=lambda preview: self._show_preview(up, preview, failed),
                      error=refused))
 
@@ -221,9 +209,6 @@ class ReportUpload(Page):
     def _open_assistant(self, up: Upload, look, failed, preview: PreviewDialog | None,
                         factor: str | None) -> None:
         dialog = MappingDialog(self, look, factor=factor)
-        if not can_forget_on_apply(self.desk):  # applying by a mapping saves it
-            dialog.remember.setChecked(True)
-            dialog.remember.setEnabled(False)
         dialog.accepted.connect(lambda: self._columns_matched(up, dialog, failed, preview))
         self.mapping_dialog = dialog
         dialog.open()
@@ -358,7 +343,7 @@ class ReportUpload(Page):
         self.run(Job(f"Applying {up.name}",
                      Call(self.desk.apply_report, up.kind, up.path, batch=up.batch,
                           allow_missing=confirmed, sheet=up.sheet, factor=up.factor,
-                          mapping=up.mapping, **remember(self.desk.apply_report, up)),
+                          mapping=up.mapping, **remember(up)),
                      done=done, error=failed))
 
     # ------------------------------------------------------------------ undo

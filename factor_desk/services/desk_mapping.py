@@ -117,12 +117,15 @@ class MappingDoor:
     def preview_report(self, kind: str, path: str | Path, *, batch: str | None = None,
                        should_stop: Callable[[], bool] | None = None,
                        sheet: str | None = None, factor: str | None = None,
-                       mapping: dict[str, str] | None = None) -> Iterator[Progress]:
+                       mapping: dict[str, str] | None = None, remember: bool = True
+                       ) -> Iterator[Progress]:
         """Check every row of a report and say what applying it would do; changes nothing.
         The last item carries the Preview. ``factor``: the factor whose saved mapping
         places the columns (else the batch's; else the one that fits), and a reserve
         report's factor (needed when its rows name no invoice and there are several).
-        ``mapping`` (field -> header) places the columns instead of a saved mapping."""
+        ``mapping`` (field -> header) places the columns instead of a saved mapping;
+        ``remember``: applying it will save it for the factor (else it is for this file
+        only)."""
         in_play = self._in_play(kind, factor, batch)
         upload = reports.read_report(path, kind, sheet, mapping=mapping, saved=in_play)
         self._previewed = (_report_key(path, kind, sheet, mapping, factor, batch), upload)
@@ -132,7 +135,7 @@ class MappingDoor:
                 if isinstance(step.result, reports.Preview):
                     step.result.mapping_note = upload.mapping_note
                     owner = _owner(work, upload, step.result, factor, batch)
-                    if owner is not None:
+                    if owner is not None and remember:
                         step.result.mapping_saved = (
                             f"applying saves this mapping for {owner.name} "
                             f"({upload.kind.value} files)")
@@ -142,14 +145,15 @@ class MappingDoor:
                      allow_missing: bool = False,
                      should_stop: Callable[[], bool] | None = None,
                      sheet: str | None = None, factor: str | None = None,
-                     mapping: dict[str, str] | None = None) -> Iterator[Progress]:
+                     mapping: dict[str, str] | None = None, remember: bool = True
+                     ) -> Iterator[Progress]:
         """Apply a report, all or nothing; checked again (and so refused) in a new
         transaction when another clerk applied the same thing at the same moment. The last
         item carries the ImportResult. The parse of the file previewed last is used again
         when this is the same file with the same bytes (SHA-256); else it is read again.
         A ``mapping`` given is saved, in the same transaction, for the factor (``factor``,
         else the batch's, else the one the file's invoices belong to): its next file with
-        these columns is placed by itself."""
+        these columns is placed by itself; not when ``remember`` is False."""
         key, previewed = self._previewed or (None, None)
         same = key == _report_key(path, kind, sheet, mapping, factor, batch)
         in_play = self._in_play(kind, factor, batch)  # the file may have changed since
@@ -164,7 +168,7 @@ class MappingDoor:
                         should_stop=should_stop, raced=attempt > 1, factor=factor)
                     result.preview.mapping_note = upload.mapping_note
                     owner = _owner(work, upload, result.preview, factor, batch)
-                    if owner is not None:
+                    if owner is not None and remember:
                         mappings.save_mapping(work, owner,
                                               report_columns.report_fields_of(kind),
                                               upload.placed, current_user())

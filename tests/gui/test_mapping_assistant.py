@@ -237,3 +237,27 @@ def test_a_payment_report_of_unknown_columns_goes_through_the_assistant(
     settle(qtbot, window)
     assert _statuses(desk, lines[:1]) == ["Completed"]
     assert desk.saved_mapping(FACTOR, "payments").columns["amount_paid"] == "Check Amt"
+
+
+@pytest.mark.slow
+def test_remember_unticked_applies_the_file_and_saves_no_mapping(
+        qtbot, window, desk, asker, tmp_path):
+    batch, lines = _batch(desk, 2)
+    page = _reports_page(qtbot, window)
+    assert page.selected_batch() == batch
+    _upload(qtbot, window, page, asker, _purchase_file(tmp_path / "once.csv", lines))
+    dialog = page.mapping_dialog
+    assert dialog is not None and dialog.isVisible(), asker.asked
+    assert dialog.remember.isEnabled()
+    _choose(dialog, **MATCHED)
+    dialog.remember.setChecked(False)
+    dialog.ok.click()
+    settle(qtbot, window)
+    preview = page.preview_dialog
+    assert preview is not None and preview.isVisible(), asker.asked
+    assert preview.columns_note.text() == "Columns: as you matched them, for this file only."
+    preview.apply.click()
+    settle(qtbot, window)
+    assert not preview.isVisible(), asker.asked
+    assert _statuses(desk, lines) == ["Financed", "Financed"]
+    assert desk.saved_mapping(FACTOR, "purchase") is None

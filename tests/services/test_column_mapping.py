@@ -211,6 +211,24 @@ def test_applying_with_a_mapping_saves_it_and_the_next_file_maps_itself(db, batc
     assert Desk(db).saved_report_kind(second) == "purchase"
 
 
+def test_a_mapping_for_this_file_only_is_applied_and_not_saved(db, batch, tmp_path):
+    """The assistant's Remember unticked, the command line's --map-once: the file is read
+    by the mapping, the factor's saved mapping stays as it was."""
+    Desk(db).save_mapping("Capital Depot", "purchase", {**ODD_MAP, "batch_number": "Schedule"})
+    before = Desk(db).saved_mapping("Capital Depot", "purchase")
+    path = write_csv_file(tmp_path / "once.csv", [
+        ["Inv", "Face", "Bought", "Adv", "Disc"],
+        *([n, "1000.00", "11/28/2026", "975.00", "25.00"] for n in ("1", "2"))])
+    once = {"invoice_number": "Inv", "invoice_amount": "Face", "purchase_date": "Bought",
+            "advance_amount": "Adv", "fee_amount": "Disc"}
+    shown = preview(db, "purchase", path, batch=batch, mapping=once, remember=False)
+    assert shown.mapping_saved == "" and shown.counts["applies"] == 2
+    result = apply(db, "purchase", path, batch=batch, mapping=once, remember=False,
+                   allow_missing=True)
+    assert result.rows_applied == 2 and result.preview.mapping_saved == ""
+    assert Desk(db).saved_mapping("Capital Depot", "purchase") == before
+
+
 def test_a_saved_mapping_that_does_not_fit_leaves_the_usual_spellings(db, batch, tmp_path):
     Desk(db).save_mapping("Capital Depot", "purchase", ODD_MAP)
     usual = write_csv_file(tmp_path / "usual.csv", [
