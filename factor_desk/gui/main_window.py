@@ -36,6 +36,7 @@ from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.models import settle_heap
 from factor_desk.gui.page import Page
 from factor_desk.gui.reports_page import ReportsPage
+from factor_desk.gui.settings_dialog import open_settings
 from factor_desk.gui.sidebar import Sidebar
 from factor_desk.services.desk import Desk
 
@@ -242,6 +243,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         close_demo.setVisible(self.demo)
         self._action(file_menu, "&Preferences…", lambda: self.show_page("company"),
                      QKeySequence.StandardKey.Preferences, QAction.MenuRole.PreferencesRole)
+        self._action(file_menu, "Settin&gs…", lambda: open_settings(self, self.desk))
         file_menu.addSeparator()
         self._action(file_menu, "&Open data folder…", self.open_data_folder)
         file_menu.addSeparator()

@@ -46,6 +46,7 @@ from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, se
 from factor_desk.gui.month_chart import MONTHS, MonthChart
 from factor_desk.gui.preview_dialog import PreviewDialog, plural
 from factor_desk.gui.report_upload import ReportUpload
+from factor_desk.gui.send_dialog import email_batch
 from factor_desk.services import reports
 
 RECON_LABELS = {
@@ -127,6 +128,11 @@ class ReportsPage(ReportUpload):
         payments_template.clicked.connect(lambda: self.save_template(ReportKind.PAYMENTS))
         actions = QHBoxLayout()
         actions.addWidget(self.download)
+        # issue #14: the selected batch emailed to its factor (gui/send_dialog.py)
+        self.email = QPushButton("Email to factor…")
+        self.email.setObjectName("emailBatch")
+        self.email.clicked.connect(lambda: email_batch(self, self.selected_batch()))
+        actions.addWidget(self.email)
         actions.addWidget(upload_purchase)
         actions.addWidget(upload_payments)
         actions.addStretch(1)
@@ -248,6 +254,7 @@ class ReportsPage(ReportUpload):
         """The buttons act on the selected records only; with none, they are off."""
         batch = self.selected_batch()
         self.download.setEnabled(batch is not None)
+        self.email.setEnabled(batch is not None)
         self.undo.setEnabled(self.selected_import() is not None)
         if batch is None:
             self.recon.set_rows([])
