@@ -1,0 +1,171 @@
+"""Factoring Reports → Email to factor…: the batch's schedule and packet sent to a local SMTP
+server (aiosmtpd) with the password in an in-memory keychain, or written as an .eml draft
+for the mail program; sending again is asked first; Send now waits for mail settings."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import tempfile
+from pathlib import Path
+
+import pytest
+from helpers import settle
+from mail_fakes import MemoryKeyring, attachments, smtp_server, using_keyring
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from sqlalchemy import select
+
+from factor_desk.db.models import FactoringCompany
+from factor_desk.gui.send_dialog import NO_MAIL, SendDialog
+from factor_desk.services.factors import FactorTerms
+
+FREIGHT = "Blue Ridge Freight LLC"
+FACTOR_EMAIL = "schedules@capitaldepot.test"
+# The factor's email reaches the window through Desk.factors() (helper "factors", #14).
+HAS_FACTOR_EMAIL = "email" in FactorTerms.__dataclass_fields__
+
+
+@pytest.fixture
+def keychain():
+    with using_keyring(MemoryKeyring()) as backend:
+        yield backend
+
+
+@pytest.fixture
+def inbox(desk, keychain):
+    """A local SMTP server, and the data folder's mail settings pointing at it."""
+    with smtp_server() as box:
+        desk.save_mail_settings(host=box.host, port=box.port, security="none",
+                                user="billing@blueridge.test",
+                                from_address="billing@blueridge.test", password="pw-123")
+        yield box
+
+
+def give_factor_email(desk, address: str = FACTOR_EMAIL) -> None:
+    with desk.db.write() as work:
+        work.scalars(select(FactoringCompany)).one().email = address
+
+
+def open_dialog(qtbot, window, desk, to: str = FACTOR_EMAIL) -> SendDialog:
+    """A batch submitted, Factoring Reports shown, Email to factor… clicked; the address
+    typed when the factor's profile gives none."""
+    batch = desk.submit_batch(FREIGHT, ["10001", "10002"]).batch
+    window.show_page("reports")
+    settle(qtbot, window)
+    page = window.pages["reports"]
+    assert page.selected_batch() == batch
+    assert page.email.isEnabled()
+    qtbot.mouseClick(page.email, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    dialog = page.findChild(SendDialog)
+    assert dialog is not None and dialog.isVisible()
+    if not dialog.to.text():
+        dialog.to.setText(to)
+    return dialog
+
+
+def click_and_wait(qtbot, window, dialog: SendDialog, button) -> str:
+    assert button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress is None and not window.runner.busy,
+                    timeout=30_000)
+    return dialog.outcome.text() if dialog.outcome.isVisible() else ""
+
+
+def test_send_now_delivers_the_schedule_to_the_factor(qtbot, window, desk, inbox):
+    give_factor_email(desk)
+    dialog = open_dialog(qtbot, window, desk)
+    assert dialog.subject.text() == f"Schedule of Accounts {dialog.info.batch} — {FREIGHT}"
+    assert not dialog.earlier.isVisible(), "never sent before"
+
+    said = click_and_wait(qtbot, window, dialog, dialog.send_button)
+    assert len(inbox.messages) == 1
+    _sender, rcpt, message = inbox.messages[0]
+    assert rcpt == [FACTOR_EMAIL]
+    assert said == f"Sent to {FACTOR_EMAIL} (message id {message['Message-ID']})."
+    files = attachments(message)
+    schedule = f"Schedule_of_Accounts_{dialog.info.batch}.pdf"
+    assert schedule in files and files[schedule].startswith(b"%PDF")
+    assert f"Schedule_of_Accounts_{dialog.info.batch}.xlsx" in files
+    assert schedule in dialog.files.text(), "the dialog names what went"
+    assert dialog.earlier.isVisible() and FACTOR_EMAIL in dialog.earlier.text()
+    assert inbox.logins == ["billing@blueridge.test"]
+
+
+def test_a_second_send_asks_first(qtbot, window, desk, inbox, asker):
+    give_factor_email(desk)
+    dialog = open_dialog(qtbot, window, desk)
+    click_and_wait(qtbot, window, dialog, dialog.send_button)
+    assert len(inbox.messages) == 1
+
+    asker.answer("confirm", False)
+    click_and_wait(qtbot, window, dialog, dialog.send_button)
+    question = asker.asked[-1]
+    assert question[0] == "confirm" and question[1].startswith("Send again?")
+    assert FACTOR_EMAIL in question[1]
+    assert len(inbox.messages) == 1, "not sent again without a yes"
+
+    asker.answer("confirm", True)
+    said = click_and_wait(qtbot, window, dialog, dialog.send_button)
+    assert len(inbox.messages) == 2
+    assert said.startswith(f"Sent to {FACTOR_EMAIL} (message id ")
+    assert len(desk.batch_sends(dialog.info.batch)) == 2
+
+    # a dialog opened later knows the batch was sent and asks too
+    dialog.close()
+    window.pages["reports"].email.click()
+    settle(qtbot, window)
+    later = next(d for d in window.pages["reports"].findChildren(SendDialog)
+                 if d.isVisible())
+    assert later.earlier.text().count(FACTOR_EMAIL) == 2
+
+
+@pytest.mark.skipif(not HAS_FACTOR_EMAIL, reason="the factors' email comes with #14 factors")
+def test_to_is_the_factors_email(qtbot, window, desk, keychain):
+    give_factor_email(desk)
+    dialog = open_dialog(qtbot, window, desk, to="")
+    assert dialog.to.text() == FACTOR_EMAIL and not dialog.to_note.isVisible()
+
+
+def test_open_in_mail_program_writes_a_draft_and_opens_it(qtbot, window, desk, keychain,
+                                                            monkeypatch, tmp_path):
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl",
+                        staticmethod(lambda url: opened.append(url) or True))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dialog = open_dialog(qtbot, window, desk, to="")
+    assert dialog.to_note.isVisible() and "has no email address" in dialog.to_note.text()
+    assert not dialog.draft_button.isEnabled(), "no address yet"
+    dialog.to.setText("new@factor.test")
+
+    said = click_and_wait(qtbot, window, dialog, dialog.draft_button)
+    assert len(opened) == 1
+    eml = Path(opened[0].toLocalFile())
+    assert eml.suffix == ".eml" and eml.is_file() and eml.is_relative_to(tmp_path)
+    assert said.startswith("The draft is open in your mail program")
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "new@factor.test"
+    assert message["Subject"] == dialog.subject.text()
+    assert f"Schedule_of_Accounts_{dialog.info.batch}.pdf" in attachments(message)
+
+
+def test_send_now_waits_for_mail_settings(qtbot, window, desk, keychain):
+    give_factor_email(desk)
+    dialog = open_dialog(qtbot, window, desk)
+    assert not dialog.send_button.isEnabled()
+    assert dialog.reason.isVisible() and dialog.reason.text() == NO_MAIL
+    assert dialog.draft_button.isEnabled(), "a draft needs no mail server"
+
+
+def test_a_refusal_shows_the_services_message(qtbot, window, desk, keychain):
+    give_factor_email(desk)
+    with smtp_server() as box:
+        port = box.port  # a server that is gone by the time Send now is pressed
+    desk.save_mail_settings(host="127.0.0.1", port=port, security="none", user="",
+                            from_address="billing@blueridge.test")
+    dialog = open_dialog(qtbot, window, desk)
+    said = click_and_wait(qtbot, window, dialog, dialog.send_button)
+    assert said and not said.startswith("Sent")
+    assert desk.batch_sends(dialog.info.batch) == []
+    assert dialog.send_button.isEnabled(), "the clerk can try again"
