@@ -48,6 +48,7 @@ from factor_desk.cli.reports import (
     cmd_reports_template,
     cmd_reports_undo,
 )
+from factor_desk.cli.send import add_send_commands
 from factor_desk.domain.journal import Account as JournalAccount
 
 _SHEET_HELP = ("the sheet of an .xlsx workbook to read (needed when several sheets hold "
@@ -210,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "reverse a batch nothing was purchased from: every load goes back to Queued")
     p.add_argument("batch", metavar="BATCH")
     p.add_argument("--reason", required=True, metavar="TEXT")
+
+    add_send_commands(command, batch, sub)
 
     reports = sub.add_parser("reports", help="the factor's purchase and payment reports"
                              ).add_subparsers(dest="reports_command", metavar="COMMAND",

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from factor_desk.services import mail_settings, sending
 from factor_desk.services.common import Progress
 from factor_desk.services.sending import MailSecurity, MailSettings, SendRecord
 
@@ -22,24 +23,39 @@ class SendDoor:
     def mail_settings(self) -> MailSettings:
         """How to reach the mail server (the settings table; the password's presence from
         the keychain)."""
-        raise NotImplementedError
+        with self.db.read() as work:
+            return mail_settings.read_settings(work)
 
     def save_mail_settings(self, *, host: str, port: int, security: MailSecurity | str,
                            user: str, from_address: str, size_limit_mb: int = 20,
                            password: str | None = None) -> MailSettings:
         """Keep the mail settings, all or nothing; ``password`` None leaves the keychain as
-        it is, "" removes it, anything else is kept in the keychain (never the database)."""
-        raise NotImplementedError
+        it is, "" removes it, anything else is kept in the keychain (never the database).
+        Refused, keeping nothing, when a value does not hold or the keychain refuses."""
+        with self.db.write() as work:
+            return mail_settings.save_settings(
+                work, host=host, port=port, security=security, user=user,
+                from_address=from_address, size_limit_mb=size_limit_mb,
+                new_password=password)
 
     def batch_sends(self, batch: str) -> list[SendRecord]:
         """Every email of the batch sent or written, oldest first."""
-        raise NotImplementedError
+        with self.db.read() as work:
+            return sending.batch_sends(work, batch)
 
     def send_batch(self, batch: str, *, to: str | None = None, eml: Path | None = None,
                    again: bool = False, should_stop: Callable[[], bool] | None = None
                    ) -> Iterator[Progress]:
         """Email the batch's schedule (PDF, XLSX) and packet to ``to`` (None: the factor's
-        email) over SMTP, or write it as .eml draft(s) to ``eml``. The last Progress carries
-        the SendResult. Refused (AlreadySent) when sent before unless ``again``."""
-        raise NotImplementedError
-        yield  # pragma: no cover
+        email) over SMTP, or write it as .eml draft(s) to ``eml``: the files are the
+        download's, byte for byte. The last Progress carries the SendResult. Refused
+        (AlreadySent) when sent before unless ``again``; a reversed batch is refused.
+        Each message that went is recorded after it went; nothing else is."""
+        with self.db.read() as work:
+            plan = sending.plan_send(work, batch, to=to, eml=eml, again=again)
+        settings = plan.settings
+        # Asked before the download is drawn: no keychain is refused at once.
+        password = (mail_settings.password(settings.user, settings.host)
+                    if eml is None and settings.user else None)
+        yield from sending.send_steps(plan, self.db.read, self.db.write, password=password,
+                                      should_stop=should_stop)

@@ -1,0 +1,261 @@
+"""Sending a batch to its factor (issue #14): to a mail server the test starts on this
+machine (aiosmtpd), read back with Python's email package; .eml drafts; the record."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import helpers_send
+import pytest
+from helpers_send import PASSWORD, USER, attachments, free_port
+from sqlalchemy import func, select, update
+
+from factor_desk.db.models import Batch, BatchSend, FactoringCompany
+from factor_desk.documents.email_message import MESSAGE_ROOM, Attachment
+from factor_desk.domain.errors import InputRefused
+from factor_desk.services import sending
+from factor_desk.services.common import run_to_end
+from factor_desk.services.desk import Desk
+from factor_desk.services.mail_settings import KEYRING_SERVICE, NO_KEYCHAIN
+from factor_desk.services.sending import AlreadySent, MailSecurity, SendResult
+
+FACTOR_MAIL = "schedules@capitaldepot.test"
+SENDER = "billing@acme.test"
+
+memory_keyring = helpers_send.memory_keyring
+no_keychain = helpers_send.no_keychain
+smtp_server = helpers_send.smtp_server
+pytestmark = pytest.mark.usefixtures("memory_keyring")
+
+
+@pytest.fixture
+def desk(db, batch, smtp_server):
+    """A Desk whose factor has an email and whose mail settings name the test's server."""
+    with db.write() as work:
+        work.execute(update(FactoringCompany).values(email=FACTOR_MAIL))
+    d = Desk(db)
+    d.save_mail_settings(host=smtp_server.host, port=smtp_server.port, security="none",
+                         user="", from_address=SENDER)
+    return d
+
+
+def download(desk, batch, tmp_path) -> dict[str, bytes]:
+    result = run_to_end(desk.export(batch, tmp_path / "download"))
+    return {p.name: p.read_bytes() for p in result.folder.iterdir() if p.is_file()}
+
+
+def sends_in_db(db) -> int:
+    with db.read() as work:
+        return work.execute(select(func.count()).select_from(BatchSend)).scalar_one()
+
+
+def test_the_email_carries_the_download_byte_for_byte(desk, batch, smtp_server, tmp_path):
+    result = run_to_end(desk.send_batch(batch))
+
+    assert isinstance(result, SendResult)
+    (msg,) = smtp_server.mailbox.messages()
+    assert msg["To"] == FACTOR_MAIL and msg["From"] == SENDER
+    assert msg["Subject"] == f"Schedule of Accounts {batch} — Acme Freight"
+    assert smtp_server.mailbox.envelopes[0].rcpt_tos == [FACTOR_MAIL]
+    text = msg.get_body(("plain",)).get_content()
+    assert batch in text and "4 invoices" in text and "$4,000.00" in text
+    assert "test-clerk" in text and "the schedule and the invoices are attached" in text.lower()
+    files = download(desk, batch, tmp_path)
+    got = attachments(msg)
+    assert sorted(got) == sorted([f"Schedule_of_Accounts_{batch}.pdf",
+                                  f"Schedule_of_Accounts_{batch}.xlsx", f"{batch}_packet.pdf"])
+    for name, data in got.items():
+        assert data == files[name], name
+    assert result.files == list(got)
+    (record,) = desk.batch_sends(batch)
+    assert (record.via, record.to, record.part, record.parts) == ("smtp", FACTOR_MAIL, 1, 1)
+    assert record.message_id == msg["Message-ID"].strip() and record.sent_by == "test-clerk"
+    assert result.records == [record]
+
+
+def test_sending_again_needs_again(desk, batch, smtp_server):
+    run_to_end(desk.send_batch(batch))
+    with pytest.raises(AlreadySent) as refused:
+        run_to_end(desk.send_batch(batch))
+    assert re.search(rf"{batch} was emailed to {FACTOR_MAIL} on \d\d/\d\d/\d{{4}} by "
+                     "test-clerk; send it again with --again", str(refused.value))
+    assert len(refused.value.records) == 1 and len(smtp_server.mailbox.envelopes) == 1
+
+    run_to_end(desk.send_batch(batch, to="other@factor.test", again=True))
+    assert [r.to for r in desk.batch_sends(batch)] == [FACTOR_MAIL, "other@factor.test"]
+    assert smtp_server.mailbox.envelopes[1].rcpt_tos == ["other@factor.test"]
+
+
+def _plan(desk, batch, **kw):
+    with desk.db.read() as work:
+        return sending.plan_send(work, batch, to=None, eml=None, again=False, **kw)
+
+
+def split_limit(files: dict[str, bytes], batch: str) -> int:
+    """A message size the biggest file fits alone in, and not with any other."""
+    sizes = sorted(Attachment(n, files[n]).encoded_size
+                   for n in sending.attachment_names(Path(batch)))
+    return MESSAGE_ROOM + sizes[-1] + 10
+
+
+def test_a_big_batch_goes_in_numbered_parts_carrying_every_file_once(desk, batch,
+                                                                      smtp_server, tmp_path):
+    files = download(desk, batch, tmp_path)
+    limit = split_limit(files, batch)
+
+    result = run_to_end(sending.send_steps(_plan(desk, batch), desk.db.read, desk.db.write,
+                                           limit=limit))
+
+    messages = smtp_server.mailbox.messages()
+    parts = len(messages)
+    assert parts >= 2
+    assert [m["Subject"] for m in messages] == [
+        f"Schedule of Accounts {batch} — Acme Freight (part {i} of {parts})"
+        for i in range(1, parts + 1)]
+    arrived = [(name, data) for m in messages for name, data in attachments(m).items()]
+    assert sorted(name for name, _ in arrived) == sorted(result.files)
+    for name, data in arrived:
+        assert data == files[name]
+    for envelope in smtp_server.mailbox.envelopes:
+        assert len(envelope.original_content) <= limit
+    assert [(r.part, r.parts) for r in desk.batch_sends(batch)] == [
+        (i, parts) for i in range(1, parts + 1)]
+
+
+def test_when_part_2_fails_part_1_is_recorded_and_the_clerk_told(desk, batch, smtp_server,
+                                                                tmp_path):
+    limit = split_limit(download(desk, batch, tmp_path), batch)
+    smtp_server.mailbox.take = 1
+    with pytest.raises(InputRefused) as refused:
+        run_to_end(sending.send_steps(_plan(desk, batch), desk.db.read, desk.db.write,
+                                      limit=limit))
+    text = str(refused.value)
+    assert "552 5.3.4" in text and "(part 2 of" in text
+    assert "Part(s) 1 of" in text and "went and are recorded" in text and "--again" in text
+    (msg,) = smtp_server.mailbox.messages()
+    assert [(r.part, r.message_id) for r in desk.batch_sends(batch)] == [
+        (1, msg["Message-ID"].strip())]
+
+
+def test_a_file_too_big_for_any_message_is_refused_and_nothing_recorded(desk, batch,
+                                                                        smtp_server, db):
+    with pytest.raises(InputRefused) as refused:
+        run_to_end(sending.send_steps(_plan(desk, batch), desk.db.read, desk.db.write,
+                                      limit=MESSAGE_ROOM + 600))
+    text = str(refused.value)
+    assert f"{batch}_packet.pdf is " in text and "more than the mail size limit" in text
+    assert smtp_server.mailbox.envelopes == [] and sends_in_db(db) == 0
+
+
+def test_an_eml_draft_parses_back_with_the_attachments(desk, batch, tmp_path, db):
+    target = tmp_path / "to factor.eml"
+    result = run_to_end(desk.send_batch(batch, eml=target))
+
+    assert result.eml_paths == [target]
+    msg = email.message_from_bytes(target.read_bytes(), policy=email.policy.default)
+    assert msg["X-Unsent"] == "1" and msg["To"] == FACTOR_MAIL
+    files = download(desk, batch, tmp_path)
+    got = attachments(msg)
+    assert len(got) == 3 and all(data == files[name] for name, data in got.items())
+    (record,) = desk.batch_sends(batch)
+    assert record.via == "eml" and record.message_id == msg["Message-ID"].strip()
+
+    before = target.read_bytes()
+    with pytest.raises(InputRefused, match="already exists"):
+        run_to_end(desk.send_batch(batch, eml=target, again=True))
+    assert target.read_bytes() == before and sends_in_db(db) == 1
+
+
+def test_drafts_of_several_parts_are_named_part2(desk, batch, tmp_path):
+    plan = _plan(desk, batch)
+    plan.eml = tmp_path / "draft.eml"
+    limit = split_limit(download(desk, batch, tmp_path), batch)
+    result = run_to_end(sending.send_steps(plan, desk.db.read, desk.db.write, limit=limit))
+    assert len(result.eml_paths) >= 2
+    assert result.eml_paths[:2] == [tmp_path / "draft.eml", tmp_path / "draft-part2.eml"]
+    names = [n for p in result.eml_paths for n in attachments(
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default))]
+    assert sorted(names) == sorted(result.files)
+
+
+def test_a_closed_port_is_refused_cleanly(desk, batch, db, smtp_server):
+    port = free_port()
+    desk.save_mail_settings(host="127.0.0.1", port=port, security="none", user="",
+                            from_address=SENDER)
+    with pytest.raises(InputRefused) as refused:
+        run_to_end(desk.send_batch(batch))
+    assert f"127.0.0.1:{port}" in str(refused.value)
+    assert "connection was refused" in str(refused.value)
+    assert "Nothing was sent" in str(refused.value) and sends_in_db(db) == 0
+
+
+def test_login_with_the_keychain_password(desk, batch, smtp_server, memory_keyring, db):
+    desk.save_mail_settings(host=smtp_server.host, port=smtp_server.port, security="none",
+                            user=USER, from_address=SENDER, password="wrong")
+    assert desk.mail_settings().has_password
+    with pytest.raises(InputRefused) as refused:
+        run_to_end(desk.send_batch(batch))
+    assert f"logging in as {USER}" in str(refused.value)
+    assert "refused the user name or password" in str(refused.value)
+    assert sends_in_db(db) == 0 and smtp_server.mailbox.envelopes == []
+
+    desk.save_mail_settings(host=smtp_server.host, port=smtp_server.port, security="none",
+                            user=USER, from_address=SENDER, password=PASSWORD)
+    run_to_end(desk.send_batch(batch))
+    assert len(smtp_server.mailbox.envelopes) == 1 and sends_in_db(db) == 1
+    assert memory_keyring.kept == {(KEYRING_SERVICE, f"{USER}@{smtp_server.host}"): PASSWORD}
+
+
+def test_a_refused_recipient_is_refused_cleanly(desk, batch, smtp_server, db):
+    smtp_server.mailbox.refuse.add("nobody@factor.test")
+    with pytest.raises(InputRefused, match="refused the address nobody@factor.test"):
+        run_to_end(desk.send_batch(batch, to="nobody@factor.test"))
+    assert sends_in_db(db) == 0
+
+
+def test_the_password_is_kept_in_the_keychain_only(desk, db, memory_keyring):
+    saved = desk.save_mail_settings(host="smtp.example.com", port=587, security="starttls",
+                                    user=USER, from_address=SENDER, password=PASSWORD)
+    assert saved.has_password and saved.security is MailSecurity.STARTTLS
+    with db.read() as work:
+        from factor_desk.db.models import Setting
+        values = work.execute(select(Setting.value)).scalars().all()
+    assert PASSWORD not in values
+    again = desk.save_mail_settings(host="smtp.example.com", port=587, security="starttls",
+                                    user=USER, from_address=SENDER)
+    assert again.has_password  # None leaves the keychain as it was
+    gone = desk.save_mail_settings(host="smtp.example.com", port=587, security="starttls",
+                                   user=USER, from_address=SENDER, password="")
+    assert not gone.has_password and memory_keyring.kept == {}
+
+
+def test_no_keychain_is_refused_in_the_clerks_words(desk, no_keychain):
+    before = desk.mail_settings()
+    with pytest.raises(InputRefused) as refused:
+        desk.save_mail_settings(host="smtp.example.com", port=465, security="ssl", user=USER,
+                                from_address=SENDER, password=PASSWORD)
+    assert str(refused.value).startswith(NO_KEYCHAIN[:60])
+    assert desk.mail_settings() == before
+
+
+def test_bad_settings_are_refused_each_named(desk):
+    with pytest.raises(InputRefused) as refused:
+        desk.save_mail_settings(host="smtp example", port=0, security="tls", user="",
+                                from_address="nobody", size_limit_mb=0)
+    assert len(refused.value.problems) == 5
+
+
+def test_no_address_and_a_reversed_batch_are_refused(desk, batch, db, smtp_server):
+    with db.write() as work:
+        work.execute(update(FactoringCompany).values(email=""))
+    with pytest.raises(InputRefused, match="no address to send"):
+        run_to_end(desk.send_batch(batch))
+    desk.reverse_batch(batch, "wrong loads")
+    with pytest.raises(InputRefused, match="was reversed"):
+        run_to_end(desk.send_batch(batch, to=FACTOR_MAIL))
+    assert smtp_server.mailbox.envelopes == [] and sends_in_db(db) == 0
+    with db.read() as work:
+        assert work.execute(select(Batch.reversed_at)).scalar_one() is not None
