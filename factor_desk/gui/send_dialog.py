@@ -179,9 +179,11 @@ class SendDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.outcome)
         layout.addStretch(1)
+        layout.addSpacing(6)
         layout.addWidget(self.reason)
         layout.addLayout(buttons)
-        self.setMinimumWidth(600)
+        # a width for the fields, not the dialog: so the dialog grows with what it shows
+        self.to.setMinimumWidth(440)
         self._show_sends()
         self._update()
 
@@ -207,11 +209,23 @@ class SendDialog(QDialog):
         self.earlier.setText("\n".join(send_line(r) for r in self.sends))
         self.earlier.setVisible(bool(self.sends))
         self.earlier_label.setVisible(bool(self.sends))
+        self._fit()
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.outcome.setText(text)
         self.outcome.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
         self.outcome.show()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Taller when it shows more (the files sent, the earlier sends, a message): the
+        wrapped lines at the dialog's width, never cut."""
+        layout = self.layout()
+        layout.activate()
+        wanted = (layout.heightForWidth(self.width()) if layout.hasHeightForWidth()
+                  else layout.sizeHint().height())
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.desk, self)

@@ -131,10 +131,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        # a width for the fields, not the dialog: so the dialog grows with what it shows
+        self.host.setMinimumWidth(400)
 
         self._show(desk.mail_settings())
         self.security.currentIndexChanged.connect(self._security_changed)
+        # the keychain keeps the password of one user on one server
+        self.host.textChanged.connect(self._show_password_state)
+        self.user.textChanged.connect(self._show_password_state)
         self._security_was = self.chosen_security()
 
     def _show(self, settings: MailSettings) -> None:
@@ -144,17 +148,30 @@ class SettingsDialog(QDialog):
         self.user.setText(settings.user)
         self.from_address.setText(settings.from_address)
         self.size_limit.setValue(settings.size_limit_mb)
-        self.has_password = settings.has_password
+        self.shown = settings
         self.forget = False
         self.password.clear()
         self._show_password_state()
 
+    def same_account(self) -> bool:
+        """Whether the server and user are still those the saved password belongs to."""
+        return (self.host.text().strip(), self.user.text().strip()) == (
+            self.shown.host, self.shown.user)
+
     def _show_password_state(self) -> None:
-        keeps = self.has_password and not self.forget
-        self.password.setPlaceholderText("empty keeps the saved password"
-                                         if keeps else "")
-        self.password_note.setText(FORGETTING if self.forget
-                                   else SAVED if self.has_password else NOT_SAVED)
+        saved = self.shown.has_password and self.same_account()
+        keeps = saved and not self.forget
+        self.password.setPlaceholderText("empty keeps the saved password" if keeps else "")
+        if self.forget and saved:
+            note = FORGETTING
+        elif saved:
+            note = SAVED
+        elif self.shown.has_password:
+            note = (f"The saved password is {self.shown.user}'s on {self.shown.host}: type "
+                    "the password for this server and user.")
+        else:
+            note = NOT_SAVED
+        self.password_note.setText(note)
         self.forget_button.setEnabled(keeps)
 
     def chosen_security(self) -> MailSecurity:
@@ -176,7 +193,7 @@ class SettingsDialog(QDialog):
         typed = self.password.text()
         if typed:
             return typed
-        return "" if self.forget else None
+        return "" if self.forget and self.same_account() else None
 
     def save(self) -> None:
         """Everything or nothing: on a refusal the dialog stays open and says why."""
@@ -196,11 +213,17 @@ class SettingsDialog(QDialog):
         self.accept()
 
     def _refused(self, summary: str, details: str) -> None:
+        """The refusal's summary; its reasons one a line when there are several."""
         text = f"Not saved: {summary}"
-        if details and details != summary:
+        if "\n" in details:
             text += f"\n{details}"
         self.error.setText(text)
         self.error.show()
+        layout = self.layout()
+        layout.activate()
+        wanted = (layout.heightForWidth(self.width()) if layout.hasHeightForWidth()
+                  else layout.sizeHint().height())
+        self.resize(self.width(), max(self.height(), wanted))
 
 
 def open_settings(parent: QWidget, desk: Desk) -> SettingsDialog:
