@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.errors import FactorDeskError, InputRefused
 from factor_desk.gui.common import Asker, primary_button, when_text
 from factor_desk.gui.jobs import Job, JobRunner
-from factor_desk.gui.settings_dialog import ERROR_STYLE, SettingsDialog
+from factor_desk.gui.settings_dialog import ERROR_STYLE, SettingsDialog, grow_to_fit
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import AlreadySent, MailSettings, SendRecord, SendResult
 
@@ -175,7 +175,7 @@ class SendDialog(QDialog):
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.close_button)
 
-        layout = QVBoxLayout(self)
+        self.column = layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.outcome)
         layout.addStretch(1)
@@ -209,23 +209,13 @@ class SendDialog(QDialog):
         self.earlier.setText("\n".join(send_line(r) for r in self.sends))
         self.earlier.setVisible(bool(self.sends))
         self.earlier_label.setVisible(bool(self.sends))
-        self._fit()
+        grow_to_fit(self, self.column)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.outcome.setText(text)
         self.outcome.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
         self.outcome.show()
-        self._fit()
-
-    def _fit(self) -> None:
-        """Taller when it shows more (the files sent, the earlier sends, a message): the
-        wrapped lines at the dialog's width, never cut."""
-        layout = self.layout()
-        layout.activate()
-        wanted = (layout.heightForWidth(self.width()) if layout.hasHeightForWidth()
-                  else layout.sizeHint().height())
-        if wanted > self.height():
-            self.resize(self.width(), wanted)
+        grow_to_fit(self, self.column)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.desk, self)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -36,6 +37,16 @@ SAVED = "A password is saved in this computer's keychain."
 NOT_SAVED = "No password is saved. One typed here is kept in this computer's keychain."
 FORGETTING = "The saved password will be forgotten when you save."
 ERROR_STYLE = "color: #b3261e;"
+
+
+def grow_to_fit(dialog: QWidget, layout: QLayout) -> None:
+    """Make ``dialog`` taller when it shows more (a refusal, the files sent): its wrapped
+    lines at its width, never cut."""
+    layout.activate()
+    wanted = (layout.heightForWidth(dialog.width()) if layout.hasHeightForWidth()
+              else layout.sizeHint().height())
+    if wanted > dialog.height():
+        dialog.resize(dialog.width(), wanted)
 
 
 class SettingsDialog(QDialog):
@@ -126,7 +137,7 @@ class SettingsDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        self.column = layout = QVBoxLayout(self)
         layout.addWidget(mail)
         layout.addWidget(self.error)
         layout.addStretch(1)
@@ -219,11 +230,7 @@ class SettingsDialog(QDialog):
             text += f"\n{details}"
         self.error.setText(text)
         self.error.show()
-        layout = self.layout()
-        layout.activate()
-        wanted = (layout.heightForWidth(self.width()) if layout.hasHeightForWidth()
-                  else layout.sizeHint().height())
-        self.resize(self.width(), max(self.height(), wanted))
+        grow_to_fit(self, self.column)
 
 
 def open_settings(parent: QWidget, desk: Desk) -> SettingsDialog:
