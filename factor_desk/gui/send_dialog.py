@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.errors import FactorDeskError, InputRefused
 from factor_desk.gui.common import Asker, primary_button, when_text
 from factor_desk.gui.jobs import Job, JobRunner
+from factor_desk.gui.preview_dialog import plural
 from factor_desk.gui.settings_dialog import ERROR_STYLE, SettingsDialog, grow_to_fit
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import AlreadySent, MailSettings, SendRecord, SendResult
@@ -162,10 +163,10 @@ class SendDialog(QDialog):
         self.draft_button.setObjectName("openDraft")
         self.draft_button.setToolTip("Write the email as a draft (.eml) and open it in this "
                                      "computer's mail program, to check and send from there")
-        self.draft_button.clicked.connect(self.open_draft)
+        self.draft_button.clicked.connect(lambda: self.open_draft())
         self.send_button = primary_button("Send now")
         self.send_button.setObjectName("sendNow")
-        self.send_button.clicked.connect(self.send_now)
+        self.send_button.clicked.connect(lambda: self.send_now())
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
@@ -235,32 +236,33 @@ class SendDialog(QDialog):
 
     # ------------------------------------------------------------------ actions
 
-    def _again(self, what: str) -> bool | None:
+    def _again(self, draft: bool) -> bool | None:
         """``again`` for the service: False when never sent, True when the clerk agreed to
         send again, None when they did not."""
         if not self.sends:
             return False
-        last = self.sends[-1]
-        earlier = send_line(last)
-        if len({r.sent_at for r in self.sends}) > 1:
-            earlier += f" (and {len(self.sends) - 1} earlier)"
+        earlier = send_line(self.sends[-1])
+        if len(self.sends) > 1:
+            earlier += f" ({plural(len(self.sends) - 1, 'earlier email')} before that)"
+        question = "Write a new draft to send it again?" if draft else "Send it again?"
         if self.asker.confirm("Send again?", f"Batch {self.info.batch} was sent before: "
-                              f"{earlier}.\n\n{what} again?", f"{what} again"):
+                              f"{earlier}.\n\n{question}",
+                              "Write draft" if draft else "Send again"):
             return True
         return None
 
-    def send_now(self) -> None:
-        again = self._again("Send")
-        if again is None:
+    def send_now(self, again: bool | None = None) -> None:
+        """Send over SMTP; ``again`` None: asked when the batch was sent before."""
+        if again is None and (again := self._again(draft=False)) is None:
             return
         to = self.address()
         self._start(f"Emailing batch {self.info.batch}", f"Emailing {self.info.batch} to {to}…",
                     partial(self.desk.send_batch, self.info.batch, to=to, again=again),
-                    self._sent, "Send")
+                    self._sent, draft=False)
 
-    def open_draft(self) -> None:
-        again = self._again("Write a draft")
-        if again is None:
+    def open_draft(self, again: bool | None = None) -> None:
+        """Write the .eml draft and open it; ``again`` as for ``send_now``."""
+        if again is None and (again := self._again(draft=True)) is None:
             return
         # A folder of its own per draft: the mail program may hold the last one open.
         folder = Path(tempfile.mkdtemp(prefix=f"factor-desk-{self.info.batch}-"))
@@ -269,9 +271,9 @@ class SendDialog(QDialog):
                     f"Writing the email of {self.info.batch}…",
                     partial(self.desk.send_batch, self.info.batch, to=self.address(), eml=eml,
                             again=again),
-                    self._drafted, "Write a draft")
+                    self._drafted, draft=True)
 
-    def _start(self, title: str, label: str, fn, done, what: str) -> None:
+    def _start(self, title: str, label: str, fn, done, *, draft: bool) -> None:
         self.outcome.hide()
         self.progress = QProgressDialog(label, "Cancel", 0, 0, self)
         self.progress.setWindowTitle(title)
@@ -298,8 +300,8 @@ class SendDialog(QDialog):
             if isinstance(exc, AlreadySent):  # sent meanwhile (another clerk, the CLI)
                 self.sends = list(exc.records)
                 self._show_sends()
-                if self._again(what):
-                    (self.send_now if what == "Send" else self.open_draft)()
+                if self._again(draft):
+                    (self.open_draft if draft else self.send_now)(again=True)
                 return
             if isinstance(exc, InputRefused):
                 details = "\n".join(str(p) for p in exc.problems)

@@ -28,8 +28,8 @@ from factor_desk.gui.common import primary_button
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import MailSecurity, MailSettings
 
-SECURITY_WORDS = {MailSecurity.SSL: "SSL", MailSecurity.STARTTLS: "STARTTLS",
-                  MailSecurity.NONE: "None"}
+SECURITY_WORDS = {MailSecurity.SSL: "SSL/TLS", MailSecurity.STARTTLS: "STARTTLS",
+                  MailSecurity.NONE: "None (not encrypted)"}
 # The port each kind of security usually uses: changing the security moves a port that was
 # the old kind's usual one to the new kind's (a port the clerk typed stays).
 USUAL_PORTS = {MailSecurity.SSL: 465, MailSecurity.STARTTLS: 587, MailSecurity.NONE: 25}

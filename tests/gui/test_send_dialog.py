@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from factor_desk.db.models import FactoringCompany
 from factor_desk.gui.send_dialog import NO_MAIL, SendDialog
+from factor_desk.services.common import run_to_end
 from factor_desk.services.factors import FactorTerms
 
 FREIGHT = "Blue Ridge Freight LLC"
@@ -83,7 +84,7 @@ def test_send_now_delivers_the_schedule_to_the_factor(qtbot, window, desk, inbox
     assert len(inbox.envelopes) == 1, said
     assert inbox.envelopes[0].rcpt_tos == [FACTOR_EMAIL]
     (message,) = inbox.messages()
-    assert said == f"Sent to {FACTOR_EMAIL} (message id {message['Message-ID']})."
+    assert said == f"Sent to {FACTOR_EMAIL} (message id {message['Message-ID'].strip()})."
     files = attachments(message)
     schedule = f"Schedule_of_Accounts_{dialog.info.batch}.pdf"
     assert schedule in files and files[schedule].startswith(b"%PDF")
@@ -168,3 +169,17 @@ def test_a_refusal_shows_the_services_message(qtbot, window, desk, keychain):
     assert said and not said.startswith("Sent")
     assert desk.batch_sends(dialog.info.batch) == []
     assert dialog.send_button.isEnabled(), "the clerk can try again"
+
+
+def test_a_send_from_elsewhere_meanwhile_is_asked_about_once(qtbot, window, desk, inbox,
+                                                              asker):
+    dialog = open_dialog(qtbot, window, desk)
+    assert not dialog.earlier.isVisible()
+    run_to_end(desk.send_batch(dialog.info.batch, to="clerk2@blueridge.test"))  # the CLI
+    asker.answer("confirm", True)
+    said = click_and_wait(qtbot, window, dialog, dialog.send_button)
+    questions = [text for kind, text in asker.asked if kind == "confirm"]
+    assert len(questions) == 1 and "clerk2@blueridge.test" in questions[0]
+    assert said.startswith(f"Sent to {FACTOR_EMAIL} (message id ")
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["clerk2@blueridge.test"],
+                                                      [FACTOR_EMAIL]]
