@@ -29,10 +29,17 @@ from factor_desk.documents.email_message import (
     pack,
 )
 from factor_desk.documents.saving import write_new_file
-from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import Progress, current_user
-from factor_desk.services.export import ExportPlan, ExportResult, Reader, export_batch, plan_export
+from factor_desk.services.export import (
+    ExportCancelled,
+    ExportPlan,
+    ExportResult,
+    Reader,
+    export_batch,
+    plan_export,
+)
 from factor_desk.services.mail_settings import MailSecurity as MailSecurity
 from factor_desk.services.mail_settings import MailSettings as MailSettings
 from factor_desk.services.mail_settings import read_settings, valid_address
@@ -86,6 +93,13 @@ class AlreadySent(InputRefused):
         super().__init__([Problem(
             f"{batch} was {how} to {last.to} on {last.sent_at:%m/%d/%Y} by {last.sent_by}; "
             "send it again with --again")])
+
+
+class SendCancelled(FactorDeskError):
+    """The clerk cancelled before anything was sent."""
+
+    def __init__(self, batch: str):
+        super().__init__(f"Sending batch {batch} was cancelled; nothing was sent.")
 
 
 # ------------------------------------------------------------------ what to send
@@ -185,9 +199,12 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                             "mail --password-prompt`); nothing was sent."])
     with tempfile.TemporaryDirectory(prefix="factor-desk-send-") as tmp:
         done: ExportResult | None = None
-        for step in export_batch(plan.export, tmp, read, should_stop=stop):
-            done = step.result if isinstance(step.result, ExportResult) else done
-            yield Progress(step.done, step.total + 2, step.message)
+        try:
+            for step in export_batch(plan.export, tmp, read, should_stop=stop):
+                done = step.result if isinstance(step.result, ExportResult) else done
+                yield Progress(step.done, step.total + 2, step.message)
+        except ExportCancelled:
+            raise SendCancelled(plan.batch) from None
         assert done is not None
         total = len(plan.export.invoices) + 4
         files = [Attachment(name, (done.folder / name).read_bytes())
@@ -197,7 +214,7 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                       part=i, parts=len(packed), draft=plan.eml is not None)
                 for i, part in enumerate(packed, start=1)]
     if stop():
-        raise InputRefused([f"Sending {plan.batch} was cancelled; nothing was sent."])
+        raise SendCancelled(plan.batch)
     sent: list[tuple[EmailMessage, int]] = []
     paths: list[Path] = []
     if plan.eml is not None:
@@ -327,6 +344,7 @@ def _smtp_refusal(exc: Exception, step: str, where: str, to: str,
                    "Send the batch again (--again) when the server takes it.")
     else:
         outcome = "Nothing was sent. Check the mail settings (File → Settings)."
+    reason = reason.strip().rstrip(".")
     return InputRefused([f"Failed {step} the mail server {where}: {reason}. {outcome}"])
 
 

@@ -259,3 +259,9 @@ def test_no_address_and_a_reversed_batch_are_refused(desk, batch, db, smtp_serve
     assert smtp_server.mailbox.envelopes == [] and sends_in_db(db) == 0
     with db.read() as work:
         assert work.execute(select(Batch.reversed_at)).scalar_one() is not None
+
+
+def test_cancel_sends_and_records_nothing(desk, batch, smtp_server, db):
+    with pytest.raises(sending.SendCancelled, match="nothing was sent"):
+        run_to_end(desk.send_batch(batch, should_stop=lambda: True))
+    assert smtp_server.mailbox.envelopes == [] and sends_in_db(db) == 0
