@@ -32,7 +32,13 @@ from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.gui.preview_dialog import plural
 from factor_desk.gui.settings_dialog import ERROR_STYLE, SettingsDialog, grow_to_fit
 from factor_desk.services.desk import Desk
-from factor_desk.services.sending import AlreadySent, MailSettings, SendRecord, SendResult
+from factor_desk.services.sending import (
+    AlreadySent,
+    MailSettings,
+    SendCancelled,
+    SendRecord,
+    SendResult,
+)
 
 if TYPE_CHECKING:
     from factor_desk.gui.page import Page
@@ -212,9 +218,9 @@ class SendDialog(QDialog):
         self.earlier_label.setVisible(bool(self.sends))
         grow_to_fit(self, self.column)
 
-    def _say(self, text: str, *, error: bool = False) -> None:
+    def _say(self, text: str, *, error: bool = False, plain: bool = False) -> None:
         self.outcome.setText(text)
-        self.outcome.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
+        self.outcome.setStyleSheet("" if plain else ERROR_STYLE if error else DONE_STYLE)
         self.outcome.show()
         grow_to_fit(self, self.column)
 
@@ -289,8 +295,8 @@ class SendDialog(QDialog):
 
         def finished(result) -> None:
             self._close_progress()
-            if result is None:  # stopped by Cancel
-                self._say("Cancelled.", error=True)
+            if result is None:  # stopped by Cancel between two steps
+                self._say("Cancelled.", plain=True)
                 self._reload_sends()
             else:
                 done(result)
@@ -303,10 +309,11 @@ class SendDialog(QDialog):
                 if self._again(draft):
                     (self.open_draft if draft else self.send_now)(again=True)
                 return
-            if isinstance(exc, InputRefused):
-                details = "\n".join(str(p) for p in exc.problems)
-                self._say(exc.summary if details in ("", exc.summary)
-                          else f"{exc.summary}\n{details}", error=True)
+            if isinstance(exc, SendCancelled):
+                self._say(str(exc), plain=True)
+            elif isinstance(exc, InputRefused):  # the summary; each reason when several
+                reasons = [str(p) for p in exc.problems] if len(exc.problems) > 1 else []
+                self._say("\n".join([exc.summary, *reasons]), error=True)
             elif isinstance(exc, FactorDeskError):
                 self._say(str(exc), error=True)
             else:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import email
 import email.policy
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import helpers_send
@@ -15,12 +17,14 @@ from helpers import settle
 from helpers_send import PASSWORD, USER, attachments
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
 from factor_desk.db.models import FactoringCompany
 from factor_desk.gui.send_dialog import NO_MAIL, SendDialog
-from factor_desk.services.common import run_to_end
+from factor_desk.services.common import Progress, run_to_end
 from factor_desk.services.factors import FactorTerms
+from factor_desk.services.sending import SendCancelled
 
 FREIGHT = "Blue Ridge Freight LLC"
 FACTOR_EMAIL = "schedules@capitaldepot.test"
@@ -183,3 +187,39 @@ def test_a_send_from_elsewhere_meanwhile_is_asked_about_once(qtbot, window, desk
     assert said.startswith(f"Sent to {FACTOR_EMAIL} (message id ")
     assert [e.rcpt_tos for e in inbox.envelopes] == [["clerk2@blueridge.test"],
                                                       [FACTOR_EMAIL]]
+
+
+def test_cancel_stops_the_send(qtbot, window, desk, keychain, monkeypatch):
+    """Cancel in the progress dialog reaches the service's should_stop (a stand-in send
+    that waits for it, so the click always comes in time)."""
+    give_factor_email(desk)
+    desk.save_mail_settings(host="127.0.0.1", port=25, security="none", user="",
+                            from_address="billing@blueridge.test")
+    dialog = open_dialog(qtbot, window, desk)
+    stopped = threading.Event()
+
+    def waiting_send(batch, *, to=None, eml=None, again=False, should_stop=None):
+        yield Progress(0, 2, "Drawing the schedule")
+        assert should_stop is not None
+        deadline = time.monotonic() + 10
+        while not should_stop():
+            if time.monotonic() > deadline:
+                raise RuntimeError("Cancel never reached the send")  # a bug shown, no outcome
+            stopped.wait(0.01)
+        stopped.set()
+        raise SendCancelled(batch)
+
+    monkeypatch.setattr(desk, "send_batch", waiting_send)
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress is not None
+                    and dialog.progress.labelText() == "Drawing the schedule")
+    assert not dialog.send_button.isEnabled(), "one send at a time"
+    cancel = dialog.progress.findChild(QPushButton)
+    assert cancel.text() == "Cancel"
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.outcome.isVisible(), timeout=20_000)
+    assert stopped.is_set()
+    assert dialog.outcome.text() == (f"Sending batch {dialog.info.batch} was cancelled; "
+                                     "nothing was sent.")
+    assert dialog.progress is None and dialog.send_button.isEnabled()
+    settle(qtbot, window)
