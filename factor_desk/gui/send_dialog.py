@@ -38,6 +38,7 @@ from factor_desk.services.sending import (
     SendCancelled,
     SendRecord,
     SendResult,
+    attachment_names,
 )
 
 if TYPE_CHECKING:
@@ -82,10 +83,10 @@ def gather(desk: Desk, batch: str) -> SendInfo:
 
 
 def attachment_text(batch: str) -> str:
-    """What goes with the email, before it is made (the service names the files)."""
-    return (f"• the schedule of accounts of {batch} (PDF and XLSX)\n"
-            "• the batch packet (PDF): every invoice with its documents\n"
-            "(made when you send, from what the batch froze when it was submitted)")
+    """The files the email will carry, named as the download names them; their sizes are
+    known once they are made, when sending."""
+    names = "\n".join(f"• {name}" for name in attachment_names(Path(batch)))
+    return f"{names}\n(made when you send, from what the batch froze at submission)"
 
 
 def send_line(record: SendRecord) -> str:
@@ -132,7 +133,6 @@ class SendDialog(QDialog):
         if not info.factor_email:
             self.to_note.setText(f"{info.factor} has no email address in its profile: type "
                                  "the address to send to.")
-        self.to_note.setVisible(not info.factor_email)
         self.to_note.setStyleSheet("color: #8a5a00;")
         self.subject = QLabel(info.subject)
         self.subject.setObjectName("sendSubject")
@@ -144,7 +144,7 @@ class SendDialog(QDialog):
         self.earlier.setObjectName("earlierSends")
         self.earlier.setWordWrap(True)
 
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("To:", self.to)
         form.addRow("", self.to_note)
         form.addRow("Subject:", self.subject)
@@ -206,8 +206,10 @@ class SendDialog(QDialog):
             reasons.append(NO_MAIL)
         if not self.address() and self.info.factor_email:  # else the note above says it
             reasons.append(NO_ADDRESS)
+        # the factor has no address: said until one is typed
+        self.form.setRowVisible(self.to_note, not self.info.factor_email and not self.address())
         busy = self.progress is not None
-        self.send_button.setEnabled(not reasons and not busy)
+        self.send_button.setEnabled(not reasons and bool(self.address()) and not busy)
         self.draft_button.setEnabled(bool(self.address()) and not busy)
         self.reason.setText(" ".join(reasons))
         self.reason.setVisible(bool(reasons))

@@ -83,6 +83,7 @@ def test_send_now_delivers_the_schedule_to_the_factor(qtbot, window, desk, inbox
     dialog = open_dialog(qtbot, window, desk)
     assert dialog.subject.text() == f"Schedule of Accounts {dialog.info.batch} — {FREIGHT}"
     assert not dialog.earlier.isVisible(), "never sent before"
+    assert f"Schedule_of_Accounts_{dialog.info.batch}.xlsx" in dialog.files.text()
 
     said = click_and_wait(qtbot, window, dialog, dialog.send_button)
     assert len(inbox.envelopes) == 1, said
@@ -141,7 +142,9 @@ def test_open_in_mail_program_writes_a_draft_and_opens_it(qtbot, window, desk, k
     dialog = open_dialog(qtbot, window, desk, to="")
     assert dialog.to_note.isVisible() and "has no email address" in dialog.to_note.text()
     assert not dialog.draft_button.isEnabled(), "no address yet"
+    assert not dialog.send_button.isEnabled()
     dialog.to.setText("new@factor.test")
+    assert not dialog.to_note.isVisible(), "said until an address is typed"
 
     said = click_and_wait(qtbot, window, dialog, dialog.draft_button)
     assert len(opened) == 1
