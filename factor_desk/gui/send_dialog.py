@@ -68,9 +68,7 @@ class SendInfo:
 def gather(desk: Desk, batch: str) -> SendInfo:
     """The batch's factor and carrier, the factor's address, the earlier sends, the mail
     settings (quick reads; run on the worker all the same)."""
-    found = next((o.batch for o in desk.batches_overview() if o.batch.batch == batch), None)
-    if found is None:
-        raise InputRefused([f"There is no batch {batch}."])
+    found = desk.show_batch(batch)  # refused (NotFound) when there is none
     profile = desk.profile()
     sub = next((s for s in profile.subsidiaries if s.name == found.subsidiary), None)
     carrier = (sub.legal_name or sub.name) if sub is not None else found.subsidiary
