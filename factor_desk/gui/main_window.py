@@ -36,6 +36,8 @@ from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.models import settle_heap
 from factor_desk.gui.page import Page
 from factor_desk.gui.reports_page import ReportsPage
+from factor_desk.gui.send_dialog import email_batch
+from factor_desk.gui.settings_dialog import open_settings
 from factor_desk.gui.sidebar import Sidebar
 from factor_desk.services.desk import Desk
 
@@ -242,6 +244,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         close_demo.setVisible(self.demo)
         self._action(file_menu, "&Preferences…", lambda: self.show_page("company"),
                      QKeySequence.StandardKey.Preferences, QAction.MenuRole.PreferencesRole)
+        self._action(file_menu, "Settin&gs…", lambda: open_settings(self, self.desk))
         file_menu.addSeparator()
         self._action(file_menu, "&Open data folder…", self.open_data_folder)
         file_menu.addSeparator()
@@ -260,6 +263,7 @@ class MainWindow(DataFolderActions, QMainWindow):
                      "Ctrl+3")
         self._action(reports, "&Aging", lambda: self.show_page("aging"))
         download = self._action(reports, "&Download batch…", self._download, "Ctrl+D")
+        self._action(reports, "&Email batch to factor…", self._email_batch)
         purchase = self._action(reports, "Upload &Purchase Report…", self._upload_purchase,
                                 "Ctrl+U")
         payments = self._action(reports, "Upload Pa&yment Report…", self._upload_payments,
@@ -319,6 +323,11 @@ class MainWindow(DataFolderActions, QMainWindow):
     def _download(self) -> None:
         self.show_page("reports")
         cast(ReportsPage, self.pages["reports"]).download_selected()
+
+    def _email_batch(self) -> None:
+        self.show_page("reports")
+        page = cast(ReportsPage, self.pages["reports"])
+        email_batch(page, page.selected_batch())
 
     def _upload_purchase(self) -> None:
         self.show_page("reports")

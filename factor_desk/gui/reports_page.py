@@ -48,6 +48,7 @@ from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, se
 from factor_desk.gui.month_chart import MONTHS, MonthChart
 from factor_desk.gui.preview_dialog import PreviewDialog, plural
 from factor_desk.gui.report_upload import ReportUpload
+from factor_desk.gui.send_dialog import email_batch
 from factor_desk.services import reports
 
 RECON_LABELS = {
@@ -135,6 +136,14 @@ class ReportsPage(ReportUpload):
         actions.addStretch(1)
         self.status_filter = status_filter(self.batches)
         self.invoices.buttons.addWidget(self.reverse_button)
+        # issue #14: the selected batch emailed to its factor (gui/send_dialog.py); here, as
+        # the row of Download… has no room left at 1024 px
+        self.email = QPushButton("Email to factor…")
+        self.email.setObjectName("emailBatch")
+        self.email.setToolTip("The selected batch's schedule and packet by email to its "
+                              "factor")
+        self.email.clicked.connect(lambda: email_batch(self, self.selected_batch()))
+        self.invoices.buttons.addWidget(self.email)
         self.invoices.buttons.addStretch(1)
         self.invoices.buttons.addWidget(self.status_filter)
         actions.addWidget(purchase_template)
@@ -257,6 +266,7 @@ class ReportsPage(ReportUpload):
         """The buttons act on the selected records only; with none, they are off."""
         batch = self.selected_batch()
         self.download.setEnabled(batch is not None)
+        self.email.setEnabled(batch is not None)
         self.undo.setEnabled(self.selected_import() is not None)
         if batch is None:
             self.recon.set_rows([])
