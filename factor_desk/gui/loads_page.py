@@ -24,15 +24,15 @@ from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.gui.common import (
     DropFilter,
-    ask_for_sheet,
     fit_columns,
     heading,
     table_view,
     when_text,
 )
-from factor_desk.gui.jobs import Call, Job
+from factor_desk.gui.jobs import Job
 from factor_desk.gui.load_dialogs import EditLoadDialog
 from factor_desk.gui.load_money import LoadMoneyPanel
+from factor_desk.gui.loads_import import ALL_SUBSIDIARIES, LoadsImport
 from factor_desk.gui.models import (
     Column,
     RowTableModel,
@@ -42,13 +42,10 @@ from factor_desk.gui.models import (
     select_record,
     selected_row,
 )
-from factor_desk.gui.page import Page
-from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural
+from factor_desk.gui.preview_dialog import PreviewDialog
 
-ALL_SUBSIDIARIES = "All subsidiaries"
 ALL_STATUSES = "All statuses"
 DOCUMENT_FILES = (".pdf", ".jpg", ".jpeg", ".png")
-LOAD_FILES = "Spreadsheets (*.csv *.xlsx);;All files (*)"
 STATUS_COLORS = {"Invoiced": QColor("#1f6feb"), "Financed": QColor("#8250df"),
                  "Completed": QColor("#1a7f37"), "Released": QColor("#6e7781"),
                  "Void": QColor("#a4262c"),
@@ -56,7 +53,7 @@ STATUS_COLORS = {"Invoiced": QColor("#1f6feb"), "Financed": QColor("#8250df"),
                  "Charged back": QColor("#c43e00")}
 
 
-class LoadsPage(Page):
+class LoadsPage(LoadsImport):
     title = "Loads"
     model: RowTableModel
 
@@ -332,82 +329,6 @@ class LoadsPage(Page):
         self.run(Job(f"Attaching to load {load_number}", work, done=done))
 
     # ------------------------------------------------------------------ importing loads
-
-    def choose_loads_file(self) -> None:
-        start = str(self.settings.value("folders/loads", str(Path.home()), str))
-        path = self.asker.open_file("Import loads", start, LOAD_FILES)
-        if path:
-            self.import_file(path)
-
-    def import_file(self, path: str) -> None:
-        self.settings.setValue("folders/loads", str(Path(path).parent))
-        sub = self.subsidiary.currentText()
-        if sub in ("", ALL_SUBSIDIARIES):
-            names = [self.subsidiary.itemText(i) for i in range(1, self.subsidiary.count())]
-            chosen = self.asker.item("Import loads", "Into which subsidiary?", names)
-            if not chosen:
-                return
-            sub = chosen
-        self._check(path, sub)
-
-    def _check(self, path: str, sub: str, sheet: str | None = None) -> None:
-        def failed(exc: BaseException) -> None:
-            chosen = ask_for_sheet(self.asker, exc, "loads list")
-            if chosen:
-                self._check(path, sub, chosen)
-
-        self.run(Job(f"Checking {Path(path).name}",
-                     Call(self.desk.check_loads_file, path, sub, sheet=sheet),
-                     done=lambda result: self._show_check(path, sub, result), error=failed))
-
-    def _show_check(self, path: str, sub: str, result) -> None:
-        rows = [PreviewRow(p.row or 0, p.column or "", "", "error", p.message)
-                for p in result.problems]
-        # A row billed to another customer than its name or MC says is not an error, but
-        # the clerk sees it before pressing Import.
-        rows += [PreviewRow(r.row, "Customer", r.load_number, "warning", r.note)
-                 for r in result.row_customers if r.note]
-        rows.sort(key=lambda r: r.row)
-        summary = (f"<b>Loads for {sub}: {result.file_name}</b><br>"
-                   f"{plural(result.rows_total, 'row')}: {result.rows_valid:,} can be "
-                   f"imported, {result.rows_bad:,} "
-                   f"{'has problems' if result.rows_bad == 1 else 'have problems'}."
-                   + (f"<br>New customers: {', '.join(result.new_customers)}"
-                      if result.new_customers else "")
-                   + "<br>Nothing changes until you press Import.")
-        confirmation = None
-        blockers = []
-        if result.problems and result.rows_valid:
-            confirmation = (f"Import the {plural(result.rows_valid, 'good row')} only and "
-                            f"skip the {result.rows_bad:,} with problems")
-        elif not result.rows_valid:
-            blockers = ["no row can be imported"]
-        dialog = PreviewDialog(self, title="Import loads", summary=summary, rows=rows,
-                               headers=("Column", "Load #"), totals="", blockers=blockers,
-                               confirmation=confirmation, apply_text="Import",
-                               sheet=result.sheet)
-        dialog.apply_requested.connect(lambda only_valid: self._import(
-            dialog, path, sub, only_valid, result.sheet))
-        self.preview_dialog = dialog
-        dialog.open()
-
-    def _import(self, dialog, path: str, sub: str, only_valid: bool,
-                sheet: str | None = None) -> None:
-        dialog.busy(True)
-
-        def done(result):
-            dialog.accept()
-            self.status.emit(f"{result.imported} loads imported into {sub}.")
-            self.reload()
-
-        def failed(exc):
-            dialog.busy(False)
-            self.asker.problem(exc)
-
-        self.run(Job(f"Importing {Path(path).name}",
-                     Call(self.desk.import_loads, path, sub, only_valid=only_valid,
-                          sheet=sheet),  # the sheet checked
-                     done=done, error=failed))
 
     # ------------------------------------------------------------------ load moves
 

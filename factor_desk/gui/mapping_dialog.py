@@ -45,6 +45,11 @@ def kind_words(kind: str) -> str:
     return KIND_WORDS.get(ReportKind(kind), str(kind))
 
 
+def file_words(kind: str) -> str:
+    """The file as the clerk calls it: "payment report", "loads file"."""
+    return kind_words(kind) + (" file" if kind == ReportKind.LOADS else " report")
+
+
 def _and(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -74,9 +79,9 @@ class MappingDialog(QDialog):
         self.kind = look.kind
         intro = QLabel(
             f"Factor Desk does not know which column of <b>{html.escape(look.file_name)}</b> "
-            f"holds what. For each thing Factor Desk reads from a {kind_words(look.kind)} "
-            "report, choose the column of the file that holds it. <b>*</b> marks what "
-            f"it needs. (If it is not a {kind_words(look.kind)} report, press Cancel.)")
+            f"holds what. For each thing Factor Desk reads from a {file_words(look.kind)}, "
+            "choose the column of the file that holds it. <b>*</b> marks what "
+            f"it needs. (If it is not a {file_words(look.kind)}, press Cancel.)")
         intro.setWordWrap(True)
 
         grid = QGridLayout()
@@ -150,6 +155,10 @@ class MappingDialog(QDialog):
         self.remember.setToolTip("Saved when the file is applied; Column mappings… on "
                                  "Factoring Reports lists it, and forgets it")
         self.remember.setChecked(self.factor is not None)
+        if self.kind == ReportKind.LOADS:  # a loads file is no factor's: matched for it only
+            self.remember.setChecked(False)
+            self.remember.setVisible(False)
+            self.saved_line.setVisible(False)
 
         self.reason = QLabel()
         self.reason.setObjectName("reason")
