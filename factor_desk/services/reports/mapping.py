@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from factor_desk.db.models import Batch, ColumnMapping, FactoringCompany, Invoice, utcnow
 from factor_desk.db.work import Work
+from factor_desk.documents.tabular import Table
+from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.factor_reports import ReportKind
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import chunks
@@ -26,17 +28,20 @@ from factor_desk.services.placing import (
     Placement,
     SavedMapping,
     fits,
+    look_of,
     map_text,
     parse_map,
+    place,
     public_name,
 )
 from factor_desk.services.reports.outcomes import Preview, ReserveValues
 
 __all__ = [
-    "ID_FIELDS", "ColumnsNotPlaced", "Fields", "FileLook", "MappingField", "Placement",
+    "ID_FIELDS", "AnotherFactorsMapping", "ColumnsNotPlaced", "Fields", "FileLook",
+    "MappingField", "Placement",
     "SavedMapping", "factor_of_rows", "fits", "forget_mapping", "map_text", "mapping_factor",
-    "mappings_in_play", "parse_map", "public_name", "save_mapping", "saved_mapping",
-    "saved_mappings",
+    "mappings_in_play", "parse_map", "public_name", "refuse_another_factors_mapping",
+    "save_mapping", "saved_mapping", "saved_mappings",
 ]
 
 
@@ -119,6 +124,40 @@ def mappings_in_play(work: Work, kind: str, *, factor: str | None = None,
 def factor_of_rows(work: Work, preview: Preview) -> FactoringCompany | None:
     """The one factor the rows of a checked file belong to (their invoices' batches', or a
     reserve row's factor); None when they belong to none or to several."""
+    ids = _factors_of_rows(work, preview)
+    return work.get(FactoringCompany, ids.pop()) if len(ids) == 1 else None
+
+
+class AnotherFactorsMapping(ColumnsNotPlaced):
+    """The saved mapping that fit a file (no factor or batch named) is one factor's and the
+    file's rows are another's: its columns may mean something else there (its "Total" the
+    amount paid, this one's the invoice's total). ``look``: the file as the assistant shows
+    it without that mapping, so the window opens the assistant to match the columns."""
+
+    def __init__(self, look: FileLook, mapping_of: str, rows_of: list[str]):
+        self.look = look
+        message = (f"the columns were placed by the mapping saved for {mapping_of}, but the "
+                   f"rows are {', '.join(rows_of)}'s invoices; name the factor whose file "
+                   f'this is (--factor "{rows_of[0]}") or say which column holds each '
+                   "field (--map)")
+        InputRefused.__init__(self, [Problem(message, file=look.file_name)], summary=message)
+
+
+def refuse_another_factors_mapping(work: Work, fields: Fields, table: Table,
+                                   saved: SavedMapping | None, preview: Preview) -> None:
+    """Refused (AnotherFactorsMapping) when ``saved`` placed ``table``'s columns and the
+    rows belong to another factor than the mapping's."""
+    if saved is None:
+        return
+    names = sorted(work.execute(select(FactoringCompany.name).where(
+        FactoringCompany.id.in_(_factors_of_rows(work, preview)))).scalars())
+    others = [n for n in names if n != saved.factor]
+    if others:
+        raise AnotherFactorsMapping(look_of(fields, table, place(fields, table)),
+                                    saved.factor, others)
+
+
+def _factors_of_rows(work: Work, preview: Preview) -> set[int]:
     ids: set[int] = set()
     invoices = sorted({r.invoice_id for r in preview.rows if r.invoice_id is not None})
     for part in chunks(invoices):
@@ -127,4 +166,4 @@ def factor_of_rows(work: Work, preview: Preview) -> FactoringCompany | None:
             .where(Invoice.id.in_(part)).distinct()).scalars())
     ids.update(r.values.factoring_company_id for r in preview.rows
                if isinstance(r.values, ReserveValues))
-    return work.get(FactoringCompany, ids.pop()) if len(ids) == 1 else None
+    return ids

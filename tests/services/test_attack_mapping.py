@@ -1,0 +1,54 @@
+"""Attacks on #14's column mappings: a mapping saved for one factor must not silently read
+another factor's file (amounts from the wrong column)."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import dump, write_csv_file
+from test_reports import PURCHASE_HEADER, purchase_row, write_csv
+
+from factor_desk.domain.errors import InputRefused
+from factor_desk.services import company
+from factor_desk.services.common import run_to_end
+from factor_desk.services.desk import Desk
+from factor_desk.services.reports import ColumnsNotPlaced
+
+PAY_HEADER = ["Invoice Number", "Payment Date", "Total", "Amount Paid"]
+
+
+def _rts_mapping(db):
+    with db.write() as work:
+        company.add_factoring_company(work, "RTS Financial", remit_to="RTS, Box 1")
+    # RTS's payments portal: "Total" is what was paid
+    Desk(db).save_mapping("RTS Financial", "payments", {
+        "invoice_number": "Invoice Number", "payment_date": "Payment Date",
+        "amount_paid": "Total"})
+
+
+@pytest.fixture
+def financed(db, batch, tmp_path):
+    rows = [purchase_row(n) for n in "1234"]
+    run_to_end(Desk(db).apply_report("purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                                           rows), batch=batch))
+    return db
+
+
+def test_another_factors_mapping_does_not_read_this_factors_payments(db, financed, tmp_path):
+    """Capital Depot's payment file has "Total" (the invoice's total) and "Amount Paid";
+    RTS's saved mapping fits its headers. Applying it without naming a factor must not pay
+    $1,000.00 from "Total": the invoices are Capital Depot's."""
+    _rts_mapping(db)
+    path = write_csv_file(tmp_path / "cd.csv", [
+        PAY_HEADER, ["1", "12/28/2026", "1000.00", "600.00"]])
+    before = dump(db)
+    for run in (Desk(db).preview_report, Desk(db).apply_report):
+        with pytest.raises(InputRefused, match="mapping saved for RTS Financial") as refused:
+            run_to_end(run("payments", path))
+        assert "Capital Depot" in str(refused.value) and "--factor" in str(refused.value)
+        # a ColumnsNotPlaced: the window opens the assistant, the file as read without it
+        assert isinstance(refused.value, ColumnsNotPlaced)
+        assert refused.value.look.placed["amount_paid"] == "Amount Paid"
+    assert dump(db) == before
+    # naming the factor reads it by Capital Depot's columns: $600.00 paid
+    shown = run_to_end(Desk(db).preview_report("payments", path, factor="Capital Depot"))
+    assert shown.mapping_note == "" and shown.totals["paid"] == 600
