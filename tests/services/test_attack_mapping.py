@@ -52,3 +52,17 @@ def test_another_factors_mapping_does_not_read_this_factors_payments(db, finance
     # naming the factor reads it by Capital Depot's columns: $600.00 paid
     shown = run_to_end(Desk(db).preview_report("payments", path, factor="Capital Depot"))
     assert shown.mapping_note == "" and shown.totals["paid"] == 600
+
+
+def test_a_mapping_naming_a_header_the_file_has_twice_is_refused(db, financed, tmp_path):
+    """A portal's file with two columns called "Amount" (the invoice's, then the amount
+    paid): a mapping amount_paid=Amount cannot say which; reading the first silently paid
+    the invoice's total."""
+    path = write_csv_file(tmp_path / "two.csv", [
+        ["Inv", "Paid On", "Amount", "Amount"], ["1", "12/28/2026", "1000.00", "600.00"]])
+    mapping = {"invoice_number": "Inv", "payment_date": "Paid On", "amount_paid": "Amount"}
+    before = dump(db)
+    for run in (Desk(db).preview_report, Desk(db).apply_report):
+        with pytest.raises(InputRefused, match="'Amount'.*twice|twice.*'Amount'"):
+            run_to_end(run("payments", path, mapping=mapping))
+    assert dump(db) == before
