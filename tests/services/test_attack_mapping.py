@@ -66,3 +66,31 @@ def test_a_mapping_naming_a_header_the_file_has_twice_is_refused(db, financed, t
         with pytest.raises(InputRefused, match="'Amount'.*twice|twice.*'Amount'"):
             run_to_end(run("payments", path, mapping=mapping))
     assert dump(db) == before
+
+
+def test_two_clerks_saving_a_factors_mapping_at_once_both_succeed(db, financed, tmp_path):
+    """PostgreSQL: one clerk saves Capital Depot's payments mapping while another applies a
+    payments file with --map (which saves it too): the second waits, its payments apply and
+    its mapping replaces the first; no raw IntegrityError reaches the clerk."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing interleaves")
+    from test_attack_races import _while_held
+
+    from factor_desk.services.factors import find_factor
+    from factor_desk.services.reports import columns as report_columns
+    from factor_desk.services.reports import mapping as mappings
+
+    path = write_csv_file(tmp_path / "pay.csv", [
+        ["Inv", "Paid On", "Paid"], ["1", "12/28/2026", "1000.00"]])
+    mine = {"invoice_number": "Inv", "payment_date": "Paid On", "amount_paid": "Paid"}
+    theirs = {"invoice_number": "X", "payment_date": "Y", "amount_paid": "Z"}
+
+    def hold(work):
+        mappings.save_mapping(work, find_factor(work, "Capital Depot"),
+                              report_columns.report_fields_of("payments"), theirs, "other")
+
+    result = _while_held(db, hold, lambda: run_to_end(
+        Desk(db).apply_report("payments", path, mapping=mine)))
+    assert not isinstance(result, Exception), repr(result)
+    assert result.rows_applied == 1
+    assert Desk(db).saved_mapping("Capital Depot", "payments").columns == mine

@@ -76,6 +76,10 @@ def save_mapping(work: Work, factor: FactoringCompany, fields: Fields,
     before. Refused: an unknown field, a header given twice, a required field missing."""
     kept = fields.check(columns)
     fields.check_complete(kept)
+    # The factor's row first: two clerks saving its first mapping of a kind at once (an
+    # upload with --map saves one) take turns; the later one finds the row and replaces it.
+    work.execute(select(FactoringCompany.id).where(FactoringCompany.id == factor.id)
+                 .with_for_update())
     row = work.execute(select(ColumnMapping).where(
         ColumnMapping.factoring_company_id == factor.id,
         ColumnMapping.kind == fields.kind.value).with_for_update()).scalar_one_or_none()
