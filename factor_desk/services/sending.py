@@ -115,6 +115,7 @@ class SendPlan:
     settings: MailSettings
     export: ExportPlan
     mail: BatchMail
+    again: bool = False  # sent before, and the clerk said to send it again
 
     @property
     def via(self) -> str:
@@ -167,7 +168,7 @@ def plan_send(work: Work, batch: str, *, to: str | None, eml: Path | None,
     mail = BatchMail(batch=b.label, carrier=plan.schedule.carrier, factor=factor.name,
                      invoices=len(plan.schedule.rows), total=plan.schedule.total,
                      sender=current_user())
-    return SendPlan(b.label, address, eml, settings, plan, mail)
+    return SendPlan(b.label, address, eml, settings, plan, mail, again=again)
 
 
 def attachment_names(folder: Path) -> list[str]:
@@ -215,6 +216,11 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                 for i, part in enumerate(packed, start=1)]
     if stop():
         raise SendCancelled(plan.batch)
+    if not plan.again:  # another Desk may have sent it while this one drew the download
+        with read() as work:
+            earlier = batch_sends(work, plan.batch)
+        if earlier:
+            raise AlreadySent(plan.batch, earlier)
     sent: list[tuple[EmailMessage, int]] = []
     paths: list[Path] = []
     if plan.eml is not None:

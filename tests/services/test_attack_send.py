@@ -1,0 +1,34 @@
+"""Attacks on #14's batch send: the same batch sent from two Desks at the same moment (two
+windows, two computers) must not email the factor twice without --again."""
+
+from __future__ import annotations
+
+import helpers_send
+import pytest
+from sqlalchemy import update
+
+from factor_desk.db.models import FactoringCompany
+from factor_desk.services.common import run_to_end
+from factor_desk.services.desk import Desk
+from factor_desk.services.sending import AlreadySent
+
+memory_keyring = helpers_send.memory_keyring
+smtp_server = helpers_send.smtp_server
+pytestmark = pytest.mark.usefixtures("memory_keyring")
+
+
+def test_the_same_batch_sent_from_two_desks_at_once_goes_once(db, batch, smtp_server):
+    """Clerk A clicks Send; while A's download is being drawn, clerk B sends the same batch
+    and it goes. A's send must then be refused (AlreadySent), not email the factor a second
+    schedule of the same invoices."""
+    with db.write() as work:
+        work.execute(update(FactoringCompany).values(email="schedules@capitaldepot.test"))
+    Desk(db).save_mail_settings(host=smtp_server.host, port=smtp_server.port,
+                                security="none", user="", from_address="billing@acme.test")
+    first = Desk(db).send_batch(batch)
+    next(first)  # A: checked, drawing the download
+    run_to_end(Desk(db).send_batch(batch))  # B: sent
+    with pytest.raises(AlreadySent, match="send it again with --again"):
+        run_to_end(first)
+    assert len(smtp_server.mailbox.envelopes) == 1
+    assert len(Desk(db).batch_sends(batch)) == 1
