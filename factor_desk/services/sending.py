@@ -318,6 +318,8 @@ def smtp_send(settings: MailSettings, to: str, messages: list[EmailMessage],
                 server.send_message(msg, from_addr=settings.from_address, to_addrs=[to])
                 sent.append((msg, len(message_bytes(msg))))
     except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
+        if len(sent) == len(messages):  # every one taken; only the goodbye (QUIT) failed
+            return None
         return _smtp_refusal(exc, step, where, to, sent, len(messages))
     return None
 

@@ -32,3 +32,24 @@ def test_the_same_batch_sent_from_two_desks_at_once_goes_once(db, batch, smtp_se
         run_to_end(first)
     assert len(smtp_server.mailbox.envelopes) == 1
     assert len(Desk(db).batch_sends(batch)) == 1
+
+
+def test_a_server_that_takes_the_mail_then_answers_quit_badly_is_a_send(
+        db, batch, smtp_server, monkeypatch):
+    """Every message was accepted (250); only the goodbye (QUIT) was answered 421. The
+    factor has the schedule: the clerk must be told it went, not "Failed ... send it again"
+    (which emails it twice)."""
+    import smtplib
+
+    def bad_goodbye(self, *args):
+        self.close()
+        raise smtplib.SMTPResponseException(421, b"4.4.2 closing connection")
+
+    monkeypatch.setattr(smtplib.SMTP, "__exit__", bad_goodbye)
+    with db.write() as work:
+        work.execute(update(FactoringCompany).values(email="schedules@capitaldepot.test"))
+    Desk(db).save_mail_settings(host=smtp_server.host, port=smtp_server.port,
+                                security="none", user="", from_address="billing@acme.test")
+    result = run_to_end(Desk(db).send_batch(batch))
+    assert len(result.records) == 1 and len(smtp_server.mailbox.envelopes) == 1
+    assert len(Desk(db).batch_sends(batch)) == 1
