@@ -216,11 +216,7 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                 for i, part in enumerate(packed, start=1)]
     if stop():
         raise SendCancelled(plan.batch)
-    if not plan.again:  # another Desk may have sent it while this one drew the download
-        with read() as work:
-            earlier = batch_sends(work, plan.batch)
-        if earlier:
-            raise AlreadySent(plan.batch, earlier)
+    _unchanged_since_planned(plan, read)
     sent: list[tuple[EmailMessage, int]] = []
     paths: list[Path] = []
     if plan.eml is not None:
@@ -241,6 +237,20 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
     what = (f"written to {', '.join(str(p) for p in paths)}" if paths
             else f"sent to {plan.to}")
     yield Progress(total, total, f"Batch {plan.batch} {what}", result)
+
+
+def _unchanged_since_planned(plan: SendPlan, read: Reader) -> None:
+    """Just before it goes: refused as ``plan_send`` refuses when, while the download was
+    drawn, another Desk sent the batch (unless ``again``) or reversed it."""
+    with read() as work:
+        earlier = [] if plan.again else batch_sends(work, plan.batch)
+        reversed_at = find_batch(work, plan.batch).reversed_at
+    if earlier:
+        raise AlreadySent(plan.batch, earlier)
+    if reversed_at is not None:
+        raise InputRefused([f"Batch {plan.batch} was reversed while its email was being "
+                            "made; a reversed batch is not sent to the factor, and nothing "
+                            "was sent."])
 
 
 def _store(write: Writer, plan: SendPlan, sent: list[tuple[EmailMessage, int]],

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from factor_desk.db.models import FactoringCompany
+from factor_desk.domain.errors import InputRefused
 from factor_desk.services.common import run_to_end
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import AlreadySent
@@ -53,3 +54,18 @@ def test_a_server_that_takes_the_mail_then_answers_quit_badly_is_a_send(
     result = run_to_end(Desk(db).send_batch(batch))
     assert len(result.records) == 1 and len(smtp_server.mailbox.envelopes) == 1
     assert len(Desk(db).batch_sends(batch)) == 1
+
+
+def test_a_batch_reversed_while_its_email_is_drawn_is_not_sent(db, batch, smtp_server):
+    """Clerk A clicks Send; meanwhile clerk B reverses the batch. A's email must not ask the
+    factor to buy invoices that went back to Queued (and may go in another batch)."""
+    with db.write() as work:
+        work.execute(update(FactoringCompany).values(email="schedules@capitaldepot.test"))
+    Desk(db).save_mail_settings(host=smtp_server.host, port=smtp_server.port,
+                                security="none", user="", from_address="billing@acme.test")
+    first = Desk(db).send_batch(batch)
+    next(first)
+    Desk(db).reverse_batch(batch, "sent to the wrong factor")
+    with pytest.raises(InputRefused, match="was reversed while .* nothing was sent"):
+        run_to_end(first)
+    assert smtp_server.mailbox.envelopes == [] and Desk(db).batch_sends(batch) == []
