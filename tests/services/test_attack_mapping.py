@@ -94,3 +94,29 @@ def test_two_clerks_saving_a_factors_mapping_at_once_both_succeed(db, financed, 
     assert not isinstance(result, Exception), repr(result)
     assert result.rows_applied == 1
     assert Desk(db).saved_mapping("Capital Depot", "payments").columns == mine
+
+
+@pytest.mark.parametrize("kept", [["Inv", "Paid"], {"invoice_number": 7, "amount_paid": None},
+                                  "invoice_number=Inv"])
+def test_a_saved_mapping_broken_by_hand_is_a_clerks_message(db, financed, tmp_path, kept):
+    """A mapping edited by hand in the database to something that is no mapping: the
+    upload is refused naming the factor and how to set it again, not a traceback."""
+    from sqlalchemy import update
+
+    from factor_desk.db.models import ColumnMapping
+
+    Desk(db).save_mapping("Capital Depot", "payments", {
+        "invoice_number": "Inv", "payment_date": "Paid On", "amount_paid": "Paid"})
+    with db.write() as work:
+        work.execute(update(ColumnMapping).values(columns=kept))
+    path = write_csv_file(tmp_path / "pay.csv", [
+        ["Inv", "Paid On", "Paid"], ["1", "12/28/2026", "600.00"]])
+    for call in (lambda: run_to_end(Desk(db).preview_report("payments", path)),
+                 lambda: Desk(db).saved_mapping("Capital Depot", "payments")):
+        with pytest.raises(InputRefused, match="mapping saved for Capital Depot.*factors "
+                                               "mapping"):
+            call()
+    assert Desk(db).forget_mapping("Capital Depot", "payments") is True
+    assert run_to_end(Desk(db).preview_report("payments", path, mapping={
+        "invoice_number": "Inv", "payment_date": "Paid On", "amount_paid": "Paid"})
+    ).totals["paid"] == 600

@@ -49,7 +49,16 @@ __all__ = [
 
 
 def _saved(row: ColumnMapping, factor: str) -> SavedMapping:
-    return SavedMapping(factor, ReportKind(row.kind), dict(row.columns or {}), row.saved_at,
+    """The row as a SavedMapping; refused, naming the factor, when what is kept is not
+    field -> column pairs (only a hand edit of the database can do that)."""
+    columns = row.columns or {}
+    if not isinstance(columns, dict) or not all(
+            isinstance(n, str) and isinstance(h, str) for n, h in columns.items()):
+        message = (f"The column mapping saved for {factor} ({row.kind} files) cannot be "
+                   "used: it is not field=column pairs. Set it again (factors mapping "
+                   f'"{factor}" {row.kind} --set ...) or forget it (--forget).')
+        raise InputRefused([Problem(message)], summary=message)
+    return SavedMapping(factor, ReportKind(row.kind), dict(columns), row.saved_at,
                         row.saved_by)
 
 
