@@ -337,14 +337,19 @@ def place(fields: Fields, table: Table, *, given: dict[str, str] | None = None,
         assert at is not None and spec is not None
         columns[spec.field] = at
         used.add(at)
-    for at, header in enumerate(headers):  # the built-in spellings, as match_columns
-        key = normalise_header(header)
-        if not key or at in used:
-            continue
-        for spec in fields.specs:
-            if spec.field not in columns and key in spec.keys:
-                columns[spec.field] = at
-                break
+    # The built-in spellings: a field's template title first, then its other spellings (a
+    # payment file's "Amount Paid" is the amount paid, whatever an "Amount" before it is).
+    for titles in (True, False):
+        for at, header in enumerate(headers):
+            key = normalise_header(header)
+            if not key or at in used:
+                continue
+            for spec in fields.specs:
+                if spec.field not in columns and (
+                        key == normalise_header(spec.title) if titles else key in spec.keys):
+                    columns[spec.field] = at
+                    used.add(at)
+                    break
     placed = {public_name(s): headers[columns[s.field]] for s in fields.specs
               if s.field in columns}
     offered = chosen or (saved[0] if len(saved) == 1 else None)

@@ -120,3 +120,15 @@ def test_a_saved_mapping_broken_by_hand_is_a_clerks_message(db, financed, tmp_pa
     assert run_to_end(Desk(db).preview_report("payments", path, mapping={
         "invoice_number": "Inv", "payment_date": "Paid On", "amount_paid": "Paid"})
     ).totals["paid"] == 600
+
+
+def test_a_column_titled_as_the_template_wins_over_a_looser_spelling(db, financed, tmp_path):
+    """No mapping: a payment file with "Amount" (the invoice's) before "Amount Paid". The
+    template's own title says which column is the amount paid; "Amount" is only one of its
+    other spellings."""
+    path = write_csv_file(tmp_path / "pay.csv", [
+        ["Invoice Number", "Payment Date", "Amount", "Amount Paid"],
+        ["1", "12/28/2026", "1000.00", "600.00"]])
+    shown = run_to_end(Desk(db).preview_report("payments", path))
+    assert shown.totals["paid"] == 600
+    assert Desk(db).look_at_report("payments", path).placed["amount_paid"] == "Amount Paid"
