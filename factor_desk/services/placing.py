@@ -350,6 +350,10 @@ def place(fields: Fields, table: Table, *, given: dict[str, str] | None = None,
                     columns[spec.field] = at
                     used.add(at)
                     break
+    for spec in fields.specs:  # a field that must be read, by a header the file has twice
+        if spec.field in columns and (spec.required or (
+                fields.ids_required and spec.field in ID_FIELDS)):
+            _refuse_twice(public_name(spec), headers[columns[spec.field]], index, table)
     placed = {public_name(s): headers[columns[s.field]] for s in fields.specs
               if s.field in columns}
     offered = chosen or (saved[0] if len(saved) == 1 else None)

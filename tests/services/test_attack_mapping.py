@@ -132,3 +132,16 @@ def test_a_column_titled_as_the_template_wins_over_a_looser_spelling(db, finance
     shown = run_to_end(Desk(db).preview_report("payments", path))
     assert shown.totals["paid"] == 600
     assert Desk(db).look_at_report("payments", path).placed["amount_paid"] == "Amount Paid"
+
+
+def test_a_file_with_the_amount_paid_column_twice_is_refused(db, financed, tmp_path):
+    """No mapping: a portal's export with two columns titled "Amount Paid" (say this
+    payment and the total paid to date). Reading the first one silently is a guess."""
+    path = write_csv_file(tmp_path / "pay.csv", [
+        ["Invoice Number", "Payment Date", "Amount Paid", "Amount Paid"],
+        ["1", "12/28/2026", "1000.00", "600.00"]])
+    before = dump(db)
+    for run in (Desk(db).preview_report, Desk(db).apply_report):
+        with pytest.raises(InputRefused, match="'Amount Paid' twice"):
+            run_to_end(run("payments", path))
+    assert dump(db) == before
