@@ -373,11 +373,10 @@ def set_factoring_company(
     if factor_name is None:
         sub.factoring_company = None
     else:
-        factor = work.execute(
-            select(FactoringCompany).where(
-                func.lower(FactoringCompany.name) == factor_name.strip().lower()
-            )
-        ).scalar_one_or_none()
+        from factor_desk.services.factors import factor_id_named
+
+        found = factor_id_named(work, factor_name)
+        factor = work.get(FactoringCompany, found) if found is not None else None
         if factor is None:
             raise NotFound(f"No factoring company named {excerpt(factor_name)}.")
         sub.factoring_company = factor

@@ -133,6 +133,10 @@ class MappingDoor:
             for step in reports.preview_report(work, upload, batch=batch,
                                                should_stop=should_stop, factor=factor):
                 if isinstance(step.result, reports.Preview):
+                    if not (factor or batch):
+                        mappings.refuse_another_factors_mapping(
+                            work, report_columns.report_fields_of(kind), upload.table,
+                            upload.saved, step.result)
                     step.result.mapping_note = upload.mapping_note
                     owner = _owner(work, upload, step.result, factor, batch)
                     if owner is not None and remember:
@@ -166,6 +170,10 @@ class MappingDoor:
                     result = yield from reports.apply_report(
                         work, upload, batch=batch, allow_missing=allow_missing,
                         should_stop=should_stop, raced=attempt > 1, factor=factor)
+                    if not (factor or batch):
+                        mappings.refuse_another_factors_mapping(
+                            work, report_columns.report_fields_of(kind), upload.table,
+                            upload.saved, result.preview)
                     result.preview.mapping_note = upload.mapping_note
                     owner = _owner(work, upload, result.preview, factor, batch)
                     if owner is not None and remember:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from factor_desk.db.models import FactoringCompany, Subsidiary, max_length
 from factor_desk.db.work import Work
@@ -27,6 +27,7 @@ from factor_desk.services.company import (
 from factor_desk.services.factors import (
     FactorTerms,
     default_advance,
+    factor_id_named,
     find_factor,
     read_fee,
     set_factor_terms,
@@ -100,9 +101,10 @@ def _name_problems(work: Work, name: str) -> list[Problem]:
     limit = max_length(FactoringCompany, "name")
     if len(name) > limit:
         return [Problem(f"The factoring company's name is longer than {limit} characters.")]
-    taken = work.execute(select(FactoringCompany.name).where(
-        func.lower(FactoringCompany.name) == name.lower())).scalar_one_or_none()
-    if taken is not None:
+    taken_id = factor_id_named(work, name)
+    if taken_id is not None:
+        taken = work.execute(select(FactoringCompany.name).where(
+            FactoringCompany.id == taken_id)).scalar_one()
         return [Problem(f"A factoring company named {excerpt(taken)} already exists; "
                         "change it with factors set (or on the Company profile).")]
     return []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from factor_desk.db.models import FactoringCompany
 from factor_desk.db.work import Work
@@ -202,13 +202,24 @@ def check_terms(name: str, advance: Decimal, fee_percent: Decimal | None,
 # ------------------------------------------------------------------ the database
 
 
+def factor_id_named(work: Work, name: str) -> int | None:
+    """The id of the factoring company named ``name`` in any case, compared here and not by
+    the database's lower(): SQLite's lowers A-Z only, so "Éclair Factoring" was not found by
+    its own name. The factors are a handful of rows."""
+    key = name.strip().casefold()
+    return next((i for i, n in work.execute(select(FactoringCompany.id, FactoringCompany.name))
+                 if n.casefold() == key), None)
+
+
 def find_factor(work: Work, name: str, *, lock: bool = False) -> FactoringCompany:
     """The factoring company named ``name`` (any case); NotFound names the known ones."""
-    stmt = select(FactoringCompany).where(
-        func.lower(FactoringCompany.name) == name.strip().lower())
-    if lock:
-        stmt = stmt.with_for_update()
-    found = work.execute(stmt).scalar_one_or_none()
+    found_id = factor_id_named(work, name)
+    found = None
+    if found_id is not None:
+        stmt = select(FactoringCompany).where(FactoringCompany.id == found_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        found = work.execute(stmt).scalar_one_or_none()
     if found is None:
         known = work.execute(select(FactoringCompany.name)
                              .order_by(FactoringCompany.name)).scalars().all()

@@ -258,22 +258,43 @@ class Placement:
         return self.saved.note() if self.saved else ""
 
 
-def _header_index(headers: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
-    exact: dict[str, int] = {}
-    loose: dict[str, int] = {}
+HeaderIndex = tuple[dict[str, list[int]], dict[str, list[int]]]
+
+
+def _header_index(headers: Sequence[str]) -> HeaderIndex:
+    exact: dict[str, list[int]] = {}
+    loose: dict[str, list[int]] = {}
     for i, h in enumerate(headers):
-        exact.setdefault(h.strip(), i)
+        exact.setdefault(h.strip(), []).append(i)
         if key := normalise_header(h):
-            loose.setdefault(key, i)
+            loose.setdefault(key, []).append(i)
     return exact, loose
 
 
-def _find(header: str, index: tuple[dict[str, int], dict[str, int]]) -> int | None:
+def _find_all(header: str, index: HeaderIndex) -> list[int]:
     exact, loose = index
     found = exact.get(header.strip())
-    if found is None:
-        found = loose.get(normalise_header(header)) if normalise_header(header) else None
+    if not found:
+        found = loose.get(normalise_header(header), []) if normalise_header(header) else []
     return found
+
+
+def _find(header: str, index: HeaderIndex) -> int | None:
+    found = _find_all(header, index)
+    return found[0] if found else None
+
+
+def _refuse_twice(name: str, header: str, index: HeaderIndex, table: Table) -> None:
+    """A header a mapping names that is more than one of the file's columns: which one
+    holds the field cannot be told (the first may be the invoice's total, the second the
+    amount paid)."""
+    found = _find_all(header, index)
+    if len(found) > 1:
+        where = " and ".join(str(i + 1) for i in found)
+        raise InputRefused([Problem(
+            f"{name}={header}: the file has the column {excerpt(header)} twice (columns "
+            f"{where}); rename one of them in the file, or map the field to another column",
+            file=table.file_name)])
 
 
 def fits(saved: SavedMapping, headers: Sequence[str], fields: Fields) -> bool:
@@ -310,19 +331,29 @@ def place(fields: Fields, table: Table, *, given: dict[str, str] | None = None,
             chosen = fitting[0]
             first = {n: h for n, h in chosen.columns.items() if h}
     for name, header in first.items():
+        _refuse_twice(name, header, index, table)
         at = _find(header, index)
         spec = fields.spec_of(name)
         assert at is not None and spec is not None
         columns[spec.field] = at
         used.add(at)
-    for at, header in enumerate(headers):  # the built-in spellings, as match_columns
-        key = normalise_header(header)
-        if not key or at in used:
-            continue
-        for spec in fields.specs:
-            if spec.field not in columns and key in spec.keys:
-                columns[spec.field] = at
-                break
+    # The built-in spellings: a field's template title first, then its other spellings (a
+    # payment file's "Amount Paid" is the amount paid, whatever an "Amount" before it is).
+    for titles in (True, False):
+        for at, header in enumerate(headers):
+            key = normalise_header(header)
+            if not key or at in used:
+                continue
+            for spec in fields.specs:
+                if spec.field not in columns and (
+                        key == normalise_header(spec.title) if titles else key in spec.keys):
+                    columns[spec.field] = at
+                    used.add(at)
+                    break
+    for spec in fields.specs:  # a field that must be read, by a header the file has twice
+        if spec.field in columns and (spec.required or (
+                fields.ids_required and spec.field in ID_FIELDS)):
+            _refuse_twice(public_name(spec), headers[columns[spec.field]], index, table)
     placed = {public_name(s): headers[columns[s.field]] for s in fields.specs
               if s.field in columns}
     offered = chosen or (saved[0] if len(saved) == 1 else None)

@@ -115,6 +115,7 @@ class SendPlan:
     settings: MailSettings
     export: ExportPlan
     mail: BatchMail
+    again: bool = False  # sent before, and the clerk said to send it again
 
     @property
     def via(self) -> str:
@@ -167,7 +168,7 @@ def plan_send(work: Work, batch: str, *, to: str | None, eml: Path | None,
     mail = BatchMail(batch=b.label, carrier=plan.schedule.carrier, factor=factor.name,
                      invoices=len(plan.schedule.rows), total=plan.schedule.total,
                      sender=current_user())
-    return SendPlan(b.label, address, eml, settings, plan, mail)
+    return SendPlan(b.label, address, eml, settings, plan, mail, again=again)
 
 
 def attachment_names(folder: Path) -> list[str]:
@@ -215,6 +216,7 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                 for i, part in enumerate(packed, start=1)]
     if stop():
         raise SendCancelled(plan.batch)
+    _unchanged_since_planned(plan, read)
     sent: list[tuple[EmailMessage, int]] = []
     paths: list[Path] = []
     if plan.eml is not None:
@@ -235,6 +237,20 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
     what = (f"written to {', '.join(str(p) for p in paths)}" if paths
             else f"sent to {plan.to}")
     yield Progress(total, total, f"Batch {plan.batch} {what}", result)
+
+
+def _unchanged_since_planned(plan: SendPlan, read: Reader) -> None:
+    """Just before it goes: refused as ``plan_send`` refuses when, while the download was
+    drawn, another Desk sent the batch (unless ``again``) or reversed it."""
+    with read() as work:
+        earlier = [] if plan.again else batch_sends(work, plan.batch)
+        reversed_at = find_batch(work, plan.batch).reversed_at
+    if earlier:
+        raise AlreadySent(plan.batch, earlier)
+    if reversed_at is not None:
+        raise InputRefused([f"Batch {plan.batch} was reversed while its email was being "
+                            "made; a reversed batch is not sent to the factor, and nothing "
+                            "was sent."])
 
 
 def _store(write: Writer, plan: SendPlan, sent: list[tuple[EmailMessage, int]],
@@ -312,6 +328,8 @@ def smtp_send(settings: MailSettings, to: str, messages: list[EmailMessage],
                 server.send_message(msg, from_addr=settings.from_address, to_addrs=[to])
                 sent.append((msg, len(message_bytes(msg))))
     except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
+        if len(sent) == len(messages):  # every one taken; only the goodbye (QUIT) failed
+            return None
         return _smtp_refusal(exc, step, where, to, sent, len(messages))
     return None
 
