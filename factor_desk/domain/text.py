@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 EXCERPT_LIMIT = 40
@@ -26,3 +27,15 @@ def clip(value: object, limit: int = EXCERPT_LIMIT) -> str:
     if len(text) > limit:
         cut = cut[:limit] + "…"
     return cut
+
+
+# An email address as a clerk types one and a mail server takes it: one @, no spaces, none
+# of the characters that separate or quote addresses in a header (<>,;"), and a dot inside
+# the part after the @ ("x@localhost" and "x@f." are refused).
+_EMAIL_ADDRESS = re.compile(r'^[^@\s<>,;"]+@(?:[^@\s<>,;".]+\.)+[^@\s<>,;".]+$')
+
+
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` (spaces around it aside) is one email address: the factor's
+    address, the From of the mail settings and the To of a send are checked alike."""
+    return bool(_EMAIL_ADDRESS.match(text.strip()))

@@ -5,7 +5,6 @@ Notice of Assignment does not name the factor its invoices are assigned to."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from factor_desk.db.models import FactoringCompany, Subsidiary, max_length
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, Problem
-from factor_desk.domain.text import excerpt
+from factor_desk.domain.text import excerpt, is_email_address
 from factor_desk.domain.trade import InfoKind, Integration
 from factor_desk.services.common import find_subsidiary
 from factor_desk.services.company import (
@@ -36,7 +35,6 @@ from factor_desk.services.factors import (
 
 # Loose on purpose (a clerk types what the factor's letter says): one @, something before
 # it, a dot in the domain with something either side, no spaces.
-_EMAIL = re.compile(r"^[^@\s]+@(?:[^@\s.]+\.)+[^@\s.]+$")
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def clean_remit_to(text: str) -> str:
 def check_email(text: str, label: str = "Email") -> Problem | None:
     """Why ``text`` is not an email address (an empty one is no address, and fine)."""
     text = text.strip()
-    if text and not _EMAIL.match(text):
+    if text and not is_email_address(text):
         return Problem(f"{label} is {excerpt(text)}; give an address like "
                        "schedules@factor.com (one @, a dot in the part after it, no spaces).")
     limit = max_length(FactoringCompany, "email")

@@ -5,7 +5,6 @@ service "Factor Desk mail", user name "USER@HOST", never in the database or a fi
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy import delete, select
 from factor_desk.db.models import Setting
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.text import is_email_address
 
 
 class MailSecurity(StrEnum):
@@ -46,7 +46,6 @@ KEYRING_SERVICE = "Factor Desk mail"
 PREFIX = "mail."
 KEYS = ("host", "port", "security", "user", "from", "size_limit_mb")
 DEFAULT_PORTS = {MailSecurity.SSL: 465, MailSecurity.STARTTLS: 587, MailSecurity.NONE: 25}
-_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 NO_KEYCHAIN = ("This computer has no keychain Factor Desk can use to keep the mail password; "
                "install or unlock one (Windows Credential Manager, macOS Keychain, or on "
                "Linux a Secret Service such as GNOME Keyring or KWallet), or use a mail "
@@ -55,7 +54,7 @@ NO_KEYCHAIN = ("This computer has no keychain Factor Desk can use to keep the ma
 
 
 def valid_address(address: str) -> bool:
-    return bool(_ADDRESS.match(address.strip()))
+    return is_email_address(address)
 
 
 def keychain_user(user: str, host: str) -> str:

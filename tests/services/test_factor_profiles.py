@@ -49,6 +49,10 @@ def test_a_factor_is_added_with_its_profile_and_terms_and_read_back(db):
     ("RTS", "x", "a@b@rts.com", {}, "one @"),
     ("RTS", "x", "ops@localhost", {}, "a dot in the part after it"),
     ("RTS", "x", "ops @rts.com", {}, "no spaces"),
+    # what a mail server would refuse as one address: refused when the factor is saved
+    ("RTS", "x", "<ops@rts.com>", {}, "Email is '<ops@rts.com>'"),
+    ("RTS", "x", "ops,billing@rts.com", {}, "Email is 'ops,billing@rts.com'"),
+    ("RTS", "x", "ops@rts.com; b@rts.com", {}, "give an address like"),
     ("RTS", "x", "", dict(fee="3%", advance=Decimal(99)), "add up to more than the invoice"),
     ("RTS", "x", "", dict(fee="three"), "Fee is 'three'"),
 ])
