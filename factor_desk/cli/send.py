@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from pathlib import Path
 
 from factor_desk.cli.common import EXIT_OK, Usage, open_desk
@@ -32,6 +33,8 @@ def cmd_batch_send(args: argparse.Namespace) -> int:
         print(f"Batch {result.batch} was emailed to {result.to}"
               + (f" in {parts} parts" if parts > 1 else "") + ".")
     print("Attached: " + ", ".join(result.files))
+    for warning in result.warnings:  # e.g. invoices recalled after submission
+        print(f"Warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -57,6 +57,21 @@ class BatchMail:
     invoices: int
     total: Decimal
     sender: str
+    # Invoices the carrier recalled after submitting the batch (invoice number, reason):
+    # the download carries them as submitted, so the message tells the factor.
+    recalled: tuple[tuple[str, str], ...] = ()
+
+    def recalled_note(self) -> str:
+        """What the message says of the recalled invoices ("" when none)."""
+        if not self.recalled:
+            return ""
+        listed = "; ".join(f"{number} ({reason})" if reason else number
+                           for number, reason in self.recalled)
+        one = len(self.recalled) == 1
+        return (f"Please do not purchase {'invoice' if one else 'invoices'} {listed}: "
+                f"we recalled {'it' if one else 'them'} after submitting this batch, and "
+                f"{'it is' if one else 'they are'} still on the attached schedule as "
+                "submitted.")
 
 
 def subject(mail: BatchMail, part: int = 1, parts: int = 1) -> str:
@@ -74,6 +89,8 @@ def body(mail: BatchMail, files: list[str], part: int = 1, parts: int = 1) -> st
         "The schedule and the invoices are attached:",
         *(f"  - {name}" for name in files),
     ]
+    if mail.recalled:
+        lines += ["", mail.recalled_note()]
     if parts > 1:
         lines += ["", f"This is part {part} of {parts}: the batch is too big for one "
                       f"message, so its files come in {parts} messages."]

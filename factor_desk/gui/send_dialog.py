@@ -98,7 +98,8 @@ def sent_text(result: SendResult) -> str:
     ids = ", ".join(r.message_id for r in result.records if r.message_id)
     parts = f" in {len(result.records)} parts" if len(result.records) > 1 else ""
     label = "message ids" if len(result.records) > 1 else "message id"
-    return f"Sent to {result.to}{parts} ({label} {ids})" if ids else f"Sent to {result.to}"
+    sent = f"Sent to {result.to}{parts} ({label} {ids})" if ids else f"Sent to {result.to}"
+    return sent + "".join(f". {w.rstrip('.')}" for w in result.warnings)
 
 
 def size_text(size: int) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from factor_desk.db.models import BatchSend, utcnow
+from factor_desk.db.models import BatchSend, Invoice, utcnow
 from factor_desk.db.work import Work
 from factor_desk.documents.email_message import (
     Attachment,
@@ -76,11 +76,14 @@ class SendResult:
     records: list[SendRecord]
     files: list[str]
     eml_paths: list[Path] = field(default_factory=list)
+    # e.g. the invoices recalled after submission, which the message asks the factor not to
+    # buy (they are on the schedule as submitted)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "to": self.to, "via": self.via,
                 "records": [r.to_dict() for r in self.records], "files": self.files,
-                "eml_paths": [str(p) for p in self.eml_paths]}
+                "eml_paths": [str(p) for p in self.eml_paths], "warnings": self.warnings}
 
 
 class AlreadySent(InputRefused):
@@ -165,9 +168,14 @@ def plan_send(work: Work, batch: str, *, to: str | None, eml: Path | None,
         raise InputRefused(["The sender's address is not set: give it in File → Settings "
                             "(or `settings mail --from ADDRESS`)."])
     plan = plan_export(work, b.label)
+    recalled = work.execute(
+        select(Invoice.invoice_number, Invoice.recall_reason)
+        .where(Invoice.batch_id == b.id, Invoice.recalled_at.is_not(None))
+        .order_by(Invoice.position)).all()
     mail = BatchMail(batch=b.label, carrier=plan.schedule.carrier, factor=factor.name,
                      invoices=len(plan.schedule.rows), total=plan.schedule.total,
-                     sender=current_user())
+                     sender=current_user(),
+                     recalled=tuple((n, r or "") for n, r in recalled))
     return SendPlan(b.label, address, eml, settings, plan, mail, again=again)
 
 
@@ -233,7 +241,8 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
             raise failure
     records = _store(write, plan, sent, len(messages))
     result = SendResult(batch=plan.batch, to=plan.to, via=plan.via, records=records,
-                        files=[f.name for f in files], eml_paths=paths)
+                        files=[f.name for f in files], eml_paths=paths,
+                        warnings=[w for w in (plan.mail.recalled_note(),) if w])
     what = (f"written to {', '.join(str(p) for p in paths)}" if paths
             else f"sent to {plan.to}")
     yield Progress(total, total, f"Batch {plan.batch} {what}", result)

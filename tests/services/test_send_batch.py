@@ -265,3 +265,23 @@ def test_cancel_sends_and_records_nothing(desk, batch, smtp_server, db):
     with pytest.raises(sending.SendCancelled, match="nothing was sent"):
         run_to_end(desk.send_batch(batch, should_stop=lambda: True))
     assert smtp_server.mailbox.envelopes == [] and sends_in_db(db) == 0
+
+
+def test_an_invoice_recalled_before_the_send_is_named_in_the_message(desk, batch,
+                                                                      smtp_server):
+    """The download carries the batch as submitted, a recalled invoice too: the message
+    asks the factor not to buy it, and the clerk is told."""
+    desk.recall_invoices(batch, ["2"], "held: missing BOL")
+    result = run_to_end(desk.send_batch(batch))
+    (msg,) = smtp_server.mailbox.messages()
+    text = " ".join(msg.get_body(("plain",)).get_content().split())
+    assert ("Please do not purchase invoice 2 (held: missing BOL): we recalled it after "
+            "submitting this batch") in text
+    assert len(result.warnings) == 1 and "invoice 2 (held: missing BOL)" in result.warnings[0]
+
+
+def test_a_batch_with_no_recall_sends_no_warning(desk, batch, smtp_server):
+    result = run_to_end(desk.send_batch(batch))
+    (msg,) = smtp_server.mailbox.messages()
+    assert result.warnings == [] and "do not purchase" not in msg.get_body(
+        ("plain",)).get_content()
