@@ -58,7 +58,7 @@ class ScheduleLayoutDialog(QDialog):
         intro.setWordWrap(True)
         self.table = QTableWidget(0, 2)
         self.table.setObjectName("scheduleColumns")
-        self.table.setHorizontalHeaderLabels(["Field", "Title on the schedule"])
+        self.table.setHorizontalHeaderLabels(["What the column holds", "Title on the schedule"])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -126,9 +126,12 @@ class ScheduleLayoutDialog(QDialog):
         for schedule_field in [*layout.fields, *others]:
             row = self.table.rowCount()
             self.table.insertRow(row)
-            name = QTableWidgetItem(schedule_field.value)
+            # what the column holds in a clerk's words; the CLI's field name as a hint
+            meaning = schedule_field.meaning
+            name = QTableWidgetItem(meaning[:1].upper() + meaning[1:])
             name.setData(Qt.ItemDataRole.UserRole, schedule_field.value)
-            name.setToolTip(schedule_field.meaning)
+            name.setToolTip(f"{schedule_field.value} in factor-desk factors schedule "
+                            "--columns")
             name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked if schedule_field in shown

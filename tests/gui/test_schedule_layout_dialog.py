@@ -15,9 +15,9 @@ FREIGHT = "Blue Ridge Freight LLC"
 
 
 def rows(dialog: ScheduleLayoutDialog) -> list[tuple[str, str, bool]]:
-    """What the clerk sees: each row's field, title, and tick."""
+    """Each row's field (its CLI name), title, and tick."""
     table = dialog.table
-    return [(table.item(r, 0).text(), table.item(r, 1).text(),
+    return [(table.item(r, 0).data(Qt.ItemDataRole.UserRole), table.item(r, 1).text(),
              table.item(r, 0).checkState() == Qt.CheckState.Checked)
             for r in range(table.rowCount())]
 
@@ -33,6 +33,9 @@ def test_the_dialog_shows_every_field_the_default_ones_ticked_in_order(qtbot):
                          ("amount", "Amount", True), ("due_date", "Due Date", True)]
     assert [(f, ticked) for f, _t, ticked in shown[8:]] == [
         ("terms_days", False), ("carrier", False), ("carrier_mc", False), ("batch", False)]
+    # the clerk reads what a column holds, not the field's name
+    assert [dialog.table.item(r, 0).text() for r in range(3)] == [
+        "The invoice's date", "The debtor (bill-to) name", "The debtor's MC number"]
     assert dialog.carrier_mc.isChecked() and dialog.debtor_mc.isChecked()
     assert dialog.signature.isChecked()
     assert dialog.chosen_layout() == ScheduleLayout.default()
