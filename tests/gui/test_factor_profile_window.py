@@ -123,3 +123,20 @@ def test_a_new_factoring_company_is_added_with_its_email_or_refused(qtbot, windo
     assert "A factoring company named 'RTS Financial' already exists" in str(
         asker.problems[-1])
     assert [f.name for f in desk.factors()] == ["Capital Depot", "RTS Financial"]
+
+
+def test_the_factor_s_default_noa_is_shown_and_saved_with_its_profile(
+        qtbot, window, desk, asker):
+    """Issue #14: the window edits the factor's default NOA, as `factors set --noa-text`."""
+    page = _company_page(qtbot, window)
+    box = page.terms_box
+    assert box.default_noa.isEnabled() and box.default_noa.toPlainText() == ""
+    box.default_noa.setPlainText("  NOTICE: pay Capital Depot, Inc., P.O. Box 207431.  ")
+    assert box.changed()
+    box.save.click()
+    settle(qtbot, window)
+    assert not asker.problems
+    assert desk.factor_profile("Capital Depot").default_noa == (
+        "NOTICE: pay Capital Depot, Inc., P.O. Box 207431.")
+    assert box.default_noa.toPlainText() == "NOTICE: pay Capital Depot, Inc., P.O. Box 207431."
+    assert not box.changed()
