@@ -32,6 +32,7 @@ from factor_desk.domain.schedule_layout import (
     ScheduleLayout,
 )
 from factor_desk.gui.jobs import Job
+from factor_desk.gui.tones import tone_style
 
 if TYPE_CHECKING:
     from factor_desk.gui.factor_terms_box import FactorTermsBox
@@ -96,7 +97,7 @@ class ScheduleLayoutDialog(QDialog):
         self.refusal = QLabel()
         self.refusal.setObjectName("scheduleRefusal")
         self.refusal.setWordWrap(True)
-        self.refusal.setStyleSheet("color: #b00020;")
+        self.refusal.setStyleSheet(tone_style(self, "error"))
         self.refusal.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
