@@ -352,6 +352,9 @@ class CompanyPage(Page):
         else:
             dialog = ManageImportantInfoDialog(self, entry, noa_check=self._noa_check())
         dialog.save_requested.connect(lambda kind, text: self._save_info(dialog, kind, text))
+        terms = self.terms_box.terms.get(self.current.factoring_company or "")
+        if terms is not None and terms.default_noa:
+            dialog.offer_factor_noa(terms.name, terms.default_noa)
         self.dialog = dialog
         dialog.open()
         return dialog
