@@ -214,21 +214,26 @@ class ScheduleLayoutDialog(QDialog):
         columns = [(self._field(r), self._item(r, TITLE).text())
                    for r in range(self.table.rowCount()) if self._checked(r)]
         titles = " | ".join(title.strip() for _f, title in columns)
-        missing = [f.value for f in REQUIRED if f not in {f for f, _ in columns}]
+        missing = [f.default_title for f in REQUIRED if f not in {f for f, _ in columns}]
         self.preview.setText(f"Columns: {titles or '(none)'}"
                              + (f" — {' and '.join(missing)} needed" if missing else ""))
 
     # --- the result
 
     def chosen_layout(self) -> ScheduleLayout:
-        """The layout the boxes show; InputRefused (every problem named) when it is none."""
+        """The layout the boxes show (a title left blank: the field's default title);
+        InputRefused (every problem named) when it is none."""
         return ScheduleLayout.make(
-            [(self._field(r).value, self._item(r, TITLE).text())
+            [(self._field(r).value, self._item(r, TITLE).text().strip() or None)
              for r in range(self.table.rowCount()) if self._checked(r)],
             carrier_mc=self.carrier_mc.isChecked(), signature=self.signature.isChecked())
 
     def show_refusal(self, exc: BaseException) -> None:
-        self.refusal.setText(str(exc))
+        text = str(exc)
+        for schedule_field in ScheduleField:  # the clerk's words, not the CLI's field names
+            text = text.replace(f"({schedule_field.value})",
+                                f"({schedule_field.default_title})")
+        self.refusal.setText(text)
         self.refusal.show()
 
     def ask_to_save(self) -> None:

@@ -74,7 +74,7 @@ def test_a_layout_without_the_amount_is_refused_in_the_dialog(qtbot):
     asked = []
     dialog.save_requested.connect(asked.append)
     dialog.set_checked(ScheduleField.AMOUNT, False)
-    assert "amount needed" in dialog.preview.text()
+    assert "Amount needed" in dialog.preview.text()
     dialog.set_title(ScheduleField.DEBTOR, "D" * 41)
     dialog.set_title(ScheduleField.LOAD_NUMBER, "  ")
     dialog.show()
@@ -83,7 +83,12 @@ def test_a_layout_without_the_amount_is_refused_in_the_dialog(qtbot):
     assert dialog.refusal.isVisible()
     assert "needs the amount column" in dialog.refusal.text()
     assert "41 characters; at most 40" in dialog.refusal.text()
-    assert "load_number): the title is empty" in dialog.refusal.text()
+    assert "(Debtor): the title" in dialog.refusal.text()  # not the field's name, debtor
+    assert "Load Number" not in dialog.refusal.text()  # a blank title: the default one
+    dialog.set_checked(ScheduleField.AMOUNT, True)
+    dialog.set_title(ScheduleField.DEBTOR, "Account Debtor")
+    chosen = dialog.chosen_layout()
+    assert chosen.titles[chosen.fields.index(ScheduleField.LOAD_NUMBER)] == "Load Number"
 
 
 def _company_page(qtbot, window):
