@@ -127,12 +127,11 @@ class ScheduleLayoutDialog(QDialog):
         for schedule_field in [*layout.fields, *others]:
             row = self.table.rowCount()
             self.table.insertRow(row)
-            # what the column holds in a clerk's words; the CLI's field name as a hint
+            # what the column holds in a clerk's words; the field's name as a hint
             meaning = schedule_field.meaning
             name = QTableWidgetItem(meaning[:1].upper() + meaning[1:])
             name.setData(Qt.ItemDataRole.UserRole, schedule_field.value)
-            name.setToolTip(f"{schedule_field.value} in factor-desk factors schedule "
-                            "--columns")
+            name.setToolTip(f"{schedule_field.value}: its name on the command line")
             name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked if schedule_field in shown
