@@ -8,7 +8,6 @@ import html
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -31,29 +30,14 @@ from factor_desk.gui.common import (
     when_text,
 )
 from factor_desk.gui.factor_terms_box import FactorTermsBox
-from factor_desk.gui.forms.ui_new_subsidiary import Ui_newSubsidiary
 from factor_desk.gui.important_info import ManageImportantInfoDialog
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+from factor_desk.gui.new_subsidiary import new_subsidiary
 from factor_desk.gui.page import Page
 from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
 
 NO_FACTOR = "(none)"
-
-
-class NewSubsidiaryDialog(QDialog):
-    """The general info of a new subsidiary: ui/new_subsidiary.ui, a field_KEY line for
-    each KEY of GENERAL_FIELDS."""
-
-    def __init__(self, parent):
-        super().__init__(parent)
-        self.form = Ui_newSubsidiary()
-        self.form.setupUi(self)
-        self.fields: dict[str, QLineEdit] = {
-            key: getattr(self.form, f"field_{key}") for key in GENERAL_FIELDS}
-
-    def values(self) -> dict:
-        return {k: w.text() for k, w in self.fields.items()}
 
 
 class CompanyPage(Page):
@@ -368,6 +352,9 @@ class CompanyPage(Page):
         else:
             dialog = ManageImportantInfoDialog(self, entry, noa_check=self._noa_check())
         dialog.save_requested.connect(lambda kind, text: self._save_info(dialog, kind, text))
+        terms = self.terms_box.terms.get(self.current.factoring_company or "")
+        if terms is not None and terms.default_noa:
+            dialog.offer_factor_noa(terms.name, terms.default_noa)
         self.dialog = dialog
         dialog.open()
         return dialog
@@ -446,14 +433,7 @@ class CompanyPage(Page):
     # ------------------------------------------------------------------ new things
 
     def _new_subsidiary(self) -> None:
-        dialog = NewSubsidiaryDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        values = dialog.values()
-        name = values.pop("name")
-        self.run(Job("Adding a subsidiary", lambda: self.desk.add_subsidiary(name,
-                                                                                  **values),
-                     done=lambda sub: self.refresh(select=sub.name)))
+        self.new_subsidiary_dialog = new_subsidiary(self)  # gui/new_subsidiary.py (#14)
 
     def _new_factor(self) -> None:
         title = "New factoring company"

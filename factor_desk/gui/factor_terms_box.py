@@ -53,6 +53,15 @@ class FactorTermsBox(QGroupBox):
         self.email = QLineEdit()
         self.email.setObjectName("factorEmail")
         self.email.setPlaceholderText("schedules@factor.com")
+        # issue #14: the NOA a new subsidiary of this factor starts with (factors set
+        # --noa-text); a subsidiary's own NOA is edited in Document configuration below
+        self.default_noa = QPlainTextEdit()
+        self.default_noa.setObjectName("defaultNoa")
+        self.default_noa.setTabChangesFocus(True)
+        self.default_noa.setPlaceholderText("The Notice of Assignment this factor gave you: "
+                                            "a new subsidiary of this factor starts with it")
+        self.default_noa.setMaximumHeight(self.default_noa.fontMetrics().lineSpacing() * 4
+                                          + 12)
         self.integration = QComboBox()
         self.integration.setObjectName("integration")
         for kind in Integration:
@@ -86,6 +95,7 @@ class FactorTermsBox(QGroupBox):
         form.addRow(self.note)
         form.addRow("Remit to", self.remit_to)
         form.addRow("Email", self.email)
+        form.addRow("Default NOA", self.default_noa)
         form.addRow("Batches", self.integration)
         form.addRow("Advance", self.advance)
         form.addRow("Fee", self.fee)
@@ -113,18 +123,20 @@ class FactorTermsBox(QGroupBox):
         """Show the terms of factor ``name`` (None or "(none)": nothing to edit)."""
         terms = self.terms.get(name or "")
         self.name = name if terms is not None else None
-        for widget in (self.remit_to, self.email, self.integration, self.advance, self.fee,
-                       self.reserve, self.recourse, self.recourse_days, self.save):
+        for widget in (self.remit_to, self.email, self.default_noa, self.integration,
+                       self.advance, self.fee, self.reserve, self.recourse,
+                       self.recourse_days, self.save):
             widget.setEnabled(terms is not None)
         if terms is None:
             self.note.setText("Choose the subsidiary's factoring company above to see and "
-                              "edit its remit-to, email and terms.")
+                              "edit its remit-to, email, default NOA and terms.")
             return
         self.note.setText(f"{terms.name}'s profile and terms, for every subsidiary that "
                           "factors with it. A purchase report whose advance, fee or reserve "
                           "disagree with them is shown with a warning.")
         self.remit_to.setPlainText(terms.remit_to)
         self.email.setText(terms.email)
+        self.default_noa.setPlainText(terms.default_noa)
         self.integration.setCurrentIndex(self.integration.findData(terms.integration.value))
         self.advance.setValue(float(terms.advance_percent))
         self.reserve.setValue(float(terms.reserve_percent))
@@ -141,6 +153,7 @@ class FactorTermsBox(QGroupBox):
         v = self.values()
         remit = "\n".join(line.strip() for line in v["remit_to"].splitlines() if line.strip())
         return (remit != terms.remit_to or v["email"].strip() != terms.email
+                or v["default_noa"].strip() != terms.default_noa
                 or v["integration"] != terms.integration.value
                 or v["advance"] != terms.advance_percent or v["reserve"] != terms.reserve_percent
                 or v["fee"].strip() != terms.fee or self.recourse.isChecked() != terms.recourse
@@ -149,6 +162,7 @@ class FactorTermsBox(QGroupBox):
     def values(self) -> dict:
         """What Save factor sends to the Desk."""
         return dict(remit_to=self.remit_to.toPlainText(), email=self.email.text(),
+                    default_noa=self.default_noa.toPlainText(),
                     integration=self.integration.currentData(),
                     advance=Decimal(f"{self.advance.value():.2f}"),
                     fee=self.fee.text(), reserve=Decimal(f"{self.reserve.value():.2f}"),
@@ -164,7 +178,8 @@ class FactorTermsBox(QGroupBox):
 
         def saved(profile) -> None:
             self.save.setEnabled(True)
-            self.page.status.emit(f"{profile.name} saved: remit-to, email and terms.")
+            self.page.status.emit(f"{profile.name} saved: remit-to, email, default NOA and "
+                                 "terms.")
             self.page.refresh()
 
         def failed(exc) -> None:

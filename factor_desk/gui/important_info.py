@@ -9,7 +9,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
 
 from factor_desk.domain.trade import InfoKind
 from factor_desk.gui.common import Banner, when_text
@@ -40,6 +40,16 @@ class ManageImportantInfoDialog(QDialog):
         self.warning = Banner(self)
         self.warning.label.setObjectName("noaWarning")
         self.form.layout.insertWidget(self.form.layout.indexOf(self.text) + 1, self.warning)
+        # issue #14: the factor's default NOA in one click (offer_factor_noa)
+        self.factor_noa: str = ""
+        self.use_factor_noa = QPushButton()
+        self.use_factor_noa.setObjectName("useFactorNoa")
+        self.use_factor_noa.clicked.connect(lambda: self.text.setPlainText(self.factor_noa))
+        self.use_factor_noa.hide()
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.use_factor_noa)
+        self.form.layout.insertLayout(self.form.layout.indexOf(self.warning) + 1, row)
         if entry is not None:
             kind = InfoKind(entry.kind)
             self.kind.addItem(kind.label, kind.value)
@@ -57,6 +67,15 @@ class ManageImportantInfoDialog(QDialog):
         self.kind.currentIndexChanged.connect(self.check_text)
         self.check_text()
 
+    def offer_factor_noa(self, factor: str, text: str) -> None:
+        """Offer "Use FACTOR's notice": the factor's default NOA replaces the text shown
+        (offered while a Notice of Assignment's text differs from it)."""
+        self.factor_noa = text.strip()
+        self.use_factor_noa.setText(f"Use {factor}'s notice")
+        self.use_factor_noa.setToolTip(f"The default Notice of Assignment saved for {factor} "
+                                       "(Company profile, its factor box)")
+        self.check_text()
+
     def warning_text(self) -> str | None:
         """The warning shown now (None: none)."""
         return self._warning
@@ -68,6 +87,8 @@ class ManageImportantInfoDialog(QDialog):
         is_noa = self.kind.currentData() == InfoKind.NOTICE_OF_ASSIGNMENT.value
         found = self.noa_check(text) if self.noa_check and is_noa and text.strip() else None
         self._warning = found
+        self.use_factor_noa.setVisible(bool(self.factor_noa) and is_noa
+                                       and text.strip() != self.factor_noa)
         if found:
             self.warning.show_message(html.escape(found, quote=False) + " You can still save it.")
         else:

@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.factor_reports import ReportKind
 from factor_desk.gui.common import table_view, when_text
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+from factor_desk.gui.tones import tone_style
 
 NOT_IN_FILE = "(not in this file)"
 # a report kind as the clerk says it: "RTS's payment reports"
 KIND_WORDS = {ReportKind.PURCHASE: "purchase", ReportKind.PAYMENTS: "payment",
               ReportKind.RESERVE: "reserve", ReportKind.LOADS: "loads"}
 PAIR_NOTE = "one of the two is enough; both is best"
-RED = "#b3261e"
 
 
 def kind_words(kind: str) -> str:
@@ -163,7 +163,7 @@ class MappingDialog(QDialog):
         self.reason = QLabel()
         self.reason.setObjectName("reason")
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet(f"color: {RED};")
+        self.reason.setStyleSheet(tone_style(self, "error"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -235,7 +235,7 @@ class MappingDialog(QDialog):
         no_id = not any(f.name in chosen for f in self.fields if f.one_of)
         for f in self.fields:  # the title of a field still needed, in red
             needs = f.name not in chosen and (f.required or (f.one_of and no_id))
-            self.labels[f.name].setStyleSheet(f"color: {RED};" if needs else "")
+            self.labels[f.name].setStyleSheet(tone_style(self, "error") if needs else "")
         self._fill_table()
 
     def _fill_table(self) -> None:

@@ -88,6 +88,7 @@ class ReportsPage(ReportUpload):
         self.batches = RowTableModel([
             Column("Batch", lambda o: o.batch.batch),
             Column("Subsidiary", lambda o: o.batch.subsidiary),
+            Column("Factor", lambda o: o.batch.factoring_company),  # it was sent to (#14)
             Column("Submitted", lambda o: o.batch.submitted_at,
                    text=lambda o: when_text(o.batch.submitted_at)),
             Column("Invoices", lambda o: o.batch.invoices, align_right=True),
@@ -99,7 +100,7 @@ class ReportsPage(ReportUpload):
             Column("Open balance", lambda o: o.open_balance, align_right=True),
         ], row_key=lambda o: o.batch.batch, search_text=lambda o: status_key(o.batch.status))
         self.batch_view = table_view(self.batches, name="batchesTable",
-                                     sort=(2, NEWEST_FIRST),  # by when submitted
+                                     sort=(3, NEWEST_FIRST),  # by when submitted
                                      stretch=(1,),  # the subsidiary's name takes the room
                                      empty="No batches yet — submit one from Factoring "
                                            "Batch.")

@@ -32,6 +32,7 @@ from factor_desk.domain.schedule_layout import (
     ScheduleLayout,
 )
 from factor_desk.gui.jobs import Job
+from factor_desk.gui.tones import tone_style
 
 if TYPE_CHECKING:
     from factor_desk.gui.factor_terms_box import FactorTermsBox
@@ -58,7 +59,7 @@ class ScheduleLayoutDialog(QDialog):
         intro.setWordWrap(True)
         self.table = QTableWidget(0, 2)
         self.table.setObjectName("scheduleColumns")
-        self.table.setHorizontalHeaderLabels(["Field", "Title on the schedule"])
+        self.table.setHorizontalHeaderLabels(["What the column holds", "Title on the schedule"])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -96,7 +97,7 @@ class ScheduleLayoutDialog(QDialog):
         self.refusal = QLabel()
         self.refusal.setObjectName("scheduleRefusal")
         self.refusal.setWordWrap(True)
-        self.refusal.setStyleSheet("color: #b00020;")
+        self.refusal.setStyleSheet(tone_style(self, "error"))
         self.refusal.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -126,9 +127,11 @@ class ScheduleLayoutDialog(QDialog):
         for schedule_field in [*layout.fields, *others]:
             row = self.table.rowCount()
             self.table.insertRow(row)
-            name = QTableWidgetItem(schedule_field.value)
+            # what the column holds in a clerk's words; the field's name as a hint
+            meaning = schedule_field.meaning
+            name = QTableWidgetItem(meaning[:1].upper() + meaning[1:])
             name.setData(Qt.ItemDataRole.UserRole, schedule_field.value)
-            name.setToolTip(schedule_field.meaning)
+            name.setToolTip(f"{schedule_field.value}: its name on the command line")
             name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked if schedule_field in shown
@@ -210,21 +213,26 @@ class ScheduleLayoutDialog(QDialog):
         columns = [(self._field(r), self._item(r, TITLE).text())
                    for r in range(self.table.rowCount()) if self._checked(r)]
         titles = " | ".join(title.strip() for _f, title in columns)
-        missing = [f.value for f in REQUIRED if f not in {f for f, _ in columns}]
+        missing = [f.default_title for f in REQUIRED if f not in {f for f, _ in columns}]
         self.preview.setText(f"Columns: {titles or '(none)'}"
                              + (f" — {' and '.join(missing)} needed" if missing else ""))
 
     # --- the result
 
     def chosen_layout(self) -> ScheduleLayout:
-        """The layout the boxes show; InputRefused (every problem named) when it is none."""
+        """The layout the boxes show (a title left blank: the field's default title);
+        InputRefused (every problem named) when it is none."""
         return ScheduleLayout.make(
-            [(self._field(r).value, self._item(r, TITLE).text())
+            [(self._field(r).value, self._item(r, TITLE).text().strip() or None)
              for r in range(self.table.rowCount()) if self._checked(r)],
             carrier_mc=self.carrier_mc.isChecked(), signature=self.signature.isChecked())
 
     def show_refusal(self, exc: BaseException) -> None:
-        self.refusal.setText(str(exc))
+        text = str(exc)
+        for schedule_field in ScheduleField:  # the clerk's words, not the CLI's field names
+            text = text.replace(f"({schedule_field.value})",
+                                f"({schedule_field.default_title})")
+        self.refusal.setText(text)
         self.refusal.show()
 
     def ask_to_save(self) -> None:

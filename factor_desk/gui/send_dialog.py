@@ -30,7 +30,8 @@ from factor_desk.domain.errors import FactorDeskError, InputRefused
 from factor_desk.gui.common import Asker, primary_button, when_text
 from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.gui.preview_dialog import plural
-from factor_desk.gui.settings_dialog import ERROR_STYLE, SettingsDialog, grow_to_fit
+from factor_desk.gui.settings_dialog import SettingsDialog, grow_to_fit
+from factor_desk.gui.tones import tone_style
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import (
     AlreadySent,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
 NO_MAIL = "Set up mail in File → Settings to send from Factor Desk."
 NO_ADDRESS = "Type the address to send to."
-DONE_STYLE = "color: #1e6b34;"
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class SendDialog(QDialog):
         if not info.factor_email:
             self.to_note.setText(f"{info.factor} has no email address in its profile: type "
                                  "the address to send to.")
-        self.to_note.setStyleSheet("color: #8a5a00;")
+        self.to_note.setStyleSheet(tone_style(self, "caution"))
         self.subject = QLabel(info.subject)
         self.subject.setObjectName("sendSubject")
         self.subject.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -159,7 +159,7 @@ class SendDialog(QDialog):
         self.reason = QLabel()
         self.reason.setObjectName("sendReason")
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("color: #555;")
+        self.reason.setStyleSheet(tone_style(self, "note"))
 
         self.settings_button = QPushButton("Mail settings…")
         self.settings_button.setObjectName("mailSettings")
@@ -221,7 +221,8 @@ class SendDialog(QDialog):
 
     def _say(self, text: str, *, error: bool = False, plain: bool = False) -> None:
         self.outcome.setText(text)
-        self.outcome.setStyleSheet("" if plain else ERROR_STYLE if error else DONE_STYLE)
+        self.outcome.setStyleSheet(
+            "" if plain else tone_style(self, "error" if error else "done"))
         self.outcome.show()
         grow_to_fit(self, self.column)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.errors import FactorDeskError, InputRefused
 from factor_desk.gui.common import primary_button
+from factor_desk.gui.tones import tone_style
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import MailSecurity, MailSettings
 
@@ -36,7 +37,6 @@ USUAL_PORTS = {MailSecurity.SSL: 465, MailSecurity.STARTTLS: 587, MailSecurity.N
 SAVED = "A password is saved in this computer's keychain."
 NOT_SAVED = "No password is saved. One typed here is kept in this computer's keychain."
 FORGETTING = "The saved password will be forgotten when you save."
-ERROR_STYLE = "color: #b3261e;"
 
 
 def grow_to_fit(dialog: QWidget, layout: QLayout) -> None:
@@ -90,7 +90,7 @@ class SettingsDialog(QDialog):
         self.password_note = QLabel()
         self.password_note.setObjectName("passwordNote")
         self.password_note.setWordWrap(True)
-        self.password_note.setStyleSheet("color: #555;")
+        self.password_note.setStyleSheet(tone_style(self, "note"))
         self.forget_button = QPushButton("Forget saved password")
         self.forget_button.setObjectName("forgetPassword")
         self.forget_button.clicked.connect(self._forget)
@@ -120,7 +120,7 @@ class SettingsDialog(QDialog):
         limit = QHBoxLayout()
         limit.addWidget(self.size_limit)
         parts = QLabel("a larger email goes in numbered parts")
-        parts.setStyleSheet("color: #555;")
+        parts.setStyleSheet(tone_style(self, "note"))
         limit.addWidget(parts)
         limit.addStretch(1)
         form.addRow("Size limit:", limit)
@@ -128,7 +128,7 @@ class SettingsDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(tone_style(self, "error"))
         self.error.hide()
         buttons = QDialogButtonBox()
         self.save_button = primary_button("Save")

@@ -123,3 +123,50 @@ def test_a_new_factoring_company_is_added_with_its_email_or_refused(qtbot, windo
     assert "A factoring company named 'RTS Financial' already exists" in str(
         asker.problems[-1])
     assert [f.name for f in desk.factors()] == ["Capital Depot", "RTS Financial"]
+
+
+def test_the_factor_s_default_noa_is_shown_and_saved_with_its_profile(
+        qtbot, window, desk, asker):
+    """Issue #14: the window edits the factor's default NOA, as `factors set --noa-text`."""
+    page = _company_page(qtbot, window)
+    box = page.terms_box
+    assert box.default_noa.isEnabled() and box.default_noa.toPlainText() == ""
+    box.default_noa.setPlainText("  NOTICE: pay Capital Depot, Inc., P.O. Box 207431.  ")
+    assert box.changed()
+    box.save.click()
+    settle(qtbot, window)
+    assert not asker.problems
+    assert desk.factor_profile("Capital Depot").default_noa == (
+        "NOTICE: pay Capital Depot, Inc., P.O. Box 207431.")
+    assert box.default_noa.toPlainText() == "NOTICE: pay Capital Depot, Inc., P.O. Box 207431."
+    assert not box.changed()
+
+
+def test_after_a_switch_the_noa_editor_offers_the_new_factor_s_notice(
+        qtbot, window, desk, asker):
+    """Issue #14: the subsidiary's NOA names its old factor; the editor puts the new
+    factor's default NOA in with one click, and the warning goes."""
+    rts_noa = "NOTICE OF ASSIGNMENT: pay RTS Financial Service, Inc., P.O. Box 840267."
+    desk.add_factor("RTS Financial", RTS_REMIT, default_noa=rts_noa)
+    desk.set_subsidiary_factor(FREIGHT, "RTS Financial")
+    page = _company_page(qtbot, window)
+    (noa,) = [e for e in page.info_model.rows() if e.kind == "notice_of_assignment"]
+    dialog = page.open_info_dialog(noa)
+    assert not dialog.warning.isHidden()  # it names Capital Depot
+    assert not dialog.use_factor_noa.isHidden()
+    assert dialog.use_factor_noa.text() == "Use RTS Financial's notice"
+    dialog.use_factor_noa.click()
+    assert dialog.text.toPlainText() == rts_noa
+    assert dialog.warning.isHidden() and dialog.use_factor_noa.isHidden()
+    asker.answer("confirm", True)  # replace the saved text
+    dialog.save.click()
+    settle(qtbot, window)
+    assert page.current.notice_of_assignment == rts_noa  # saved, read again
+    assert page.factor_warning.isHidden()
+
+
+def test_a_factor_without_a_default_noa_offers_nothing(qtbot, window):
+    page = _company_page(qtbot, window)
+    (noa,) = [e for e in page.info_model.rows() if e.kind == "notice_of_assignment"]
+    dialog = page.open_info_dialog(noa)
+    assert dialog.use_factor_noa.isHidden()  # Capital Depot has no default NOA

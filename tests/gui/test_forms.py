@@ -47,7 +47,7 @@ def test_the_check_finds_a_stale_a_missing_and_a_stray_form(tmp_path):
 def test_the_new_subsidiary_form_asks_for_every_general_field_in_order(qtbot):
     from PySide6.QtWidgets import QFormLayout
 
-    from factor_desk.gui.company_page import NewSubsidiaryDialog
+    from factor_desk.gui.new_subsidiary import NewSubsidiaryDialog
     from factor_desk.services.company import GENERAL_FIELDS
 
     dialog = NewSubsidiaryDialog(None)
@@ -59,7 +59,7 @@ def test_the_new_subsidiary_form_asks_for_every_general_field_in_order(qtbot):
         field = layout.itemAt(row, QFormLayout.ItemRole.FieldRole)
         if label is not None and field is not None:
             rows.append((label.widget().text(), field.widget()))
-    assert [text for text, _ in rows] == list(GENERAL_FIELDS.values())
-    assert [field for _, field in rows] == [dialog.fields[k] for k in GENERAL_FIELDS]
+    assert [text for text, _ in rows] == [*GENERAL_FIELDS.values(), "Factoring company"]
+    assert [field for _, field in rows[:-1]] == [dialog.fields[k] for k in GENERAL_FIELDS]
     dialog.fields["name"].setText("Shenandoah Haulers LLC")
     assert dialog.values()["name"] == "Shenandoah Haulers LLC"

@@ -15,9 +15,9 @@ FREIGHT = "Blue Ridge Freight LLC"
 
 
 def rows(dialog: ScheduleLayoutDialog) -> list[tuple[str, str, bool]]:
-    """What the clerk sees: each row's field, title, and tick."""
+    """Each row's field (its CLI name), title, and tick."""
     table = dialog.table
-    return [(table.item(r, 0).text(), table.item(r, 1).text(),
+    return [(table.item(r, 0).data(Qt.ItemDataRole.UserRole), table.item(r, 1).text(),
              table.item(r, 0).checkState() == Qt.CheckState.Checked)
             for r in range(table.rowCount())]
 
@@ -33,6 +33,9 @@ def test_the_dialog_shows_every_field_the_default_ones_ticked_in_order(qtbot):
                          ("amount", "Amount", True), ("due_date", "Due Date", True)]
     assert [(f, ticked) for f, _t, ticked in shown[8:]] == [
         ("terms_days", False), ("carrier", False), ("carrier_mc", False), ("batch", False)]
+    # the clerk reads what a column holds, not the field's name
+    assert [dialog.table.item(r, 0).text() for r in range(3)] == [
+        "The invoice's date", "The debtor (bill-to) name", "The debtor's MC number"]
     assert dialog.carrier_mc.isChecked() and dialog.debtor_mc.isChecked()
     assert dialog.signature.isChecked()
     assert dialog.chosen_layout() == ScheduleLayout.default()
@@ -71,7 +74,7 @@ def test_a_layout_without_the_amount_is_refused_in_the_dialog(qtbot):
     asked = []
     dialog.save_requested.connect(asked.append)
     dialog.set_checked(ScheduleField.AMOUNT, False)
-    assert "amount needed" in dialog.preview.text()
+    assert "Amount needed" in dialog.preview.text()
     dialog.set_title(ScheduleField.DEBTOR, "D" * 41)
     dialog.set_title(ScheduleField.LOAD_NUMBER, "  ")
     dialog.show()
@@ -80,7 +83,12 @@ def test_a_layout_without_the_amount_is_refused_in_the_dialog(qtbot):
     assert dialog.refusal.isVisible()
     assert "needs the amount column" in dialog.refusal.text()
     assert "41 characters; at most 40" in dialog.refusal.text()
-    assert "load_number): the title is empty" in dialog.refusal.text()
+    assert "(Debtor): the title" in dialog.refusal.text()  # not the field's name, debtor
+    assert "Load Number" not in dialog.refusal.text()  # a blank title: the default one
+    dialog.set_checked(ScheduleField.AMOUNT, True)
+    dialog.set_title(ScheduleField.DEBTOR, "Account Debtor")
+    chosen = dialog.chosen_layout()
+    assert chosen.titles[chosen.fields.index(ScheduleField.LOAD_NUMBER)] == "Load Number"
 
 
 def _company_page(qtbot, window):
