@@ -62,6 +62,7 @@ RECON_LABELS = {
     "direct_paid": "Paid to you directly (in Paid)",
 }
 NEWEST_FIRST = Qt.SortOrder.DescendingOrder
+FACTOR_COLUMN = 2  # of the batches list: the factor each batch was submitted to
 # what an undo does, by the kind of report, for the question before it
 UNDO_WORDS = {
     ReportKind.PURCHASE: "Its purchase records are removed and the loads it financed go back "
@@ -252,6 +253,10 @@ class ReportsPage(ReportUpload):
         self.batches.set_rows(overview)
         self.history.set_rows(history)
         fit_columns(self.batch_view)
+        # The Factor column once the batches went to more than one factor (a carrier that
+        # switched): with one, it would only push Paid and Open balance off at 1024 px.
+        self.batch_view.setColumnHidden(
+            FACTOR_COLUMN, len({o.batch.factoring_company for o in overview}) < 2)
         fit_columns(self.history_view, 200)  # a long file name elides (its tip: whole)
         if selected is None and self.selected_batch() is None and overview:
             self.batch_view.selectRow(0)  # nothing chosen yet: the newest batch
