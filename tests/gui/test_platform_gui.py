@@ -193,6 +193,7 @@ def _drop_zones(window, qtbot):
     settle(qtbot, window)
     loads.view.selectRow(0)  # the detail takes drops once a load is shown
     qtbot.waitUntil(lambda: loads.detail.isEnabled())
+    settle(qtbot, window)  # the load's money may still be on its way: the drops start idle
     return {"reports page": window.pages["reports"], "loads table": loads.view.viewport(),
             "load detail": loads.detail}
 
