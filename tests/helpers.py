@@ -122,6 +122,16 @@ def attach_required(db, tmp_path: Path, numbers: list[str]) -> None:
             attach_document(db, n, f, kind)
 
 
+def company_page(qtbot, window, subsidiary: str = "Blue Ridge Freight LLC"):
+    """The window's Company profile, showing ``subsidiary`` (the demo's factoring one)."""
+    window.show_page("company")
+    settle(qtbot, window)
+    page = window.pages["company"]
+    page.subsidiary.setCurrentText(subsidiary)
+    settle(qtbot, window)
+    return page
+
+
 def settle(qtbot, win, timeout=20_000) -> None:
     """Wait until no job runs or waits in the window's runner. (Here, not in a conftest:
     ``import conftest`` names whichever folder's conftest was imported last.)"""

@@ -95,7 +95,11 @@ def test_an_unplaceable_upload_exits_3_naming_headers_and_fields_missing(cli, tm
     assert code == 3 and "no column for 'Date', 'Type', 'Amount'" in err
 
 
-def test_purchase_without_a_batch_reads_the_batch_column_by_the_map(cli, tmp_path):
+PORTAL_MAP = "invoice_number=Client Inv,invoice_amount=Face,purchase_date=Bought,batch_number=Lot"
+
+
+def _portal_purchase(cli, tmp_path):
+    """The demo's first batch and a purchase report of it in a portal's own columns."""
     cli("demo", "--loads", "2")
     batch = _json(cli("batch", "submit", "--subsidiary", "BRF", "--all-eligible",
                       "--json")[1])["batch"]
@@ -103,9 +107,14 @@ def test_purchase_without_a_batch_reads_the_batch_column_by_the_map(cli, tmp_pat
     path = write_csv_file(tmp_path / "p.csv", [
         ["Client Inv", "Face", "Bought", "Lot"],
         *([ln["invoice_number"], ln["amount"], "11/28/2026", batch] for ln in lines)])
+    return batch, lines, path
+
+
+def test_purchase_without_a_batch_reads_the_batch_column_by_the_map(cli, tmp_path):
+    batch, lines, path = _portal_purchase(cli, tmp_path)
     code, _, err = cli("reports", "purchase", path, "--dry-run")
     assert code == 3 and "Columns found: 'Client Inv', 'Face', 'Bought', 'Lot'" in err
-    spec = "invoice_number=Client Inv,invoice_amount=Face,purchase_date=Bought,batch_number=Lot"
+    spec = PORTAL_MAP
     code, out, err = cli("reports", "purchase", path, "--map", spec, "--factor",
                          "Capital Depot", "--json")
     assert code == 0, err
@@ -117,14 +126,8 @@ def test_purchase_without_a_batch_reads_the_batch_column_by_the_map(cli, tmp_pat
 
 
 def test_map_once_reads_the_file_and_saves_nothing(cli, tmp_path):
-    cli("demo", "--loads", "2")
-    batch = _json(cli("batch", "submit", "--subsidiary", "BRF", "--all-eligible",
-                      "--json")[1])["batch"]
-    lines = _json(cli("batch", "show", batch, "--json")[1])["invoice_lines"]
-    path = write_csv_file(tmp_path / "p.csv", [
-        ["Client Inv", "Face", "Bought", "Lot"],
-        *([ln["invoice_number"], ln["amount"], "11/28/2026", batch] for ln in lines)])
-    spec = "invoice_number=Client Inv,invoice_amount=Face,purchase_date=Bought,batch_number=Lot"
+    batch, lines, path = _portal_purchase(cli, tmp_path)
+    spec = PORTAL_MAP
     code, out, err = cli("reports", "purchase", path, "--map", spec, "--map-once",
                          "--factor", "Capital Depot", "--json")
     assert code == 0, err

@@ -133,12 +133,7 @@ class MappingDoor:
             for step in reports.preview_report(work, upload, batch=batch,
                                                should_stop=should_stop, factor=factor):
                 if isinstance(step.result, reports.Preview):
-                    if not (factor or batch):
-                        mappings.refuse_another_factors_mapping(
-                            work, report_columns.report_fields_of(kind), upload.table,
-                            upload.saved, step.result)
-                    step.result.mapping_note = upload.mapping_note
-                    owner = _owner(work, upload, step.result, factor, batch)
+                    owner = _columns_read(work, upload, step.result, factor, batch)
                     if owner is not None and remember:
                         step.result.mapping_saved = (
                             f"applying saves this mapping for {owner.name} "
@@ -170,12 +165,7 @@ class MappingDoor:
                     result = yield from reports.apply_report(
                         work, upload, batch=batch, allow_missing=allow_missing,
                         should_stop=should_stop, raced=attempt > 1, factor=factor)
-                    if not (factor or batch):
-                        mappings.refuse_another_factors_mapping(
-                            work, report_columns.report_fields_of(kind), upload.table,
-                            upload.saved, result.preview)
-                    result.preview.mapping_note = upload.mapping_note
-                    owner = _owner(work, upload, result.preview, factor, batch)
+                    owner = _columns_read(work, upload, result.preview, factor, batch)
                     if owner is not None and remember:
                         mappings.save_mapping(work, owner,
                                               report_columns.report_fields_of(kind),
@@ -189,6 +179,19 @@ class MappingDoor:
             self._previewed = None  # applied: it cannot be applied again
             yield reports.applied(result)
             return
+
+
+def _columns_read(work: Work, upload: reports.ReportFile, preview: reports.Preview,
+                  factor: str | None, batch: str | None) -> FactoringCompany | None:
+    """Say on ``preview`` which saved mapping read the file, refusing another factor's
+    mapping for rows that belong to this one (no factor or batch named); the factor a
+    mapping given would be saved for (``_owner``)."""
+    if not (factor or batch):
+        mappings.refuse_another_factors_mapping(
+            work, report_columns.report_fields_of(upload.kind), upload.table, upload.saved,
+            preview)
+    preview.mapping_note = upload.mapping_note
+    return _owner(work, upload, preview, factor, batch)
 
 
 def _owner(work: Work, upload: reports.ReportFile, preview: reports.Preview,

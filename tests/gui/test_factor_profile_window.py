@@ -5,19 +5,14 @@ clerk types, without stopping the save."""
 
 from __future__ import annotations
 
-from helpers import settle
+from helpers import company_page, settle
 
 FREIGHT = "Blue Ridge Freight LLC"  # the demo's factoring subsidiary: Capital Depot, NOA
 RTS_REMIT = "RTS Financial Service, Inc.\nP.O. Box 840267\nDallas, TX 75284-0267"
 
 
 def _company_page(qtbot, window):
-    window.show_page("company")
-    settle(qtbot, window)
-    page = window.pages["company"]
-    page.subsidiary.setCurrentText(FREIGHT)
-    settle(qtbot, window)
-    return page
+    return company_page(qtbot, window, FREIGHT)
 
 
 def test_the_factor_s_remit_to_and_email_are_shown_and_saved_with_its_terms(

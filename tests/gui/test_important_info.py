@@ -3,7 +3,7 @@ saved text; replacing or removing a saved text asks the clerk first."""
 
 from __future__ import annotations
 
-from helpers import settle
+from helpers import company_page, settle
 
 from factor_desk.domain.trade import InfoKind
 
@@ -15,12 +15,7 @@ def _noa(desk, name=FREIGHT) -> str | None:
 
 
 def _company(qtbot, window):
-    window.show_page("company")
-    settle(qtbot, window)
-    page = window.pages["company"]
-    page.subsidiary.setCurrentText(FREIGHT)
-    settle(qtbot, window)
-    return page
+    return company_page(qtbot, window, FREIGHT)
 
 
 def _kinds(dialog) -> list[str]:

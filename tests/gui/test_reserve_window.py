@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from helpers import settle, write_csv_file
+from helpers import company_page, settle, write_csv_file
 from PySide6.QtCore import Qt
 
 from factor_desk.services.common import run_to_end
@@ -14,12 +14,7 @@ FREIGHT = "Blue Ridge Freight LLC"
 
 
 def _company_page(qtbot, window):
-    window.show_page("company")
-    settle(qtbot, window)
-    page = window.pages["company"]
-    page.subsidiary.setCurrentText(FREIGHT)
-    settle(qtbot, window)
-    return page
+    return company_page(qtbot, window, FREIGHT)
 
 
 def test_the_company_profile_edits_the_factor_s_terms(qtbot, window, desk, asker):

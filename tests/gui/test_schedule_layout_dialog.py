@@ -4,7 +4,7 @@ signature toggles, Reset to default; a refusal is shown in the dialog and saves 
 
 from __future__ import annotations
 
-from helpers import settle
+from helpers import company_page, settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
@@ -92,12 +92,7 @@ def test_a_layout_without_the_amount_is_refused_in_the_dialog(qtbot):
 
 
 def _company_page(qtbot, window):
-    window.show_page("company")
-    settle(qtbot, window)
-    page = window.pages["company"]
-    page.subsidiary.setCurrentText(FREIGHT)
-    settle(qtbot, window)
-    return page
+    return company_page(qtbot, window, FREIGHT)
 
 
 def test_the_company_profile_opens_the_factors_schedule_and_saves_it(qtbot, window, desk):
