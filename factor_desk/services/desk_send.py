@@ -7,12 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from factor_desk.services import mail_settings, sending
+from factor_desk.services import mail_settings
 from factor_desk.services.common import Progress
-from factor_desk.services.sending import MailSecurity, MailSettings, SendRecord
+from factor_desk.services.mail_settings import MailSecurity, MailSettings
 
+# services.sending is imported where it is used: it brings the download (reportlab, pypdf),
+# which a command such as ``loads list`` should not wait for at every start.
 if TYPE_CHECKING:
     from factor_desk.db.database import Database
+    from factor_desk.services.sending import SendRecord
 
 
 class SendDoor:
@@ -40,6 +43,8 @@ class SendDoor:
 
     def batch_sends(self, batch: str) -> list[SendRecord]:
         """Every email of the batch sent or written, oldest first."""
+        from factor_desk.services import sending
+
         with self.db.read() as work:
             return sending.batch_sends(work, batch)
 
@@ -51,6 +56,8 @@ class SendDoor:
         download's, byte for byte. The last Progress carries the SendResult. Refused
         (AlreadySent) when sent before unless ``again``; a reversed batch is refused.
         Each message that went is recorded after it went; nothing else is."""
+        from factor_desk.services import sending
+
         with self.db.read() as work:
             plan = sending.plan_send(work, batch, to=to, eml=eml, again=again)
         settings = plan.settings
