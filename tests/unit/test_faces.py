@@ -119,3 +119,17 @@ def test_a_floor_never_imports_what_is_above_it(floor):
 def test_the_floor_check_sees_a_relative_import_upwards():
     names = imports_of("from ..services import desk", "factor_desk.db.database")
     assert "factor_desk.services" in names
+
+
+def test_a_command_that_draws_no_pdf_does_not_load_the_pdf_libraries():
+    """Every command opens the Desk and builds the parser: the PDF libraries (reportlab,
+    pypdf: ~160 ms) load only for the jobs that draw or read a PDF, e.g. not for ``loads
+    list`` (a door of the Desk importing the download at its top undid it once)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, factor_desk.services.desk, factor_desk.cli.parser; "
+            "print(sorted(m for m in ('reportlab', 'pypdf') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         encoding="utf-8", check=True).stdout.strip()
+    assert out == "[]", f"loaded at start: {out}"
