@@ -55,28 +55,18 @@ class SendInfo:
 
     batch: str
     factor: str
-    carrier: str
+    subject: str  # as the service will write it
     factor_email: str
     sends: list[SendRecord]
     settings: MailSettings
-
-    @property
-    def subject(self) -> str:
-        return f"Schedule of Accounts {self.batch} — {self.carrier}"
 
 
 def gather(desk: Desk, batch: str) -> SendInfo:
     """The batch's factor and carrier, the factor's address, the earlier sends, the mail
     settings (quick reads; run on the worker all the same)."""
     found = desk.show_batch(batch)  # refused (NotFound) when there is none
-    profile = desk.profile()
-    sub = next((s for s in profile.subsidiaries if s.name == found.subsidiary), None)
-    carrier = (sub.legal_name or sub.name) if sub is not None else found.subsidiary
-    # The factor's address: the factors' list carries it (issue #14); read by name so that
-    # a list without it still opens the dialog, with the address to type.
-    email = next((getattr(f, "email", "") or "" for f in desk.factors()
-                  if f.name == found.factoring_company), "")
-    return SendInfo(batch, found.factoring_company, carrier, email.strip(),
+    email = desk.factor_profile(found.factoring_company).email
+    return SendInfo(batch, found.factoring_company, desk.send_subject(batch), email.strip(),
                     desk.batch_sends(batch), desk.mail_settings())
 
 

@@ -48,6 +48,13 @@ class SendDoor:
         with self.db.read() as work:
             return sending.batch_sends(work, batch)
 
+    def send_subject(self, batch: str) -> str:
+        """The subject the batch's email will have (the window shows it before sending)."""
+        from factor_desk.services import sending
+
+        with self.db.read() as work:
+            return sending.send_subject(work, batch)
+
     def send_batch(self, batch: str, *, to: str | None = None, eml: Path | None = None,
                    again: bool = False, should_stop: Callable[[], bool] | None = None
                    ) -> Iterator[Progress]:

@@ -102,6 +102,14 @@ class ExportResult:
                 "invoices": self.invoices, "pages": self.pages, "files": self.files}
 
 
+def batch_carrier(batch: Batch, first_snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """The carrier a batch names (legal name, MC): as its first invoice froze it at
+    submission, else the subsidiary's."""
+    if first_snapshot is not None:
+        return dict(first_snapshot["carrier"])
+    return {"legal_name": batch.subsidiary.name, "mc_number": batch.subsidiary.mc_number}
+
+
 def _plain_invoices(session: Session, batch: Batch) -> tuple[list[dict[str, Any]], Schedule]:
     rows = session.execute(
         select(Invoice).where(Invoice.batch_id == batch.id).order_by(Invoice.position)
@@ -119,9 +127,7 @@ def _plain_invoices(session: Session, batch: Batch) -> tuple[list[dict[str, Any]
         "created": created,
         "snapshot": inv.snapshot,
     } for inv in rows]
-    first = rows[0].snapshot if rows else None
-    carrier = first["carrier"] if first else {"legal_name": batch.subsidiary.name,
-                                              "mc_number": batch.subsidiary.mc_number}
+    carrier = batch_carrier(batch, rows[0].snapshot if rows else None)
     schedule = Schedule(
         batch=batch.label, carrier=carrier["legal_name"], carrier_mc=carrier["mc_number"],
         factor=batch.factoring_company.name, submitted_at=batch.submitted_at,

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from factor_desk.documents.email_message import (
     limit_bytes,
     message_bytes,
     pack,
+    subject,
 )
 from factor_desk.documents.saving import write_new_file
 from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
@@ -37,6 +39,7 @@ from factor_desk.services.export import (
     ExportPlan,
     ExportResult,
     Reader,
+    batch_carrier,
     export_batch,
     plan_export,
 )
@@ -177,6 +180,17 @@ def plan_send(work: Work, batch: str, *, to: str | None, eml: Path | None,
                      sender=current_user(),
                      recalled=tuple((n, r or "") for n, r in recalled))
     return SendPlan(b.label, address, eml, settings, plan, mail, again=again)
+
+
+def send_subject(work: Work, batch: str) -> str:
+    """The subject ``batch send`` gives the batch's email (one part), for the window to
+    show before sending: the carrier as the batch froze it, as the message says it."""
+    b = find_batch(work, batch)
+    first = work.execute(select(Invoice.snapshot).where(Invoice.batch_id == b.id)
+                         .order_by(Invoice.position).limit(1)).scalar_one_or_none()
+    return subject(BatchMail(batch=b.label, carrier=batch_carrier(b, first)["legal_name"],
+                             factor=b.factoring_company.name, invoices=0,
+                             total=Decimal(0), sender=""))
 
 
 def attachment_names(folder: Path) -> list[str]:

@@ -285,3 +285,16 @@ def test_a_batch_with_no_recall_sends_no_warning(desk, batch, smtp_server):
     (msg,) = smtp_server.mailbox.messages()
     assert result.warnings == [] and "do not purchase" not in msg.get_body(
         ("plain",)).get_content()
+
+
+def test_the_subject_shown_before_sending_is_the_one_sent(desk, batch, smtp_server, db):
+    """The window shows the subject before sending: the carrier as the batch froze it,
+    even after the subsidiary's legal name changed."""
+    from factor_desk.db.models import Subsidiary
+
+    with db.write() as work:
+        work.execute(update(Subsidiary).values(legal_name="Renamed Since LLC"))
+    shown = desk.send_subject(batch)
+    run_to_end(desk.send_batch(batch))
+    (msg,) = smtp_server.mailbox.messages()
+    assert shown == msg["Subject"] == f"Schedule of Accounts {batch} — Acme Freight"
