@@ -23,7 +23,17 @@ settings.register_profile("factor_desk", database=None)
 settings.load_profile("factor_desk")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["FACTOR_DESK_USER"] = "test-clerk"
+# The OS login as getpass reads it (LOGNAME first): history rows on SQLite name it.
+CLERK = "test-clerk"
+os.environ["LOGNAME"] = CLERK
+
+
+def ensure_login(conn, login: str, options: str = "") -> None:
+    """A login role on the test server, made once (two test runs may race to make it)."""
+    conn.execute(text(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') THEN "
+        f'CREATE ROLE "{login}" LOGIN {options}; END IF; '
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"))
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +53,12 @@ def pg_database_url():
     name = f"factor_desk_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        # The tests work as the login CLERK, the database's owner (as an office manager's
+        # login would be): the history names them by the server's session_user.
+        ensure_login(conn, CLERK, "CREATEROLE")
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{CLERK}"'))
+    url = make_url(PG_URL).set(database=name, username=CLERK).render_as_string(
+        hide_password=False)
     Database(Location(url=url, home=Path("/nonexistent"))).dispose()
     yield url
     with admin.connect() as conn:

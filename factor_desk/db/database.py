@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import EnvironmentRefused
+from factor_desk.domain.permissions import Permission
 
 # Where the data lives is plain data outside db/ (the faces need it without the database);
 # named here too for the modules that always found it here.
@@ -31,6 +33,15 @@ from factor_desk.location import server_name
 BUSY_TIMEOUT_SECONDS: float = 10.0
 # How long a connection to a database server may take before it counts as not answering.
 CONNECT_TIMEOUT_SECONDS: int = 5
+
+
+def os_login() -> str:
+    """The OS login (what getpass reads: LOGNAME, USER, LNAME, USERNAME, else the password
+    database); "unknown" on service accounts that have none."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -218,6 +229,8 @@ class Database:
             self._write_engine = self.engine
             self.store = DatabaseStore()
         _refuse_environment_errors(self.engine, location)
+        self._user: str | None = None
+        self._permission: Permission | None = None
         self._read_sessions = sessionmaker(self.engine, class_=Work, expire_on_commit=False,
                                            store=self.store)
         self._write_sessions = sessionmaker(self._write_engine, class_=Work,
@@ -239,17 +252,40 @@ class Database:
              db_url: str | None = None) -> Database:
         return cls(Location.resolve(home, db_url))
 
+    @property
+    def user(self) -> str:
+        """Who works here: on a server the login (``session_user``, set by the server, never
+        by a setting); on SQLite the OS login."""
+        if self._user is None:
+            if self.location.is_sqlite:
+                self._user = os_login()
+            else:
+                with self.engine.connect() as conn:
+                    self._user = str(conn.exec_driver_sql("SELECT session_user").scalar_one())
+            self._read_sessions.configure(user=self._user)
+            self._write_sessions.configure(user=self._user)
+        return self._user
+
+    @property
+    def permission(self) -> Permission:
+        """What this login may do (read once per open database; see db/team.py)."""
+        if self._permission is None:
+            from factor_desk.db.team import login_permission
+
+            self._permission = login_permission(self.engine)
+        return self._permission
+
     @contextlib.contextmanager
     def read(self) -> Iterator[Work]:
         """A unit of work for reading. Closing it ends its transaction without a commit; objects
         read stay readable (plain data should leave the block, though, not ORM objects)."""
-        with self._read_sessions() as session:
+        with self._read_sessions(user=self.user) as session:
             yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Work]:
         """One transaction: committed if the block ends normally, rolled back otherwise."""
-        with self._write_sessions() as session, session.begin():
+        with self._write_sessions(user=self.user) as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -15,8 +15,11 @@ from factor_desk.db.store import DocumentStore
 
 
 class Work(Session):
-    """A session with the document store of its database."""
+    """A session with the document store of its database and the user working at it (on
+    PostgreSQL the login, ``session_user``; on SQLite the OS login)."""
 
-    def __init__(self, *args: Any, store: DocumentStore, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, store: DocumentStore, user: str = "unknown",
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
+        self.user = user

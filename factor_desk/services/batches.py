@@ -111,7 +111,7 @@ def submit_batch(
     """
     if not all_eligible and not load_numbers:
         raise InputRefused(["No loads were selected for the batch."])
-    user = user or current_user()
+    user = user or current_user(work)
     invoice_date = invoice_date or dt.date.today()
     sub = find_subsidiary(work, subsidiary)
     # Taking the next batch number locks the subsidiary row until commit: submissions

@@ -5,8 +5,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-import getpass
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,15 +23,10 @@ CHUNK = 900
 T = TypeVar("T")
 
 
-def current_user() -> str:
-    """Who is working, for history rows: FACTOR_DESK_USER, else the login name."""
-    user = os.environ.get("FACTOR_DESK_USER")
-    if user:
-        return user
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name on some service accounts
-        return "unknown"
+def current_user(work: Work) -> str:
+    """Who is working, for history rows: the database login on a server (set by the
+    server, never by a setting), the OS login on SQLite."""
+    return work.user
 
 
 def find_subsidiary(work: Work, name: str, *, lock: bool = False) -> Subsidiary:

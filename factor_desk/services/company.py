@@ -350,7 +350,7 @@ def set_important_info(
         sub.important_info.append(entry)
     entry.text = text
     entry.updated_at = utcnow()
-    entry.updated_by = user or current_user()
+    entry.updated_by = user or current_user(work)
     work.flush()
     return _profile_of(sub)
 

@@ -90,7 +90,7 @@ def load_demo(work: Work, *, loads: int = 40, seed: int = 7) -> DemoResult:
         return DemoResult(False, [], 0,
                           "This database already holds a company; no demo data was added.")
     rng = random.Random(seed)
-    user = current_user()
+    user = current_user(work)
     today = dt.date.today()
     company_service.ensure_company(work, "Blue Ridge Transport Group")
     factor = company_service.add_factoring_company(

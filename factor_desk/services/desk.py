@@ -28,12 +28,13 @@ from factor_desk.services import (
     recall,
     reports,
 )
-from factor_desk.services.common import Progress, current_user
+from factor_desk.services.common import Progress
 from factor_desk.services.desk_factors import FactorsDoor
 from factor_desk.services.desk_mapping import MappingDoor
 from factor_desk.services.desk_money import MoneyDoor
 from factor_desk.services.desk_schedule import ScheduleDoor
 from factor_desk.services.desk_send import SendDoor
+from factor_desk.services.desk_team import TeamDoor, guard
 from factor_desk.services.loads import (
     DocumentInfo,
     HistoryEntry,
@@ -59,7 +60,8 @@ class BatchOverview:
     open_balance: Decimal
 
 
-class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor):
+@guard
+class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor):
     """The one door of the application: the window and the command line both open a Desk
     and call its methods; neither touches the database itself.
 
@@ -374,12 +376,6 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor):
     @staticmethod
     def notice_template(factor_name: str, remit_to: str) -> str:
         return company.notice_template(factor_name, remit_to)
-
-    @staticmethod
-    def user() -> str:
-        """Who works at this desk, as the history rows name them."""
-        return current_user()
-
 
     # ---------------------------------------------------------- money, invoice by invoice
     # A batch's invoices and a load's payments (services/batch_money.py, the

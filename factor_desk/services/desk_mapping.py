@@ -76,7 +76,7 @@ class MappingDoor:
         with self.db.write() as work:
             return mappings.save_mapping(
                 work, find_factor(work, factor, lock=True),
-                report_columns.report_fields_of(kind), columns, current_user())
+                report_columns.report_fields_of(kind), columns, current_user(work))
 
     def forget_mapping(self, factor: str, kind: str) -> bool:
         """Forget ``factor``'s saved mapping of ``kind``; False when there was none."""
@@ -169,7 +169,7 @@ class MappingDoor:
                     if owner is not None and remember:
                         mappings.save_mapping(work, owner,
                                               report_columns.report_fields_of(kind),
-                                              upload.placed, current_user())
+                                              upload.placed, current_user(work))
                         result.preview.mapping_saved = (
                             f"the mapping was saved for {owner.name}: its next "
                             f"{upload.kind.value} file with these columns maps itself")

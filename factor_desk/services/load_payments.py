@@ -90,7 +90,7 @@ def close_load(work: Work, load_number: str, reason: str, *, today: dt.date | No
     """Write off the open rest of a Financed (or Charged back) load as a short pay, with
     ``reason``: a short pay ledger entry, and the load becomes Completed with a history row
     that says why. Refused for a load with nothing open, or in another status."""
-    user = user or current_user()
+    user = user or current_user(work)
     reason = " ".join(reason.split())
     if not reason:
         raise InputRefused(["Give the reason for the short pay (e.g. what the debtor "
@@ -144,7 +144,7 @@ def pay_load(work: Work, load_number: str, amount: Decimal, reference: str,
     On PostgreSQL two clerks recording the same reference at once both pass the check; the
     unique index stops the later one, whose work raises IntegrityError (the Desk says so
     with ``reference_taken``)."""
-    user = user or current_user()
+    user = user or current_user(work)
     reference = reference.strip()
     try:
         cents = to_cents(amount)
@@ -236,7 +236,7 @@ def take_back(work: Work, load_number: str, reason: str, *, user: str | None = N
     (Charged back when the factor charged it back, else Financed), with a history row that
     says why. Refused when something was recorded on the load's money after it (take that
     back first), or when the load's last entry is not a clerk's close or direct payment."""
-    user = user or current_user()
+    user = user or current_user(work)
     reason = " ".join(reason.split())
     if not reason:
         raise InputRefused(["Give the reason for taking it back (e.g. the amount was typed "

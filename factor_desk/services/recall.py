@@ -101,7 +101,7 @@ def recall_invoices(work: Work, batch: str, load_numbers: list[str], *, reason: 
     must be in it, not recalled already, and Invoiced (the factor has not bought it). All
     or nothing; refused with every reason found."""
     why = _reason(reason)
-    user = user or current_user()
+    user = user or current_user(work)
     wanted = list(dict.fromkeys(n.strip() for n in load_numbers if n.strip()))
     if not wanted:
         raise InputRefused(["No loads were chosen to recall."])
@@ -156,7 +156,7 @@ def reverse_batch(work: Work, batch: str, *, reason: str, user: str | None = Non
     Queued, and the batch becomes Reversed. Refused once a purchase report was applied to
     it (undo that first, or recall the unbought invoices instead)."""
     why = _reason(reason)
-    user = user or current_user()
+    user = user or current_user(work)
     b = _locked_batch(work, batch)
     imports = purchases_of(work, b)
     if imports:

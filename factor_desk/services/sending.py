@@ -177,7 +177,7 @@ def plan_send(work: Work, batch: str, *, to: str | None, eml: Path | None,
         .order_by(Invoice.position)).all()
     mail = BatchMail(batch=b.label, carrier=plan.schedule.carrier, factor=factor.name,
                      invoices=len(plan.schedule.rows), total=plan.schedule.total,
-                     sender=current_user(),
+                     sender=current_user(work),
                      recalled=tuple((n, r or "") for n, r in recalled))
     return SendPlan(b.label, address, eml, settings, plan, mail, again=again)
 
@@ -279,8 +279,9 @@ def _unchanged_since_planned(plan: SendPlan, read: Reader) -> None:
 def _store(write: Writer, plan: SendPlan, sent: list[tuple[EmailMessage, int]],
            parts: int) -> list[SendRecord]:
     """One BatchSend row per message that went, in one transaction."""
-    now, who = utcnow(), current_user()
+    now = utcnow()
     with write() as work:
+        who = current_user(work)
         b = find_batch(work, plan.batch)
         rows = [BatchSend(batch_id=b.id, via=plan.via, to_address=plan.to,
                           message_id=str(msg["Message-ID"]), part=i,

@@ -115,7 +115,7 @@ def attach_document(work: Work, load_number: str, document: DocumentFile, *,
     doc = SupportingDocument(
         load_id=load.id, kind=document.kind.value, file_name=document.file_name[:255],
         content_type=document.content_type, sha256=document.sha256, size=len(document.data),
-        added_at=utcnow(), added_by=user or current_user(),
+        added_at=utcnow(), added_by=user or current_user(work),
     )
     work.add(doc)
     work.flush()
@@ -161,7 +161,7 @@ def remove_document(work: Work, document_id: int, *, user: str | None = None
     info = _doc_info(doc, load.load_number)
     kind = DocumentKind(doc.kind).label
     work.delete(doc)
-    record_change(work, load.id, status, by=user or current_user(),
+    record_change(work, load.id, status, by=user or current_user(work),
                   reason=f"Document removed: {kind} {doc.file_name} (sha256 {doc.sha256[:12]})")
     work.flush()
     return info

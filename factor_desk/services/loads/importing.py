@@ -195,7 +195,7 @@ def write_loads(work: Work, plan: ImportPlan, *, user: str | None = None) -> Loa
     An IntegrityError means another clerk imported some of the same loads since the plan
     was made (see ``race_lost``)."""
     with gc_paused():
-        return _write(work, plan, user or current_user())
+        return _write(work, plan, user or current_user(work))
 
 
 def _write(work: Work, plan: ImportPlan, user: str) -> LoadImportResult:

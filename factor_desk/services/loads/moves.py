@@ -74,7 +74,7 @@ def _move(work: Work, numbers: Sequence[str], target: BillingStatus, *, reason: 
     if problems:
         raise InputRefused(problems, summary=None if len(problems) == 1 else
                            f"{len(problems)} loads cannot move; nothing was changed.")
-    by = user or current_user()
+    by = user or current_user(work)
     for current in dict.fromkeys(BillingStatus(ld.status) for ld in chosen):
         group = [(ld.id, ld.load_number) for ld in chosen if ld.status == current.value]
         move_loads(work, group, current, target, by=by, reason=reason, exception=exception)
@@ -97,7 +97,7 @@ def queue_loads(work: Work, numbers: Sequence[str], *, invoice_number: str | Non
     ``invoice_number`` (one load only) sets it. ``invoice_date`` dates the invoice: its
     batch issues it with that date (and the due date from it); without one, the invoice is
     dated the day its batch is submitted."""
-    by = user or current_user()
+    by = user or current_user(work)
     if invoice_number is not None:
         if len(set(numbers)) != 1:
             raise InputRefused([Problem("--invoice-number names the invoice of one load; "
@@ -150,7 +150,7 @@ def edit_load(work: Work, number: str, changes: dict[str, object], *,
     status = BillingStatus(load.status)
     if status not in FIRST_STATUSES:
         raise InputRefused([Problem(_not_editable(work, load, status))])
-    done = _apply(work, load, changes, by=user or current_user())
+    done = _apply(work, load, changes, by=user or current_user(work))
     return MovedLoad(load.load_number, status, load.invoice_number, done)
 
 

@@ -93,7 +93,7 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
 
     A payment import's records are its payments and the short pays it wrote off; only the
     loads it completed move back to Financed (a partial payment moved none)."""
-    user = user or current_user()
+    user = user or current_user(work)
     imp = work.get(ReportImport, import_id)
     if imp is None:
         raise NotFound(f"No import #{import_id}.")

@@ -95,7 +95,7 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
     this again in a new work with ``raced=True`` (at most ``ATTEMPTS`` times in all): it is
     checked against what the other clerk committed, and refused with the usual reasons."""
     should_stop = should_stop or (lambda: False)
-    user = user or current_user()
+    user = user or current_user(work)
     if upload.kind == ReportKind.PURCHASE and batch:
         _share_batch(work, batch)
     if upload.kind == ReportKind.PAYMENTS:
