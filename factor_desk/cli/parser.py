@@ -6,6 +6,7 @@ import argparse
 
 from factor_desk import __version__
 from factor_desk.cli.aging import cmd_reports_aging
+from factor_desk.cli.audit import add_audit_command
 from factor_desk.cli.batches import (
     cmd_batch_export,
     cmd_batch_list,
@@ -378,4 +379,5 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sub, "restore", cmd_restore,
                 "restore a backup into a new, empty data folder (give it with --home)")
     p.add_argument("file", metavar="FILE", help="a .zip made by factor-desk backup")
+    add_audit_command(command, sub)  # audit (issue #15)
     return parser

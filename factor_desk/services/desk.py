@@ -29,6 +29,7 @@ from factor_desk.services import (
     reports,
 )
 from factor_desk.services.common import Progress
+from factor_desk.services.desk_audit import AuditDoor
 from factor_desk.services.desk_factors import FactorsDoor
 from factor_desk.services.desk_mapping import MappingDoor
 from factor_desk.services.desk_money import MoneyDoor
@@ -61,7 +62,7 @@ class BatchOverview:
 
 
 @guard
-class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor):
+class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor, AuditDoor):
     """The one door of the application: the window and the command line both open a Desk
     and call its methods; neither touches the database itself.
 

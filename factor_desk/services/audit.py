@@ -1,0 +1,503 @@
+"""The audit (issue #15): who did what, when, to which loads and batches, from which file,
+read from what the history already holds.
+
+One UNION of the sources, grouped and ordered in SQL, newest first and cut at the window:
+- ``status_history``: every move or change of a load, one entry per action (the rows one
+  action wrote share its moment, clerk, statuses, reason and batch), not per load; the
+  rows of an import belong to the import's entry (or its undo's).
+- ``report_imports``: each upload (loads, purchase, payment, reserve report) and each undo.
+- ``supporting_documents``: documents attached (those of one moment together).
+- ``batch_sends``: a batch emailed (its parts together).
+- ``column_mappings``, ``important_info``: the last save of each.
+
+Not read, because each of their rows is told already: ``batches`` (a submit or a reverse
+moved the batch's loads, with a history row each), ``invoices.recalled_*`` (likewise),
+``ledger_entries`` (a clerk's close, direct payment or take-back writes a history row in
+the same transaction; an import's entries are the import's). Then, for the entries of the
+window only: the batches' labels, the imports' rows, and the first few load numbers of
+each entry (read by history id from where the entry's rows begin)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+)
+
+from factor_desk.db.models import (
+    Batch,
+    BatchSend,
+    ColumnMapping,
+    FactoringCompany,
+    ImportantInfo,
+    Load,
+    ReportImport,
+    StatusHistory,
+    Subsidiary,
+    SupportingDocument,
+)
+from factor_desk.db.work import Work
+from factor_desk.domain.factor_reports import ReportKind
+from factor_desk.domain.lifecycle import BillingStatus as S
+from factor_desk.domain.money import format_money, from_cents
+from factor_desk.domain.trade import DocumentKind, InfoKind
+from factor_desk.services.common import chunks
+
+FEW = 5  # load numbers named per entry; the count says how many there were
+LIMIT = 500  # entries per window, by default
+
+
+class AuditAction(StrEnum):
+    """What an entry of the audit is; ``label`` says it in a clerk's words."""
+
+    IMPORTED_LOADS = "imported_loads"
+    PURCHASE_REPORT = "purchase_report"
+    PAYMENT_REPORT = "payment_report"
+    RESERVE_REPORT = "reserve_report"
+    UNDID_IMPORT = "undid_import"
+    ADDED_LOADS = "added_loads"
+    CREATED_INVOICES = "created_invoices"
+    BACK_TO_RELEASED = "back_to_released"
+    VOIDED = "voided"
+    EDITED = "edited"
+    SUBMITTED_BATCH = "submitted_batch"
+    RECALLED = "recalled"
+    REVERSED_BATCH = "reversed_batch"
+    EMAILED_BATCH = "emailed_batch"
+    CLOSED_SHORT_PAY = "closed_short_pay"
+    DIRECT_PAYMENT = "direct_payment"
+    TOOK_BACK = "took_back"
+    ATTACHED = "attached"
+    REMOVED_DOCUMENT = "removed_document"
+    SAVED_MAPPING = "saved_mapping"
+    SAVED_INFO = "saved_info"
+    CHANGED = "changed"  # a history row of no kind above (an older version's wording)
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    AuditAction.IMPORTED_LOADS: "Imported loads",
+    AuditAction.PURCHASE_REPORT: "Uploaded purchase report",
+    AuditAction.PAYMENT_REPORT: "Uploaded payment report",
+    AuditAction.RESERVE_REPORT: "Uploaded reserve report",
+    AuditAction.UNDID_IMPORT: "Undid an upload",
+    AuditAction.ADDED_LOADS: "Added loads",
+    AuditAction.CREATED_INVOICES: "Created invoices",
+    AuditAction.BACK_TO_RELEASED: "Took loads back to Released",
+    AuditAction.VOIDED: "Voided loads",
+    AuditAction.EDITED: "Edited a load",
+    AuditAction.SUBMITTED_BATCH: "Submitted a batch",
+    AuditAction.RECALLED: "Recalled invoices",
+    AuditAction.REVERSED_BATCH: "Reversed a batch",
+    AuditAction.EMAILED_BATCH: "Emailed a batch",
+    AuditAction.CLOSED_SHORT_PAY: "Closed with a short pay",
+    AuditAction.DIRECT_PAYMENT: "Recorded a direct payment",
+    AuditAction.TOOK_BACK: "Took back a close or payment",
+    AuditAction.ATTACHED: "Attached a document",
+    AuditAction.REMOVED_DOCUMENT: "Removed a document",
+    AuditAction.SAVED_MAPPING: "Saved a column mapping",
+    AuditAction.SAVED_INFO: "Saved important info",
+    AuditAction.CHANGED: "Changed loads",
+}
+_UPLOADS = {ReportKind.LOADS: AuditAction.IMPORTED_LOADS,
+            ReportKind.PURCHASE: AuditAction.PURCHASE_REPORT,
+            ReportKind.PAYMENTS: AuditAction.PAYMENT_REPORT,
+            ReportKind.RESERVE: AuditAction.RESERVE_REPORT}
+_REPORT_WORDS = {ReportKind.LOADS: "loads file", ReportKind.PURCHASE: "purchase report",
+                 ReportKind.PAYMENTS: "payment report", ReportKind.RESERVE: "reserve report"}
+
+# How the writers of a history row that leaves the status as it is begin its reason
+# (services/loads/moves.py edit_load, loads/documents.py remove_document,
+# load_payments.py): the audit's tests hold each of them.
+_SAME_STATUS_REASONS = (("Edited:", AuditAction.EDITED),
+                        ("Document removed:", AuditAction.REMOVED_DOCUMENT),
+                        ("Direct payment", AuditAction.DIRECT_PAYMENT),
+                        ("Took back", AuditAction.TOOK_BACK))
+
+# The moves an undo makes (one step back): an import's history rows so moved are its undo's.
+_UNDO_MOVES = ((S.FINANCED, S.INVOICED), (S.COMPLETED, S.FINANCED),
+               (S.CHARGED_BACK, S.FINANCED))
+
+
+@dataclass
+class AuditEntry:
+    """One action: when (UTC), who, what, the loads it touched (``loads``: the first few
+    load numbers of ``load_count``), the batch, the file, and what else it said."""
+
+    when: dt.datetime
+    user: str
+    action: AuditAction
+    loads: list[str] = field(default_factory=list)
+    load_count: int = 0
+    batch: str | None = None
+    file_name: str | None = None
+    detail: str = ""
+    import_id: int | None = None
+
+    @property
+    def what(self) -> str:
+        return self.action.label
+
+    def loads_text(self) -> str:
+        """``1001`` for one load; ``5,000 loads: 1001, 1002, 1003, 1004, 1005…``."""
+        if self.load_count == 1 and self.loads:
+            return self.loads[0]
+        if not self.load_count:
+            return ""
+        more = "…" if self.load_count > len(self.loads) else ""
+        return f"{self.load_count:,} loads" + (
+            f": {', '.join(self.loads)}{more}" if self.loads else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"when": self.when, "user": self.user, "action": self.action.value,
+                "what": self.what, "loads": self.loads, "load_count": self.load_count,
+                "batch": self.batch, "file": self.file_name, "detail": self.detail,
+                "import_id": self.import_id}
+
+
+@dataclass
+class AuditLog:
+    """The entries of the window, newest first; ``more``: older ones were left out (ask for
+    a larger ``limit`` or a later ``since``)."""
+
+    entries: list[AuditEntry]
+    more: bool
+    limit: int
+    user: str | None = None
+    since: dt.date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"user": self.user, "since": self.since, "limit": self.limit,
+                "more": self.more, "entries": self.entries}
+
+
+def _text(value: str | None = None) -> ColumnElement[Any]:
+    return cast(null(), String) if value is None else literal(value, String)
+
+
+def _int() -> ColumnElement[Any]:
+    return cast(null(), Integer)
+
+
+def _undo_row(was: Any, to: Any) -> ColumnElement[bool]:
+    return or_(*(and_(was == a.value, to == b.value) for a, b in _UNDO_MOVES))
+
+
+# What each source gives: ``n`` the loads of the entry, ``items`` the documents attached
+# or the parts of an email, ``first_id`` the first of its history rows.
+_COLUMNS = ("at", "by", "source", "was", "what", "reason", "batch_id", "import_id",
+            "file_name", "n", "first_id", "items")
+
+
+def _row(*values: Any) -> list[Any]:
+    return [v.label(name) for v, name in zip(values, _COLUMNS, strict=True)]
+
+
+def _sources(user: str | None, since: dt.date | None) -> list[Select[Any]]:
+    start = None if since is None else dt.datetime.combine(since, dt.time())
+
+    def chosen(at: Any, by: Any) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if user is not None:
+            where.append(func.lower(by) == user.strip().lower())
+        if start is not None:
+            where.append(at >= start)
+        return where
+
+    sh = StatusHistory
+    moves = (select(*_row(sh.at, sh.by, _text("move"), sh.from_status, sh.to_status,
+                          sh.reason, sh.batch_id, _int(), _text(), func.count(),
+                          func.min(sh.id), _int()))
+             .where(sh.import_id.is_(None), *chosen(sh.at, sh.by))
+             .group_by(sh.at, sh.by, sh.from_status, sh.to_status, sh.reason, sh.batch_id))
+    undo = _undo_row(sh.from_status, sh.to_status)
+    per_import = (select(sh.import_id,
+                         func.count(case((undo, None), else_=1)).label("n_done"),
+                         func.min(case((undo, None), else_=sh.id)).label("first_done"),
+                         func.count(case((undo, 1))).label("n_undone"),
+                         func.min(case((undo, sh.id))).label("first_undone"))
+                  .where(sh.import_id.is_not(None)).group_by(sh.import_id)
+                  .cte("import_moves"))
+    ri = ReportImport
+    imports = (select(*_row(ri.imported_at, ri.imported_by, _text("import"), _text(), ri.kind,
+                            _text(), ri.batch_id, ri.id, ri.file_name,
+                            func.coalesce(per_import.c.n_done, 0), per_import.c.first_done,
+                            _int()))
+               .outerjoin(per_import, per_import.c.import_id == ri.id)
+               .where(*chosen(ri.imported_at, ri.imported_by)))
+    undos = (select(*_row(ri.undone_at, ri.undone_by, _text("undo"), _text(), ri.kind,
+                          _text(), ri.batch_id, ri.id, ri.file_name,
+                          func.coalesce(per_import.c.n_undone, 0),
+                          per_import.c.first_undone, _int()))
+             .outerjoin(per_import, per_import.c.import_id == ri.id)
+             .where(ri.undone_at.is_not(None), *chosen(ri.undone_at, ri.undone_by)))
+    sd = SupportingDocument
+    attached = (select(*_row(sd.added_at, sd.added_by, _text("attach"), func.min(sd.kind),
+                             _text(), _text(), _int(), _int(), func.min(sd.file_name),
+                             func.count(sd.load_id.distinct()), _int(), func.count()))
+                .where(*chosen(sd.added_at, sd.added_by))
+                .group_by(sd.added_at, sd.added_by))
+    bs = BatchSend
+    sent = (select(*_row(bs.sent_at, bs.sent_by, _text("send"), bs.via, _text(),
+                         bs.to_address, bs.batch_id, _int(), _text(), literal(0), _int(),
+                         func.count()))
+            .where(*chosen(bs.sent_at, bs.sent_by))
+            .group_by(bs.sent_at, bs.sent_by, bs.via, bs.to_address, bs.batch_id))
+    cm = ColumnMapping
+    mappings = (select(*_row(cm.saved_at, cm.saved_by, _text("mapping"), cm.kind, _text(),
+                             FactoringCompany.name, _int(), _int(), _text(), literal(0),
+                             _int(), _int()))
+                .join(FactoringCompany, FactoringCompany.id == cm.factoring_company_id)
+                .where(*chosen(cm.saved_at, cm.saved_by)))
+    ii = ImportantInfo
+    infos = (select(*_row(ii.updated_at, ii.updated_by, _text("info"), ii.kind, _text(),
+                          Subsidiary.name, _int(), _int(), _text(), literal(0), _int(),
+                          _int()))
+             .join(Subsidiary, Subsidiary.id == ii.subsidiary_id)
+             .where(*chosen(ii.updated_at, ii.updated_by)))
+    return [moves, imports, undos, attached, sent, mappings, infos]
+
+
+def audit(work: Work, *, user: str | None = None, since: dt.date | None = None,
+          limit: int = LIMIT) -> AuditLog:
+    """The audit's entries, newest first: ``user`` (a login, any case) did them, on or
+    after the day ``since`` (UTC); at most ``limit``, with ``more`` when older ones
+    were left out."""
+    if limit < 1:
+        raise ValueError("the limit of an audit is at least 1")
+    everything = union_all(*_sources(user or None, since)).subquery("audit")
+    rows: list[Any] = list(work.execute(
+        select(everything).order_by(everything.c.at.desc(), everything.c.first_id.desc(),
+                                    everything.c.source)
+        .limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditLog(_entries(work, rows), more, limit, user or None, since)
+
+
+def audit_users(work: Work) -> list[str]:
+    """Every login the history names, in order (the audit's choice of clerk)."""
+    found = work.execute(union(
+        select(StatusHistory.by), select(ReportImport.imported_by),
+        select(ReportImport.undone_by), select(SupportingDocument.added_by),
+        select(BatchSend.sent_by), select(ColumnMapping.saved_by),
+        select(ImportantInfo.updated_by))).scalars()
+    return sorted({u for u in found if u}, key=str.casefold)
+
+
+# ---------------------------------------------------------------- the window's entries
+
+
+def _entries(work: Work, rows: list[Any]) -> list[AuditEntry]:
+    batches = _batches(work, {r.batch_id for r in rows if r.batch_id is not None})
+    imports = _imports(work, {r.import_id for r in rows if r.import_id is not None})
+    few = _first_loads(work, [r for r in rows if r.first_id is not None])
+    docs = _document_loads(work, [r for r in rows if r.source == "attach"])
+    entries = []
+    for r in rows:
+        batch = batches.get(r.batch_id) if r.batch_id is not None else None
+        label = batch.label if batch is not None else None
+        entry = AuditEntry(when=r.at, user=r.by, action=AuditAction.CHANGED, batch=label,
+                           file_name=r.file_name, load_count=r.n, import_id=r.import_id)
+        if r.first_id is not None:
+            entry.loads = few.get(_key(r), [])
+        if r.source == "move":
+            _move(entry, r, batch)
+        elif r.source in ("import", "undo"):
+            _upload(entry, r, imports.get(r.import_id))
+        elif r.source == "attach":
+            entry.action = AuditAction.ATTACHED
+            entry.loads = docs.get((r.at, r.by), [])
+            if r.items > 1:
+                entry.detail = f"{r.items:,} documents"
+                entry.file_name = None
+            else:
+                entry.detail = _doc_kind(r.was)
+        elif r.source == "send":
+            entry.action = AuditAction.EMAILED_BATCH
+            how = "written as an .eml draft" if r.was == "eml" else "emailed"
+            entry.detail = f"{how} to {r.reason}" + (
+                f" in {r.items} parts" if r.items > 1 else "")
+        elif r.source == "mapping":
+            entry.action = AuditAction.SAVED_MAPPING
+            kind = _kind(r.was)
+            words = _REPORT_WORDS[kind] if kind else r.was
+            entry.detail = f"{words} columns of {r.reason}"
+        elif r.source == "info":
+            entry.action = AuditAction.SAVED_INFO
+            entry.detail = f"{_info_kind(r.was)} of {r.reason}"
+        entries.append(entry)
+    return entries
+
+
+def _move(entry: AuditEntry, r: Any, batch: Any) -> None:
+    was, to = (S(r.was) if r.was else None), S(r.what)
+    entry.detail = r.reason
+    action = AuditAction.CHANGED
+    if was is None:
+        action = AuditAction.ADDED_LOADS
+    elif was == to:
+        action = next((a for prefix, a in _SAME_STATUS_REASONS
+                       if r.reason.startswith(prefix)), AuditAction.CHANGED)
+    elif to == S.VOID:
+        action = AuditAction.VOIDED
+    elif (was, to) == (S.RELEASED, S.QUEUED):
+        action = AuditAction.CREATED_INVOICES
+    elif (was, to) == (S.QUEUED, S.RELEASED):
+        action = AuditAction.BACK_TO_RELEASED
+    elif (was, to) == (S.QUEUED, S.INVOICED) and batch is not None:
+        action = AuditAction.SUBMITTED_BATCH
+        entry.detail = (f"{batch.invoice_count:,} invoices, "
+                        f"{format_money(from_cents(batch.total_cents))}")
+    elif (was, to) == (S.INVOICED, S.QUEUED) and batch is not None:
+        reversed_ = (batch.reversed_at is not None and r.reason
+                     == f"Batch {batch.label} reversed: {batch.reverse_reason}")
+        action = AuditAction.REVERSED_BATCH if reversed_ else AuditAction.RECALLED
+    elif to == S.COMPLETED:
+        action = (AuditAction.DIRECT_PAYMENT if r.reason.startswith("Direct payment")
+                  else AuditAction.CLOSED_SHORT_PAY)
+    elif was == S.COMPLETED:
+        action = AuditAction.TOOK_BACK
+    if action == AuditAction.CHANGED and was is not None and was != to:
+        entry.detail = f"{was} → {to}: {r.reason}"
+    entry.action = action
+
+
+def _upload(entry: AuditEntry, r: Any, imp: Any) -> None:
+    kind = _kind(r.what)
+    words = _REPORT_WORDS.get(kind, r.what) if kind else r.what
+    if r.source == "undo":
+        entry.action = AuditAction.UNDID_IMPORT
+        entry.detail = (f"import #{r.import_id}, the {words}"
+                        + (f"; {r.n:,} loads moved back" if r.n else ""))
+        return
+    entry.action = _UPLOADS.get(kind, AuditAction.CHANGED) if kind else AuditAction.CHANGED
+    if imp is None:
+        return
+    rows = f"{imp.rows_total:,} row{'s' if imp.rows_total != 1 else ''}"
+    if kind == ReportKind.LOADS:
+        entry.detail = f"import #{imp.id}: {rows}" + (
+            f", {imp.rows_skipped:,} skipped" if imp.rows_skipped else "")
+    else:
+        entry.detail = f"import #{imp.id}: {rows}, {imp.rows_applied:,} applied" + (
+            f", {imp.rows_skipped:,} skipped" if imp.rows_skipped else "")
+    if imp.status == "undone":
+        entry.detail += f" (undone {imp.undone_at:%m/%d/%Y} by {imp.undone_by})"
+
+
+def _kind(value: str | None) -> ReportKind | None:
+    try:
+        return ReportKind(value or "")
+    except ValueError:
+        return None
+
+
+def _doc_kind(value: str | None) -> str:
+    try:
+        return DocumentKind(value or "").label
+    except ValueError:
+        return value or ""
+
+
+def _info_kind(value: str | None) -> str:
+    try:
+        return InfoKind(value or "").label
+    except ValueError:
+        return value or ""
+
+
+def _batches(work: Work, ids: set[int]) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for part in chunks(sorted(ids)):
+        for b in work.execute(
+                select(Batch.id, Batch.label, Batch.invoice_count, Batch.total_cents,
+                       Batch.reversed_at, Batch.reverse_reason).where(Batch.id.in_(part))):
+            found[b.id] = b
+    return found
+
+
+def _imports(work: Work, ids: set[int]) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for part in chunks(sorted(ids)):
+        for i in work.execute(
+                select(ReportImport.id, ReportImport.rows_total, ReportImport.rows_applied,
+                       ReportImport.rows_skipped, ReportImport.status,
+                       ReportImport.undone_at, ReportImport.undone_by)
+                .where(ReportImport.id.in_(part))):
+            found[i.id] = i
+    return found
+
+
+def _key(r: Any) -> tuple[Any, ...]:
+    """What the history rows of an entry share (see ``_history_key``)."""
+    if r.source == "move":
+        return ("move", r.at, r.by, r.was, r.what, r.reason, r.batch_id)
+    return (r.source, r.import_id)
+
+
+def _history_key(h: Any) -> tuple[Any, ...]:
+    if h.import_id is None:
+        return ("move", h.at, h.by, h.from_status, h.to_status, h.reason, h.batch_id)
+    undo = any(h.from_status == a.value and h.to_status == b.value for a, b in _UNDO_MOVES)
+    return ("undo" if undo else "import", h.import_id)
+
+
+_SPAN = FEW * 4  # history ids read from a large entry's first: room for another clerk's
+
+
+def _first_loads(work: Work, rows: list[Any]) -> dict[tuple[Any, ...], list[str]]:
+    """The first few load numbers of each entry: its history rows from its first id on
+    (one action's rows are written together, so they follow one another)."""
+    wanted = {_key(r) for r in rows}
+    found: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    ids = sorted({i for r in rows
+                  for i in range(r.first_id, r.first_id + (r.n if r.n <= FEW else _SPAN))})
+    sh = StatusHistory
+    for part in chunks(ids):
+        for h in work.execute(
+                select(sh.id, sh.at, sh.by, sh.from_status, sh.to_status, sh.reason,
+                       sh.batch_id, sh.import_id, Load.load_number)
+                .join(Load, Load.id == sh.load_id).where(sh.id.in_(part)).order_by(sh.id)):
+            key = _history_key(h)
+            loads = found[key]
+            if key in wanted and len(loads) < FEW and h.load_number not in loads:
+                loads.append(h.load_number)
+    return found
+
+
+def _document_loads(work: Work, rows: list[Any]) -> dict[tuple[dt.datetime, str], list[str]]:
+    """The first few loads of each moment documents were attached at."""
+    found: dict[tuple[dt.datetime, str], list[str]] = defaultdict(list)
+    moments = sorted({r.at for r in rows})
+    sd = SupportingDocument
+    for part in chunks(moments):
+        for d in work.execute(
+                select(sd.added_at, sd.added_by, Load.load_number)
+                .join(Load, Load.id == sd.load_id)
+                .where(sd.added_at.in_(part))
+                .order_by(sd.id)):
+            loads = found[(d.added_at, d.added_by)]
+            if len(loads) < FEW and d.load_number not in loads:
+                loads.append(d.load_number)
+    return found
