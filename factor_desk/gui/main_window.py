@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk import __version__
 from factor_desk.gui.aging_page import AgingPage
+from factor_desk.gui.audit_page import AuditPage
 from factor_desk.gui.batch_page import BatchPage
 from factor_desk.gui.common import Asker
 from factor_desk.gui.company_page import CompanyPage
@@ -41,7 +42,7 @@ from factor_desk.gui.settings_dialog import open_settings
 from factor_desk.gui.sidebar import Sidebar
 from factor_desk.services.desk import Desk
 
-PAGES = ("home", "company", "batch", "reports", "loads", "aging")
+PAGES = ("home", "company", "batch", "reports", "loads", "aging", "audit")
 
 
 class MainWindow(DataFolderActions, QMainWindow):
@@ -63,7 +64,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         self.stack = QStackedWidget()
         args = (desk, self.runner, self.asker, settings)
         for key, cls in zip(PAGES, (HomePage, CompanyPage, BatchPage, ReportsPage, LoadsPage,
-                                      AgingPage),
+                                      AgingPage, AuditPage),
                             strict=True):
             page = cls(*args)
             page.navigate.connect(self.show_page)
@@ -80,6 +81,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         reports = self._add_nav("Reports", None)
         self._add_nav("Factoring Reports", "reports", reports)
         self._add_nav("Aging", "aging", reports)
+        self._add_nav("Audit", "audit", reports)
         self._add_nav("Loads", "loads")
         self.nav.expandAll()
         self.nav.currentItemChanged.connect(self._nav_changed)
@@ -262,6 +264,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         self._action(reports, "Factoring &Reports", lambda: self.show_page("reports"),
                      "Ctrl+3")
         self._action(reports, "&Aging", lambda: self.show_page("aging"))
+        self._action(reports, "A&udit", lambda: self.show_page("audit"))
         download = self._action(reports, "&Download batch…", self._download, "Ctrl+D")
         self._action(reports, "&Email batch to factor…", self._email_batch)
         purchase = self._action(reports, "Upload &Purchase Report…", self._upload_purchase,

@@ -48,6 +48,12 @@ def _draw(key: str, p: QPainter, ink: QColor) -> None:
             shade = QColor(ink)
             shade.setAlpha(alpha)
             p.fillRect(QRectF(x, 15.5, width, 2.5), shade)
+    elif key == "audit":  # a page of entries under a magnifying glass: who did what
+        p.drawRect(QRectF(3, 2.5, 10.5, 14))
+        for y, end in ((6, 11), (9, 11), (12, 8)):
+            p.drawLine(QPointF(5.5, y), QPointF(end, y))
+        p.drawEllipse(QPointF(13.5, 13), 3.2, 3.2)
+        p.drawLine(QPointF(15.8, 15.3), QPointF(18, 17.5))
     elif key == "loads":  # a truck
         p.drawRect(QRectF(2, 5, 10, 9))
         cab = QPainterPath(QPointF(12, 8))

@@ -159,15 +159,16 @@ class AuditEntry:
     def what(self) -> str:
         return self.action.label
 
-    def loads_text(self) -> str:
-        """``1001`` for one load; ``5,000 loads: 1001, 1002, 1003, 1004, 1005…``."""
+    def loads_text(self, few: int = FEW) -> str:
+        """``1001`` for one load; ``5,000 loads: 1001, 1002, 1003, 1004, 1005…`` (the
+        first ``few`` named)."""
         if self.load_count == 1 and self.loads:
             return self.loads[0]
         if not self.load_count:
             return ""
-        more = "…" if self.load_count > len(self.loads) else ""
-        return f"{self.load_count:,} loads" + (
-            f": {', '.join(self.loads)}{more}" if self.loads else "")
+        named = self.loads[:few]
+        more = "…" if self.load_count > len(named) else ""
+        return f"{self.load_count:,} loads" + (f": {', '.join(named)}{more}" if named else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {"when": self.when, "user": self.user, "action": self.action.value,
@@ -374,6 +375,9 @@ def _move(entry: AuditEntry, r: Any, batch: Any) -> None:
         reversed_ = (batch.reversed_at is not None and r.reason
                      == f"Batch {batch.label} reversed: {batch.reverse_reason}")
         action = AuditAction.REVERSED_BATCH if reversed_ else AuditAction.RECALLED
+        # the clerk's reason without the words of the action (services/recall.py)
+        entry.detail = (batch.reverse_reason if reversed_ else
+                        _after(r.reason, f"Recalled from batch {batch.label}: "))
     elif to == S.COMPLETED:
         action = (AuditAction.DIRECT_PAYMENT if r.reason.startswith("Direct payment")
                   else AuditAction.CLOSED_SHORT_PAY)
@@ -404,6 +408,10 @@ def _upload(entry: AuditEntry, r: Any, imp: Any) -> None:
             f", {imp.rows_skipped:,} skipped" if imp.rows_skipped else "")
     if imp.status == "undone":
         entry.detail += f" (undone {imp.undone_at:%m/%d/%Y} by {imp.undone_by})"
+
+
+def _after(text: str, prefix: str) -> str:
+    return text[len(prefix):] if text.startswith(prefix) else text
 
 
 def _kind(value: str | None) -> ReportKind | None:
