@@ -36,7 +36,7 @@ def test_json_names_who_what_loads_batch_and_file(worked):
         ("test-clerk", "imported_loads"), ("test-clerk", "saved_info")]
     voided, submitted, imported, _noa = entries
     assert (voided["loads"], voided["detail"], voided["what"]) == (
-        ["3"], "duplicate of 2", "Voided loads")
+        ["3"], "duplicate of 2", "Voided a load")
     assert (submitted["batch"], submitted["loads"], submitted["load_count"]) == (
         "ACME-0001", ["1", "2"], 2)
     assert (imported["file"], imported["load_count"]) == ("loads.csv", 3)
@@ -49,7 +49,7 @@ def test_the_table_and_the_filters(worked):
     header, rule, *rows = out.splitlines()
     assert header.split()[:6] == ["When", "(UTC)", "Who", "What", "Loads", "Batch"]
     assert "File" in header and "Detail" in header and set(rule) <= {"-", " "}
-    assert len(rows) == 4 and "Clerk2" in rows[0] and "Voided loads" in rows[0]
+    assert len(rows) == 4 and "Clerk2" in rows[0] and "Voided a load" in rows[0]
     assert "3 loads: 1, 2, 3" in rows[2] and "loads.csv" in rows[2]
 
     code, out, _ = worked("audit", "--user", "CLERK2", "--json")

@@ -114,11 +114,21 @@ _LABELS = {
     AuditAction.CLOSED_SHORT_PAY: "Closed with a short pay",
     AuditAction.DIRECT_PAYMENT: "Recorded a direct payment",
     AuditAction.TOOK_BACK: "Took back a close or payment",
-    AuditAction.ATTACHED: "Attached a document",
+    AuditAction.ATTACHED: "Attached documents",
     AuditAction.REMOVED_DOCUMENT: "Removed a document",
     AuditAction.SAVED_MAPPING: "Saved a column mapping",
     AuditAction.SAVED_INFO: "Saved important info",
     AuditAction.CHANGED: "Changed loads",
+}
+# What an entry of one load is called, where it differs.
+_ONE_LOAD = {
+    AuditAction.ADDED_LOADS: "Added a load",
+    AuditAction.CREATED_INVOICES: "Created an invoice",
+    AuditAction.BACK_TO_RELEASED: "Took a load back to Released",
+    AuditAction.VOIDED: "Voided a load",
+    AuditAction.RECALLED: "Recalled an invoice",
+    AuditAction.ATTACHED: "Attached a document",
+    AuditAction.CHANGED: "Changed a load",
 }
 _UPLOADS = {ReportKind.LOADS: AuditAction.IMPORTED_LOADS,
             ReportKind.PURCHASE: AuditAction.PURCHASE_REPORT,
@@ -157,6 +167,9 @@ class AuditEntry:
 
     @property
     def what(self) -> str:
+        """The action in a clerk's words: "Voided loads", "Voided a load"."""
+        if self.load_count == 1:
+            return _ONE_LOAD.get(self.action, self.action.label)
         return self.action.label
 
     def loads_text(self, few: int = FEW) -> str:
@@ -289,7 +302,8 @@ def audit(work: Work, *, user: str | None = None, since: dt.date | None = None,
         raise ValueError("the limit of an audit is at least 1")
     everything = union_all(*_sources(user or None, since)).subquery("audit")
     rows: list[Any] = list(work.execute(
-        select(everything).order_by(everything.c.at.desc(), everything.c.first_id.desc(),
+        select(everything).order_by(everything.c.at.desc(),
+                                    everything.c.first_id.desc().nulls_last(),
                                     everything.c.source)
         .limit(limit + 1)))
     more = len(rows) > limit

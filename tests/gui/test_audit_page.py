@@ -55,7 +55,7 @@ def test_a_clerk_and_a_day_choose_what_is_shown(qtbot, window, desk):
     page.clerk.setCurrentText("clerk2")
     settle(qtbot, window)
     assert _column(page, "Who") == ["clerk2"]
-    assert _column(page, "What") == ["Voided loads"]
+    assert _column(page, "What") == ["Voided a load"]
     assert _column(page, "Detail") == ["cancelled"]
 
     page.since_on.setChecked(True)

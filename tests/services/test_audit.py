@@ -99,6 +99,7 @@ def test_each_kind_of_action_shows_once_with_who_loads_batch_and_file(story):
     submits = {e.batch: e for e in found[A.SUBMITTED_BATCH]}
     assert submits[batch].loads == ["1", "2", "3", "4"]
     assert submits[batch].detail == "4 invoices, $4,000.00"
+    assert submits[batch].what == "Submitted a batch"
     assert submits[second].loads == ["4", "9"]
     # the rate confirmation was removed: its row went, the removal's history row says it
     attached = one(found, A.ATTACHED)
@@ -110,8 +111,9 @@ def test_each_kind_of_action_shows_once_with_who_loads_batch_and_file(story):
     back = one(found, A.BACK_TO_RELEASED)
     assert (back.loads, back.detail) == (["9"], "waiting for the lumper receipt")
     assert one(found, A.CREATED_INVOICES).loads == ["9"]
-    assert (one(found, A.VOIDED).loads, one(found, A.VOIDED).detail) == (
-        ["10"], "cancelled by the shipper")
+    voided = one(found, A.VOIDED)
+    assert (voided.loads, voided.detail, voided.what) == (
+        ["10"], "cancelled by the shipper", "Voided a load")
     recalled = one(found, A.RECALLED)
     assert (recalled.loads, recalled.batch, recalled.detail) == (["4"], batch, "wrong rate")
     reversed_ = one(found, A.REVERSED_BATCH)
