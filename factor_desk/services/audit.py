@@ -10,11 +10,12 @@ One UNION of the sources, grouped and ordered in SQL, newest first and cut at th
 - ``batch_sends``: a batch emailed (its parts together).
 - ``column_mappings``, ``important_info``: the last save of each.
 
-Not read, because each of their rows is told already: ``batches`` (a submit or a reverse
-moved the batch's loads, with a history row each), ``invoices.recalled_*`` (likewise),
-``ledger_entries`` (a clerk's close, direct payment or take-back writes a history row in
-the same transaction; an import's entries are the import's). Then, for the entries of the
-window only: the batches' labels, the imports' rows, and the first few load numbers of
+Not read, because each of their rows is told already: ``ledger_entries`` (a clerk's close,
+direct payment or take-back writes a history row in the same transaction; an import's
+entries are the import's), ``invoices.recalled_*`` and ``batches`` (a submit, recall or
+reverse moves the batch's loads, a history row each; ``batches`` only for a reverse of a
+batch with nothing left in it to move). Then, for the entries of the window only: the
+batches' labels, the imports' rows, and the first few load numbers of
 each entry (read by history id from where the entry's rows begin)."""
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from factor_desk.db.models import (
     ColumnMapping,
     FactoringCompany,
     ImportantInfo,
+    Invoice,
     Load,
     ReportImport,
     StatusHistory,
@@ -290,7 +292,17 @@ def _sources(user: str | None, since: dt.date | None) -> list[Select[Any]]:
                           _int()))
              .join(Subsidiary, Subsidiary.id == ii.subsidiary_id)
              .where(*chosen(ii.updated_at, ii.updated_by)))
-    return [moves, imports, undos, attached, sent, mappings, infos]
+    # A batch reversed when every invoice in it was recalled already moved no load, so no
+    # history row tells it (services/recall.py marks the invoices a reversal recalls).
+    b, inv = Batch, Invoice
+    reversed_alone = (
+        select(*_row(b.reversed_at, b.reversed_by, _text("reverse"), _text(), _text(),
+                     b.reverse_reason, b.id, _int(), _text(), literal(0), _int(), _int()))
+        .where(b.reversed_at.is_not(None), *chosen(b.reversed_at, b.reversed_by),
+               ~select(inv.id).where(inv.batch_id == b.id, inv.recall_reason
+                                     == literal("Batch reversed: ") + b.reverse_reason)
+               .exists()))
+    return [moves, imports, undos, attached, sent, mappings, infos, reversed_alone]
 
 
 def audit(work: Work, *, user: str | None = None, since: dt.date | None = None,
@@ -359,6 +371,9 @@ def _entries(work: Work, rows: list[Any]) -> list[AuditEntry]:
             kind = _kind(r.was)
             words = _REPORT_WORDS[kind] if kind else r.was
             entry.detail = f"{words} columns of {r.reason}"
+        elif r.source == "reverse":
+            entry.action = AuditAction.REVERSED_BATCH
+            entry.detail = r.reason or ""
         elif r.source == "info":
             entry.action = AuditAction.SAVED_INFO
             entry.detail = f"{_info_kind(r.was)} of {r.reason}"

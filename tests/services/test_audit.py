@@ -211,3 +211,14 @@ def test_history_rows_without_a_clerk_are_not_lost(db, batch):
     found = by_action(Desk(db))
     assert one(found, A.SUBMITTED_BATCH).user == ""
     assert Desk(db).audit_users() == [CLERK]
+
+
+def test_a_batch_reversed_with_every_invoice_recalled_before_shows_once(db, batch):
+    desk = Desk(db)
+    desk.recall_invoices(batch, ["1", "2", "3", "4"], "the factor lost them")
+    desk.reverse_batch(batch, "start over")
+    found = by_action(desk)
+    reversed_ = one(found, A.REVERSED_BATCH)
+    assert (reversed_.batch, reversed_.detail, reversed_.loads, reversed_.user) == (
+        batch, "start over", [], CLERK)
+    assert one(found, A.RECALLED).loads == ["1", "2", "3", "4"]
