@@ -236,7 +236,7 @@ def _sources(user: str | None, since: dt.date | None) -> list[Select[Any]]:
     def chosen(at: Any, by: Any) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
         if user is not None:
-            where.append(func.lower(by) == user.strip().lower())
+            where.append(func.lower(by) == user.lower())
         if start is not None:
             where.append(at >= start)
         return where
@@ -312,7 +312,8 @@ def audit(work: Work, *, user: str | None = None, since: dt.date | None = None,
     were left out."""
     if limit < 1:
         raise ValueError("the limit of an audit is at least 1")
-    everything = union_all(*_sources(user or None, since)).subquery("audit")
+    user = (user or "").strip() or None
+    everything = union_all(*_sources(user, since)).subquery("audit")
     rows: list[Any] = list(work.execute(
         select(everything).order_by(everything.c.at.desc(),
                                     everything.c.first_id.desc().nulls_last(),
@@ -320,7 +321,7 @@ def audit(work: Work, *, user: str | None = None, since: dt.date | None = None,
         .limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return AuditLog(_entries(work, rows), more, limit, user or None, since)
+    return AuditLog(_entries(work, rows), more, limit, user, since)
 
 
 def audit_users(work: Work) -> list[str]:
