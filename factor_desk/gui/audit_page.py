@@ -121,7 +121,7 @@ class AuditPage(Page):
         fit_columns(self.table)
         shown = len(log.entries)
         self.count.setText(
-            f"The newest {shown:,} entries (older ones left out: choose a later day)"
+            f"The newest {shown:,} entries; older ones are not shown"
             if log.more else f"{shown:,} entr{'y' if shown == 1 else 'ies'}")
 
     def _set_users(self, users: list[str], chosen: str | None) -> None:

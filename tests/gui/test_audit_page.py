@@ -84,3 +84,12 @@ def test_double_click_on_an_entry_of_one_load_opens_it(qtbot, window, desk):
     many = _column(page, "What").index("Added loads")  # many loads: nothing to open
     page.table.doubleClicked.emit(page.model.index(many, 0))
     assert window.current_page is page
+
+
+def test_the_page_says_when_older_entries_are_not_shown(qtbot, window, desk, monkeypatch):
+    from factor_desk.gui import audit_page
+
+    monkeypatch.setattr(audit_page, "LIMIT", 2)
+    page = _page(qtbot, window)
+    assert page.model.rowCount() == 2
+    assert page.count.text() == "The newest 2 entries; older ones are not shown"
