@@ -294,6 +294,7 @@ class Database:
         with the command that grants it one."""
         try:
             permission = self.permission
+            user = self.user
         except BaseException:
             self.engine.dispose()
             raise
@@ -301,7 +302,7 @@ class Database:
             self.engine.dispose()
             url = make_url(self.location.url)
             raise PermissionRefused(
-                Permission.VIEWER, self.user,
+                Permission.VIEWER, user,
                 f"Opening the database {url.database} on the server {url.host or 'localhost'}",
                 permission)
 

@@ -42,19 +42,19 @@ TABLES_0009 = (
 # only for Billing; Admin writes every table but alembic_version. Column lists are
 # PostgreSQL's column privileges.
 BILLING_WRITES: dict[str, str] = {
-    "loads": "INSERT, UPDATE, DELETE",                 # import, edits, moves, undo
-    "load_charges": "INSERT, UPDATE, DELETE",
-    "supporting_documents": "INSERT, UPDATE, DELETE",  # attach, remove
-    "document_blobs": "INSERT, DELETE",
-    "batches": "INSERT, UPDATE",                       # submit, reverse (never deleted)
-    "invoices": "INSERT, UPDATE",                      # submit, recall
-    "report_imports": "INSERT, UPDATE",                # upload, undo (kept as undone)
-    "purchase_records": "INSERT, DELETE",              # upload, undo
-    "payments": "INSERT, DELETE",
-    "ledger_entries": "INSERT, DELETE",                # direct payments, reserve, undo
-    "column_mappings": "INSERT, UPDATE, DELETE",       # a factor's saved mapping
+    "loads": "INSERT, UPDATE",                   # import, edits, moves (never deleted)
+    "load_charges": "INSERT, UPDATE, DELETE",    # a load's lines, as its edit changes them
+    "supporting_documents": "INSERT, DELETE",    # attach, remove
+    "document_blobs": "INSERT",                  # the bytes, kept (ON CONFLICT DO NOTHING)
+    "batches": "INSERT, UPDATE",                 # submit, reverse (never deleted)
+    "invoices": "INSERT, UPDATE",                # submit, recall
+    "report_imports": "INSERT, UPDATE",          # upload, undo (kept as undone)
+    "purchase_records": "INSERT, DELETE",        # upload, undo
+    "payments": "INSERT, DELETE",                # upload, undo
+    "ledger_entries": "INSERT, DELETE",          # close, direct payment, reserve, undo
+    "column_mappings": "INSERT, UPDATE, DELETE", # a factor's saved mapping
     "batch_sends": "INSERT",
-    "status_history": "INSERT, DELETE",                # undoing a loads import removes them
+    "status_history": "INSERT",                  # the history is only ever added to
     # Admin's tables: the loads import and a load's edit add the debtors they name; the
     # batch number is the subsidiary's counter (and its lock); saving a mapping locks its
     # factor's row (SELECT ... FOR UPDATE needs UPDATE on some column: the id, which the
