@@ -235,3 +235,44 @@ def test_the_admin_grants_and_revokes_and_a_login_must_exist(team, carrier):
         admin.grant_user("nobody_" + team.tag, "viewer")
     assert f"There is no login 'nobody_{team.tag}'" in str(refused.value)
     assert "CREATE ROLE" in str(refused.value)
+
+
+def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url):
+    if db_url.startswith("sqlite"):
+        pytest.skip("migration 0009 does nothing on SQLite")
+    import os
+    import uuid
+    from pathlib import Path
+
+    from alembic import command
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from factor_desk.db.database import Database, Location
+    from factor_desk.db.migrate import alembic_config
+
+    name = f"factor_desk_roles_{uuid.uuid4().hex[:8]}"
+    server = create_engine(os.environ["FACTOR_DESK_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "test-clerk"'))
+    url = make_url(db_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    state = ("SELECT (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%stamp_user'), "
+             "has_table_privilege('factor_desk_viewer', 'loads', 'SELECT'), "
+             "has_table_privilege('factor_desk_billing', 'payments', 'INSERT'), "
+             "(SELECT count(*) FROM pg_roles WHERE rolname LIKE 'factor\\_desk\\_%')")
+    try:
+        Database(Location(url=url, home=Path("/nonexistent"))).dispose()
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            assert tuple(conn.execute(text(state)).one()) == (9, True, True, 3)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0008")
+            assert tuple(conn.execute(text(state)).one()) == (0, False, False, 3)
+            command.upgrade(cfg, "head")
+            assert tuple(conn.execute(text(state)).one()) == (9, True, True, 3)
+    finally:
+        engine.dispose()
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
