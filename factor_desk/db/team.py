@@ -169,7 +169,9 @@ def revoke_team(conn: Connection, tables: Iterable[str]) -> None:
 
 def install_user_stamps(conn: Connection, columns: Mapping[str, Mapping[str, Stamp]]) -> None:
     """The server writes the login (session_user) into the user columns ``columns``: one
-    plpgsql function for them all, one BEFORE INSERT OR UPDATE trigger per table. A later
+    plpgsql function for them all, called by a BEFORE INSERT and a BEFORE UPDATE trigger
+    per table. The triggers' WHEN skips the call when the row already names the login (as
+    the application's rows do), so only a row naming someone else pays for it. A later
     migration adding user columns calls it again with every column (the function is
     replaced)."""
     branches = []
@@ -188,18 +190,36 @@ def install_user_stamps(conn: Connection, columns: Mapping[str, Mapping[str, Sta
         f"CREATE OR REPLACE FUNCTION {STAMP_FUNCTION}() RETURNS trigger LANGUAGE plpgsql "
         "AS $$ BEGIN CASE TG_TABLE_NAME " + " ".join(branches)
         + " ELSE NULL; END CASE; RETURN NEW; END $$")
-    for table in columns:
-        trigger = _q(f"{table}_stamp_user")
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {_q(table)}")
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {_q(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {STAMP_FUNCTION}()")
+    for table, stamps in columns.items():
+        for event, when in (("INSERT", _when(stamps, update=False)),
+                            ("UPDATE", _when(stamps, update=True))):
+            trigger = _q(f"{table}_stamp_user_{event.lower()}")
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {_q(table)}")
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {trigger} BEFORE {event} ON {_q(table)} FOR EACH ROW "
+                f"WHEN ({when}) EXECUTE FUNCTION {STAMP_FUNCTION}()")
+
+
+def _when(stamps: Mapping[str, Stamp], *, update: bool) -> str:
+    """When the function has something to write: a user column naming someone else (set,
+    and on an update changed, for a ``Stamp.CHANGED`` one)."""
+    tests = []
+    for column, stamp in stamps.items():
+        new = f"NEW.{_q(column)}"
+        test = f"{new} IS DISTINCT FROM session_user"
+        if stamp is Stamp.CHANGED:
+            test = f"{new} IS NOT NULL AND {test}"
+            if update:
+                test += f" AND {new} IS DISTINCT FROM OLD.{_q(column)}"
+        tests.append(f"({test})")
+    return " OR ".join(tests)
 
 
 def drop_user_stamps(conn: Connection, tables: Iterable[str]) -> None:
     for table in tables:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {_q(f'{table}_stamp_user')} "
-                             f"ON {_q(table)}")
+        for event in ("insert", "update"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {_q(f'{table}_stamp_user_{event}')} "
+                                 f"ON {_q(table)}")
     conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {STAMP_FUNCTION}()")
 
 

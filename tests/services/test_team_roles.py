@@ -257,7 +257,7 @@ def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url
         conn.execute(text(f'CREATE DATABASE "{name}" OWNER "test-clerk"'))
     url = make_url(db_url).set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url)
-    state = ("SELECT (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%stamp_user'), "
+    state = ("SELECT (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%stamp_user%'), "
              "has_table_privilege('factor_desk_viewer', 'loads', 'SELECT'), "
              "has_table_privilege('factor_desk_billing', 'payments', 'INSERT'), "
              "(SELECT count(*) FROM pg_roles WHERE rolname LIKE 'factor\\_desk\\_%')")
@@ -265,12 +265,12 @@ def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url
         Database(Location(url=url, home=Path("/nonexistent"))).dispose()
         cfg = alembic_config()
         with engine.begin() as conn:
-            assert tuple(conn.execute(text(state)).one()) == (9, True, True, 3)
+            assert tuple(conn.execute(text(state)).one()) == (18, True, True, 3)
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0008")
             assert tuple(conn.execute(text(state)).one()) == (0, False, False, 3)
             command.upgrade(cfg, "head")
-            assert tuple(conn.execute(text(state)).one()) == (9, True, True, 3)
+            assert tuple(conn.execute(text(state)).one()) == (18, True, True, 3)
     finally:
         engine.dispose()
         with server.connect() as conn:
