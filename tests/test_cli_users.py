@@ -63,3 +63,21 @@ def test_a_refused_permission_is_exit_3_naming_it(team, capsys):
     stranger = team.make_login()
     code, _, err = team.cli(stranger, "loads", "list", capsys=capsys)
     assert code == 3 and f"users grant {stranger} viewer" in err
+
+
+def test_every_desk_job_that_writes_needs_billing_or_admin():
+    """The one table of who may do what misses no job: a Desk method that opens a write
+    transaction (or hands db.write to a step) is named in NEEDS, and NEEDS names only
+    jobs the Desk has."""
+    import inspect
+
+    from factor_desk.services.desk import Desk
+    from factor_desk.services.desk_team import NEEDS
+
+    assert [job for job in NEEDS if not hasattr(Desk, job)] == []
+    writers = {name for name, method in inspect.getmembers(Desk, inspect.isfunction)
+               if "db.write" in inspect.getsource(inspect.unwrap(method))}
+    assert {"import_loads", "submit_batch", "send_batch", "set_factor_terms"} <= writers
+    assert sorted(writers - set(NEEDS)) == []
+    assert all(NEEDS[job] >= Permission.BILLING for job in writers)
+    assert NEEDS["users"] is NEEDS["grant_user"] is Permission.ADMIN
