@@ -218,6 +218,11 @@ def _privilege_refusal(db: Database, context: ExceptionContext) -> BaseException
             f"Factor Desk. Nothing was changed. (The server said: {message})")
     found = _DENIED.search(message)
     table = found.group(1).rsplit(".", 1)[-1] if found else ""
+    if table == "alembic_version":  # a database not yet upgraded to the team's grants
+        return EnvironmentRefused(
+            f"The database {make_url(db.location.url).database} is not yet set up for a "
+            "team (or needs an upgrade): its owner opens it once with this Factor Desk, "
+            f"then {user} can open it. Nothing was changed.")
     statement = (context.statement or "").lstrip().upper()
     reading = statement.startswith(("SELECT", "WITH")) and "FOR UPDATE" not in statement \
         and "FOR SHARE" not in statement

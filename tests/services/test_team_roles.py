@@ -276,3 +276,43 @@ def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+def test_a_clerk_opening_a_database_its_owner_has_not_upgraded_is_told_so(team, home):
+    import os
+    import uuid
+
+    from alembic import command
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from factor_desk.db.database import Database, Location
+    from factor_desk.db.migrate import alembic_config
+    from factor_desk.domain.errors import EnvironmentRefused
+
+    name = f"factor_desk_roles_{uuid.uuid4().hex[:8]}"
+    server = create_engine(os.environ["FACTOR_DESK_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "test-clerk"'))
+    owner_url = make_url(team.db_url).set(database=name)
+    clerk_url = make_url(team.url(Permission.BILLING)).set(database=name)
+    engine = create_engine(owner_url)
+    try:
+        cfg = alembic_config()
+        with engine.begin() as conn:  # as a Factor Desk before the team's grants left it
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0008")
+        with pytest.raises(EnvironmentRefused, match="not yet set up for a team") as refused:
+            Database(Location(url=clerk_url.render_as_string(hide_password=False), home=home))
+        assert "its owner opens it once" in str(refused.value)
+        Database(Location(url=owner_url.render_as_string(hide_password=False),
+                          home=home)).dispose()  # the owner upgrades it
+        clerk = Database(Location(url=clerk_url.render_as_string(hide_password=False),
+                                  home=home))
+        assert clerk.permission is Permission.BILLING
+        clerk.dispose()
+    finally:
+        engine.dispose()
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
