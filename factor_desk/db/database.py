@@ -210,6 +210,8 @@ def _privilege_refusal(db: Database, context: ExceptionContext) -> BaseException
     if (getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)) != "42501":
         return None
     message = str(error).splitlines()[0] if str(error) else ""
+    if " role" in message:  # granting the team's roles: db/team.py says what to do
+        return None
     user = db._user or make_url(db.location.url).username or "this login"
     if "must be owner of" in message:
         return EnvironmentRefused(

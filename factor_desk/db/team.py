@@ -393,8 +393,13 @@ def _as_admin(conn: Connection, statement: str, what: str) -> None:
         if _sqlstate(exc) != "42501":
             raise
         who = str(conn.exec_driver_sql("SELECT session_user").scalar_one())
-        raise PermissionRefused(Permission.ADMIN, who, what,
-                                _permission_of(conn, "session_user")) from exc
+        has = _permission_of(conn, "session_user")
+        if has is Permission.ADMIN:  # the database's owner, not a member of the roles
+            raise InputRefused([
+                f"{who} owns this database but may not hand out the server's roles. Once, a "
+                f"superuser (or a login with CREATEROLE) runs: factor-desk users grant {who} "
+                f"admin; then {who} can grant and revoke them."]) from exc
+        raise PermissionRefused(Permission.ADMIN, who, what, has) from exc
 
 
 def _grant_tables(conn: Connection) -> None:

@@ -316,3 +316,40 @@ def test_a_clerk_opening_a_database_its_owner_has_not_upgraded_is_told_so(team, 
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+def test_an_owner_without_createrole_migrates_and_is_told_how_to_hand_out_roles(team, home):
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from factor_desk.db.database import Database, Location
+
+    owner = team.make_login()
+    name = f"factor_desk_roles_{uuid.uuid4().hex[:8]}"
+    server = create_engine(os.environ["FACTOR_DESK_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+    url = make_url(team.db_url).set(database=name, username=owner).render_as_string(
+        hide_password=False)
+    try:
+        desk = Desk(Database(Location(url=url, home=home)))  # migrated by its owner
+        assert desk.permission is Permission.ADMIN
+        with team.raw(Permission.VIEWER).connect() as conn:
+            assert conn.execute(text("SELECT has_database_privilege(current_user, "
+                                     ":n, 'CONNECT')"), {"n": name}).scalar()
+        with pytest.raises(InputRefused) as refused:
+            desk.grant_user(team.logins[Permission.VIEWER], "billing")
+        assert f"factor-desk users grant {owner} admin" in str(refused.value)
+        desk.close()
+        viewer = Desk(Database(Location(url=make_url(url).set(
+            username=team.logins[Permission.VIEWER]).render_as_string(hide_password=False),
+            home=home)))
+        assert viewer.permission is Permission.VIEWER and viewer.list_loads() == []
+        viewer.close()
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
