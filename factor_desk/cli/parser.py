@@ -64,6 +64,7 @@ from factor_desk.cli.subsidiaries import (
     cmd_company_set,
     cmd_company_set_factor,
 )
+from factor_desk.cli.users import add_users_commands
 from factor_desk.domain.journal import Account as JournalAccount
 
 _FACTOR_HELP = ("the factoring company the file comes from: its saved column mapping "
@@ -370,6 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     _factor_options(p, adding=False)
     add_schedule_command(factors, command)  # factors schedule (issue #14)
     add_mapping_command(factors, command)  # factors mapping (issue #14)
+
+    add_users_commands(command, sub)  # users (issue #15)
 
     p = command(sub, "backup", cmd_backup,
                 "back up the database and documents into one .zip (SQLite only)")

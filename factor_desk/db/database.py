@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import EnvironmentRefused
-from factor_desk.domain.permissions import Permission
+from factor_desk.domain.permissions import Permission, PermissionRefused
 
 # Where the data lives is plain data outside db/ (the faces need it without the database);
 # named here too for the modules that always found it here.
@@ -191,18 +192,64 @@ def _server_refusal(location: Location, context: ExceptionContext) -> Environmen
         "Check the network and try again.")
 
 
-def _refuse_environment_errors(engine: Engine, location: Location) -> None:
-    """Turn the database's environment errors (a file in use, read-only or damaged; a
-    server that does not answer or refuses the login) into refusals, wherever they happen:
-    at start-up, in a command, on a worker thread or in a worker process."""
+# The tables only Admin writes (db/team.py grants Billing at most a column of some); a
+# write refused on another table needed Billing.
+_ADMIN_TABLES = ("companies", "factoring_companies", "subsidiaries", "important_info",
+                 "customers", "settings")
+_TABLE_WORDS = {"status_history": "the loads' history", "report_imports": "the uploads",
+                "important_info": "the subsidiary's documents and NOA",
+                "factoring_companies": "the factoring companies",
+                "companies": "the company profile", "settings": "the settings"}
+_DENIED = re.compile(r'permission denied for (?:table|relation|sequence) "?([\w.]+)"?')
 
-    @event.listens_for(engine, "handle_error")
+
+def _privilege_refusal(db: Database, context: ExceptionContext) -> BaseException | None:
+    """A statement the server refused for privileges (SQLSTATE 42501): the permission it
+    needed, guessed from the statement and its table, as a refusal, not a crash."""
+    error = context.original_exception
+    if (getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)) != "42501":
+        return None
+    message = str(error).splitlines()[0] if str(error) else ""
+    if " role" in message:  # granting the team's roles: db/team.py says what to do
+        return None
+    user = db._user or make_url(db.location.url).username or "this login"
+    if "must be owner of" in message:
+        return EnvironmentRefused(
+            "Only the owner of the database (or a superuser) can change its tables, as "
+            "upgrading it to this Factor Desk does; ask them to open it once with this "
+            f"Factor Desk. Nothing was changed. (The server said: {message})")
+    found = _DENIED.search(message)
+    table = found.group(1).rsplit(".", 1)[-1] if found else ""
+    if table == "alembic_version":  # a database not yet upgraded to the team's grants
+        return EnvironmentRefused(
+            f"The database {make_url(db.location.url).database} is not yet set up for a "
+            "team (or needs an upgrade): its owner opens it once with this Factor Desk, "
+            f"then {user} can open it. Nothing was changed.")
+    statement = (context.statement or "").lstrip().upper()
+    reading = statement.startswith(("SELECT", "WITH")) and "FOR UPDATE" not in statement \
+        and "FOR SHARE" not in statement
+    if reading:
+        needed, what = Permission.VIEWER, "Reading " + _TABLE_WORDS.get(
+            table, table.replace("_", " ") or "the data")
+    else:
+        needed = Permission.ADMIN if table in _ADMIN_TABLES else Permission.BILLING
+        what = "Changing " + _TABLE_WORDS.get(table, f"the {table.replace('_', ' ')}"
+                                              if table else "the data")
+    return PermissionRefused(needed, user, what, db._permission)
+
+
+def _refuse_environment_errors(db: Database) -> None:
+    """Turn the database's environment errors (a file in use, read-only or damaged; a
+    server that does not answer or refuses the login; a statement the login lacks the
+    privileges for) into refusals, wherever they happen: at start-up, in a command, on a
+    worker thread or in a worker process."""
+    location = db.location
+
+    @event.listens_for(db.engine, "handle_error")
     def _refuse(context: ExceptionContext) -> BaseException | None:
         if location.is_sqlite:
-            refusal = _sqlite_refusal(location.sqlite_file, context.original_exception)
-        else:
-            refusal = _server_refusal(location, context)
-        return refusal
+            return _sqlite_refusal(location.sqlite_file, context.original_exception)
+        return _server_refusal(location, context) or _privilege_refusal(db, context)
 
 
 class Database:
@@ -228,13 +275,15 @@ class Database:
             self.engine = _server_engine(location)
             self._write_engine = self.engine
             self.store = DatabaseStore()
-        _refuse_environment_errors(self.engine, location)
         self._user: str | None = None
         self._permission: Permission | None = None
+        _refuse_environment_errors(self)
         self._read_sessions = sessionmaker(self.engine, class_=Work, expire_on_commit=False,
                                            store=self.store)
         self._write_sessions = sessionmaker(self._write_engine, class_=Work,
                                             expire_on_commit=False, store=self.store)
+        if not location.is_sqlite:
+            self._refuse_a_login_without_permission()
         if migrate:
             from factor_desk.db.auto_backup import automatic_backup
             from factor_desk.db.migrate import refuse_unknown_revision, upgrade
@@ -246,6 +295,23 @@ class Database:
             except BaseException:
                 self.engine.dispose()  # a refused database leaves no connection open
                 raise
+
+    def _refuse_a_login_without_permission(self) -> None:
+        """A login with none of the team's roles may not even read: refused at opening,
+        with the command that grants it one."""
+        try:
+            permission = self.permission
+            user = self.user
+        except BaseException:
+            self.engine.dispose()
+            raise
+        if permission is Permission.NONE:
+            self.engine.dispose()
+            url = make_url(self.location.url)
+            raise PermissionRefused(
+                Permission.VIEWER, user,
+                f"Opening the database {url.database} on the server {url.host or 'localhost'}",
+                permission)
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None,

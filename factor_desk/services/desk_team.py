@@ -8,10 +8,16 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.permissions import Permission, PermissionRefused
 
 if TYPE_CHECKING:
     from factor_desk.db.database import Database
+    from factor_desk.db.team import TeamUser
+
+_ONE_CLERK = ("A SQLite database has one clerk, who may do everything: there are no users "
+              "to list or grant. Users and roles are for a database on a PostgreSQL server "
+              "(README: Team on PostgreSQL).")
 
 # What each Desk job needs; a job not named here needs Viewer (reading, downloading,
 # previews, saving a report to a file).
@@ -30,13 +36,15 @@ NEEDS: dict[str, Permission] = {
         "update_customer", "start_company", "set_journal_account", "set_journal_accounts",
         "set_factor_terms", "add_factor", "set_factor", "set_subsidiary_factor",
         "edit_subsidiary", "remove_noa", "set_schedule_layout", "save_mail_settings",
-        "grant_user", "revoke_user",
+        "users", "grant_user", "revoke_user",
     ), Permission.ADMIN),
 }
 
 # What a refusal calls each job ("Submit batch needs the Billing permission").
 _WHAT = {"apply_report": "Uploading a report", "import_loads": "Importing loads",
-         "undo_import": "Undoing an import", "send_batch": "Sending a batch"}
+         "undo_import": "Undoing an import", "send_batch": "Sending a batch",
+         "users": "Listing the users", "grant_user": "Granting a role",
+         "revoke_user": "Revoking a role"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,3 +114,36 @@ class TeamDoor:
         needed = self.needs(job)
         if self.permission < needed:
             raise PermissionRefused(needed, self.user(), job_name(job), self.permission)
+
+    # ------------------------------------------------------------ the team's logins
+
+    def users(self) -> list[TeamUser]:
+        """Every login with a Factor Desk role on the server, the database's owner and the
+        superusers: what each may do and whether it can log in. Refused on SQLite."""
+        from factor_desk.db import team
+
+        self._refuse_on_sqlite()
+        return team.team_users(self.db.engine)
+
+    def grant_user(self, login: str, role: str | Permission) -> TeamUser:
+        """Grant ``login`` viewer, billing or admin (making the group roles when missing);
+        refused for a login the server does not have (logins and their passwords are the
+        server's: ``CREATE ROLE clerk2 LOGIN PASSWORD '...'``)."""
+        from factor_desk.db import team
+
+        self._refuse_on_sqlite()
+        permission = role if isinstance(role, Permission) else team.role_permission(role)
+        return team.grant(self.db.engine, login.strip(), permission)
+
+    def revoke_user(self, login: str, role: str | Permission) -> TeamUser:
+        """Take ``role`` (and any higher one) from ``login``; a lower one stays (revoking
+        billing leaves viewer)."""
+        from factor_desk.db import team
+
+        self._refuse_on_sqlite()
+        permission = role if isinstance(role, Permission) else team.role_permission(role)
+        return team.revoke(self.db.engine, login.strip(), permission)
+
+    def _refuse_on_sqlite(self) -> None:
+        if self.db.location.is_sqlite:
+            raise InputRefused([_ONE_CLERK])

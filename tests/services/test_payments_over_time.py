@@ -82,9 +82,9 @@ def charge_back(db, load_number: str, cents: int = 100000) -> None:
                              load_id=load_id, factoring_company_id=factor_id,
                              entry_date=dt.date(2027, 2, 1), amount_cents=cents,
                              reference=f"CB-{load_number}", reason="unpaid 90 days",
-                             by="test"))
+                             by="test-clerk"))  # the login: the server writes it on PostgreSQL
         move_loads(work, [(load_id, load_number)], BillingStatus.FINANCED,
-                   BillingStatus.CHARGED_BACK, by="test", reason="charged back",
+                   BillingStatus.CHARGED_BACK, by="test-clerk", reason="charged back",
                    exception=True)
 
 
@@ -405,7 +405,7 @@ def test_the_load_page_lists_every_movement_with_where_it_came_from(db, financed
     assert got["purchase"][2].startswith("import #") and got["purchase"][2].endswith("p.csv")
     assert got["purchase"][3] == "advance $975.00, fee $25.00, reserve $0.00"
     assert got["payment"][:3] == (D("300.00"), "M-1", f"import #{first.import_id} pay1.csv")
-    assert got["chargeback"][:3] == (D("700.00"), "CB-1", "by test")
+    assert got["chargeback"][:3] == (D("700.00"), "CB-1", "by test-clerk")
     assert got["direct_payment"][:3] == (D("650.00"), "CHK-9", "by test-clerk")
     assert got["short_pay"] == (D("50.00"), "", "by test-clerk", "bank fee")
     assert [ln.what for ln in money.lines if ln.kind == "short_pay"] == [
