@@ -5,7 +5,7 @@ import datetime as dt
 import json
 
 import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
+from helpers import import_loads, load_row, make_carrier, users_not_stamped, write_loads_csv
 
 from factor_desk.services import loads as load_service
 from factor_desk.services.desk import Desk
@@ -19,7 +19,7 @@ def worked(db, cli, tmp_path):
     import_loads(db, write_loads_csv(tmp_path / "loads.csv", [load_row(n) for n in "123"]),
                  "Acme Freight")
     Desk(db).submit_batch("Acme Freight", ["1", "2"])
-    with db.write() as work:
+    with db.write() as work, users_not_stamped(work):
         work.user = "Clerk2"
         load_service.void_loads(work, ["3"], reason="duplicate of 2")
     return cli
