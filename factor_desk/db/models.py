@@ -68,8 +68,10 @@ class Versioned:
     every edit saved (services/edit_versions.py), which names who saved it and when; a form
     keeps the version it showed, and its save is refused once the row has moved on."""
 
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    changed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Server defaults only: a Python-side default would make every INSERT of loads name
+    # these columns (services.common.insert_rows then leaves its fast SQLite path).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    changed_by: Mapped[str] = mapped_column(String(100), server_default="")
     changed_at: Mapped[dt.datetime | None] = mapped_column(Stamp)  # UTC; None: not since 0010
 
 
@@ -161,7 +163,7 @@ class ImportantInfo(Base):
     updated_by: Mapped[str] = mapped_column(String(100), default="")
     # Its version (migration 0010); who saved it and when are updated_by and updated_at,
     # also by the names every versioned row has.
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
     changed_by: Mapped[str] = synonym("updated_by")
     changed_at: Mapped[dt.datetime] = synonym("updated_at")
 

@@ -397,8 +397,8 @@ class CompanyPage(Page):
                 if sub is not None else None
             # Saved (or removed) by another clerk since the editor opened: the save below
             # is refused, naming who and when, and offers to reload.
-            if (saved.version if saved is not None else 0) == shown and \
-                    saved is not None and saved.text.strip() != text.strip() and \
+            if saved is not None and saved.version == shown and \
+                    saved.text.strip() != text.strip() and \
                     not self.asker.confirm(
                         "Replace important info",
                         f"Replace the {label} of {name}? The text saved "
@@ -459,6 +459,7 @@ class CompanyPage(Page):
                                   f"Remove the {entry.label} of {name}? Invoices already "
                                   "sent keep the text they were sent with.", "Remove"):
             return
+
         def failed(exc) -> None:
             if not offer_reload(self.asker, exc, lambda: self.refresh(select=name)):
                 self.asker.problem(exc)

@@ -45,7 +45,8 @@ def stamp(work: Work, row: Any) -> None:
     key = _key(row)
     if key in stamped:
         return
-    stamped[key] = row.version
-    row.version = row.version + 1
+    found = row.version or 1  # None: a row not written yet (its server default is 1)
+    stamped[key] = found
+    row.version = found + 1
     row.changed_by = current_user(work)
     row.changed_at = utcnow()

@@ -51,22 +51,19 @@ def move_loads(
         check_move(loads[0][1], current, target, undo=undo)
     ids = [load_id for load_id, _ in loads]
     moved: set[int] = set()
-    now = utcnow()
     for part in chunks(ids):
         moved.update(
             work.execute(
                 update(Load)
                 .where(Load.id.in_(part), Load.status == current.value)
-                # A move is an edit of the load (migration 0010): a clerk's Edit load
-                # opened before it is refused, naming who moved it and when.
-                .values(status=target.value, version=Load.version + 1, changed_by=by,
-                        changed_at=now)
+                .values(status=target.value)
                 .returning(Load.id)
                 .execution_options(synchronize_session=False)
             ).scalars().all()  # one fetchall, not a fetchone per row
         )
     if len(moved) != len(ids):
         _refuse_changed(work, [(i, n) for i, n in loads if i not in moved], target, undo)
+    now = utcnow()
     keys = ("load_id", "from_status", "to_status", "at", "by", "reason", "batch_id",
             "import_id")
     for part in chunks(ids, 5000):  # bounded parameter lists keep memory flat

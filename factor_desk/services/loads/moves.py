@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from factor_desk.db.models import Batch, Customer, Invoice, Load, max_length
+from factor_desk.db.models import Batch, Customer, Invoice, Load, StatusHistory, max_length
 from factor_desk.db.work import Work
 from factor_desk.domain.dates import parse_date
 from factor_desk.domain.errors import InputRefused, LifecycleError, Problem
@@ -20,6 +20,7 @@ from factor_desk.domain.lifecycle import BillingStatus, check_exception, check_m
 from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
+from factor_desk.domain.versions import StaleEdit
 from factor_desk.services.common import chunks, current_user
 from factor_desk.services.customers import name_key
 from factor_desk.services.edit_versions import check, stamp
@@ -181,11 +182,15 @@ def edit_load(work: Work, number: str, changes: dict[str, object], *,
         raise InputRefused([Problem(f"cannot edit {', '.join(unknown)}")])
     load = _locked(work, [number])[0]
     status = BillingStatus(load.status)
-    editable = status in FIRST_STATUSES
-    check(work, load, version, f"load {load.load_number}",
-          detail=None if editable else _not_editable(work, load, status))
-    if not editable:
-        raise InputRefused([Problem(_not_editable(work, load, status))])
+    if status not in FIRST_STATUSES:
+        why = _not_editable(work, load, status)
+        if version is not None:  # the dialog showed it editable: say who moved it, when
+            by, at = work.execute(select(StatusHistory.by, StatusHistory.at).where(
+                StatusHistory.load_id == load.id).order_by(StatusHistory.id.desc())
+                .limit(1)).one()
+            raise StaleEdit(f"load {load.load_number}", by, at, detail=why)
+        raise InputRefused([Problem(why)])
+    check(work, load, version, f"load {load.load_number}")
     done = _apply(work, load, changes, by=user or current_user(work))
     return MovedLoad(load.load_number, status, load.invoice_number, done)
 

@@ -16,12 +16,15 @@ important info) has kept who saved each entry and when since 0001 (``updated_by`
 A save that names the version its form showed is refused when the row has moved on since
 (services/edit_versions.py, domain/versions.py): "clerk2 changed load 1042 at 10:42 AM ...".
 
-A load's status moves (Create invoice, Void, submit, recall, the factor's reports...) bump
-its version too, in the one place a status changes (services/lifecycle.move_loads): a clerk
-whose Edit load dialog was opened before another clerk submitted the load is told who
-submitted it and when, rather than only that the load "is Submitted; recall it first" (which
-edit_load still says to a save without a version, the command line's). Adding a document
-does not: it changes nothing the form shows.
+A load's status moves (Create invoice, back to Released, Void, submit, recall, the factor's
+reports) do not bump its version: they change nothing Edit load shows, and a load still
+Released or Queued takes the edit as well after the move; one moved on (batched, Void) is
+refused by edit_load as before, and a save from the dialog (with a version) then names who
+moved it and when from the load's status history: "clerk2 changed load 1042 at 10:42 AM on
+11/29/2026, after you opened it. Load 1042 is Invoiced; its invoice was sent in ACME-0003;
+recall it first." So the moves' paths (the reports' apply of 50,000 rows) write nothing
+more, and an undone import leaves the loads' rows exactly as they were. Adding a document
+does not bump it either.
 
 New columns only, each with a server default (rows written by code that does not know them,
 such as the loads import's COPY, start at version 1): no row changes; instant on
