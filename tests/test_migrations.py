@@ -80,6 +80,12 @@ LATER_COLUMNS = {"batches": {"reversed_at": "TIMESTAMP", "reversed_by": "VARCHAR
                                          "default_noa": "TEXT NOT NULL DEFAULT ''",
                                          "schedule_layout": "JSON"},
                  "payments": {"final": "BOOLEAN NOT NULL DEFAULT false"}}
+# 0010: the edit versions of what two clerks may edit at once.
+for _table in ("subsidiaries", "customers", "loads", "factoring_companies", "important_info"):
+    LATER_COLUMNS.setdefault(_table, {})["version"] = "INTEGER NOT NULL DEFAULT 1"
+    if _table != "important_info":
+        LATER_COLUMNS[_table].update(changed_by="VARCHAR(100) NOT NULL DEFAULT ''",
+                                     changed_at="TIMESTAMP")
 # Tables of later revisions that today's models write (the ledger, issue #13; any factor,
 # issue #14).
 LATER_TABLES = ("ledger_entries", "settings", "column_mappings", "batch_sends")

@@ -114,7 +114,7 @@ def cmd_customers_set(args: argparse.Namespace) -> int:
     if not changes:
         raise Usage("nothing to change: give at least one of the options")
     with open_desk(args) as desk:
-        info = desk.update_customer(args.customer, **changes)
+        info = desk.update_customer(args.customer, version=args.if_version, **changes)
     if args.json:
         print_json(info)
     else:

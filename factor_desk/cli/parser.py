@@ -250,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email")
     p.add_argument("--method", metavar="METHOD",
                    help="Factoring or Direct; an empty string removes the override")
+    p.add_argument("--if-version", type=int, metavar="N",
+                   help="save only if the customer is still at version N (customers list "
+                        "--json shows it): refused, naming who changed it, otherwise")
 
     batch = sub.add_parser("batch", help="factoring batches").add_subparsers(
         dest="batch_command", metavar="COMMAND", required=True)

@@ -80,7 +80,9 @@ def cmd_company_set(args: argparse.Namespace) -> int:
     if not general and args.method is None:
         raise Usage("nothing to change: give at least one of the options")
     with open_desk(args) as desk:
-        sub = desk.edit_subsidiary(args.subsidiary, method=args.method, **general)
+        # The command line reads and writes at once: no version of a form to check.
+        sub = desk.edit_subsidiary(args.subsidiary, method=args.method, version=None,
+                                   **general)
     if args.json:
         print_json(sub)
     else:

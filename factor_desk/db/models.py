@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, synonym
 
 # Named constraints so that Alembic's batch mode can alter them on SQLite.
 NAMING_CONVENTION = {
@@ -63,6 +63,18 @@ def _partial_unique(name: str, *columns: str, where: str) -> Index:
                  sqlite_where=text(where))
 
 
+class Versioned:
+    """A row two clerks may edit at once (migration 0010): ``version`` goes up by one with
+    every edit saved (services/edit_versions.py), which names who saved it and when; a form
+    keeps the version it showed, and its save is refused once the row has moved on."""
+
+    # Server defaults only: a Python-side default would make every INSERT of loads name
+    # these columns (services.common.insert_rows then leaves its fast SQLite path).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    changed_by: Mapped[str] = mapped_column(String(100), server_default="")
+    changed_at: Mapped[dt.datetime | None] = mapped_column(Stamp)  # UTC; None: not since 0010
+
+
 OPEN_INVOICE = "recalled_at IS NULL"
 # The imports whose file is applied once per kind (not the loads imports).
 APPLIED_REPORT = "status = 'applied' AND kind IN ('purchase', 'payments', 'reserve')"
@@ -77,7 +89,7 @@ class Company(Base):
     subsidiaries: Mapped[list[Subsidiary]] = relationship(back_populates="company")
 
 
-class FactoringCompany(Base):
+class FactoringCompany(Versioned, Base):
     __tablename__ = "factoring_companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,7 +115,7 @@ class FactoringCompany(Base):
     schedule_layout: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class Subsidiary(Base):
+class Subsidiary(Versioned, Base):
     __tablename__ = "subsidiaries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,11 +161,16 @@ class ImportantInfo(Base):
     text: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(Stamp, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(100), default="")
+    # Its version (migration 0010); who saved it and when are updated_by and updated_at,
+    # also by the names every versioned row has.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    changed_by: Mapped[str] = synonym("updated_by")
+    changed_at: Mapped[dt.datetime] = synonym("updated_at")
 
     subsidiary: Mapped[Subsidiary] = relationship(back_populates="important_info")
 
 
-class Customer(Base):
+class Customer(Versioned, Base):
     """A debtor: the broker or shipper who owes the invoice."""
 
     __tablename__ = "customers"
@@ -171,7 +188,7 @@ class Customer(Base):
     invoicing_method: Mapped[str | None] = mapped_column(String(20))
 
 
-class Load(Base):
+class Load(Versioned, Base):
     __tablename__ = "loads"
     __table_args__ = (Index("ix_loads_subsidiary_status", "subsidiary_id", "status"),)
 

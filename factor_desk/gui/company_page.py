@@ -35,6 +35,7 @@ from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.new_subsidiary import new_subsidiary
 from factor_desk.gui.page import Page
+from factor_desk.gui.stale import offer_reload
 from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
 
 NO_FACTOR = "(none)"
@@ -308,13 +309,15 @@ class CompanyPage(Page):
             return
         values = self.form_values()
         name = self.current.name
+        version = self.current.version  # the one the form shows (#15)
         new_factor = values["factoring_company"] != self.current.factoring_company
         warning = self.factor_noa_warning() if new_factor else None
         self._set_dirty(False)
 
         def failed(exc):
-            self._set_dirty(True)
-            self.asker.problem(exc)
+            self._set_dirty(True)  # Cancel keeps the clerk's text; Reload shows the saved
+            if not offer_reload(self.asker, exc, lambda: self.refresh(select=name)):
+                self.asker.problem(exc)
 
         def saved(sub: SubsidiaryProfile) -> None:
             self.status.emit(f"{sub.name} saved.")
@@ -322,7 +325,8 @@ class CompanyPage(Page):
             if warning:  # the factor changed and the NOA names another: say it once more
                 self.asker.info("Check the Notice of Assignment", warning)
 
-        self.run(Job(f"Saving {name}", lambda: self.desk.save_subsidiary(name, **values),
+        self.run(Job(f"Saving {name}",
+                     lambda: self.desk.save_subsidiary(name, **values, version=version),
                      done=saved, error=failed))
 
     # ------------------------------------------------------------------ important info
@@ -374,6 +378,7 @@ class CompanyPage(Page):
         assert self.current is not None  # the dialog is opened on the subsidiary shown
         name = self.current.name
         label = InfoKind(kind).label
+        shown = dialog.version  # the entry's version the editor shows; 0: none (#15)
         dialog.save.setEnabled(False)
 
         def done(sub):
@@ -382,14 +387,18 @@ class CompanyPage(Page):
             self.refresh(select=sub.name)
 
         def failed(exc):
-            dialog.save.setEnabled(True)
-            self.asker.problem(exc)
+            dialog.save.setEnabled(True)  # Cancel: the editor keeps the clerk's text
+            if not offer_reload(self.asker, exc, lambda: self._reload_info(dialog, name)):
+                self.asker.problem(exc)
 
         def checked(profile) -> None:
             sub = next((s for s in profile.subsidiaries if s.name == name), None)
             saved = next((e for e in sub.important_info if e.kind == kind), None) \
                 if sub is not None else None
-            if saved is not None and saved.text.strip() != text.strip() and \
+            # Saved (or removed) by another clerk since the editor opened: the save below
+            # is refused, naming who and when, and offers to reload.
+            if saved is not None and saved.version == shown and \
+                    saved.text.strip() != text.strip() and \
                     not self.asker.confirm(
                         "Replace important info",
                         f"Replace the {label} of {name}? The text saved "
@@ -399,11 +408,35 @@ class CompanyPage(Page):
                 dialog.save.setEnabled(True)
                 return  # the editor stays open with the clerk's text
             self.run(Job("Saving important info",
-                         lambda: self.desk.save_important_info(name, kind, text),
+                         lambda: self.desk.save_important_info(name, kind, text,
+                                                               version=shown),
                          done=done, error=failed))
 
         self.run(Job("Reading important info", lambda: self.desk.profile(), done=checked,
                      error=failed))
+
+    def _reload_info(self, dialog: ManageImportantInfoDialog, name: str) -> None:
+        """Show the editor the entry as saved now (another clerk's text), and the page."""
+        kind = dialog.kind.currentData()
+
+        def read(profile) -> None:
+            sub = next((s for s in profile.subsidiaries if s.name == name), None)
+            entry = next((e for e in sub.important_info if e.kind == kind), None) \
+                if sub is not None else None
+            if sub is not None and self.current is not None and self.current.name == name:
+                # the list of entries as saved now; the form above keeps what is typed there
+                self.current.important_info = sub.important_info
+                self.info_model.set_rows(sub.important_info)
+                self.info_view.resizeRowsToContents()
+                self._update_add_info()
+            if entry is not None:
+                dialog.show_entry(entry)
+            else:
+                dialog.reject()
+                self.asker.info("Important info", f"The {InfoKind(kind).label} of {name} "
+                                "was removed by another clerk.")
+
+        self.run(Job("Reading important info", lambda: self.desk.profile(), done=read))
 
     def _selected_entry(self) -> InfoEntry | None:
         return selected_row(self.info_view)  # the entry selected now, whatever its row
@@ -426,9 +459,15 @@ class CompanyPage(Page):
                                   f"Remove the {entry.label} of {name}? Invoices already "
                                   "sent keep the text they were sent with.", "Remove"):
             return
+
+        def failed(exc) -> None:
+            if not offer_reload(self.asker, exc, lambda: self.refresh(select=name)):
+                self.asker.problem(exc)
+
         self.run(Job("Removing important info",
-                     lambda: self.desk.remove_important_info(name, entry.kind),
-                     done=lambda sub: self.refresh(select=sub.name)))
+                     lambda: self.desk.remove_important_info(name, entry.kind,
+                                                             version=entry.version),
+                     done=lambda sub: self.refresh(select=sub.name), error=failed))
 
     # ------------------------------------------------------------------ new things
 

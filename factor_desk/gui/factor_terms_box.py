@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from factor_desk.domain.trade import Integration
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.schedule_layout_dialog import schedule_button
+from factor_desk.gui.stale import offer_reload
 from factor_desk.services.factors import FactorTerms
 
 if TYPE_CHECKING:
@@ -174,6 +175,7 @@ class FactorTermsBox(QGroupBox):
         if name is None:
             return
         values = self.values()
+        version = self.terms[name].version  # the one the box shows (#15)
         self.save.setEnabled(False)
 
         def saved(profile) -> None:
@@ -183,9 +185,16 @@ class FactorTermsBox(QGroupBox):
             self.page.refresh()
 
         def failed(exc) -> None:
-            self.save.setEnabled(True)
-            self.page.asker.problem(exc)
+            self.save.setEnabled(True)  # Cancel keeps the clerk's text in the boxes
+            if not offer_reload(self.page.asker, exc, self.reload):
+                self.page.asker.problem(exc)
 
         self.page.run(Job(f"Saving the terms of {name}",
-                          lambda: self.page.desk.set_factor(name, **values),
+                          lambda: self.page.desk.set_factor(name, **values, version=version),
                           done=saved, error=failed))
+
+    def reload(self) -> None:
+        """Read every factor's profile and terms again and show them (the rest of the page
+        keeps what the clerk typed)."""
+        self.page.run(Job("Reading the factors", self.page.desk.factors,
+                          done=self.set_terms))

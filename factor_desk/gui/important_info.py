@@ -32,7 +32,7 @@ class ManageImportantInfoDialog(QDialog):
         super().__init__(parent)
         self.form = Ui_manageImportantInfo()
         self.form.setupUi(self)
-        self.entry = entry
+        self.entry: InfoEntry | None = None
         self.noa_check = noa_check
         self._warning: str | None = None
         self.kind, self.text, self.save = self.form.kind, self.form.text, self.form.save
@@ -51,12 +51,7 @@ class ManageImportantInfoDialog(QDialog):
         row.addWidget(self.use_factor_noa)
         self.form.layout.insertLayout(self.form.layout.indexOf(self.warning) + 1, row)
         if entry is not None:
-            kind = InfoKind(entry.kind)
-            self.kind.addItem(kind.label, kind.value)
-            self.kind.setEnabled(False)
-            self.text.setPlainText(entry.text)
-            self.note.setText(f"Saved {when_text(entry.updated_at)} by {entry.updated_by}. "
-                              "Saving a changed text replaces it (you are asked first).")
+            self.show_entry(entry)
         else:
             for kind in (list(InfoKind) if kinds is None else kinds):
                 self.kind.addItem(kind.label, kind.value)
@@ -66,6 +61,23 @@ class ManageImportantInfoDialog(QDialog):
         self.text.textChanged.connect(self.check_text)
         self.kind.currentIndexChanged.connect(self.check_text)
         self.check_text()
+
+    @property
+    def version(self) -> int:
+        """The version of the entry shown (0: none, a new entry), which its save sends."""
+        return self.entry.version if self.entry is not None else 0
+
+    def show_entry(self, entry: InfoEntry) -> None:
+        """Edit ``entry``, showing its saved text (on opening, or reloaded after another
+        clerk saved it)."""
+        self.entry = entry
+        kind = InfoKind(entry.kind)
+        self.kind.clear()
+        self.kind.addItem(kind.label, kind.value)
+        self.kind.setEnabled(False)
+        self.text.setPlainText(entry.text)
+        self.note.setText(f"Saved {when_text(entry.updated_at)} by {entry.updated_by}. "
+                          "Saving a changed text replaces it (you are asked first).")
 
     def offer_factor_noa(self, factor: str, text: str) -> None:
         """Offer "Use FACTOR's notice": the factor's default NOA replaces the text shown

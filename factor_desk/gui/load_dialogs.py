@@ -30,41 +30,36 @@ def _text(value: object) -> str:
 
 
 class EditLoadDialog(QDialog):
-    """The fields of load ``summary`` (a LoadSummary); ``save_requested`` carries the
-    fields changed, by the desk's names (see services.loads.EDITABLE)."""
+    """The fields of load ``load`` (services.loads.LoadToEdit, read with its version);
+    ``save_requested`` carries the fields changed, by the desk's names (see
+    services.loads.EDITABLE); the page sends ``version`` with them."""
 
     save_requested = Signal(dict)
 
-    def __init__(self, parent: QWidget | None, summary) -> None:
+    def __init__(self, parent: QWidget | None, load) -> None:
         super().__init__(parent)
         self.setObjectName("editLoadDialog")
-        self.setWindowTitle(f"Edit load {summary.load_number}")
+        self.setWindowTitle(f"Edit load {load.load_number}")
         self.setMinimumWidth(440)
-        self.load_number = summary.load_number
+        self.load_number = load.load_number
+        self.version: int | None = None
         self.fields: dict[str, QLineEdit] = {}
         self._before: dict[str, str] = {}
         form = QFormLayout()
-        for name, label, value in (
-            ("customer", "Customer", summary.customer),
-            ("amount", "Amount", f"{summary.amount:.2f}"),
-            ("po_number", "PO number", summary.po_number),
-            ("invoice_number", "Invoice number", summary.invoice_number),
-            ("pickup_date", "Pickup date", _text(summary.pickup_date)),
-            ("delivery_date", "Delivery date", _text(summary.delivery_date)),
-        ):
-            edit = QLineEdit(value)
+        for name, label in (("customer", "Customer"), ("amount", "Amount"),
+                            ("po_number", "PO number"), ("invoice_number", "Invoice number"),
+                            ("pickup_date", "Pickup date"), ("delivery_date", "Delivery date")):
+            edit = QLineEdit()
             edit.setObjectName(name)
             if name.endswith("_date"):
                 edit.setPlaceholderText("2026-11-27 or 11/27/2026")
             form.addRow(label, edit)
             self.fields[name] = edit
-            self._before[name] = value
         self.method = QComboBox()
         self.method.setObjectName("invoicing_method")
         self.method.addItems([OWN_DEFAULT, *[m.value for m in InvoicingMethod]])
         form.addRow("Invoicing method", self.method)
-        note = QLabel(f"Load {summary.load_number} is {summary.status}. Every change is "
-                      "checked as an import checks it and written in the load's history.")
+        self.note = note = QLabel()
         note.setWordWrap(True)
         self.method_touched = False
         self.method.activated.connect(lambda _i: setattr(self, "method_touched", True))
@@ -77,6 +72,27 @@ class EditLoadDialog(QDialog):
         layout.addWidget(note)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        self.show_load(load)
+
+    def show_load(self, load) -> None:
+        """Show ``load`` as saved now (on opening, or reloaded after another clerk changed
+        it): its fields, and the version its save sends."""
+        self.version = load.version
+        for name, value in (("customer", load.customer), ("amount", f"{load.amount:.2f}"),
+                            ("po_number", load.po_number),
+                            ("invoice_number", load.invoice_number),
+                            ("pickup_date", _text(load.pickup_date)),
+                            ("delivery_date", _text(load.delivery_date))):
+            self.fields[name].setText(value)
+            self._before[name] = value
+        self.method_touched = False
+        editable = getattr(load, "editable", True)
+        self.save_button.setEnabled(editable)
+        self.note.setText(
+            f"Load {load.load_number} is {load.status}. Every change is checked as an "
+            "import checks it and written in the load's history." if editable else
+            f"Load {load.load_number} is {load.status} now: it can no longer be edited here "
+            "(a batched load is recalled first).")
 
     def changes(self) -> dict[str, object]:
         """The fields the clerk changed, as typed."""

@@ -43,6 +43,7 @@ from factor_desk.gui.models import (
     selected_row,
 )
 from factor_desk.gui.preview_dialog import PreviewDialog
+from factor_desk.gui.stale import offer_reload
 
 ALL_STATUSES = "All statuses"
 DOCUMENT_FILES = (".pdf", ".jpg", ".jpeg", ".png")
@@ -396,10 +397,16 @@ class LoadsPage(LoadsImport):
         if load is None:
             self.asker.info("Edit load", "Select a load first.")
             return
-        dialog = EditLoadDialog(self, load)
-        dialog.save_requested.connect(lambda changes: self._save_edit(dialog, changes))
-        self.edit_dialog = dialog
-        dialog.open()
+        number = load.load_number
+
+        def opened(fresh) -> None:  # read with its version (#15: two clerks at once)
+            dialog = EditLoadDialog(self, fresh)
+            dialog.save_requested.connect(lambda changes: self._save_edit(dialog, changes))
+            self.edit_dialog = dialog
+            dialog.open()
+
+        self.run(Job(f"Reading load {number}", lambda: self.desk.load_to_edit(number),
+                     done=opened))
 
     def _save_edit(self, dialog: EditLoadDialog, changes: dict[str, object]) -> None:
         number = dialog.load_number
@@ -411,9 +418,16 @@ class LoadsPage(LoadsImport):
             self._moved(number, f"Load {number} edited: {said}" if said else
                         f"Load {number}: nothing changed.")
 
+        def reload() -> None:  # the load as saved now, into the dialog
+            self.run(Job(f"Reading load {number}", lambda: self.desk.load_to_edit(number),
+                         done=dialog.show_load))
+
         def failed(exc: BaseException) -> None:
             dialog.busy(False)  # the dialog stays open with the clerk's values
-            self.asker.problem(exc)
+            if not offer_reload(self.asker, exc, reload):
+                self.asker.problem(exc)
 
-        self.run(Job(f"Editing load {number}", lambda: self.desk.edit_load(number, changes),
+        version = dialog.version
+        self.run(Job(f"Editing load {number}",
+                     lambda: self.desk.edit_load(number, changes, version=version),
                      done=done, error=failed))

@@ -28,7 +28,9 @@ from factor_desk.domain.trade import (
     InfoKind,
     InvoicingMethod,
 )
+from factor_desk.domain.versions import StaleEdit
 from factor_desk.services.common import current_user, find_subsidiary
+from factor_desk.services.edit_versions import check, stamp
 
 NOA_MAX_CHARS = 2000
 
@@ -54,6 +56,7 @@ class InfoEntry:
     text: str
     updated_at: dt.datetime  # UTC
     updated_by: str
+    version: int = 1  # what its editor sends back (services/edit_versions.py)
 
 
 @dataclass
@@ -74,6 +77,8 @@ class SubsidiaryProfile:
     default_invoicing_method: str
     required_documents: list[str]
     important_info: list[InfoEntry] = field(default_factory=list)
+    # What the Company profile's form sends back with its save (services/edit_versions.py).
+    version: int = 1
 
     @property
     def notice_of_assignment(self) -> str | None:
@@ -131,9 +136,11 @@ def _profile_of(sub: Subsidiary) -> SubsidiaryProfile:
                 text=i.text,
                 updated_at=i.updated_at,
                 updated_by=i.updated_by,
+                version=i.version,
             )
             for i in sorted(sub.important_info, key=lambda i: _INFO_ORDER[i.kind])
         ],
+        version=sub.version,
     )
 
 
@@ -296,9 +303,35 @@ def add_factoring_company(
 # ------------------------------------------------------------------ editing
 
 
-def update_subsidiary(work: Work, subsidiary: str, **changes: str) -> SubsidiaryProfile:
+def profile_what(sub: Subsidiary) -> str:
+    return f"the Company profile of {sub.name}"
+
+
+def _editing(work: Work, subsidiary: str, version: int | None) -> Subsidiary:
+    """The subsidiary named ``subsidiary``, locked, its edit counted; refused when the
+    form's ``version`` is not its own any more."""
+    sub = find_subsidiary(work, subsidiary, lock=True)
+    check(work, sub, version, profile_what(sub))
+    stamp(work, sub)
+    return sub
+
+
+def save_subsidiary(work: Work, subsidiary: str, general: dict[str, str], *,
+                    factoring_company: str | None, default_invoicing_method: str,
+                    required_documents: list[str], version: int | None = None
+                    ) -> SubsidiaryProfile:
+    """The Company profile's form of a subsidiary, saved whole (one edit of it); refused
+    when ``version`` (the one the form showed) is not the subsidiary's any more."""
+    profile = update_subsidiary(work, subsidiary, version=version, **general)
+    set_factoring_company(work, profile.name, factoring_company)
+    set_default_invoicing_method(work, profile.name, default_invoicing_method)
+    return set_required_documents(work, profile.name, required_documents)
+
+
+def update_subsidiary(work: Work, subsidiary: str, *, version: int | None = None,
+                      **changes: str) -> SubsidiaryProfile:
     """Edit the subsidiary's general info (the fields of GENERAL_FIELDS)."""
-    sub = find_subsidiary(work, subsidiary)
+    sub = _editing(work, subsidiary, version)
     problems = []
     for key, value in changes.items():
         if key not in GENERAL_FIELDS:
@@ -327,11 +360,15 @@ def update_subsidiary(work: Work, subsidiary: str, **changes: str) -> Subsidiary
 
 
 def set_important_info(
-    work: Work, subsidiary: str, kind: str, text: str, *, user: str | None = None
+    work: Work, subsidiary: str, kind: str, text: str, *, user: str | None = None,
+    version: int | None = None,
 ) -> SubsidiaryProfile:
     """Save an important-info entry (one per kind). For the Notice of Assignment the text
-    is kept exactly as the factor gave it, but for surrounding blank space."""
-    sub = find_subsidiary(work, subsidiary)
+    is kept exactly as the factor gave it, but for surrounding blank space. ``version``:
+    the entry's as the editor showed it, 0 when it showed none (adding one); refused when
+    another clerk saved (or removed) it since."""
+    # The subsidiary's row is the lock: two clerks saving its entries take turns.
+    sub = find_subsidiary(work, subsidiary, lock=True)
     try:
         info_kind = InfoKind.parse(kind)
     except ValueError as exc:
@@ -345,9 +382,12 @@ def set_important_info(
              f"{NOA_MAX_CHARS} fit on an invoice."]
         )
     entry = next((i for i in sub.important_info if i.kind == info_kind.value), None)
+    _check_entry(sub, info_kind, entry, version)
     if entry is None:
         entry = ImportantInfo(kind=info_kind.value, text=text)
         sub.important_info.append(entry)
+    else:
+        entry.version += 1
     entry.text = text
     entry.updated_at = utcnow()
     entry.updated_by = user or current_user(work)
@@ -355,10 +395,26 @@ def set_important_info(
     return _profile_of(sub)
 
 
-def remove_important_info(work: Work, subsidiary: str, kind: str) -> SubsidiaryProfile:
-    sub = find_subsidiary(work, subsidiary)
+def _check_entry(sub: Subsidiary, kind: InfoKind, entry: ImportantInfo | None,
+                 version: int | None) -> None:
+    """Refuse an edit of the entry whose editor showed ``version`` (0: no entry) when the
+    entry is at another one now, or was removed."""
+    if version is None:
+        return
+    what = f"the {kind.label} of {sub.name}"
+    if entry is None and version:
+        raise StaleEdit(what, None, None, gone=True)
+    if entry is not None and entry.version != version:
+        raise StaleEdit(what, entry.updated_by, entry.updated_at)
+
+
+def remove_important_info(work: Work, subsidiary: str, kind: str, *,
+                          version: int | None = None) -> SubsidiaryProfile:
+    """Remove an entry; refused when ``version`` (the one shown) is not its own any more."""
+    sub = find_subsidiary(work, subsidiary, lock=True)
     info_kind = InfoKind.parse(kind)
     entry = next((i for i in sub.important_info if i.kind == info_kind.value), None)
+    _check_entry(sub, info_kind, entry, version)
     if entry is None:
         raise NotFound(f"{sub.name} has no {info_kind.label}.")
     sub.important_info.remove(entry)
@@ -367,9 +423,9 @@ def remove_important_info(work: Work, subsidiary: str, kind: str) -> SubsidiaryP
 
 
 def set_factoring_company(
-    work: Work, subsidiary: str, factor_name: str | None
+    work: Work, subsidiary: str, factor_name: str | None, *, version: int | None = None
 ) -> SubsidiaryProfile:
-    sub = find_subsidiary(work, subsidiary)
+    sub = _editing(work, subsidiary, version)
     if factor_name is None:
         sub.factoring_company = None
     else:
@@ -385,9 +441,9 @@ def set_factoring_company(
 
 
 def set_default_invoicing_method(
-    work: Work, subsidiary: str, method: str
+    work: Work, subsidiary: str, method: str, *, version: int | None = None
 ) -> SubsidiaryProfile:
-    sub = find_subsidiary(work, subsidiary)
+    sub = _editing(work, subsidiary, version)
     try:
         sub.default_invoicing_method = InvoicingMethod.parse(method).value
     except ValueError as exc:
@@ -397,10 +453,10 @@ def set_default_invoicing_method(
 
 
 def set_required_documents(
-    work: Work, subsidiary: str, kinds: list[str]
+    work: Work, subsidiary: str, kinds: list[str], *, version: int | None = None
 ) -> SubsidiaryProfile:
     """The documents a load needs before it can be factored; an empty list needs none."""
-    sub = find_subsidiary(work, subsidiary)
+    sub = _editing(work, subsidiary, version)
     parsed: list[str] = []
     problems = []
     for k in kinds:
@@ -416,80 +472,3 @@ def set_required_documents(
     sub.required_documents = parsed
     work.flush()
     return _profile_of(sub)
-
-
-# ------------------------------------------------------------------ starting
-
-
-def start_company(
-    work: Work,
-    company_name: str,
-    subsidiary: dict[str, str],
-    *,
-    factor: dict[str, str],
-    notice_of_assignment: str,
-    required_documents: list[str],
-) -> SubsidiaryProfile:
-    """The first run's wizard, saved at once (``work``: one write, so all of it or none):
-    the company, its first subsidiary (``subsidiary``: GENERAL_FIELDS and ``code``), the
-    factoring company (``factor``: name, remit_to, fee/advance/reserve percents) the
-    subsidiary factors through, its Notice of Assignment and the documents required."""
-    if work.execute(select(Company.id)).first():
-        raise InputRefused(["This data already holds a company; add subsidiaries in "
-                            "Company profile."])
-    company_name = company_name.strip()
-    general = {k: v for k, v in subsidiary.items() if k != "code"}
-    factor_name = (factor.get("name") or "").strip()
-    problems = []
-    if not company_name:
-        problems.append(Problem("The company needs a name."))
-    if not (general.get("name") or "").strip():
-        problems.append(Problem("The subsidiary needs a name."))
-    if not factor_name:
-        problems.append(Problem("The factoring company needs a name."))
-    for key, value in general.items():
-        limit = max_length(Subsidiary, key) if key in GENERAL_FIELDS else None
-        if limit and len((value or "").strip()) > limit:
-            problems.append(Problem(f"{GENERAL_FIELDS[key]} is longer than {limit} characters"))
-    terms: dict[str, str] = {}
-    for key, default in (("fee_percent", "0"), ("advance_percent", ""),
-                         ("reserve_percent", "0")):
-        text = (factor.get(key) or "").strip().rstrip("%").strip() or default
-        if not text:  # no advance given: what the fee and the reserve leave
-            continue
-        try:
-            percent = Decimal(text)
-        except ArithmeticError:
-            percent = Decimal("NaN")
-        if not percent.is_finite() or not 0 <= percent <= 100:
-            label = key.removesuffix("_percent").capitalize()
-            problems.append(Problem(f"{label} is {excerpt(text)}; give a percent from 0 "
-                                    "to 100."))
-        terms[key] = text
-    if problems:
-        raise InputRefused(problems)
-    ensure_company(work, company_name)
-    add_factoring_company(work, factor_name, remit_to=factor.get("remit_to") or "",
-                          fee_percent=terms["fee_percent"],
-                          advance_percent=terms.get("advance_percent"),
-                          reserve_percent=terms["reserve_percent"])
-    profile = add_subsidiary(work, general.pop("name"), code=subsidiary.get("code") or None,
-                             company_name=company_name,
-                             required_documents=required_documents, **general)
-    set_factoring_company(work, profile.name, factor_name)
-    return set_important_info(work, profile.name, InfoKind.NOTICE_OF_ASSIGNMENT,
-                              notice_of_assignment)
-
-
-def notice_template(factor_name: str, remit_to: str) -> str:
-    """A Notice of Assignment naming the factor, for the clerk to check against the one
-    the factor gave."""
-    name = factor_name.strip() or "[FACTORING COMPANY]"
-    lines = [line.strip() for line in remit_to.splitlines() if line.strip()]
-    if lines and lines[0].lower().rstrip(".,") in name.lower():  # the name again
-        lines = lines[1:]
-    where = ", ".join(lines)
-    to = f"{name.upper()}, {where.upper()}" if where else name.upper()
-    return ("NOTICE OF ASSIGNMENT: THIS INVOICE HAS BEEN ASSIGNED TO AND MUST BE PAID "
-            f"DIRECTLY TO {to}. PAYMENT TO ANY OTHER PARTY DOES NOT DISCHARGE YOUR "
-            "OBLIGATION.")

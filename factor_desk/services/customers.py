@@ -14,6 +14,7 @@ from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
+from factor_desk.services.edit_versions import check, stamp
 
 EDITABLE = ("name", "mc_number", "address", "city", "state", "zip_code", "email")
 
@@ -85,6 +86,8 @@ class CustomerInfo:
     terms_days: int
     # None: the subsidiary's default invoicing method applies.
     invoicing_method: str | None
+    # What an editor sends back with its save (services/edit_versions.py).
+    version: int = 1
 
     @property
     def terms(self) -> str:
@@ -95,7 +98,7 @@ def _info(c: Customer) -> CustomerInfo:
     return CustomerInfo(
         id=c.id, name=c.name, mc_number=c.mc_number, address=c.address, city=c.city,
         state=c.state, zip_code=c.zip_code, email=c.email, terms_days=c.terms_days,
-        invoicing_method=c.invoicing_method,
+        invoicing_method=c.invoicing_method, version=c.version,
     )
 
 
@@ -103,10 +106,9 @@ def list_customers(work: Work) -> list[CustomerInfo]:
     return [_info(c) for c in work.execute(select(Customer).order_by(Customer.name)).scalars()]
 
 
-def find_customer(work: Work, name: str) -> Customer:
-    found = work.execute(
-        select(Customer).where(func.lower(Customer.name) == name.strip().lower())
-    ).scalar_one_or_none()
+def find_customer(work: Work, name: str, *, lock: bool = False) -> Customer:
+    stmt = select(Customer).where(func.lower(Customer.name) == name.strip().lower())
+    found = work.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
     if found is None:
         raise NotFound(f"No customer named {excerpt(name)}.")
     return found
@@ -169,14 +171,19 @@ def add_customer(work: Work, name: str, **fields: Any) -> CustomerInfo:
     return _info(customer)
 
 
-def update_customer(work: Work, customer_name: str, /, **fields: Any) -> CustomerInfo:
-    """Edit a customer. ``invoicing_method=None`` (or "") removes its override."""
-    customer = find_customer(work, customer_name)
+def update_customer(work: Work, customer_name: str, /, *, version: int | None = None,
+                    **fields: Any) -> CustomerInfo:
+    """Edit a customer. ``invoicing_method=None`` (or "") removes its override.
+    ``version``: the customer's as the form showed it (refused when another clerk saved
+    it since)."""
+    customer = find_customer(work, customer_name, lock=True)
+    check(work, customer, version, f"customer {customer.name}")
     values = _normalise(fields)
     problems = _check(work, values, customer.id)
     if problems:
         raise InputRefused(problems)
     for key, value in values.items():
         setattr(customer, key, value)
+    stamp(work, customer)
     work.flush()
     return _info(customer)

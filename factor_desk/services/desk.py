@@ -23,6 +23,7 @@ from factor_desk.services import (
     batch_money,
     batches,
     company,
+    company_start,
     customers,
     loads,
     recall,
@@ -41,6 +42,7 @@ from factor_desk.services.loads import (
     HistoryEntry,
     LoadImportResult,
     LoadSummary,
+    LoadToEdit,
     MovedLoad,
 )
 from factor_desk.services.overview import HomeOverview, home_overview
@@ -126,23 +128,26 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
 
     def save_subsidiary(self, subsidiary: str, general: dict[str, str], *,
                         factoring_company: str | None,
-                        default_invoicing_method: str, required_documents: list[str]
-                        ) -> company.SubsidiaryProfile:
-        """Save the whole form of a subsidiary at once: all of it or none of it."""
+                        default_invoicing_method: str, required_documents: list[str],
+                        version: int | None = None) -> company.SubsidiaryProfile:
+        """Save the whole form of a subsidiary at once: all of it or none of it; refused
+        (StaleEdit) when ``version``, the one the form showed, is not its own any more."""
         with self.db.write() as work:
-            profile = company.update_subsidiary(work, subsidiary, **general)
-            company.set_factoring_company(work, profile.name, factoring_company)
-            company.set_default_invoicing_method(work, profile.name, default_invoicing_method)
-            return company.set_required_documents(work, profile.name, required_documents)
+            return company.save_subsidiary(
+                work, subsidiary, general, factoring_company=factoring_company,
+                default_invoicing_method=default_invoicing_method,
+                required_documents=required_documents, version=version)
 
-    def save_important_info(self, subsidiary: str, kind: str, text: str
-                            ) -> company.SubsidiaryProfile:
+    def save_important_info(self, subsidiary: str, kind: str, text: str, *,
+                            version: int | None = None) -> company.SubsidiaryProfile:
+        """``version``: the entry's as the editor showed it, 0 when adding one."""
         with self.db.write() as work:
-            return company.set_important_info(work, subsidiary, kind, text)
+            return company.set_important_info(work, subsidiary, kind, text, version=version)
 
-    def remove_important_info(self, subsidiary: str, kind: str) -> company.SubsidiaryProfile:
+    def remove_important_info(self, subsidiary: str, kind: str, *,
+                              version: int | None = None) -> company.SubsidiaryProfile:
         with self.db.write() as work:
-            return company.remove_important_info(work, subsidiary, kind)
+            return company.remove_important_info(work, subsidiary, kind, version=version)
 
     # ---------------------------------------------------------- loads
 
@@ -305,10 +310,10 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
     # What the command line (and the self-test) asks beyond the window's jobs above: each a
     # unit of work, or the service's own steps, and nothing else.
 
-    def set_required_documents(self, subsidiary: str, kinds: list[str]
-                               ) -> company.SubsidiaryProfile:
+    def set_required_documents(self, subsidiary: str, kinds: list[str], *,
+                               version: int | None = None) -> company.SubsidiaryProfile:
         with self.db.write() as work:
-            return company.set_required_documents(work, subsidiary, kinds)
+            return company.set_required_documents(work, subsidiary, kinds, version=version)
 
     @staticmethod
     def loads_template() -> str:
@@ -328,9 +333,10 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
         with self.db.read() as work:
             return customers.list_customers(work)
 
-    def update_customer(self, name: str, **changes: Any) -> customers.CustomerInfo:
+    def update_customer(self, name: str, *, version: int | None = None, **changes: Any
+                        ) -> customers.CustomerInfo:
         with self.db.write() as work:
-            return customers.update_customer(work, name, **changes)
+            return customers.update_customer(work, name, version=version, **changes)
 
     def submit_all_eligible(self, subsidiary: str) -> batches.BatchSummary:
         """Submit Batch with every load of ``subsidiary`` that can be factored now."""
@@ -370,13 +376,14 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
         """The company, its first subsidiary, factoring company and Notice of Assignment,
         in one transaction: all of it or none of it."""
         with self.db.write() as work:
-            return company.start_company(work, company_name, subsidiary, factor=factor,
-                                         notice_of_assignment=notice_of_assignment,
-                                         required_documents=required_documents)
+            return company_start.start_company(
+                work, company_name, subsidiary, factor=factor,
+                notice_of_assignment=notice_of_assignment,
+                required_documents=required_documents)
 
     @staticmethod
     def notice_template(factor_name: str, remit_to: str) -> str:
-        return company.notice_template(factor_name, remit_to)
+        return company_start.notice_template(factor_name, remit_to)
 
     # ---------------------------------------------------------- money, invoice by invoice
     # A batch's invoices and a load's payments (services/batch_money.py, the
@@ -435,10 +442,17 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
         with self.db.write() as work:
             return loads.void_loads(work, load_numbers, reason=reason)
 
-    def edit_load(self, load_number: str, changes: dict[str, object]) -> MovedLoad:
-        """Change a Released or Queued load's fields (``loads.EDITABLE``)."""
+    def load_to_edit(self, load_number: str) -> LoadToEdit:
+        """The load as Edit load shows it, with its version."""
+        with self.db.read() as work:
+            return loads.load_to_edit(work, load_number)
+
+    def edit_load(self, load_number: str, changes: dict[str, object], *,
+                  version: int | None = None) -> MovedLoad:
+        """Change a Released or Queued load's fields (``loads.EDITABLE``); refused
+        (StaleEdit) when ``version``, the one the dialog showed, is not the load's any more."""
         with self.db.write() as work:
-            return loads.edit_load(work, load_number, changes)
+            return loads.edit_load(work, load_number, changes, version=version)
 
 
 def _desk_at(location: Location) -> Desk:

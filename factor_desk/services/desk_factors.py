@@ -44,20 +44,23 @@ class FactorsDoor:
                    integration: Integration | str | None = None,
                    advance: Decimal | None = None, fee: str | None = None,
                    reserve: Decimal | None = None, recourse_days: int | None = None,
-                   non_recourse: bool = False) -> profiles.FactorProfile:
-        """Change what is given of a factor's profile and terms, in one transaction."""
+                   non_recourse: bool = False, version: int | None = None
+                   ) -> profiles.FactorProfile:
+        """Change what is given of a factor's profile and terms, in one transaction;
+        refused (StaleEdit) when ``version``, the one the form showed, is not its own."""
         with self.db.write() as work:
             return profiles.set_factor(work, name, remit_to=remit_to, email=email,
                                        default_noa=default_noa, integration=integration,
                                        advance=advance, fee=fee, reserve=reserve,
-                                       recourse_days=recourse_days, non_recourse=non_recourse)
+                                       recourse_days=recourse_days, non_recourse=non_recourse,
+                                       version=version)
 
-    def set_subsidiary_factor(self, subsidiary: str, factor: str | None
-                              ) -> profiles.FactorChange:
+    def set_subsidiary_factor(self, subsidiary: str, factor: str | None, *,
+                              version: int | None = None) -> profiles.FactorChange:
         """The subsidiary factors with ``factor`` from now on (batches submitted keep
         theirs); ``warnings`` when its Notice of Assignment does not name it."""
         with self.db.write() as work:
-            return profiles.set_subsidiary_factor(work, subsidiary, factor)
+            return profiles.set_subsidiary_factor(work, subsidiary, factor, version=version)
 
     @staticmethod
     def noa_warning(subsidiary: str, text: str | None, factor: str, remit_to: str
@@ -77,18 +80,20 @@ class FactorsDoor:
     # --- the command line's twins of the Company profile
 
     def edit_subsidiary(self, subsidiary: str, *, method: str | None = None,
-                        **general: str) -> company.SubsidiaryProfile:
+                        version: int | None = None, **general: str
+                        ) -> company.SubsidiaryProfile:
         """Change the general info given (GENERAL_FIELDS) and the default invoicing
         method, all or nothing."""
         with self.db.write() as work:
-            profile = company.update_subsidiary(work, subsidiary, **general)
+            profile = company.update_subsidiary(work, subsidiary, version=version, **general)
             if method is not None:
                 profile = company.set_default_invoicing_method(work, profile.name, method)
             return profile
 
-    def remove_noa(self, subsidiary: str) -> company.SubsidiaryProfile:
+    def remove_noa(self, subsidiary: str, *, version: int | None = None
+                   ) -> company.SubsidiaryProfile:
         """Remove the subsidiary's Notice of Assignment (its batches are refused until a
         new one is saved)."""
         with self.db.write() as work:
             return company.remove_important_info(work, subsidiary,
-                                                 InfoKind.NOTICE_OF_ASSIGNMENT)
+                                                 InfoKind.NOTICE_OF_ASSIGNMENT, version=version)

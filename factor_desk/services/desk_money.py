@@ -101,15 +101,15 @@ class MoneyDoor:
 
     def set_factor_terms(self, name: str, *, advance: Decimal | None = None,
                          fee: str | None = None, reserve: Decimal | None = None,
-                         recourse_days: int | None = None, non_recourse: bool = False
-                         ) -> factor_terms.FactorTerms:
+                         recourse_days: int | None = None, non_recourse: bool = False,
+                         version: int | None = None) -> factor_terms.FactorTerms:
         """Change a factor's terms (those given); refused, naming each problem, when they
         do not add up. ``fee``: "3%" a percent of the invoice, "25.00" a flat amount per
         invoice."""
         with self.db.write() as work:
             return factor_terms.set_factor_terms(work, name, advance=advance, fee=fee,
                                                  reserve=reserve, recourse_days=recourse_days,
-                                                 non_recourse=non_recourse)
+                                                 non_recourse=non_recourse, version=version)
 
     # --- payments over time (#13): a load's open rest written off, a direct payment
     # (services/load_payments.py). Each one transaction with a ledger entry and a history row.

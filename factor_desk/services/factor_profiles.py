@@ -21,12 +21,15 @@ from factor_desk.services.company import (
     NOA_MAX_CHARS,
     SubsidiaryProfile,
     get_subsidiary,
+    profile_what,
     set_important_info,
 )
+from factor_desk.services.edit_versions import check, stamp
 from factor_desk.services.factors import (
     FactorTerms,
     default_advance,
     factor_id_named,
+    factor_what,
     find_factor,
     read_fee,
     set_factor_terms,
@@ -50,6 +53,11 @@ class FactorProfile:
     integration: Integration
     terms: FactorTerms
     subsidiaries: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> int:
+        """What its editor sends back with a save (services/edit_versions.py)."""
+        return self.terms.version
 
     @property
     def remit_to_first_line(self) -> str:
@@ -195,12 +203,15 @@ def set_factor(work: Work, name: str, *, remit_to: str | None = None,
                integration: Integration | str | None = None,
                advance: Decimal | None = None, fee: str | None = None,
                reserve: Decimal | None = None, recourse_days: int | None = None,
-               non_recourse: bool = False) -> FactorProfile:
+               non_recourse: bool = False, version: int | None = None) -> FactorProfile:
     """Change what is given of a factor's profile and terms (the rest stays), all or
     nothing: refused, naming each problem, when the remit-to would be empty, the email is
     not an address, the integration is email without an address, or the terms do not add
-    up. An email of "" removes the address; a default NOA of "" removes it."""
+    up. An email of "" removes the address; a default NOA of "" removes it. ``version``:
+    the factor's as the form showed it (refused when another clerk saved it since)."""
     factor = find_factor(work, name, lock=True)
+    check(work, factor, version, factor_what(factor))
+    stamp(work, factor)
     new_remit = factor.remit_to if remit_to is None else clean_remit_to(remit_to)
     new_email = factor.email if email is None else email.strip()
     new_noa = factor.default_noa if default_noa is None else default_noa.strip()
@@ -273,11 +284,15 @@ def subsidiary_noa_warning(work: Work, subsidiary: str, *, text: str | None = No
                        found.remit_to)
 
 
-def set_subsidiary_factor(work: Work, subsidiary: str, factor: str | None) -> FactorChange:
+def set_subsidiary_factor(work: Work, subsidiary: str, factor: str | None, *,
+                          version: int | None = None) -> FactorChange:
     """The subsidiary now factors with ``factor`` (None: with none). Batches submitted
     already keep the factor they were submitted to. Warns when its Notice of Assignment
-    does not name the new factor (or it has none)."""
+    does not name the new factor (or it has none). ``version``: the subsidiary's as the
+    form showed it."""
     sub = find_subsidiary(work, subsidiary, lock=True)
+    check(work, sub, version, profile_what(sub))
+    stamp(work, sub)
     sub.factoring_company = find_factor(work, factor) if factor else None
     work.flush()
     warning = subsidiary_noa_warning(work, sub.name)

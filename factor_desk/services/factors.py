@@ -32,6 +32,7 @@ from factor_desk.domain.money import (
 )
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import Integration
+from factor_desk.services.edit_versions import check, stamp
 
 HUNDRED = Decimal(100)
 MAX_RECOURSE_DAYS = 365
@@ -62,6 +63,8 @@ class FactorTerms:
     email: str = ""
     default_noa: str = ""
     integration: Integration = Integration.NON_API
+    # What the factor box sends back with its save (services/edit_versions.py).
+    version: int = 1
 
     @property
     def fee(self) -> str:
@@ -123,7 +126,8 @@ def terms_of(f: FactoringCompany) -> FactorTerms:
         fee_flat=from_cents(f.fee_flat_cents) if flat else None,
         reserve_percent=_percent(f.reserve_basis_points), recourse=f.recourse,
         recourse_days=f.recourse_days, remit_to=f.remit_to, email=f.email,
-        default_noa=f.default_noa, integration=Integration(f.integration))
+        default_noa=f.default_noa, integration=Integration(f.integration),
+        version=f.version)
 
 
 # ------------------------------------------------------------------ reading the clerk's text
@@ -243,12 +247,16 @@ def factor_terms_by_id(work: Work, factor_id: int) -> FactorTerms:
 
 def set_factor_terms(work: Work, name: str, *, advance: Decimal | None = None,
                      fee: str | None = None, reserve: Decimal | None = None,
-                     recourse_days: int | None = None, non_recourse: bool = False
-                     ) -> FactorTerms:
+                     recourse_days: int | None = None, non_recourse: bool = False,
+                     version: int | None = None) -> FactorTerms:
     """Change the terms given (the others stay), checked as a whole: refused, naming each
     problem, when they cannot be a factor's. ``recourse_days`` makes the factor a recourse
-    one; ``non_recourse`` a non-recourse one (keeping its days for a later change)."""
+    one; ``non_recourse`` a non-recourse one (keeping its days for a later change).
+    ``version``: the factor's as the form showed it (refused when another clerk saved it
+    since)."""
     factor = find_factor(work, name, lock=True)
+    check(work, factor, version, factor_what(factor))
+    stamp(work, factor)
     problems: list[Problem] = []
     if recourse_days is not None and non_recourse:
         problems.append(Problem("Give the recourse days or non-recourse, not both."))
@@ -278,6 +286,10 @@ def set_factor_terms(work: Work, name: str, *, advance: Decimal | None = None,
         factor.recourse = False
     work.flush()
     return terms_of(factor)
+
+
+def factor_what(factor: FactoringCompany) -> str:
+    return f"the factoring company {factor.name}"
 
 
 def default_advance(fee_percent: Decimal, reserve: Decimal) -> Decimal:

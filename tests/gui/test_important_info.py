@@ -99,10 +99,13 @@ def test_a_text_another_clerk_saved_meanwhile_is_not_overwritten_unasked(qtbot, 
     assert dialog.kind.currentData() == "notice_of_assignment"
     desk.save_important_info("Blue Ridge Logistics Inc", "noa", "ANOTHER CLERK'S TEXT")
     dialog.text.setPlainText("MY TEXT")
-    asker.answer("confirm", False)
+    asker.answer("choice", None)  # Cancel: the editor keeps the clerk's text (#15)
     dialog.save.click()
     settle(qtbot, window)
-    assert "Replace the Notice of Assignment of Blue Ridge Logistics Inc?" in \
-        asker.asked[-1][1]
+    kind, said = asker.asked[-1]
+    assert kind == "choice" and said.startswith(
+        "Changed by another clerk: test-clerk changed the Notice of Assignment of Blue "
+        "Ridge Logistics Inc at ")
     assert _noa(desk, "Blue Ridge Logistics Inc") == "ANOTHER CLERK'S TEXT"
     assert dialog.isVisible() and dialog.save.isEnabled()
+    assert dialog.text.toPlainText() == "MY TEXT"

@@ -70,6 +70,7 @@ def test_edit_dialog_saves_the_changed_fields_and_keeps_a_refusal_open(
     page = open_load(qtbot, window, "10012")
     before = _load(desk, "10012")
     page.move_buttons["edit"].click()
+    settle(qtbot, window)  # the load is read (with its version) before the dialog opens
     dialog = page.edit_dialog
     assert isinstance(dialog, EditLoadDialog) and dialog.isVisible()
     dialog.fields["amount"].setText("abc")

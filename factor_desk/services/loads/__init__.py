@@ -36,8 +36,10 @@ from factor_desk.services.loads.importing import (
 from factor_desk.services.loads.moves import (
     EDITABLE,
     FieldChange,
+    LoadToEdit,
     MovedLoad,
     edit_load,
+    load_to_edit,
     queue_loads,
     unqueue_loads,
     void_loads,
@@ -92,4 +94,6 @@ __all__ = [
     "read_loads_file",
     "sniff_document_type",
     "write_loads",
+    "LoadToEdit",
+    "load_to_edit",
 ]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from factor_desk.db.models import Batch, Customer, Invoice, Load, max_length
+from factor_desk.db.models import Batch, Customer, Invoice, Load, StatusHistory, max_length
 from factor_desk.db.work import Work
 from factor_desk.domain.dates import parse_date
 from factor_desk.domain.errors import InputRefused, LifecycleError, Problem
@@ -20,10 +20,13 @@ from factor_desk.domain.lifecycle import BillingStatus, check_exception, check_m
 from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
+from factor_desk.domain.versions import StaleEdit
 from factor_desk.services.common import chunks, current_user
 from factor_desk.services.customers import name_key
+from factor_desk.services.edit_versions import check, stamp
 from factor_desk.services.lifecycle import FIRST_STATUSES, move_loads, record_change
 from factor_desk.services.loads.debtors import customer_index, resolve_customers
+from factor_desk.services.loads.queries import find_load
 from factor_desk.services.loads.rows import LoadRow
 
 
@@ -138,18 +141,56 @@ _LABELS = {"customer": "customer", "amount": "amount", "po_number": "PO",
            "delivery_date": "delivery date", "invoicing_method": "method"}
 
 
+@dataclass(frozen=True)
+class LoadToEdit:
+    """A load as the Edit load dialog shows it, read at once with its version (what the
+    dialog sends back with its save)."""
+
+    load_number: str
+    invoice_number: str
+    customer: str
+    amount: Decimal
+    po_number: str
+    pickup_date: dt.date | None
+    delivery_date: dt.date | None
+    invoicing_method: str | None  # its own; None: the customer's or subsidiary's
+    status: str
+    version: int
+
+    @property
+    def editable(self) -> bool:
+        return BillingStatus(self.status) in FIRST_STATUSES
+
+
+def load_to_edit(work: Work, number: str) -> LoadToEdit:
+    """The load numbered ``number`` as Edit load shows it; NotFound when there is none."""
+    load = find_load(work, number)
+    return LoadToEdit(load.load_number, load.invoice_number, load.customer.name,
+                      from_cents(load.total_cents), load.po_number, load.pickup_date,
+                      load.delivery_date, load.invoicing_method, load.status, load.version)
+
+
 def edit_load(work: Work, number: str, changes: dict[str, object], *,
-              user: str | None = None) -> MovedLoad:
+              user: str | None = None, version: int | None = None) -> MovedLoad:
     """Change fields of a Released or Queued load, checked as the import checks them; the
     history row names each field changed, old -> new. Refused for a load already batched
-    ("recall it first") or void. Only fields whose value differs count as changes."""
+    ("recall it first") or void. Only fields whose value differs count as changes.
+    ``version``: the load's as the dialog showed it; refused, naming who changed (or
+    moved) the load and when, when it is not the load's any more."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise InputRefused([Problem(f"cannot edit {', '.join(unknown)}")])
     load = _locked(work, [number])[0]
     status = BillingStatus(load.status)
     if status not in FIRST_STATUSES:
-        raise InputRefused([Problem(_not_editable(work, load, status))])
+        why = _not_editable(work, load, status)
+        if version is not None:  # the dialog showed it editable: say who moved it, when
+            by, at = work.execute(select(StatusHistory.by, StatusHistory.at).where(
+                StatusHistory.load_id == load.id).order_by(StatusHistory.id.desc())
+                .limit(1)).one()
+            raise StaleEdit(f"load {load.load_number}", by, at, detail=why)
+        raise InputRefused([Problem(why)])
+    check(work, load, version, f"load {load.load_number}")
     done = _apply(work, load, changes, by=user or current_user(work))
     return MovedLoad(load.load_number, status, load.invoice_number, done)
 
@@ -265,6 +306,7 @@ def _apply(work: Work, load: Load, changes: dict[str, object], *, by: str) -> li
     if shown:
         record_change(work, load.id, BillingStatus(load.status), by=by, reason="Edited: " + (
             "; ".join(f"{c.field} {c.old} → {c.new}" for c in shown)))
+        stamp(work, load)
     work.flush()
     return shown
 
