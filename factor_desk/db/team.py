@@ -72,6 +72,9 @@ class Stamp(enum.Enum):
     CHANGED = "changed"  # who did it (submitted_by, recalled_by): on insert, and on an
     #                      update only when the column is changed (a NULL stays NULL)
     EVERY = "every"      # who changed the row last (updated_by): on every insert and update
+    EDITED = "edited"    # who edited the row last (changed_by, migration 0010): like CHANGED,
+    #                      but a row written with the column's default '' (a new load of an
+    #                      import) keeps it: no call per imported row
 
 
 # The user columns of the history at migration 0009: the server writes session_user into
@@ -181,6 +184,10 @@ def install_user_stamps(conn: Connection, columns: Mapping[str, Mapping[str, Sta
             c = _q(column)
             if stamp is Stamp.EVERY:
                 sets.append(f"NEW.{c} := session_user;")
+            elif stamp is Stamp.EDITED:
+                sets.append(
+                    f"IF NEW.{c} <> '' AND (TG_OP = 'INSERT' OR NEW.{c} IS DISTINCT "
+                    f"FROM OLD.{c}) THEN NEW.{c} := session_user; END IF;")
             else:
                 sets.append(
                     f"IF NEW.{c} IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.{c} IS DISTINCT "
@@ -207,10 +214,12 @@ def _when(stamps: Mapping[str, Stamp], *, update: bool) -> str:
     for column, stamp in stamps.items():
         new = f"NEW.{_q(column)}"
         test = f"{new} IS DISTINCT FROM session_user"
+        if stamp is Stamp.EDITED:
+            test = f"{new} <> '' AND {test}"
         if stamp is Stamp.CHANGED:
             test = f"{new} IS NOT NULL AND {test}"
-            if update:
-                test += f" AND {new} IS DISTINCT FROM OLD.{_q(column)}"
+        if stamp in (Stamp.CHANGED, Stamp.EDITED) and update:
+            test += f" AND {new} IS DISTINCT FROM OLD.{_q(column)}"
         tests.append(f"({test})")
     return " OR ".join(tests)
 

@@ -216,6 +216,21 @@ def test_the_history_names_the_login_even_when_a_raw_insert_names_someone_else(
     assert set(bys.values()) == {team.logins[Permission.BILLING], "test-clerk"}
 
 
+def test_who_edited_a_load_is_the_login_and_an_import_leaves_it_blank(db, team, carrier):
+    """Migration 0010's changed_by is the server's too: a raw UPDATE naming someone else
+    names the login; a load as imported (column default '') names no one."""
+    with db.read() as work:
+        assert work.execute(text("SELECT changed_by FROM loads WHERE load_number = '1'")
+                            ).scalar_one() == ""
+    billing = team.raw(Permission.BILLING)
+    with billing.begin() as conn:
+        conn.execute(text("UPDATE loads SET changed_by = 'the-boss', version = version + 1 "
+                          "WHERE load_number = '1'"))
+    with db.read() as work:
+        assert work.execute(text("SELECT changed_by FROM loads WHERE load_number = '1'")
+                            ).scalar_one() == team.logins[Permission.BILLING]
+
+
 def test_the_admin_grants_and_revokes_and_a_login_must_exist(team, carrier):
     admin = team.desk(Permission.ADMIN)
     clerk = team.make_login()
@@ -265,12 +280,15 @@ def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url
         Database(Location(url=url, home=Path("/nonexistent"))).dispose()
         cfg = alembic_config()
         with engine.begin() as conn:
-            assert tuple(conn.execute(text(state)).one()) == (18, True, True, 3)
+            # two per table: 9 tables of history (0009), 4 edited ones (changed_by, 0010)
+            assert tuple(conn.execute(text(state)).one()) == (26, True, True, 3)
             cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009")
+            assert tuple(conn.execute(text(state)).one()) == (18, True, True, 3)
             command.downgrade(cfg, "0008")
             assert tuple(conn.execute(text(state)).one()) == (0, False, False, 3)
             command.upgrade(cfg, "head")
-            assert tuple(conn.execute(text(state)).one()) == (18, True, True, 3)
+            assert tuple(conn.execute(text(state)).one()) == (26, True, True, 3)
     finally:
         engine.dispose()
         with server.connect() as conn:

@@ -26,6 +26,9 @@ recall it first." So the moves' paths (the reports' apply of 50,000 rows) write 
 more, and an undone import leaves the loads' rows exactly as they were. Adding a document
 does not bump it either.
 
+On PostgreSQL the server writes the login into ``changed_by`` as it does into the history's
+user columns since 0009 (db/team.py, Stamp.EDITED: a row written with '' keeps it).
+
 New columns only, each with a server default (rows written by code that does not know them,
 such as the loads import's COPY, start at version 1): no row changes; instant on
 PostgreSQL, an ALTER TABLE ADD COLUMN on SQLite.
@@ -36,6 +39,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from factor_desk.db import team
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -43,6 +48,8 @@ depends_on = None
 
 STAMPED = ("subsidiaries", "customers", "loads", "factoring_companies")
 VERSIONED = (*STAMPED, "important_info")
+USER_COLUMNS = {**team.USER_COLUMNS_0009,
+                **{table: {"changed_by": team.Stamp.EDITED} for table in STAMPED}}
 
 
 def upgrade() -> None:
@@ -54,9 +61,19 @@ def upgrade() -> None:
                 t.add_column(sa.Column("changed_by", sa.String(100), nullable=False,
                                        server_default=""))
                 t.add_column(sa.Column("changed_at", sa.DateTime(), nullable=True))
+    conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        team.install_user_stamps(conn, USER_COLUMNS)
 
 
 def downgrade() -> None:
+    conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        for table in STAMPED:
+            for event in ("insert", "update"):
+                conn.exec_driver_sql(
+                    f'DROP TRIGGER IF EXISTS "{table}_stamp_user_{event}" ON "{table}"')
+        team.install_user_stamps(conn, team.USER_COLUMNS_0009)
     for table in VERSIONED:
         with op.batch_alter_table(table) as t:
             if table in STAMPED:
