@@ -35,6 +35,11 @@ class Page(QWidget):
         """Show the record ``target`` (``navigate.emit("loads:" + load_number)``) once the
         page has loaded; called before ``refresh``. Pages without records ignore it."""
 
+    def has_unsaved_changes(self) -> bool:
+        """True while the page holds edits not saved yet: a change by another clerk then
+        does not refresh it (gui/live.py), its save or the next visit does."""
+        return False
+
     def can_leave(self) -> bool:
         """False keeps the clerk on the page (unsaved changes they chose to keep)."""
         return True
