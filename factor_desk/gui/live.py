@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
 
 from factor_desk.db.watch import ChangeWatcher, ServerLost
+from factor_desk.domain.errors import EnvironmentRefused
 from factor_desk.gui.jobs import Job
 
 if TYPE_CHECKING:
@@ -246,6 +247,11 @@ class Follower(QObject):
             return  # never over the clerk's typing; its save or a visit refreshes it
         self.refreshes += 1
         page.refresh()
+
+    def says(self, exc: BaseException) -> bool:
+        """Whether the banner says what ``exc`` says: a refresh refused because the server
+        it shows as lost does not answer (then no message box on top of it)."""
+        return self.watch.lost and isinstance(exc, EnvironmentRefused)
 
     def _server_lost(self, _message: str) -> None:
         self.banner.show()
