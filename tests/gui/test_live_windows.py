@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import load_row, make_carrier, settle, write_loads_csv
+from helpers import load_row, make_carrier, settle, tiny_pdf, write_loads_csv
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import text
@@ -248,3 +248,27 @@ def test_closing_the_window_stops_its_watcher(qtbot, office, open_window):
                     "AND application_name = 'factor-desk watch'")).scalar_one()
 
         qtbot.waitUntil(lambda: listening() == 0, timeout=FOLLOWS_MS)
+
+
+def test_the_selected_document_stays_selected_when_the_other_clerk_attaches_one(
+        qtbot, office, open_window, tmp_path):
+    mine, theirs = office
+    for kind in ("rate_confirmation", "bol"):
+        path = tmp_path / f"{kind}.pdf"
+        path.write_bytes(tiny_pdf(kind))
+        mine.attach("1", path, kind)
+    win = open_window(mine)
+    win.show_page("loads")
+    settle(qtbot, win)
+    loads = win.pages["loads"]
+    select(loads.view, lambda ld: ld.load_number == "1")
+    settle(qtbot, win)
+    select(loads.documents_view, lambda d: d.kind == "bol")
+    assert loads.money.remove_button.isEnabled()
+
+    pod = tmp_path / "pod.pdf"
+    pod.write_bytes(tiny_pdf("pod"))
+    theirs.attach("1", pod, "pod")
+    qtbot.waitUntil(lambda: loads.documents.rowCount() == 3, timeout=FOLLOWS_MS)
+    assert [d.kind for d in selected(loads.documents_view)] == ["bol"]  # Remove acts on it
+    assert loads.money.remove_button.isEnabled()
