@@ -156,3 +156,23 @@ def test_migration_0011_puts_a_notice_on_every_table_and_takes_it_off_again(db):
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     assert _noticed_tables(db) == set(Base.metadata.tables)
+
+
+def test_a_server_restart_drops_the_watcher_and_the_desk_and_both_come_back(db, watcher):
+    """What a restart does to the connections (the server ends them: "terminating
+    connection due to administrator command"), without stopping the shared test server."""
+    _pg_only(db)
+    desk = Desk(db)
+    make_carrier(db, required=())
+    assert _next_change(watcher) is not None
+    with db.engine.connect() as conn:
+        ended = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
+    assert ended >= 1  # the watcher's, at least
+    with pytest.raises(ServerLost):
+        _next_change(watcher)
+    assert watcher.wait(0.01) == EVERYTHING  # the server answers: connected again
+    assert [s.name for s in desk.profile().subsidiaries] == ["Acme Freight", "Beta Haulers"]
+    desk.add_subsidiary("Gamma Lines", code="GAMMA")  # the next action works
+    assert _next_change(watcher) == {"subsidiaries"}
