@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
 
-from factor_desk.db.watch import ChangeWatcher, ServerLost
 from factor_desk.domain.errors import EnvironmentRefused
 from factor_desk.gui.jobs import Job
+from factor_desk.services.desk_live import ChangeWatcher, ServerLost
 
 if TYPE_CHECKING:
     from factor_desk.gui.main_window import MainWindow

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from factor_desk.db.watch import ChangeWatcher, open_watcher, server_label
+from factor_desk.db.watch import ChangeWatcher, ServerLost, open_watcher, server_label
+
+# What the window needs of a watcher, from the Desk's side (the faces never import db/).
+__all__ = ["ChangeWatcher", "LiveDoor", "ServerLost"]
 
 if TYPE_CHECKING:
     from factor_desk.db.database import Database
