@@ -269,6 +269,9 @@ class CompanyPage(Page):
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(dirty)
 
+    def has_unsaved_changes(self) -> bool:
+        return self._dirty or self.terms_box.changed()
+
     def can_leave(self) -> bool:
         box = self.terms_box
         if box.changed():

@@ -51,7 +51,8 @@ class MoneyLinesModel(RowTableModel):
             Column("Reference", lambda m: m.reference),
             Column("From", lambda m: m.source),
             Column("Detail", lambda m: m.detail),
-        ], parent=parent)
+        ], parent=parent,  # a refresh keeps the selection on the same movement
+            row_key=lambda m: (m.date, m.kind, m.amount, m.reference, m.import_id))
 
 
 # What a direct payment dialog gives: the amount, the reference and the date.

@@ -119,14 +119,16 @@ class LoadsPage(LoadsImport):
             Column("From", lambda h: h.from_status or "—"),
             Column("To", lambda h: h.to_status),
             Column("By", lambda h: h.by),
-            Column("Why", lambda h: h.reason)])
+            Column("Why", lambda h: h.reason)],
+            row_key=lambda h: (h.at, h.to_status, h.reason))  # a refresh keeps the selection
         self.history_view = table_view(self.history, stretch_last=True,
                                        empty="Select a load to see its status history.")
         self.documents = RowTableModel([
             Column("Kind", lambda d: DocumentKind(d.kind).label),
             Column("File", lambda d: d.file_name),
             Column("Added", lambda d: d.added_at,
-                   text=lambda d: f"{when_text(d.added_at)} by {d.added_by}")])
+                   text=lambda d: f"{when_text(d.added_at)} by {d.added_by}")],
+            row_key=lambda d: d.id)  # Remove acts on the document selected, refreshed or not
         self.documents_view = table_view(
             self.documents, stretch_last=True,
             empty="No documents yet — drop PDFs or scans here, or Attach document…")

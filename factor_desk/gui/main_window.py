@@ -33,6 +33,7 @@ from factor_desk.gui.first_run import FirstRunPanel, StartWizard
 from factor_desk.gui.home_page import HomePage
 from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.gui.journal_dialog import save_journal
+from factor_desk.gui.live import Follower
 from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.models import settle_heap
 from factor_desk.gui.page import Page
@@ -113,6 +114,8 @@ class MainWindow(DataFolderActions, QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.demo_banner)
+        self.follower = Follower(self)  # other clerks' changes; the server's loss (banner)
+        column.addWidget(self.follower.banner)
         column.addWidget(self.front, 1)
         self.setCentralWidget(central)
 
@@ -413,4 +416,5 @@ class MainWindow(DataFolderActions, QMainWindow):
             self.runner.wait(self.quit_wait_ms)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
+        self.follower.stop()
         event.accept()

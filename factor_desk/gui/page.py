@@ -35,6 +35,19 @@ class Page(QWidget):
         """Show the record ``target`` (``navigate.emit("loads:" + load_number)``) once the
         page has loaded; called before ``refresh``. Pages without records ignore it."""
 
+    def _background_problem(self, exc: BaseException) -> None:
+        """A refresh that failed: said, unless the window's banner says it already (the
+        database server is not answering; gui/live.py)."""
+        follower = getattr(self.window(), "follower", None)
+        if follower is not None and follower.says(exc):
+            return
+        self.asker.problem(exc)
+
+    def has_unsaved_changes(self) -> bool:
+        """True while the page holds edits not saved yet: a change by another clerk then
+        does not refresh it (gui/live.py), its save or the next visit does."""
+        return False
+
     def can_leave(self) -> bool:
         """False keeps the clerk on the page (unsaved changes they chose to keep)."""
         return True
@@ -42,7 +55,7 @@ class Page(QWidget):
     def run(self, job: Job[T]) -> bool:
         """Start a job; a click while another job runs is refused with a message."""
         if job.error is None:
-            job.error = self.asker.problem
+            job.error = self.asker.problem if job.user else self._background_problem
         if self.runner.start(job):
             return True
         self.asker.info("Factor Desk", f"Please wait: {self.runner.current_title} is still "

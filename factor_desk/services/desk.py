@@ -32,6 +32,7 @@ from factor_desk.services import (
 from factor_desk.services.common import Progress
 from factor_desk.services.desk_audit import AuditDoor
 from factor_desk.services.desk_factors import FactorsDoor
+from factor_desk.services.desk_live import LiveDoor
 from factor_desk.services.desk_mapping import MappingDoor
 from factor_desk.services.desk_money import MoneyDoor
 from factor_desk.services.desk_schedule import ScheduleDoor
@@ -64,7 +65,8 @@ class BatchOverview:
 
 
 @guard
-class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor, AuditDoor):
+class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor, AuditDoor,
+           LiveDoor):
     """The one door of the application: the window and the command line both open a Desk
     and call its methods; neither touches the database itself.
 

@@ -26,7 +26,7 @@ from factor_desk.db.models import (
     utcnow,
 )
 from factor_desk.db.work import Work
-from factor_desk.domain.errors import InputRefused
+from factor_desk.domain.errors import EnvironmentRefused, InputRefused
 from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseStatus, ReportKind
 from factor_desk.domain.ledger import EntryKind
 from factor_desk.domain.lifecycle import BillingStatus
@@ -131,7 +131,7 @@ def apply_report(work: Work, upload: ReportFile, *, batch: str | None = None,
                 write_reserve(work, imp, applying, user)
             else:
                 _write_payments(work, imp, applying, user)
-        except ReportCancelled:
+        except (ReportCancelled, EnvironmentRefused):  # the server lost: not a race
             raise
         except InputRefused as exc:  # move_loads: a load moved since the check
             raise Overtaken(exc) from exc

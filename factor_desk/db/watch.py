@@ -1,0 +1,267 @@
+"""Watching the database for other clerks' changes (issue #15).
+
+A ``ChangeWatcher`` belongs to one thread (the window's watcher thread): ``wait(timeout)``
+blocks until something changed, the time is up, or ``wake()`` (from any thread) cuts it
+short. It opens its own connection, never one of the Database's pool.
+
+- PostgreSQL: ``LISTEN factor_desk``; migration 0011's triggers send the name of each table
+  a statement changed, whoever changed it (the program, another clerk, ``psql``).
+- SQLite: ``PRAGMA data_version`` read every half second on a connection of its own; it
+  moves when another connection commits, and says nothing of which table.
+
+A server that stops answering raises ``ServerLost`` (the connection dropped, a restart, the
+network); the next ``wait`` tries to connect again and raises again until it can. After a
+loss every table may have changed: the first ``wait`` that reconnects says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import sqlite3
+import time
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from factor_desk.location import Location
+
+CHANNEL = "factor_desk"  # migration 0011's triggers notify on it
+SQLITE_POLL_SECONDS = 0.5
+# How soon a server that vanished without a word (a cable, a sleeping VPN) is noticed:
+# TCP keepalives, then a ping when the connection has been quiet this long.
+KEEPALIVE_IDLE_SECONDS = 5
+PING_AFTER_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5
+
+Changes = frozenset[str]
+"""The tables changed; empty when something changed but the database does not say what
+(SQLite, or after the server came back)."""
+EVERYTHING: Changes = frozenset()
+
+
+class ServerLost(Exception):
+    """The database server does not answer (or the database file cannot be read); the
+    message says so in a clerk's words."""
+
+
+def server_label(location: Location) -> str:
+    """The server as the window's banner names it: its host ("dbserver")."""
+    url = make_url(location.url)
+    return url.host or "localhost"
+
+
+class ChangeWatcher:
+    """What every watcher does; see the module's docstring."""
+
+    def wait(self, timeout: float) -> Changes | None:
+        """The tables changed (EVERYTHING: unknown which) once something changed, or None
+        after ``timeout`` seconds (or a ``wake``) without a change. Raises ServerLost."""
+        raise NotImplementedError
+
+    def wake(self) -> None:
+        """Make a ``wait`` running on another thread return now (None)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connection (call it from the watcher's thread, or after it ended)."""
+
+
+class _Wakeable:
+    """A socket pair a ``wait`` selects on, so that ``wake`` reaches it from any thread."""
+
+    def __init__(self) -> None:
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):  # a full pipe wakes it already; closed: gone
+            self._wake_w.send(b"!")
+
+    def _woken(self) -> bool:
+        woken = False
+        with contextlib.suppress(OSError):
+            while self._wake_r.recv(64):
+                woken = True
+        return woken
+
+    def _close_wake(self) -> None:
+        self._wake_r.close()
+        self._wake_w.close()
+
+
+class SqliteWatcher(_Wakeable, ChangeWatcher):
+    """``PRAGMA data_version`` on a connection of its own, every SQLITE_POLL_SECONDS."""
+
+    def __init__(self, location: Location, poll: float = SQLITE_POLL_SECONDS):
+        super().__init__()
+        self.file = location.sqlite_file
+        self.poll = poll
+        self._conn: sqlite3.Connection | None = None
+        self._version: int | None = None
+        self.polls = 0  # how many times it looked (tests count them)
+
+    def _read(self) -> int:
+        if self._conn is None:
+            assert self.file is not None
+            # autocommit: each PRAGMA sees the newest commit. It only ever reads, but
+            # opens read-write (a read-only open fails on a WAL file whose -shm is not
+            # there yet), never creating a file that vanished (mode=rw).
+            self._conn = sqlite3.connect(f"{self.file.absolute().as_uri()}?mode=rw",
+                                         uri=True, isolation_level=None,
+                                         check_same_thread=False, timeout=1.0)
+        row = self._conn.execute("PRAGMA data_version").fetchone()
+        self.polls += 1
+        return int(row[0])
+
+    def wait(self, timeout: float) -> Changes | None:
+        if self.file is None:  # an in-memory database: no other clerk can change it
+            self._pause(timeout)
+            return None
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                version = self._read()
+            except sqlite3.Error as exc:
+                self.close()
+                raise ServerLost(f"The database file {self.file} cannot be read ({exc}); "
+                                 "retrying.") from exc
+            if self._version is None:
+                self._version = version  # the first look: what the window shows now
+            elif version != self._version:
+                self._version = version
+                return EVERYTHING
+            left = end - time.monotonic()
+            if left <= 0 or self._pause(min(self.poll, left)):
+                return None
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` or until woken (True)."""
+        ready, _, _ = select.select([self._wake_r], [], [], max(0.0, seconds))
+        return bool(ready) and self._woken()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._close_wake()
+
+
+def _conninfo(location: Location) -> str:
+    """The libpq URI of a SQLAlchemy URL (``postgresql+psycopg://`` -> ``postgresql://``)."""
+    url = make_url(location.url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class PostgresWatcher(_Wakeable, ChangeWatcher):
+    """``LISTEN factor_desk`` on a psycopg connection of its own."""
+
+    def __init__(self, location: Location):
+        super().__init__()
+        self.location = location
+        self._conn: Any = None  # a psycopg.Connection while connected
+        self._pending: set[str] = set()
+        self._quiet_since = time.monotonic()
+        self._lost = False
+        self.connects = 0  # how many times it connected (tests count them)
+
+    def _lost_message(self) -> str:
+        return (f"The database server {server_label(self.location)} is not answering; "
+                "retrying.")
+
+    def _connect(self) -> None:
+        import psycopg
+
+        try:
+            conn = psycopg.connect(
+                _conninfo(self.location), autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS, application_name="factor-desk watch",
+                keepalives=1, keepalives_idle=KEEPALIVE_IDLE_SECONDS, keepalives_interval=2,
+                keepalives_count=2)
+        except psycopg.Error as exc:
+            raise ServerLost(self._lost_message()) from exc
+        try:
+            # notices that arrive while a statement runs (the ping) reach the handler
+            conn.add_notify_handler(lambda n: self._pending.add(n.payload))
+            conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as exc:
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise ServerLost(self._lost_message()) from exc
+        self._conn = conn
+        self.connects += 1
+        self._quiet_since = time.monotonic()
+
+    def wait(self, timeout: float) -> Changes | None:
+        import psycopg
+
+        if self._conn is None:
+            first = self.connects == 0
+            self._connect()  # raises ServerLost while the server does not answer
+            if not first:
+                return EVERYTHING  # what changed while it was away is not known
+        try:
+            return self._listen(timeout)
+        except psycopg.Error as exc:
+            self.close()
+            raise ServerLost(self._lost_message()) from exc
+
+    def _listen(self, timeout: float) -> Changes | None:
+        conn = self._conn
+        pgconn = conn.pgconn
+        end = time.monotonic() + timeout
+        while True:
+            self._take(pgconn)
+            if self._pending:
+                changed = frozenset(self._pending)
+                self._pending.clear()
+                self._quiet_since = time.monotonic()
+                return changed
+            now = time.monotonic()
+            if now - self._quiet_since >= PING_AFTER_SECONDS:
+                conn.execute("SELECT 1")  # a dead server raises here, not hours later
+                self._quiet_since = now
+                continue
+            if now >= end:
+                return None
+            left = min(end, self._quiet_since + PING_AFTER_SECONDS) - now
+            ready, _, _ = select.select([pgconn.socket, self._wake_r], [], [], max(0.0, left))
+            if self._wake_r in ready and self._woken():
+                self._take(pgconn)
+                if not self._pending:
+                    return None
+
+    def _take(self, pgconn: Any) -> None:
+        """Read what the server sent (raising if the connection is gone) and keep the
+        names of the tables its notices carry."""
+        pgconn.consume_input()
+        while (notice := pgconn.notifies()) is not None:
+            self._pending.add(notice.extra.decode("utf-8", "replace"))
+        if pgconn.status != 0:  # not CONNECTION_OK: closed under it
+            import psycopg
+
+            raise psycopg.OperationalError("the connection to the server was closed")
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._close_wake()
+
+
+def open_watcher(location: Location) -> ChangeWatcher:
+    """A watcher of the database at ``location``; it connects at its first ``wait``."""
+    if location.is_sqlite:
+        return SqliteWatcher(location)
+    return PostgresWatcher(location)
+

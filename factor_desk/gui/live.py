@@ -1,0 +1,262 @@
+"""The window follows other clerks' changes (issue #15).
+
+``LiveWatch`` runs the desk's ChangeWatcher (db/watch.py) on a thread of its own and says,
+on the GUI thread, what changed (``changed``, gathered over 300 ms), that the server was
+lost (``server_lost``) and that it is back (``server_back``); while lost it tries again
+every 5 s, or at once when asked (Retry now).
+
+``Follower`` is what the window does with it: it refreshes the page shown, which keeps
+the clerk's selection and ticks (the table models keep both by record; see models.py),
+but never while a dialog is open or a job runs (then right after), nor over a form's
+unsaved changes; a hidden page refreshes when shown (MainWindow.show_page). While the
+server is lost a banner across the window says so, with Retry now.
+
+A daemon thread, not a QThread, as gui/jobs.py explains: a watcher that cannot let go (a
+connect to a server that does not answer takes up to 5 s) must not hold up quitting, nor
+abort the program when its window is destroyed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
+
+from factor_desk.domain.errors import EnvironmentRefused
+from factor_desk.gui.jobs import Job
+from factor_desk.services.desk_live import ChangeWatcher, ServerLost
+
+if TYPE_CHECKING:
+    from factor_desk.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+DEBOUNCE_MS = 300
+WAIT_SECONDS = 30.0  # one wait of the thread; stop and Retry now wake it sooner
+LATER_MS = 500  # a refresh held back by a dialog looks again this much later
+
+
+class _Control:
+    """What the GUI thread and the watcher thread share (plain Python, so that it outlives
+    the QObject: a window destroyed without closing still stops its thread)."""
+
+    def __init__(self, watcher: ChangeWatcher):
+        self.watcher = watcher
+        self.stopping = threading.Event()
+        self.retry = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.retry.set()
+        self.watcher.wake()
+
+
+class LiveWatch(QObject):
+    """A ChangeWatcher on a thread; signals on the GUI thread."""
+
+    changed = Signal(object)  # frozenset[str]: the tables (empty: unknown which)
+    server_lost = Signal(str)
+    server_back = Signal()
+    _seen = Signal(object)  # from the thread: one change, before gathering
+    _lost = Signal(str)
+    _back = Signal()
+
+    def __init__(self, open_watcher: Callable[[], ChangeWatcher], parent=None, *,
+                 retry_seconds: float = RETRY_SECONDS):
+        super().__init__(parent)
+        self._open = open_watcher
+        self.retry_seconds = retry_seconds
+        self.lost = False
+        self._control: _Control | None = None
+        self._thread: threading.Thread | None = None
+        self._gathered: set[str] = set()
+        self._unknown = False
+        self._gather = QTimer(self)
+        self._gather.setSingleShot(True)
+        self._gather.setInterval(DEBOUNCE_MS)
+        self._gather.timeout.connect(self._emit_gathered)
+        self._seen.connect(self._on_seen)
+        self._lost.connect(self._on_lost)
+        self._back.connect(self._on_back)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        control = self._control = _Control(self._open())
+        # destroyed without stop() (a window never closed): the thread still ends
+        self.destroyed.connect(lambda *_: control.stop())
+        self._thread = threading.Thread(target=self._run, args=(control,),
+                                        name="factor-desk-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_ms: int = 2_000) -> bool:
+        """Stop the thread; True once it ended (else it ends by itself, soon after)."""
+        self._gather.stop()
+        if self._control is not None:
+            self._control.stop()
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return True
+        thread.join(timeout_ms / 1000)
+        return not thread.is_alive()
+
+    def retry_now(self) -> None:
+        if self._control is not None:
+            self._control.retry.set()
+
+    # ---- the watcher's thread
+
+    def _run(self, control: _Control) -> None:
+        watcher, stopping = control.watcher, control.stopping
+        lost = False
+        try:
+            while not stopping.is_set():
+                try:
+                    changes = watcher.wait(WAIT_SECONDS)
+                except ServerLost as exc:
+                    if stopping.is_set():
+                        break
+                    if not lost:
+                        lost = True
+                        self._lost.emit(str(exc))
+                    control.retry.wait(self.retry_seconds)
+                    control.retry.clear()
+                    continue
+                if stopping.is_set():
+                    break
+                if lost:
+                    lost = False
+                    self._back.emit()
+                if changes is not None:
+                    self._seen.emit(changes)
+        except RuntimeError:  # the window's object is gone: nobody to tell
+            pass
+        except Exception:  # a bug: the window goes on without following changes
+            log.exception("The database watcher stopped")
+        finally:
+            watcher.close()
+
+    # ---- the GUI thread
+
+    def _on_seen(self, changes: frozenset[str]) -> None:
+        if changes:
+            self._gathered |= changes
+        else:
+            self._unknown = True
+        if not self._gather.isActive():
+            self._gather.start()
+
+    def _emit_gathered(self) -> None:
+        changes = frozenset() if self._unknown else frozenset(self._gathered)
+        self._gathered, self._unknown = set(), False
+        self.changed.emit(changes)
+
+    def _on_lost(self, message: str) -> None:
+        self.lost = True
+        self.server_lost.emit(message)
+
+    def _on_back(self) -> None:
+        self.lost = False
+        self.server_back.emit()
+
+
+class ServerBanner(QFrame):
+    """Across the top of the window while the database server does not answer."""
+
+    retry_clicked = Signal()
+
+    def __init__(self, server: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("serverBanner")
+        self.label = QLabel(
+            f"The database server {server} is not answering; retrying every "
+            f"{RETRY_SECONDS:g} s. Nothing you did is lost: changes are saved whole or not "
+            "at all.")
+        self.label.setObjectName("serverBannerText")
+        self.label.setWordWrap(True)
+        self.retry = QPushButton("Retry now")
+        self.retry.setObjectName("retryNow")
+        self.retry.clicked.connect(self.retry_clicked)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.setStyleSheet(
+            "#serverBanner { background: #fde7e9; border-bottom: 1px solid #a4262c; } "
+            "#serverBannerText { color: #5c1016; font-weight: 600; }")
+        self.hide()
+
+
+class Follower(QObject):
+    """The window's side: refresh the page shown on a change, the banner on a loss."""
+
+    def __init__(self, window: MainWindow, *, retry_seconds: float = RETRY_SECONDS):
+        super().__init__(window)
+        self.window = window
+        self.banner = ServerBanner(window.desk.server_label())
+        self.watch = LiveWatch(window.desk.watch, self, retry_seconds=retry_seconds)
+        self.refreshes = 0  # the refreshes a change caused (tests count them)
+        self._stale = False
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(LATER_MS)
+        self._later.timeout.connect(self._refresh_when_free)
+        self.watch.changed.connect(self._changed)
+        self.watch.server_lost.connect(self._server_lost)
+        self.watch.server_back.connect(self._server_back)
+        self.banner.retry_clicked.connect(self.watch.retry_now)
+        window.runner.busy_changed.connect(lambda busy: None if busy else
+                                           self._refresh_when_free())
+        self.watch.start()
+
+    def stop(self) -> None:
+        self._later.stop()
+        self.watch.stop()
+
+    def _changed(self, _tables: frozenset[str]) -> None:
+        self._stale = True
+        self._refresh_when_free()
+
+    def _refresh_when_free(self) -> None:
+        """Refresh the page shown, unless a job runs (its end calls this again) or a
+        dialog is open (this looks again shortly)."""
+        if not self._stale or self.watch.lost:
+            return
+        window = self.window
+        if window.runner.busy:
+            return
+        if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget():
+            self._later.start()
+            return
+        self._stale = False
+        if window.showing_first_run:
+            # another clerk may have started the company: then its pages, not the welcome
+            def found(has: bool) -> None:
+                if has and window.showing_first_run:
+                    window.show_page("home")
+
+            window.runner.start(Job("Looking for the company", window.desk.has_company,
+                                    done=found, error=lambda _exc: None, user=False))
+            return
+        page = window.current_page
+        if page.has_unsaved_changes():
+            return  # never over the clerk's typing; its save or a visit refreshes it
+        self.refreshes += 1
+        page.refresh()
+
+    def says(self, exc: BaseException) -> bool:
+        """Whether the banner says what ``exc`` says: a refresh refused because the server
+        it shows as lost does not answer (then no message box on top of it)."""
+        return self.watch.lost and isinstance(exc, EnvironmentRefused)
+
+    def _server_lost(self, _message: str) -> None:
+        self.banner.show()
+
+    def _server_back(self) -> None:
+        self.banner.hide()
+        self._stale = True  # what changed while it was away is not known
+        self._refresh_when_free()
