@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
 from factor_desk.domain.trade import InfoKind
 from factor_desk.gui.common import Banner, when_text
 from factor_desk.gui.forms.ui_important_info import Ui_manageImportantInfo
+from factor_desk.gui.permissions import guard_form, read_only_note
 from factor_desk.services.company import InfoEntry
 
 NoaCheck = Callable[[str], str | None]  # the NOA's text -> the warning, or None
@@ -66,6 +67,14 @@ class ManageImportantInfoDialog(QDialog):
         self.text.textChanged.connect(self.check_text)
         self.kind.currentIndexChanged.connect(self.check_text)
         self.check_text()
+
+    def guard(self, desk) -> None:
+        """Read-only, a line at the top saying why, for a login that may not save important
+        info (#15)."""
+        reason = guard_form(desk, "save_important_info", "Changing important info",
+                            [self.text, self.kind, self.use_factor_noa], [self.save])
+        if reason is not None:
+            self.form.layout.insertWidget(0, read_only_note(reason, self))
 
     def offer_factor_noa(self, factor: str, text: str) -> None:
         """Offer "Use FACTOR's notice": the factor's default NOA replaces the text shown

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.errors import FactorDeskError, InputRefused
 from factor_desk.gui.common import primary_button
+from factor_desk.gui.permissions import guard_form, read_only_note
 from factor_desk.gui.tones import tone_style
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import MailSecurity, MailSettings
@@ -237,5 +238,10 @@ def open_settings(parent: QWidget, desk: Desk) -> SettingsDialog:
     """File → Settings…: the dialog, window-modal, gone once closed."""
     dialog = SettingsDialog(desk, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    # read only for a login without the Admin permission, a line at the top saying why
+    reason = guard_form(desk, "save_mail_settings", "Changing the mail settings", [],
+                        [dialog.save_button])
+    if reason is not None:
+        dialog.column.insertWidget(0, read_only_note(reason, dialog))
     dialog.open()
     return dialog
