@@ -73,8 +73,13 @@ class ManageImportantInfoDialog(QDialog):
         info (#15)."""
         reason = guard_form(desk, "save_important_info", "Changing important info",
                             [self.text, self.kind, self.use_factor_noa], [self.save])
-        if reason is not None:
-            self.form.layout.insertWidget(0, read_only_note(reason, self))
+        if reason is None:
+            return
+        self.form.layout.insertWidget(0, read_only_note(reason, self))
+        self.form.cancel.setText("Close")
+        entry = self.entry
+        self.note.setText(f"Saved {when_text(entry.updated_at)} by {entry.updated_by}."
+                          if entry is not None else "")
 
     def offer_factor_noa(self, factor: str, text: str) -> None:
         """Offer "Use FACTOR's notice": the factor's default NOA replaces the text shown

@@ -156,7 +156,9 @@ class LoadsPage(LoadsImport):
         boxes.addWidget(self.money, 3)
         dl.addLayout(boxes, 1)
         # what the login may not do stays off, its tool tip saying why (#15)
-        for button, job in ((import_button, "import_loads"), (attach, "attach"),
+        if not allow(attach, self.desk, "attach"):
+            dbox.setTitle("Supporting documents")  # not "drop PDFs here"
+        for button, job in ((import_button, "import_loads"),
                             (self.move_buttons["queue"], "queue_loads"),
                             (self.move_buttons["unqueue"], "unqueue_loads"),
                             (self.move_buttons["edit"], "edit_load"),

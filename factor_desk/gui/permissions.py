@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QLabel,
@@ -127,6 +127,12 @@ def make_read_only(widgets: Iterable[QWidget], reason: str) -> None:
         if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)):
             widget.setReadOnly(True)
             widget.setToolTip(reason)
+            # not white, and no grey invitation to type: it does not look like a box to fill
+            palette = widget.palette()
+            palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+            widget.setPalette(palette)
+            if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit)):
+                widget.setPlaceholderText("")
         else:
             forbid(widget, reason)
 

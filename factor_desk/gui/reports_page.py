@@ -236,7 +236,9 @@ class ReportsPage(ReportUpload):
         layout.addWidget(self.hint)
         layout.addWidget(split, 1)
         # what the login may not do stays off, its tool tip saying why (#15)
-        allow([upload_purchase, upload_payments, upload_reserve], self.desk, "apply_report")
+        if not allow([upload_purchase, upload_payments, upload_reserve], self.desk,
+                     "apply_report"):
+            self.hint.setText(self.desk.may("apply_report") or "")  # not "drop a report"
         for button, job in ((self.undo, "undo_import"), (self.reverse_button, "reverse_batch"),
                             (self.invoices.recall_button, "recall_invoices"),
                             (self.email, "send_batch")):

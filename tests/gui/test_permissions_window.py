@@ -244,3 +244,19 @@ def test_a_permission_taken_away_mid_session_is_a_refusal_not_a_bug(
     assert isinstance(refusal, PermissionRefused)
     assert str(refusal).startswith("Void loads needs the Billing permission.")
     assert next(ld for ld in desk.loads() if ld.load_number == "10012").status == "Queued"
+
+
+def test_billing_sees_the_mail_settings_read_only_and_why(qtbot, window_as):
+    from PySide6.QtWidgets import QLabel
+
+    from factor_desk.gui.settings_dialog import open_settings
+
+    window = window_as(Permission.BILLING)
+    dialog = open_settings(window, window.desk)
+    assert not dialog.save_button.isEnabled()
+    assert "Changing the mail settings needs the Admin permission" in \
+        dialog.findChild(QLabel, "readOnlyNote").text()
+    dialog.reject()
+    admin = open_settings(window_as(Permission.ADMIN), window.desk)
+    assert admin.save_button.isEnabled() and admin.findChild(QLabel, "readOnlyNote") is None
+    admin.reject()
