@@ -260,3 +260,63 @@ def test_billing_sees_the_mail_settings_read_only_and_why(qtbot, window_as):
     admin = open_settings(window_as(Permission.ADMIN), window.desk)
     assert admin.save_button.isEnabled() and admin.findChild(QLabel, "readOnlyNote") is None
     admin.reject()
+
+
+@pytest.fixture
+def server(request, home):
+    """The test server's database, emptied, and the owner's Database on it (skipped
+    without FACTOR_DESK_TEST_PG_URL)."""
+    from sqlalchemy import create_engine, text
+
+    from factor_desk.db.database import Database, Location
+    from factor_desk.db.models import Base
+
+    url = request.getfixturevalue("pg_database_url")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    database = Database(Location(url=url, home=home))
+    yield url, database
+    database.dispose()
+
+
+@pytest.fixture
+def team(server, home):
+    """Three real logins on the test server (h-roles' tests/helpers_team.py)."""
+    helpers_team = pytest.importorskip(
+        "helpers_team", reason="the team's real logins come with tests/helpers_team.py")
+    yield from helpers_team.team_of(*server, home)
+
+
+def test_a_real_viewer_login_on_the_server_sees_the_billing_jobs_greyed(
+        qtbot, server, team, home, asker):
+    from sqlalchemy.engine import make_url
+
+    from factor_desk.db.database import Location
+    from factor_desk.gui.app import make_app, settings_for
+    from factor_desk.gui.main_window import MainWindow
+    from factor_desk.services.desk import Desk
+
+    Desk(server[1]).load_demo(loads=12)  # by the database's owner
+    viewer = team.desk(Permission.VIEWER)
+    login = team.logins[Permission.VIEWER]
+    make_app()
+    window = MainWindow(viewer, settings_for(Location.resolve(home)), asker=asker)
+    qtbot.addWidget(window)
+    window.show()
+    settle(qtbot, window)
+    url = make_url(team.db_url)
+    assert window.windowTitle() == f"Home — Factor Desk — {login} @ {url.host}/{url.database}"
+    assert window.user.text() == f"Clerk: {login} (Viewer)"
+    batch = open_page(qtbot, window, "batch")
+    batch.model.check_all()
+    assert batch.model.checked and not batch.submit.isEnabled()
+    assert batch.submit.toolTip() == (
+        f"Submit batch needs the Billing permission. {login} has Viewer permission. Ask an "
+        f"administrator to run: factor-desk users grant {login} billing")
+    page = company_page(qtbot, window)
+    assert page.read_only_note.isVisible() and not page.save_button.isEnabled()
+    window.runner.cancel()
+    window.runner.wait()
