@@ -152,6 +152,11 @@ class SettingsDialog(QDialog):
         self.host.textChanged.connect(self._show_password_state)
         self.user.textChanged.connect(self._show_password_state)
         self._security_was = self.chosen_security()
+        # read only for a login without the Admin permission, a line at the top saying why
+        reason = guard_form(desk, "save_mail_settings", "Changing the mail settings", [],
+                            [self.save_button])
+        if reason is not None:
+            layout.insertWidget(0, read_only_note(reason, self))
 
     def _show(self, settings: MailSettings) -> None:
         self.host.setText(settings.host)
@@ -238,10 +243,5 @@ def open_settings(parent: QWidget, desk: Desk) -> SettingsDialog:
     """File → Settings…: the dialog, window-modal, gone once closed."""
     dialog = SettingsDialog(desk, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    # read only for a login without the Admin permission, a line at the top saying why
-    reason = guard_form(desk, "save_mail_settings", "Changing the mail settings", [],
-                        [dialog.save_button])
-    if reason is not None:
-        dialog.column.insertWidget(0, read_only_note(reason, dialog))
     dialog.open()
     return dialog
