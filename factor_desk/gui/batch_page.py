@@ -20,6 +20,7 @@ from factor_desk.gui.common import Banner, fit_columns, heading, primary_button,
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.models import CheckableRowModel, Column, cents_column, documents_column
 from factor_desk.gui.page import Page
+from factor_desk.gui.permissions import allow
 
 
 def why_not_batched(load) -> str | None:
@@ -99,6 +100,7 @@ class BatchPage(Page):
         self.model.layoutChanged.connect(self._update_footer)  # a search shows fewer
         self.submit = primary_button("Submit Batch")
         self.submit.clicked.connect(self.submit_batch)
+        allow(self.submit, self.desk, "submit_batch")  # a viewer's stays off, saying why
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Subsidiary"))

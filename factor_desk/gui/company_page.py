@@ -35,6 +35,7 @@ from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.new_subsidiary import new_subsidiary
 from factor_desk.gui.page import Page
+from factor_desk.gui.permissions import allow, guard_form, read_only_note
 from factor_desk.gui.stale import offer_reload
 from factor_desk.services.company import GENERAL_FIELDS, InfoEntry, SubsidiaryProfile
 
@@ -176,6 +177,25 @@ class CompanyPage(Page):
         self.body_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.body_scroll.setWidget(self.body)
         layout.addWidget(self.body_scroll, 1)
+        self._guard(layout, new_sub, new_factor, edit_button, remove)
+
+    def _guard(self, layout, new_sub, new_factor, edit_button, remove) -> None:
+        """A login without the Admin permission sees the profile read-only, a line at
+        the top saying why, each button off with the reason as its tool tip (#15)."""
+        desk = self.desk
+        reason = guard_form(desk, "save_subsidiary", "Changing the company profile",
+                            [*self.fields.values(), self.factor, self.method,
+                             *self.required.values()], [self.save_button, self.revert_button])
+        guard_form(desk, "set_factor", "Changing a factor's profile and terms",
+                   self.terms_box.editors(), [self.terms_box.save])
+        for button, job in ((new_sub, "add_subsidiary"), (new_factor, "add_factor"),
+                            (self.add_info, "save_important_info"),
+                            (remove, "remove_important_info")):
+            allow(button, desk, job)
+        if reason is not None:
+            edit_button.setText("View…")  # the entry's text, read-only
+        self.read_only_note = read_only_note(reason)
+        layout.insertWidget(1, self.read_only_note)  # under the heading
 
     # ------------------------------------------------------------------ loading
 
@@ -359,6 +379,7 @@ class CompanyPage(Page):
         else:
             dialog = ManageImportantInfoDialog(self, entry, noa_check=self._noa_check())
         dialog.save_requested.connect(lambda kind, text: self._save_info(dialog, kind, text))
+        dialog.guard(self.desk)  # read-only for a login without the Admin permission
         terms = self.terms_box.terms.get(self.current.factoring_company or "")
         if terms is not None and terms.default_noa:
             dialog.offer_factor_noa(terms.name, terms.default_noa)

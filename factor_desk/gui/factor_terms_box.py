@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QWidget,
 )
 
 from factor_desk.domain.trade import Integration
@@ -115,6 +116,11 @@ class FactorTermsBox(QGroupBox):
         box.setSuffix(" %")
         box.setMaximumWidth(120)
         return box
+
+    def editors(self) -> list[QWidget]:
+        """The boxes Save factor saves (read-only for a login that may not: #15)."""
+        return [self.remit_to, self.email, self.default_noa, self.integration, self.advance,
+                self.fee, self.reserve, self.recourse, self.recourse_days]
 
     def set_terms(self, factors: list) -> None:
         self.terms = {t.name: t for t in factors}

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
 from factor_desk.domain.trade import InfoKind
 from factor_desk.gui.common import Banner, when_text
 from factor_desk.gui.forms.ui_important_info import Ui_manageImportantInfo
+from factor_desk.gui.permissions import guard_form, read_only_note
 from factor_desk.services.company import InfoEntry
 
 NoaCheck = Callable[[str], str | None]  # the NOA's text -> the warning, or None
@@ -78,6 +79,19 @@ class ManageImportantInfoDialog(QDialog):
         self.text.setPlainText(entry.text)
         self.note.setText(f"Saved {when_text(entry.updated_at)} by {entry.updated_by}. "
                           "Saving a changed text replaces it (you are asked first).")
+
+    def guard(self, desk) -> None:
+        """Read-only, a line at the top saying why, for a login that may not save important
+        info (#15)."""
+        reason = guard_form(desk, "save_important_info", "Changing important info",
+                            [self.text, self.kind, self.use_factor_noa], [self.save])
+        if reason is None:
+            return
+        self.form.layout.insertWidget(0, read_only_note(reason, self))
+        self.form.cancel.setText("Close")
+        entry = self.entry
+        self.note.setText(f"Saved {when_text(entry.updated_at)} by {entry.updated_by}."
+                          if entry is not None else "")
 
     def offer_factor_noa(self, factor: str, text: str) -> None:
         """Offer "Use FACTOR's notice": the factor's default NOA replaces the text shown

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.money import format_money
 from factor_desk.gui.jobs import Job
+from factor_desk.gui.permissions import guard_form
 
 if TYPE_CHECKING:
     from factor_desk.gui.main_window import MainWindow
@@ -157,6 +158,9 @@ def _ask_and_save(window: MainWindow, accounts: Sequence[Any], today: dt.date | 
     settings = window.settings
     dialog = JournalDialog(window, today or dt.date.today(),
                            str(settings.value("journal/format", "csv", str)), accounts)
+    # the accounts' names are the company's: read-only without the Admin permission (#15)
+    guard_form(window.desk, "set_journal_accounts", "Renaming the journal's accounts",
+               dialog.account_edits.values())
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return
     since, until = dialog.period()

@@ -12,6 +12,7 @@ from factor_desk.gui.common import ask_for_sheet
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.mapping_dialog import MappingDialog, can_be_matched
 from factor_desk.gui.page import Page
+from factor_desk.gui.permissions import refused
 from factor_desk.gui.preview_dialog import PreviewDialog, PreviewRow, plural
 from factor_desk.services.reports.mapping import ColumnsNotPlaced
 
@@ -31,6 +32,8 @@ class LoadsImport(Page):
         raise NotImplementedError  # LoadsPage's
 
     def choose_loads_file(self) -> None:
+        if refused(self.desk, self.asker, "import_loads"):
+            return  # before the file dialog, not after it
         start = str(self.settings.value("folders/loads", str(Path.home()), str))
         path = self.asker.open_file("Import loads", start, LOAD_FILES)
         if path:

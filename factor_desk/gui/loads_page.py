@@ -42,6 +42,7 @@ from factor_desk.gui.models import (
     select_record,
     selected_row,
 )
+from factor_desk.gui.permissions import allow, refused
 from factor_desk.gui.preview_dialog import PreviewDialog
 from factor_desk.gui.stale import offer_reload
 
@@ -157,6 +158,19 @@ class LoadsPage(LoadsImport):
         boxes.addWidget(dbox, 2)
         boxes.addWidget(self.money, 3)
         dl.addLayout(boxes, 1)
+        # what the login may not do stays off, its tool tip saying why (#15)
+        if not allow(attach, self.desk, "attach"):
+            dbox.setTitle("Supporting documents")  # not "drop PDFs here"
+        for button, job in ((import_button, "import_loads"),
+                            (self.move_buttons["queue"], "queue_loads"),
+                            (self.move_buttons["unqueue"], "unqueue_loads"),
+                            (self.move_buttons["edit"], "edit_load"),
+                            (self.move_buttons["void"], "void_loads"),
+                            (self.money.pay_button, "pay_load"),
+                            (self.money.close_button, "close_load"),
+                            (self.money.take_back_button, "take_back_payment"),
+                            (self.money.remove_button, "remove_document")):
+            allow(button, self.desk, job)
         self.detail_drops = DropFilter(self.detail, DOCUMENT_FILES)
         self.detail_drops.dropped.connect(self._dropped_on_detail)
         self.detail.setEnabled(False)
@@ -313,6 +327,8 @@ class LoadsPage(LoadsImport):
             self.attach(number, paths)
 
     def attach(self, load_number: str, paths: list[str]) -> None:
+        if refused(self.desk, self.asker, "attach"):
+            return  # documents dropped by a login that may not attach: nothing is started
         labels = [k.label for k in DocumentKind]
         names = ", ".join(Path(p).name for p in paths)
         chosen = self.asker.item("Attach to load " + load_number,

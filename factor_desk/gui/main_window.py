@@ -37,6 +37,7 @@ from factor_desk.gui.live import Follower
 from factor_desk.gui.loads_page import LoadsPage
 from factor_desk.gui.models import settle_heap
 from factor_desk.gui.page import Page
+from factor_desk.gui.permissions import allow, clerk_label
 from factor_desk.gui.reports_page import ReportsPage
 from factor_desk.gui.send_dialog import email_batch
 from factor_desk.gui.settings_dialog import open_settings
@@ -44,6 +45,9 @@ from factor_desk.gui.sidebar import Sidebar
 from factor_desk.services.desk import Desk
 
 PAGES = ("home", "company", "batch", "reports", "loads", "aging", "audit")
+# the Desk job behind each toolbar button (and its menu item), for the login's permission
+TOOL_JOBS = {"submit": "submit_batch", "purchase": "apply_report", "payments": "apply_report",
+             "import": "import_loads"}
 
 
 class MainWindow(DataFolderActions, QMainWindow):
@@ -55,9 +59,9 @@ class MainWindow(DataFolderActions, QMainWindow):
                  demo: bool = False):
         super().__init__()
         self.demo = demo
+        self.desk = desk
         self.setWindowTitle(self._titled("Factor Desk"))
         self.setObjectName("mainWindow")
-        self.desk = desk
         self.settings = settings
         self.asker = asker or Asker(self)
         self.runner = JobRunner(self)
@@ -97,6 +101,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         self.first_run = FirstRunPanel(desk.location)
         self.first_run.start_requested.connect(self.start_company)
         self.first_run.demo_requested.connect(self.demo_requested)
+        allow(self.first_run.start, desk, "start_company")
         self.front = QStackedWidget()  # the first run, or the pages
         self.front.addWidget(self.first_run)
         self.front.addWidget(split)
@@ -119,8 +124,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         column.addWidget(self.front, 1)
         self.setCentralWidget(central)
 
-        self.user = QLabel(f"Clerk: {desk.user()}")
-        self.user.setObjectName("userLabel")
+        self.user = clerk_label(desk)  # who, and on a server what they may do (#15)
         self.database = QLabel(desk.location)
         self.database.setObjectName("databaseLabel")
         self.database.setToolTip(desk.location)
@@ -152,6 +156,10 @@ class MainWindow(DataFolderActions, QMainWindow):
         return self.nav.add(text, key, parent)
 
     def _titled(self, title: str) -> str:
+        """The title bar: the page, and who works where ("clerk2 @ dbserver/factor_desk")."""
+        if title != "Factor Desk":
+            title = f"{title} — Factor Desk"
+        title = f"{title} — {self.desk.signed_in()}"
         return f"{title} — DEMO" if self.demo else title
 
     def _nav_changed(self, item, _previous) -> None:
@@ -181,7 +189,7 @@ class MainWindow(DataFolderActions, QMainWindow):
         if target:
             page.show_target(target)
         self.stack.setCurrentWidget(page)
-        self.setWindowTitle(self._titled(f"{page.title} — Factor Desk"))
+        self.setWindowTitle(self._titled(page.title))
         self.settings.setValue("window/page", key)
         page.refresh()
 
@@ -200,7 +208,7 @@ class MainWindow(DataFolderActions, QMainWindow):
     def _show_first_run(self) -> None:
         self.front.setCurrentWidget(self.first_run)
         self.toolbar.hide()
-        self.setWindowTitle(self._titled("Welcome — Factor Desk"))
+        self.setWindowTitle(self._titled("Welcome"))
         self.pages["home"].refresh()  # behind the first run, as File → Refresh sees it
 
     def start_company(self) -> StartWizard:
@@ -269,18 +277,24 @@ class MainWindow(DataFolderActions, QMainWindow):
         self._action(reports, "&Aging", lambda: self.show_page("aging"))
         self._action(reports, "A&udit", lambda: self.show_page("audit"))
         download = self._action(reports, "&Download batch…", self._download, "Ctrl+D")
-        self._action(reports, "&Email batch to factor…", self._email_batch)
+        email = self._action(reports, "&Email batch to factor…", self._email_batch)
         purchase = self._action(reports, "Upload &Purchase Report…", self._upload_purchase,
                                 "Ctrl+U")
         payments = self._action(reports, "Upload Pa&yment Report…", self._upload_payments,
                                 "Ctrl+Shift+U")
-        self._action(reports, "Upload Re&serve Report…", lambda: self._upload("reserve"))
+        reserve = self._action(reports, "Upload Re&serve Report…",
+                               lambda: self._upload("reserve"))
         self._action(reports, "Reserve report &template…", lambda: cast(
             ReportsPage, self.pages["reports"]).save_template("reserve"))
         self._action(reports, "&Journal for the bookkeeper…", lambda: save_journal(self))
         loads = bar.addMenu("&Loads")
         self._action(loads, "&Loads", lambda: self.show_page("loads"), "Ctrl+4")
         import_loads = self._action(loads, "&Import loads…", self._import_loads, "Ctrl+I")
+        for action, job in ((reserve, "apply_report"), (email, "send_batch"),
+                            (self._start_action, "start_company")):
+            allow(action, self.desk, job)
+        for menu in (file_menu, tools, reports, loads):
+            menu.setToolTipsVisible(True)  # a greyed item says why
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Factor Desk", lambda: self.asker.info(
             "About Factor Desk", f"Factor Desk {__version__}\n\nFactoring invoices through a "
@@ -310,6 +324,8 @@ class MainWindow(DataFolderActions, QMainWindow):
                             f"({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
             tool.triggered.connect(action.trigger)
             self.tool_actions[key] = tool
+            if key in TOOL_JOBS:  # greyed out, with the reason, when the login may not
+                allow((tool, action), self.desk, TOOL_JOBS[key])
             self.toolbar.addAction(tool)
             if key == "refresh":
                 self.toolbar.addSeparator()

@@ -16,6 +16,7 @@ from factor_desk.gui.common import ask_for_sheet
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.mapping_dialog import MappingDialog, can_be_matched
 from factor_desk.gui.page import Page
+from factor_desk.gui.permissions import refused
 from factor_desk.gui.preview_dialog import (
     PreviewDialog,
     PreviewRow,
@@ -76,6 +77,8 @@ class ReportUpload(Page):
         raise NotImplementedError
 
     def choose_report(self, kind: str) -> None:
+        if refused(self.desk, self.asker, "apply_report"):
+            return  # before the file dialog, not after it
         start = str(self.settings.value("folders/reports", str(Path.home()), str))
         title = TITLES[ReportKind(kind)]
         if kind == ReportKind.PURCHASE and not self.batches.rows():
@@ -87,6 +90,8 @@ class ReportUpload(Page):
 
     def upload(self, path: str, kind: str | None = None) -> None:
         """Preview an uploaded report; Apply in the preview applies it."""
+        if refused(self.desk, self.asker, "apply_report"):
+            return  # a file dropped by a login that may not upload: nothing is read
         self.settings.setValue("folders/reports", str(Path(path).parent))
         if kind is None:  # a dropped file: its columns say what it is (read off the GUI thread)
             self.run(Job(f"Reading {Path(path).name}",

@@ -46,6 +46,7 @@ from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.mapping_dialog import MappingsDialog, kind_words
 from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
 from factor_desk.gui.month_chart import MONTHS, MonthChart
+from factor_desk.gui.permissions import allow
 from factor_desk.gui.preview_dialog import PreviewDialog, plural
 from factor_desk.gui.report_upload import ReportUpload
 from factor_desk.gui.send_dialog import email_batch
@@ -234,6 +235,14 @@ class ReportsPage(ReportUpload):
         layout.addWidget(heading("Factoring Reports"))
         layout.addWidget(self.hint)
         layout.addWidget(split, 1)
+        # what the login may not do stays off, its tool tip saying why (#15)
+        if not allow([upload_purchase, upload_payments, upload_reserve], self.desk,
+                     "apply_report"):
+            self.hint.setText(self.desk.may("apply_report") or "")  # not "drop a report"
+        for button, job in ((self.undo, "undo_import"), (self.reverse_button, "reverse_batch"),
+                            (self.invoices.recall_button, "recall_invoices"),
+                            (self.email, "send_batch")):
+            allow(button, self.desk, job)
         self.drops = DropFilter(self, (".csv", ".xlsx"))
         self.drops.dropped.connect(lambda paths: self.upload(paths[0]))
 
@@ -405,6 +414,7 @@ class ReportsPage(ReportUpload):
         self.mappings_dialog = MappingsDialog(
             self, forget=self._forget_mapping,
             titles=lambda kind: {f.name: f.title for f in self.desk.report_fields(kind)})
+        allow(self.mappings_dialog.forget, self.desk, "forget_mapping")
         self._load_mappings()
         self.mappings_dialog.open()
 

@@ -6,7 +6,7 @@ by the page's job runner; a refusal is shown in the dialog, which stays open."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,6 +32,7 @@ from factor_desk.domain.schedule_layout import (
     ScheduleLayout,
 )
 from factor_desk.gui.jobs import Job
+from factor_desk.gui.permissions import guard_form, read_only_note
 from factor_desk.gui.tones import tone_style
 
 if TYPE_CHECKING:
@@ -270,6 +271,11 @@ def schedule_button(box: FactorTermsBox) -> QPushButton:
             button.dialog.deleteLater()  # type: ignore[attr-defined]
         dialog = ScheduleLayoutDialog(factor, layout, box)
         button.dialog = dialog  # type: ignore[attr-defined]
+        reason = guard_form(page.desk, "set_schedule_layout", "Changing the schedule's "
+                            "columns", [], [dialog.buttons.button(
+                                QDialogButtonBox.StandardButton.Save)])
+        if reason is not None:  # read only for a login without the Admin permission
+            cast(QVBoxLayout, dialog.layout()).insertWidget(0, read_only_note(reason, dialog))
 
         def save(chosen: ScheduleLayout) -> None:
             dialog.buttons.setEnabled(False)

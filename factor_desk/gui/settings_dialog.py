@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from factor_desk.domain.errors import FactorDeskError, InputRefused
 from factor_desk.gui.common import primary_button
+from factor_desk.gui.permissions import guard_form, read_only_note
 from factor_desk.gui.tones import tone_style
 from factor_desk.services.desk import Desk
 from factor_desk.services.sending import MailSecurity, MailSettings
@@ -151,6 +152,11 @@ class SettingsDialog(QDialog):
         self.host.textChanged.connect(self._show_password_state)
         self.user.textChanged.connect(self._show_password_state)
         self._security_was = self.chosen_security()
+        # read only for a login without the Admin permission, a line at the top saying why
+        reason = guard_form(desk, "save_mail_settings", "Changing the mail settings", [],
+                            [self.save_button])
+        if reason is not None:
+            layout.insertWidget(0, read_only_note(reason, self))
 
     def _show(self, settings: MailSettings) -> None:
         self.host.setText(settings.host)

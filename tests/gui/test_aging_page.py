@@ -41,7 +41,7 @@ def test_the_aging_page_shows_the_table_the_totals_and_the_chart(qtbot, window, 
     batch = _aged(desk)
     page = _page(qtbot, window)
     expected = desk.aging(dt.date(2027, 3, 1), "debtor")
-    assert window.windowTitle() == "Aging — Factor Desk"
+    assert window.windowTitle() == f"Aging — Factor Desk — {window.desk.signed_in()}"
     assert window.nav.currentItem().text(0) == "Aging"
     assert window.nav.currentItem().parent().text(0) == "Reports"
     model = page.model

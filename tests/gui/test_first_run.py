@@ -56,7 +56,7 @@ def test_without_a_company_the_window_offers_to_start_or_to_try_the_demo(empty):
     assert window.showing_first_run and window.first_run.isVisible()
     assert window.first_run.start.text() == "Start with your company"
     assert window.first_run.demo.text() == "Try the demo"
-    assert window.windowTitle() == "Welcome — Factor Desk"
+    assert window.windowTitle() == f"Welcome — Factor Desk — {window.desk.signed_in()}"
     assert not window.demo_banner.isVisible()
 
 

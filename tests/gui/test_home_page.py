@@ -31,7 +31,7 @@ def _purchase_report(path, rows):
 
 def test_the_window_opens_on_home_with_the_loads_ready_to_factor(qtbot, window, desk):
     assert window.current_page is window.pages["home"]
-    assert window.windowTitle() == "Home — Factor Desk"
+    assert window.windowTitle() == f"Home — Factor Desk — {window.desk.signed_in()}"
     page = window.pages["home"]
     ready = desk.eligible_loads(SUB)
     total = sum((ld.amount for ld in ready), Decimal(0))

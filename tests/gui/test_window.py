@@ -37,7 +37,7 @@ def test_the_window_names_its_pages_and_database(window):
     assert nav.topLevelItem(2).child(0).text(0) == "Factoring Batch"
     assert nav.topLevelItem(3).child(0).text(0) == "Factoring Reports"
     assert window.database.text().startswith("SQLite file ")
-    assert window.windowTitle() == "Home — Factor Desk"
+    assert window.windowTitle() == f"Home — Factor Desk — {window.desk.signed_in()}"
     menus = [a.text() for a in window.menuBar().actions()]
     assert "&Accounting Tools" in menus and "&Reports" in menus
 
