@@ -86,6 +86,8 @@ for _table in ("subsidiaries", "customers", "loads", "factoring_companies", "imp
     if _table != "important_info":
         LATER_COLUMNS[_table].update(changed_by="VARCHAR(100) NOT NULL DEFAULT ''",
                                      changed_at="TIMESTAMP")
+# 0012: what the clerk did, on a history row whose statuses do not say it.
+LATER_COLUMNS["status_history"] = {"action": "VARCHAR(30)"}
 # Tables of later revisions that today's models write (the ledger, issue #13; any factor,
 # issue #14).
 LATER_TABLES = ("ledger_entries", "settings", "column_mappings", "batch_sends")
@@ -229,3 +231,39 @@ def _copy_import(conn, import_id: int, *, reference: str | None = None,
                                         by="clerk 2", reason="Payment report b.csv",
                                         import_id=new_id))
     return new_id
+
+
+def test_0012_gives_the_history_written_before_it_its_action(fresh_url):
+    """Rows an older Factor Desk wrote get their action from their reasons, once: an edit,
+    a removed document, a direct payment, a short pay, a take-back, a recall, a reversal;
+    a row the statuses say alone (submitted) gets none."""
+    cfg = alembic_config()
+    engine = create_engine(fresh_url)
+    rows = [("Queued", "Queued", "Edited: rate 1.00 → 2.00"),
+            ("Queued", "Queued", "Document removed: POD a.pdf (sha256 0123)"),
+            ("Charged back", "Charged back", "Direct payment of $5.00 (CHK) on x"),
+            ("Charged back", "Completed", "Direct payment of $5.00 (CHK): paid in full"),
+            ("Financed", "Completed", "Closed with a short pay of $1.00: why"),
+            ("Completed", "Financed", "Took back the short pay of $1.00: typo"),
+            ("Invoiced", "Queued", "Recalled from batch ACME-0001: wrong"),
+            ("Invoiced", "Queued", "Batch ACME-0002 reversed: start over"),
+            ("Queued", "Invoiced", "Submitted in batch ACME-0001"),
+            ("Queued", "Queued", "Took a coffee")]
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0011")
+            if conn.dialect.name == "postgresql":  # the rows' load is not the point
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for i, (was, to, reason) in enumerate(rows, start=1):
+                conn.execute(text(
+                    "INSERT INTO status_history (id, load_id, from_status, to_status, at, "
+                    "by, reason) VALUES (:i, 1, :w, :t, CURRENT_TIMESTAMP, 'old', :r)"),
+                    {"i": i, "w": was, "t": to, "r": reason})
+            command.upgrade(cfg, "head")
+            got = conn.execute(text(
+                "SELECT action FROM status_history ORDER BY id")).scalars().all()
+    finally:
+        engine.dispose()
+    assert got == ["edited", "removed_document", "direct_payment", "direct_payment",
+                   "short_pay_close", "took_back", "recalled", "reversed", None, None]

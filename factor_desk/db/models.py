@@ -506,3 +506,5 @@ class StatusHistory(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("report_imports.id"))
+    # what the clerk did, where the statuses do not say it (domain.lifecycle.HistoryAction)
+    action: Mapped[str | None] = mapped_column(String(30))

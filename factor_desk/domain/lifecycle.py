@@ -118,3 +118,17 @@ def check_move(
         raise LifecycleError(
             f"Load {load_number} is {current}; only {need} loads can be {action}."
         )
+
+
+class HistoryAction(StrEnum):
+    """What a clerk did, on a history row whose statuses do not say it alone (a change that
+    keeps the status; a step reached in two ways). Rows whose from and to statuses say it
+    (an import, Create invoice, submit, the factor's reports, Void) carry none."""
+
+    EDITED = "edited"
+    REMOVED_DOCUMENT = "removed_document"
+    DIRECT_PAYMENT = "direct_payment"
+    SHORT_PAY_CLOSE = "short_pay_close"
+    TOOK_BACK = "took_back"
+    RECALLED = "recalled"
+    REVERSED = "reversed"

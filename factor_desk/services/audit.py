@@ -98,10 +98,13 @@ def _undo_row(was: Any, to: Any) -> ColumnElement[bool]:
 # What each source gives: ``n`` the loads of the entry, ``items`` the documents attached
 # or the parts of an email, ``first_id`` the first of its history rows.
 _COLUMNS = ("at", "by", "source", "was", "what", "reason", "batch_id", "import_id",
-            "file_name", "n", "first_id", "items")
+            "file_name", "n", "first_id", "items", "action")
 
 
 def _row(*values: Any) -> list[Any]:
+    """The columns of one source; one that names no history action gets none."""
+    if len(values) == len(_COLUMNS) - 1:
+        values = (*values, _text())
     return [v.label(name) for v, name in zip(values, _COLUMNS, strict=True)]
 
 
@@ -119,9 +122,10 @@ def _sources(user: str | None, since: dt.date | None) -> list[Select[Any]]:
     sh = StatusHistory
     moves = (select(*_row(sh.at, sh.by, _text("move"), sh.from_status, sh.to_status,
                           sh.reason, sh.batch_id, _int(), _text(), func.count(),
-                          func.min(sh.id), _int()))
+                          func.min(sh.id), _int(), sh.action))
              .where(sh.import_id.is_(None), *chosen(sh.at, sh.by))
-             .group_by(sh.at, sh.by, sh.from_status, sh.to_status, sh.reason, sh.batch_id))
+             .group_by(sh.at, sh.by, sh.from_status, sh.to_status, sh.reason, sh.batch_id,
+                       sh.action))
     undo = _undo_row(sh.from_status, sh.to_status)
     per_import = (select(sh.import_id,
                          func.count(case((undo, None), else_=1)).label("n_done"),

@@ -17,6 +17,7 @@ from factor_desk.db.models import Batch, Load, ReportImport, StatusHistory, Supp
 from factor_desk.db.work import Work
 from factor_desk.domain.factor_reports import ReportKind
 from factor_desk.domain.lifecycle import BillingStatus as S
+from factor_desk.domain.lifecycle import HistoryAction
 from factor_desk.domain.money import format_money, from_cents
 from factor_desk.domain.trade import DocumentKind, InfoKind
 from factor_desk.services.common import chunks
@@ -99,10 +100,16 @@ _REPORT_WORDS = {ReportKind.LOADS: "loads file", ReportKind.PURCHASE: "purchase 
 # How the writers of a history row that leaves the status as it is begin its reason
 # (services/loads/moves.py edit_load, loads/documents.py remove_document,
 # load_payments.py): the audit's tests hold each of them.
-_SAME_STATUS_REASONS = (("Edited:", AuditAction.EDITED),
-                        ("Document removed:", AuditAction.REMOVED_DOCUMENT),
-                        ("Direct payment", AuditAction.DIRECT_PAYMENT),
-                        ("Took back", AuditAction.TOOK_BACK))
+# What the history's own action (status_history.action, migration 0012) is in the audit.
+_BY_HISTORY_ACTION = {
+    HistoryAction.EDITED: AuditAction.EDITED,
+    HistoryAction.REMOVED_DOCUMENT: AuditAction.REMOVED_DOCUMENT,
+    HistoryAction.DIRECT_PAYMENT: AuditAction.DIRECT_PAYMENT,
+    HistoryAction.SHORT_PAY_CLOSE: AuditAction.CLOSED_SHORT_PAY,
+    HistoryAction.TOOK_BACK: AuditAction.TOOK_BACK,
+    HistoryAction.RECALLED: AuditAction.RECALLED,
+    HistoryAction.REVERSED: AuditAction.REVERSED_BATCH,
+}
 
 # The moves an undo makes (one step back): an import's history rows so moved are its undo's.
 UNDO_MOVES = ((S.FINANCED, S.INVOICED), (S.COMPLETED, S.FINANCED),
@@ -198,12 +205,16 @@ def entries_of(work: Work, rows: list[Any]) -> list[AuditEntry]:
 def _move(entry: AuditEntry, r: Any, batch: Any) -> None:
     was, to = (S(r.was) if r.was else None), S(r.what)
     entry.detail = r.reason
+    if r.action is not None:  # the statuses alone do not say it: the row does
+        entry.action = _BY_HISTORY_ACTION[HistoryAction(r.action)]
+        if entry.action == AuditAction.REVERSED_BATCH and batch is not None:
+            entry.detail = batch.reverse_reason or r.reason
+        elif entry.action == AuditAction.RECALLED and batch is not None:
+            entry.detail = r.reason
+        return
     action = AuditAction.CHANGED
     if was is None:
         action = AuditAction.ADDED_LOADS
-    elif was == to:
-        action = next((a for prefix, a in _SAME_STATUS_REASONS
-                       if r.reason.startswith(prefix)), AuditAction.CHANGED)
     elif to == S.VOID:
         action = AuditAction.VOIDED
     elif (was, to) == (S.RELEASED, S.QUEUED):
@@ -214,18 +225,6 @@ def _move(entry: AuditEntry, r: Any, batch: Any) -> None:
         action = AuditAction.SUBMITTED_BATCH
         entry.detail = (f"{batch.invoice_count:,} invoices, "
                         f"{format_money(from_cents(batch.total_cents))}")
-    elif (was, to) == (S.INVOICED, S.QUEUED) and batch is not None:
-        reversed_ = (batch.reversed_at is not None and r.reason
-                     == f"Batch {batch.label} reversed: {batch.reverse_reason}")
-        action = AuditAction.REVERSED_BATCH if reversed_ else AuditAction.RECALLED
-        # the clerk's reason without the words of the action (services/recall.py)
-        entry.detail = (batch.reverse_reason if reversed_ else
-                        _after(r.reason, f"Recalled from batch {batch.label}: "))
-    elif to == S.COMPLETED:
-        action = (AuditAction.DIRECT_PAYMENT if r.reason.startswith("Direct payment")
-                  else AuditAction.CLOSED_SHORT_PAY)
-    elif was == S.COMPLETED:
-        action = AuditAction.TOOK_BACK
     if action == AuditAction.CHANGED and was is not None and was != to:
         entry.detail = f"{was} → {to}: {r.reason}"
     entry.action = action
@@ -251,10 +250,6 @@ def _upload(entry: AuditEntry, r: Any, imp: Any) -> None:
             f", {imp.rows_skipped:,} skipped" if imp.rows_skipped else "")
     if imp.status == "undone":
         entry.detail += f" (undone {imp.undone_at:%m/%d/%Y} by {imp.undone_by})"
-
-
-def _after(text: str, prefix: str) -> str:
-    return text[len(prefix):] if text.startswith(prefix) else text
 
 
 def _kind(value: str | None) -> ReportKind | None:

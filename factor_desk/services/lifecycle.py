@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from factor_desk.db.models import Load, StatusHistory, utcnow
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, Problem
-from factor_desk.domain.lifecycle import BillingStatus, check_exception, check_move
+from factor_desk.domain.lifecycle import (
+    BillingStatus,
+    HistoryAction,
+    check_exception,
+    check_move,
+)
 from factor_desk.services.common import chunks, insert_rows
 
 # The statuses a load can come into Factor Desk with; the later ones are reached only
@@ -39,6 +44,7 @@ def move_loads(
     import_id: int | None = None,
     undo: bool = False,
     exception: bool = False,
+    action: HistoryAction | None = None,
 ) -> None:
     """Move every ``(load id, load number)`` from ``current`` to ``target``, all or none.
     ``exception``: one of the lifecycle's exceptions (domain.lifecycle.EXCEPTIONS: back to
@@ -65,10 +71,11 @@ def move_loads(
         _refuse_changed(work, [(i, n) for i, n in loads if i not in moved], target, undo)
     now = utcnow()
     keys = ("load_id", "from_status", "to_status", "at", "by", "reason", "batch_id",
-            "import_id")
+            "import_id", "action")
+    what = action.value if action is not None else None
     for part in chunks(ids, 5000):  # bounded parameter lists keep memory flat
         insert_rows(work, StatusHistory.__table__, keys, [
-            (load_id, current.value, target.value, now, by, reason, batch_id, import_id)
+            (load_id, current.value, target.value, now, by, reason, batch_id, import_id, what)
             for load_id in part
         ])
 
@@ -140,10 +147,11 @@ def record_first_status(
         )
 
 
-def record_change(work: Work, load_id: int, status: BillingStatus, *, by: str, reason: str
-                  ) -> None:
+def record_change(work: Work, load_id: int, status: BillingStatus, *, by: str, reason: str,
+                  action: HistoryAction) -> None:
     """Record a change to a load that leaves its status as it is (a document removed): a
     history row from ``status`` to ``status`` that says what changed."""
     work.execute(StatusHistory.__table__.insert(), [{
         "load_id": load_id, "from_status": status.value, "to_status": status.value,
-        "at": utcnow(), "by": by, "reason": reason, "batch_id": None, "import_id": None}])
+        "at": utcnow(), "by": by, "reason": reason, "batch_id": None, "import_id": None,
+        "action": action.value}])

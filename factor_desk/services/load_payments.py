@@ -24,7 +24,7 @@ from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.factor_reports import ImportStatus
 from factor_desk.domain.ledger import EntryKind
-from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.lifecycle import BillingStatus, HistoryAction
 from factor_desk.domain.money import (
     MoneyError,
     format_money,
@@ -120,7 +120,8 @@ def close_load(work: Work, load_number: str, reason: str, *, today: dt.date | No
     move_loads(work, [(load.id, load.load_number)], status, BillingStatus.COMPLETED,
                by=user, reason=f"Closed with a short pay of {_money(money.balance)}: "
                                f"{reason}",
-               exception=status == BillingStatus.CHARGED_BACK)
+               exception=status == BillingStatus.CHARGED_BACK,
+               action=HistoryAction.SHORT_PAY_CLOSE)
     return LoadMoneyMove(load.load_number, invoice.invoice_number, EntryKind.SHORT_PAY,
                          from_cents(money.balance), day, "", reason,
                          BillingStatus.COMPLETED.value, from_cents(0), True)
@@ -183,12 +184,14 @@ def pay_load(work: Work, load_number: str, amount: Decimal, reference: str,
     if rest <= 0:
         move_loads(work, [(load.id, load.load_number)], BillingStatus.CHARGED_BACK,
                    BillingStatus.COMPLETED, by=user, exception=True,
+                   action=HistoryAction.DIRECT_PAYMENT,
                    reason=what + (f": overpaid by {_money(-rest)}" if rest < 0 else
                                   ": paid in full"))
         status = BillingStatus.COMPLETED
     else:
         record_change(work, load.id, BillingStatus.CHARGED_BACK, by=user,
-                      reason=f"{what}: {_money(rest)} stays open")
+                      reason=f"{what}: {_money(rest)} stays open",
+                      action=HistoryAction.DIRECT_PAYMENT)
     return LoadMoneyMove(load.load_number, invoice.invoice_number, EntryKind.DIRECT_PAYMENT,
                          from_cents(cents), day, reference, "", status.value,
                          from_cents(rest), status == BillingStatus.COMPLETED)
@@ -271,10 +274,12 @@ def take_back(work: Work, load_number: str, reason: str, *, user: str | None = N
     if status == BillingStatus.COMPLETED and after.balance > 0:
         move_loads(work, [(load.id, load.load_number)], status, back_to, by=user,
                    reason=words, undo=back_to == BillingStatus.FINANCED,
-                   exception=back_to == BillingStatus.CHARGED_BACK)
+                   exception=back_to == BillingStatus.CHARGED_BACK,
+                   action=HistoryAction.TOOK_BACK)
         status = back_to
     else:
-        record_change(work, load.id, status, by=user, reason=words)
+        record_change(work, load.id, status, by=user, reason=words,
+                      action=HistoryAction.TOOK_BACK)
     return LoadMoneyMove(load.load_number, invoice.invoice_number, kind, from_cents(cents),
                          day, reference, reason, status.value, from_cents(after.balance),
                          False)

@@ -20,7 +20,7 @@ from factor_desk.db.work import Work
 from factor_desk.domain.batches import BatchStatus
 from factor_desk.domain.errors import InputRefused, Problem
 from factor_desk.domain.factor_reports import ImportStatus, ReportKind
-from factor_desk.domain.lifecycle import BillingStatus, check_exception
+from factor_desk.domain.lifecycle import BillingStatus, HistoryAction, check_exception
 from factor_desk.services.batches import find_batch, show_batch
 from factor_desk.services.common import chunks, current_user
 from factor_desk.services.lifecycle import move_loads
@@ -81,10 +81,11 @@ def _open_invoices(work: Work, b: Batch) -> list[tuple[Invoice, Load]]:
 
 
 def _move_back(work: Work, b: Batch, chosen: list[tuple[Invoice, Load]], *, user: str,
-               history_reason: str, recall_reason: str) -> list[MovedLoad]:
+               history_reason: str, recall_reason: str, action: HistoryAction
+               ) -> list[MovedLoad]:
     move_loads(work, [(ld.id, ld.load_number) for _, ld in chosen],
                BillingStatus.INVOICED, BillingStatus.QUEUED, by=user, reason=history_reason,
-               batch_id=b.id, exception=True)
+               batch_id=b.id, exception=True, action=action)
     now = utcnow()
     ids = [inv.id for inv, _ in chosen]
     for part in chunks(ids):
@@ -136,7 +137,7 @@ def recall_invoices(work: Work, batch: str, load_numbers: list[str], *, reason: 
                            f"Nothing was recalled ({len(problems)} problems).")
     moved = _move_back(work, b, chosen, user=user,
                        history_reason=f"Recalled from batch {b.label}: {why}",
-                       recall_reason=why)
+                       recall_reason=why, action=HistoryAction.RECALLED)
     work.flush()
     return RecallResult(b.label, why, show_batch(work, b.label).status, moved)
 
@@ -176,7 +177,7 @@ def reverse_batch(work: Work, batch: str, *, reason: str, user: str | None = Non
         raise InputRefused(problems, summary=f"Batch {b.label} was not reversed.")
     moved = _move_back(work, b, chosen, user=user,
                        history_reason=f"Batch {b.label} reversed: {why}",
-                       recall_reason=f"Batch reversed: {why}")
+                       recall_reason=f"Batch reversed: {why}", action=HistoryAction.REVERSED)
     work.execute(update(Batch).where(Batch.id == b.id)
                  .values(reversed_at=utcnow(), reversed_by=user, reverse_reason=why)
                  .execution_options(synchronize_session=False))

@@ -28,7 +28,7 @@ def _column(page, title: str) -> list[str]:
 def test_the_audit_page_lists_who_did_what(qtbot, window, desk, qtmodeltester):
     batch = desk.submit_all_eligible(SUB)
     page = _page(qtbot, window)
-    assert window.windowTitle() == "Audit — Factor Desk"
+    assert window.windowTitle() == f"Audit — Factor Desk — {window.desk.signed_in()}"
     assert window.nav.currentItem().text(0) == "Audit"
     assert window.nav.currentItem().parent().text(0) == "Reports"
     model = page.model

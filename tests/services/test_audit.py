@@ -115,7 +115,8 @@ def test_each_kind_of_action_shows_once_with_who_loads_batch_and_file(story):
     assert (voided.loads, voided.detail, voided.what) == (
         ["10"], "cancelled by the shipper", "Voided a load")
     recalled = one(found, A.RECALLED)
-    assert (recalled.loads, recalled.batch, recalled.detail) == (["4"], batch, "wrong rate")
+    assert (recalled.loads, recalled.batch, recalled.detail) == (
+        ["4"], batch, f"Recalled from batch {batch}: wrong rate")
     reversed_ = one(found, A.REVERSED_BATCH)
     assert (reversed_.loads, reversed_.batch, reversed_.detail) == (
         ["4", "9"], second, "sent by mistake")

@@ -13,7 +13,7 @@ from factor_desk.db.models import Load, SupportingDocument, utcnow
 from factor_desk.db.store import sha256_of
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
-from factor_desk.domain.lifecycle import BillingStatus
+from factor_desk.domain.lifecycle import BillingStatus, HistoryAction
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import DocumentKind
 from factor_desk.services.common import current_user
@@ -162,7 +162,8 @@ def remove_document(work: Work, document_id: int, *, user: str | None = None
     kind = DocumentKind(doc.kind).label
     work.delete(doc)
     record_change(work, load.id, status, by=user or current_user(work),
-                  reason=f"Document removed: {kind} {doc.file_name} (sha256 {doc.sha256[:12]})")
+                  reason=f"Document removed: {kind} {doc.file_name} (sha256 {doc.sha256[:12]})",
+                  action=HistoryAction.REMOVED_DOCUMENT)
     work.flush()
     return info
 

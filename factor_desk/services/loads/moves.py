@@ -16,7 +16,12 @@ from factor_desk.db.models import Batch, Customer, Invoice, Load, StatusHistory,
 from factor_desk.db.work import Work
 from factor_desk.domain.dates import parse_date
 from factor_desk.domain.errors import InputRefused, LifecycleError, Problem
-from factor_desk.domain.lifecycle import BillingStatus, check_exception, check_move
+from factor_desk.domain.lifecycle import (
+    BillingStatus,
+    HistoryAction,
+    check_exception,
+    check_move,
+)
 from factor_desk.domain.money import MoneyError, from_cents, parse_money, to_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.domain.trade import InvoicingMethod
@@ -305,7 +310,8 @@ def _apply(work: Work, load: Load, changes: dict[str, object], *, by: str) -> li
             setattr(load, name, value)
     if shown:
         record_change(work, load.id, BillingStatus(load.status), by=by, reason="Edited: " + (
-            "; ".join(f"{c.field} {c.old} → {c.new}" for c in shown)))
+            "; ".join(f"{c.field} {c.old} → {c.new}" for c in shown)),
+            action=HistoryAction.EDITED)
         stamp(work, load)
     work.flush()
     return shown
