@@ -18,8 +18,9 @@ from factor_desk.domain.factor_reports import ImportStatus, Outcome
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import format_money, from_cents, to_cents
 from factor_desk.domain.text import clip, excerpt
-from factor_desk.services.common import chunks
+from factor_desk.services.common import CHUNK, chunks
 from factor_desk.services.ledger import invoice_money
+from factor_desk.services.reports.bulk import named_in, on_server
 from factor_desk.services.reports.checking import (
     InvoiceFacts,
     Row,
@@ -75,11 +76,11 @@ class PaymentRules(Rules):
             if ref := text_of(cells, columns, "reference_number"):
                 refs_in_file.add(ref)
         self.applied_refs: dict[str, ReportImport] = {}
-        for part in chunks(sorted(refs_in_file)):
+        for named in named_in(work, Payment.reference_number, refs_in_file):
             for ref, imp in work.execute(
                 select(Payment.reference_number, ReportImport)
                 .join(ReportImport, ReportImport.id == Payment.import_id)
-                .where(Payment.reference_number.in_(part),
+                .where(named,
                        ReportImport.status == ImportStatus.APPLIED)
             ).all():
                 self.applied_refs.setdefault(ref, imp)
@@ -87,7 +88,8 @@ class PaymentRules(Rules):
         # what each Financed invoice named still owes, and was paid, before this file
         self.open_before: dict[int, tuple[int, int]] = {}
         financed = [f.invoice_id for f in self.named() if f.status == BillingStatus.FINANCED]
-        for ids in chunks(financed):
+        # on a server, one statement (its ids written into it) instead of 56
+        for ids in chunks(financed, max(len(financed), 1) if on_server(work) else CHUNK):
             money = invoice_money(invoice_ids=ids)  # only their payments and entries
             for invoice_id, balance, paid in work.execute(
                     select(money.c.invoice_id, money.c.balance, money.c.paid)).all():
