@@ -154,3 +154,17 @@ def test_a_load_moved_meanwhile_is_named_and_nothing_applies(pg, batch, tmp_path
         apply(pg, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
                                         [purchase_row(n) for n in "1234"]), batch)
     assert dump(pg) == before
+
+
+def test_the_arrays_written_as_literals_read_back_as_given(pg):
+    """Text with the characters an array literal escapes, and whole numbers, go to the
+    server as one array each and come back unchanged."""
+    from sqlalchemy import Integer, String, func
+
+    texts = ['a"b', "back\\slash", "x,y", "{z}", "NULL", "", " sp ", "é€", 'both\\"']
+    numbers = [0, -5, 2**31 - 1, 7]
+    with pg.read() as work:
+        got = work.execute(select(func.unnest(bulk.array_of(texts, String())))).scalars().all()
+        assert got == texts
+        got = work.execute(select(func.unnest(bulk.array_of(numbers, Integer())))).scalars()
+        assert list(got) == numbers
