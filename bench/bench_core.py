@@ -40,7 +40,34 @@ commit 0.04 s. The target of 2.5x the bare floor is not reachable: the database'
 part, measured as a second floor in the same run (the same csv + executemany into the
 app's own loads table + a history row each, parsing nothing), is 1.8-2.1x the bare floor
 by itself, which would leave under 0.1 s to read, check and resolve 50,000 rows. The
-import is 2.0-2.3x that schema floor.
+import is 2.0-2.3x that schema floor. Again on 2026-11-29 (a quiet moment, load 0.3): the
+import 0.76 s = 65,700 rows/s, 4.4x a bare floor of 0.17 s; the schema floor 0.33 s (1.9x
+the bare one), the import 2.3x it. PRAGMA cache_size=-65536 (and temp_store=MEMORY) in the
+transaction took the schema floor from 0.33-0.34 to 0.326-0.328 s (best of 5): 3%, not
+worth a setting; what the import does beyond the floor is Python's reading of each row
+(0.2 s over the csv module's own, services/loads/rows.py, 4 us a row for 14 cells: strip,
+lengths, dates, money) and the check against the database and the customers (0.1 s).
+
+PostgreSQL (``--pg URL``; 2026-11-29, the same quiet moment, PostgreSQL 15 on the same
+2 cores): the import 1.77 s = 28,200 rows/s (read 0.28 s, check 0.12 s, write 1.36 s); the
+server's own part, measured as a floor in the same run (the same csv + a bare COPY into
+the app's loads table + a history row each, parsing nothing, rolled back), is 1.19 s =
+42,000 rows/s by itself, so the issue's >= 50,000 rows/s end to end cannot be met with the
+schema's foreign keys on this machine. Where the write goes (statement by statement, the
+same run): the loads' COPY 0.72 s, of which 0.57 s after the last row is sent, PostgreSQL
+checking the three foreign keys of each row (150,000 checks, 3 us each); the history rows'
+INSERT ... SELECT 0.41 s (100,000 checks of its two keys); the accessorial lines 0.13 s;
+the file kept in document_blobs 0.07 s; the commit a few ms. The same statements with the
+foreign-key triggers off (session_replication_role=replica, to measure only, in a scratch
+database): COPY 0.31 s, history 0.10 s, lines 0.06 s. Before this round the check bound
+the file's 50,000 numbers through psycopg's list dumper (1-2 us a value, in Python): now
+as one array literal.
+Triggers other branches add (measured in a scratch database, load average 6): a BEFORE
+INSERT row trigger on status_history setting ``by`` to session_user costs 73-112 ms per
+50,000 rows (EXPLAIN ANALYZE's "Trigger" line), +10-20% of the history INSERT; a
+statement-level AFTER trigger doing pg_notify 0.05-0.2 ms per statement. A BEFORE row
+trigger on a table COPY writes also turns COPY's multi-row inserts off: COPY of 50,000
+history rows 0.62 -> 0.78 s (best of 5).
 """
 
 from __future__ import annotations
