@@ -17,6 +17,22 @@ the same load); XLSX 5.63 s + 3.11 s = 8.74 s, 2.3x the bare parse (before: 15.3
 3.7x): applying the file just previewed uses the preview's parse again when its bytes are
 unchanged (its SHA-256), so openpyxl runs once. In CPU time (``time.process_time``, the
 same database, alternate runs): CSV 3.19-3.27 s -> 2.68-2.85 s, XLSX 11.5 s -> 7.0 s.
+
+PostgreSQL (``--pg URL``: a database of its own for the setup, a copy of it per payment
+report, CREATE DATABASE ... TEMPLATE; issue #15's target: apply <= 5 s). Measured
+2026-11-29 on 2 cores shared with five test runs (load average 5-6), the same prepared
+database, the code before and after issue #15's round in alternate runs: purchase report
+apply 6.1-10.1 s -> 3.6-5.5 s, payment report apply 11.3-11.9 s -> 5.6-6.5 s; this bench
+at load 5: purchase 1.25 + 3.87 s, payments CSV 1.99 + 6.57 s, XLSX 6.45 + 6.23 s (SQLite
+in the same run: 1.86 + 2.14 s, 2.09 + 2.00 s, 6.85 + 2.81 s). Where the payment apply went
+before, statement by statement: the payments' executemany 2.4 s, the loads' UPDATE in 56
+chunks of 900 ids 2.0 s, the history rows' executemany 1.6 s, five lookups each in 56
+chunked IN (...) lists 0.25-0.8 s each. Now (services/reports/bulk.py): each lookup one
+statement over one array (0.05-0.3 s), the rows by COPY (about 1 s each for the payments
+and the history rows, nearly all of it the server checking two foreign keys a row), one
+UPDATE of the 50,000 loads (1.2 s: the server writes a new version of each row into six
+indexes; 0.67-1.5 s in psql alone at that load). The rest is the rows' check, run again
+in the write (about 2 s, as on SQLite) and the lock of the named loads (0.1-0.2 s).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from factor_desk.db.models import (
 )
 from factor_desk.services import lifecycle
 from factor_desk.services.desk import Desk
-from factor_desk.services.reports import bulk, upload
+from factor_desk.services.reports import bulk, payments, upload
 
 
 @pytest.fixture
@@ -116,9 +116,15 @@ def test_a_report_applied_on_the_server_writes_what_the_core_path_writes(
             payment_row(numbers[1], "400.00", ref=f"{prefix}-2"),
             payment_row(numbers[2], "950.00", ref=f"{prefix}-3",
                         **{"Short Pay Reason": "lumper not approved", "Note": "n"}),
-            payment_row(numbers[3], "900.00", ref=f"{prefix}-4", Final="yes"),
-            payment_row(numbers[1], "700.00", ref=f"{prefix}-5")]))
+            payment_row(numbers[3], "100.00", ref=f"{prefix}-4"),
+            payment_row(numbers[1], "300.00", ref=f"{prefix}-5")]))
+        # what the two still owe comes from the database: on the server, by their batch
+        apply(pg, "payments", write_csv(tmp_path / f"{prefix}-pay2.csv", PAYMENT_HEADER, [
+            payment_row(numbers[1], "400.00", ref=f"{prefix}-6"),
+            payment_row(numbers[3], "800.00", ref=f"{prefix}-7", Final="yes")]))
 
+    # a batch the file names 2 invoices of is read whole (the threshold, 900 in use)
+    monkeypatch.setattr(payments, "CHUNK", 2)
     reports("S1", ["1", "2", "3", "4"], batch)
     assert core_calls == []  # every write went in one statement
     monkeypatch.setattr(bulk, "on_server", lambda work: False)
@@ -130,6 +136,7 @@ def test_a_report_applied_on_the_server_writes_what_the_core_path_writes(
     assert by_server == by_core
     assert [s for _, s in by_server["status"]] == ["Completed"] * 4
     assert len(by_server["entries"]) == 2  # the two short pays
+    assert [e[4] for e in sorted(by_server["entries"])] == [5000, 10000]  # 3's, 4's
     assert {e[6] for e in by_server["entries"]} == {moment}
     assert len(by_server["history"]) == 8  # Invoiced -> Financed -> Completed, each load
 
@@ -168,3 +175,49 @@ def test_the_arrays_written_as_literals_read_back_as_given(pg):
         assert got == texts
         got = work.execute(select(func.unnest(bulk.array_of(numbers, Integer())))).scalars()
         assert list(got) == numbers
+
+
+def test_a_server_lost_during_copy_is_the_usual_refusal(pg):
+    """COPY runs on the driver's own connection, outside the engine's statements: a server
+    that goes away under it is still told as for any statement, nothing changed."""
+    from factor_desk.domain.errors import EnvironmentRefused
+
+    with pytest.raises(EnvironmentRefused, match="was lost; nothing was changed"), \
+            pg.write() as work:
+        pid = work.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with pg.engine.connect() as other:  # the same login may end its own session
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        bulk.write_rows(work, StatusHistory.__table__, ("load_id", "to_status", "reason"),
+                        [(1, "Financed", "lost"), (2, "Financed", "lost")])
+    with pg.read() as work:  # the next action works
+        assert work.connection().exec_driver_sql("SELECT 1").scalar() == 1
+
+
+@pytest.fixture
+def payments_row_security(pg):
+    """Row-level security on the payments table, for its owner too (undone after)."""
+    def run(*statements):
+        with pg.engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+
+    run("ALTER TABLE payments ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE payments FORCE ROW LEVEL SECURITY",
+        "CREATE POLICY everyone ON payments USING (true) WITH CHECK (true)")
+    yield
+    run("DROP POLICY everyone ON payments", "ALTER TABLE payments NO FORCE ROW LEVEL SECURITY",
+        "ALTER TABLE payments DISABLE ROW LEVEL SECURITY")
+
+
+def test_a_table_under_row_level_security_is_written_by_insert(
+        pg, batch, tmp_path, core_calls, payments_row_security):
+    """COPY FROM refuses a table with row-level security: its rows go by INSERT."""
+    apply(pg, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                    [purchase_row(n) for n in "1234"]), batch)
+    assert core_calls == []
+    apply(pg, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER,
+                                    [payment_row(n) for n in "12"]))
+    assert core_calls == [2]  # the payments; their history rows by COPY
+    with pg.read() as work:
+        assert sorted(work.execute(select(Payment.reference_number)).scalars()) == [
+            "ACH-1", "ACH-2"]

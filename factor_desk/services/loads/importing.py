@@ -275,7 +275,11 @@ def _insert_loads(session: Session, rows: list[LoadRow], customer_ids: list[int 
     table = Load.__table__
     connection = session.connection()
     dialect = connection.dialect
-    if _copies(dialect):
+    if _copies(dialect) and not connection.exec_driver_sql(
+            # COPY FROM refuses a table with row-level security on (for a login it applies
+            # to): then the Core INSERT below
+            "SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass(%s)",
+            (table.name,)).scalar():
         _copy_loads(connection, rows, customer_ids, sub_id, import_id, now)
         return
     compiled = table.insert().compile(dialect=dialect, column_keys=list(_LOAD_KEYS))
@@ -346,3 +350,7 @@ def _copy_loads(connection: Connection, rows: list[LoadRow], customer_ids: list[
                     r.invoicing_method, now, import_id))
     except psycopg.IntegrityError as error:
         raise IntegrityError(statement, None, error) from error
+    except psycopg.Error:
+        if raw.broken:  # the server went away: the engine says so, as for any statement
+            connection.exec_driver_sql("SELECT 1")
+        raise

@@ -1,7 +1,8 @@
 """Applying a report of 50,000 rows on PostgreSQL (issue #15): one statement where SQLite
 takes a hundred. Each function here does on a server what its SQLite twin does, with the
-same rows and values, through the same engine (so its errors are the engine's: a unique
-clash is an IntegrityError naming its index, a lost server the usual refusal):
+same rows and values, on the work's own connection in its transaction; its errors are the
+engine's (a unique clash an IntegrityError naming its index, a lost server the refusal
+that says so), COPY's too:
 
 - ``named_in``: ``column = ANY(array)``, one bound array, instead of a chunked ``IN (...)``
   of 900 parameters each (56 statements for 50,000 invoices, each compiled and planned);
@@ -10,8 +11,9 @@ clash is an IntegrityError naming its index, a lost server the usual refusal):
 - ``move_loads``: lifecycle.move_loads as one ``UPDATE ... WHERE id = ANY(array)`` and its
   history rows by ``write_rows``.
 
-Measured 2026-11-29 (50,000 rows, 2 cores, load average 5): the payment report's apply
-12.9 s -> see bench/bench_reports.py for the figures before and after."""
+Measured 2026-11-29 (50,000 rows, 2 cores shared, load average 5-6, alternate runs): the
+payment report's apply 11.3-11.9 s -> 5.6-6.5 s, the purchase report's 6.1-10.1 s ->
+3.6-5.5 s; bench/bench_reports.py says where the time went before and goes now."""
 
 from __future__ import annotations
 
@@ -109,7 +111,7 @@ def write_rows(work: Work, table: Table, keys: Sequence[str],
         return
     missing_default = any(c.default is not None and c.server_default is None
                           for c in table.columns if c.key not in keys)
-    if not on_server(work) or missing_default:
+    if not on_server(work) or missing_default or row_security(work, table):
         insert_rows(work, table, keys, rows)
         return
     import psycopg  # only here: the SQLite installs never load the PostgreSQL driver
@@ -125,7 +127,17 @@ def write_rows(work: Work, table: Table, keys: Sequence[str],
             for row in rows:
                 copy.write_row(row)
     except psycopg.Error as error:
+        if raw.broken:  # the server went away: the engine says so, as for any statement
+            connection.exec_driver_sql("SELECT 1")
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def row_security(work: Work, table: Table) -> bool:
+    """Whether ``table`` has row-level security on (PostgreSQL): COPY FROM refuses such a
+    table for a login it applies to, so the rows go by INSERT."""
+    return bool(work.connection().exec_driver_sql(
+        "SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass(%s)",
+        (table.name,)).scalar())
 
 
 def move_loads(work: Work, loads: Sequence[tuple[int, str]], current: BillingStatus,
