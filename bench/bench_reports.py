@@ -22,9 +22,14 @@ PostgreSQL (``--pg URL``: a database of its own for the setup, a copy of it per 
 report, CREATE DATABASE ... TEMPLATE; issue #15's target: apply <= 5 s). Measured
 2026-11-29 on 2 cores shared with five test runs (load average 5-6), the same prepared
 database, the code before and after issue #15's round in alternate runs: purchase report
-apply 6.1-10.1 s -> 3.6-5.5 s, payment report apply 11.3-11.9 s -> 5.6-6.5 s; this bench
-at load 5: purchase 1.25 + 3.87 s, payments CSV 1.99 + 6.57 s, XLSX 6.45 + 6.23 s (SQLite
-in the same run: 1.86 + 2.14 s, 2.09 + 2.00 s, 6.85 + 2.81 s). Where the payment apply went
+apply 6.1-10.1 s -> 3.6-5.5 s, payment report apply 11.3-11.9 s -> 5.6-6.5 s; again at
+load 1.5-2.4: purchase apply 4.00-4.76 s -> 2.51-2.68 s, payments preview 1.88-2.15 s ->
+0.88-1.05 s and apply 6.35-6.81 s -> 2.94-3.25 s. This bench at load 2 (preview + apply):
+                    SQLite           PostgreSQL
+  purchase CSV      0.89 + 1.40 s    0.86 + 2.33 s
+  payments CSV      1.23 + 2.02 s    1.03 + 3.13 s   (target: apply <= 5 s)
+  payments XLSX     4.97 + 1.78 s    4.17 + 3.26 s
+Where the payment apply went
 before, statement by statement: the payments' executemany 2.4 s, the loads' UPDATE in 56
 chunks of 900 ids 2.0 s, the history rows' executemany 1.6 s, five lookups each in 56
 chunked IN (...) lists 0.25-0.8 s each. Now (services/reports/bulk.py): each lookup one

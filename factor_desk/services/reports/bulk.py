@@ -11,9 +11,9 @@ that says so), COPY's too:
 - ``move_loads``: lifecycle.move_loads as one ``UPDATE ... WHERE id = ANY(array)`` and its
   history rows by ``write_rows``.
 
-Measured 2026-11-29 (50,000 rows, 2 cores shared, load average 5-6, alternate runs): the
-payment report's apply 11.3-11.9 s -> 5.6-6.5 s, the purchase report's 6.1-10.1 s ->
-3.6-5.5 s; bench/bench_reports.py says where the time went before and goes now."""
+Measured 2026-11-29 (50,000 rows, 2 cores shared, load average 1.5-2.4, alternate runs):
+the payment report's apply 6.35-6.81 s -> 2.94-3.25 s, the purchase report's 4.00-4.76 s
+-> 2.51-2.68 s; bench/bench_reports.py says where the time went before and goes now."""
 
 from __future__ import annotations
 
