@@ -177,18 +177,30 @@ def test_the_arrays_written_as_literals_read_back_as_given(pg):
         assert list(got) == numbers
 
 
-def test_a_server_lost_during_copy_is_the_usual_refusal(pg):
+def test_a_server_lost_during_copy_is_the_usual_refusal(pg, monkeypatch):
     """COPY runs on the driver's own connection, outside the engine's statements: a server
-    that goes away under it is still told as for any statement, nothing changed."""
+    that goes away under it is told where it fails, as for any statement, nothing changed
+    (not a driver's error that only the closing of the work turns into the refusal)."""
     from factor_desk.domain.errors import EnvironmentRefused
 
+    # the COPY is the first statement after the server went away
+    monkeypatch.setattr(bulk, "row_security", lambda work, table: False)
+    moment = dt.datetime(2026, 11, 29)
+    raised: list[type] = []
     with pytest.raises(EnvironmentRefused, match="was lost; nothing was changed"), \
             pg.write() as work:
         pid = work.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
         with pg.engine.connect() as other:  # the same login may end its own session
             other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
-        bulk.write_rows(work, StatusHistory.__table__, ("load_id", "to_status", "reason"),
-                        [(1, "Financed", "lost"), (2, "Financed", "lost")])
+        try:
+            bulk.write_rows(work, StatusHistory.__table__, (
+                "load_id", "from_status", "to_status", "at", "by", "reason", "batch_id",
+                "import_id"), [(n, "Invoiced", "Financed", moment, "x", "lost", None, None)
+                               for n in (1, 2)])
+        except Exception as error:
+            raised.append(type(error))
+            raise
+    assert raised == [EnvironmentRefused]
     with pg.read() as work:  # the next action works
         assert work.connection().exec_driver_sql("SELECT 1").scalar() == 1
 
