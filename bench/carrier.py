@@ -6,7 +6,8 @@ from one run to the next."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,46 @@ def submit_all(db: Any) -> str:
 
     with db.write() as work:
         return submit_batch(work, SUBSIDIARY, all_eligible=True).batch
+
+
+@contextmanager
+def server_database(url: str, prefix: str) -> Iterator[str]:
+    """A database of its own on the server ``url`` for one bench run (CREATE DATABASE),
+    dropped after; yields its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    made = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{made}"'))
+    try:
+        yield make_url(url).set(database=made).render_as_string(hide_password=False)
+    finally:
+        drop_database(admin, made)
+        admin.dispose()
+
+
+def drop_database(admin: Any, name: str) -> None:
+    """Drop the database ``name`` (its sessions ended first), through the AUTOCOMMIT engine
+    ``admin``."""
+    from sqlalchemy import text
+
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = :n"), {"n": name})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+def side_by_side(figures: dict[str, dict[str, str]], show: Any = print) -> None:
+    """Print ``{database: {figure: text}}`` as one table, a column per database."""
+    names = list(figures)
+    rows = list(dict.fromkeys(k for f in figures.values() for k in f))
+    width = max(len(r) for r in rows)
+    cols = [max(len(n), *(len(figures[n].get(r, "")) for r in rows)) for n in names]
+    show(f"{'':{width}}  " + "  ".join(f"{n:>{w}}" for n, w in zip(names, cols, strict=True)))
+    for r in rows:
+        show(f"{r:{width}}  " + "  ".join(f"{figures[n].get(r, '-'):>{w}}"
+                                          for n, w in zip(names, cols, strict=True)))

@@ -19,7 +19,8 @@ from factor_desk.domain.dates import DateCache
 from factor_desk.domain.factor_reports import ImportStatus, Outcome
 from factor_desk.domain.money import MoneyError, format_money, parse_money
 from factor_desk.domain.text import clip
-from factor_desk.services.common import Progress, chunks
+from factor_desk.services.common import Progress
+from factor_desk.services.reports.bulk import named_in
 from factor_desk.services.reports.columns import ReportFile
 from factor_desk.services.reports.outcomes import (
     Preview,
@@ -267,8 +268,8 @@ def _invoice_facts(work: Work, upload: ReportFile
     conn = work.connection()
     for column, wanted, target in ((Invoice.invoice_number, inv_numbers, by_invoice),
                                    (Load.load_number, load_numbers, by_load)):
-        for part in chunks(sorted(wanted)):
-            for found in conn.execute(base.where(column.in_(part))).all():  # one fetchall
+        for named in named_in(work, column, wanted):
+            for found in conn.execute(base.where(named)).all():  # one fetchall
                 facts = InvoiceFacts(*found)
                 target[facts.invoice_number if target is by_invoice else facts.load_number] \
                     = facts
@@ -309,11 +310,13 @@ def applied_imports_of(work: Work, model: type[PurchaseRecord] | type[Payment],
                        invoice_ids: list[int]) -> dict[int, ReportImport]:
     """For each invoice, the applied import whose ``model`` rows name it (latest)."""
     found: dict[int, ReportImport] = {}
-    for part in chunks(invoice_ids):
+    # each chunk in the order of the imports, and the chunks (when more than one) in the
+    # order of the ids: an invoice is in one chunk, so its latest import comes last
+    for named in named_in(work, model.invoice_id, set(invoice_ids)):
         for invoice_id, imp in work.execute(
             select(model.invoice_id, ReportImport)
             .join(ReportImport, ReportImport.id == model.import_id)
-            .where(model.invoice_id.in_(part), ReportImport.status == ImportStatus.APPLIED)
+            .where(named, ReportImport.status == ImportStatus.APPLIED)
             .order_by(ReportImport.id)
         ).all():
             found[invoice_id] = imp

@@ -15,8 +15,8 @@ from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.domain.money import format_money, from_cents, to_cents
 from factor_desk.domain.text import excerpt
 from factor_desk.services.batches import find_batch
-from factor_desk.services.common import chunks
 from factor_desk.services.factors import factor_terms_by_id, terms_expected
+from factor_desk.services.reports.bulk import named_in
 from factor_desk.services.reports.checking import (
     InvoiceFacts,
     Row,
@@ -180,11 +180,11 @@ def _bought_by(work: Work, invoice_ids: list[int]) -> dict[int, tuple[ReportImpo
     """For each invoice an applied import bought: that import and the invoice amount its
     report gave."""
     found: dict[int, tuple[ReportImport, int]] = {}
-    for part in chunks(invoice_ids):
+    for named in named_in(work, PurchaseRecord.invoice_id, set(invoice_ids)):
         for invoice_id, cents, imp in work.execute(
             select(PurchaseRecord.invoice_id, PurchaseRecord.invoice_amount_cents, ReportImport)
             .join(ReportImport, ReportImport.id == PurchaseRecord.import_id)
-            .where(PurchaseRecord.invoice_id.in_(part),
+            .where(named,
                    PurchaseRecord.status == PurchaseStatus.PURCHASED,
                    ReportImport.status == ImportStatus.APPLIED)
         ).all():

@@ -31,8 +31,8 @@ from factor_desk.domain.factor_reports import ImportStatus, Outcome, PurchaseSta
 from factor_desk.domain.ledger import EntryKind
 from factor_desk.domain.lifecycle import BillingStatus
 from factor_desk.services.batches import find_batch
-from factor_desk.services.common import Progress, chunks, current_user, gc_paused, insert_rows
-from factor_desk.services.lifecycle import move_loads
+from factor_desk.services.common import Progress, chunks, current_user, gc_paused
+from factor_desk.services.reports.bulk import move_loads, named_in, write_rows
 from factor_desk.services.reports.checking import check_rows, text_of
 from factor_desk.services.reports.columns import ReportFile
 from factor_desk.services.reports.outcomes import (
@@ -173,14 +173,13 @@ def _lock_paid_loads(work: Work, upload: ReportFile) -> None:
             if text := text_of(cells, columns, name):
                 found.add(text)
     ids: set[int] = set()
-    for part in chunks(sorted(wanted["invoice_number"])):
+    for named in named_in(work, Invoice.invoice_number, wanted["invoice_number"]):
         ids.update(work.execute(select(Invoice.load_id).where(
-            Invoice.invoice_number.in_(part), Invoice.recalled_at.is_(None))).scalars())
-    for part in chunks(sorted(wanted["load_number"])):
-        ids.update(work.execute(select(Load.id).where(Load.load_number.in_(part))).scalars())
-    for id_part in chunks(sorted(ids)):
-        work.execute(select(Load.id).where(Load.id.in_(id_part)).order_by(Load.id)
-                     .with_for_update()).all()
+            named, Invoice.recalled_at.is_(None))).scalars())
+    for named in named_in(work, Load.load_number, wanted["load_number"]):
+        ids.update(work.execute(select(Load.id).where(named)).scalars())
+    for named in named_in(work, Load.id, ids):
+        work.execute(select(Load.id).where(named).order_by(Load.id).with_for_update()).all()
 
 
 def applied(result: ImportResult) -> Progress:
@@ -250,8 +249,8 @@ def _write_purchase(work: Work, imp: ReportImport, rows: list[RowOutcome],
     rows = sorted(rows, key=lambda r: r.invoice_id or 0)
     keys = ("import_id", "invoice_id", "row_number", *PurchaseValues.KEYS)
     for part in chunks(rows, WRITE_CHUNK):  # bounded parameter lists keep memory flat
-        # Tuples through insert_rows: Core executemany built and processed a dict per row.
-        insert_rows(work, PurchaseRecord.__table__, keys, [
+        # Tuples through write_rows: Core executemany built and processed a dict per row.
+        write_rows(work, PurchaseRecord.__table__, keys, [
             (imp.id, r.invoice_id, r.row, *_purchase(r).row()) for r in part])
     bought = [_load_of(r) for r in rows if _purchase(r).status == PurchaseStatus.PURCHASED]
     move_loads(work, bought, BillingStatus.INVOICED, BillingStatus.FINANCED, by=user,
@@ -266,7 +265,7 @@ def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
     rows = sorted(rows, key=lambda r: _payment(r).reference_number)  # see _write_purchase
     keys = ("import_id", "invoice_id", "row_number", *PaymentValues.KEYS)
     for part in chunks(rows, WRITE_CHUNK):
-        insert_rows(work, Payment.__table__, keys, [  # see _write_purchase
+        write_rows(work, Payment.__table__, keys, [  # see _write_purchase
             (imp.id, r.invoice_id, r.row, *_payment(r).row()) for r in part])
     short = sorted((r for r in rows if _payment(r).short_pay_cents > 0),
                    key=lambda r: r.row)
@@ -277,7 +276,7 @@ def _write_payments(work: Work, imp: ReportImport, rows: list[RowOutcome],
                       "row_number", "entry_date", "amount_cents", "reference", "reason",
                       "at", "by")
         for part in chunks(short, WRITE_CHUNK):
-            insert_rows(work, LedgerEntry.__table__, entry_keys, [
+            write_rows(work, LedgerEntry.__table__, entry_keys, [
                 (EntryKind.SHORT_PAY.value, r.invoice_id, r.load_id,
                  factor_of.get(r.invoice_id or 0), imp.id, r.row, v.payment_date,
                  v.short_pay_cents, v.reference_number,
@@ -295,10 +294,10 @@ FINAL_WITHOUT_REASON = "marked final, no reason given"
 def factors_of(work: Work, invoice_ids: list[int]) -> dict[int, int]:
     """The factoring company of each invoice (its batch's)."""
     found: dict[int, int] = {}
-    for part in chunks(sorted(set(invoice_ids))):
+    for named in named_in(work, Invoice.id, set(invoice_ids)):
         found.update((i, f) for i, f in work.execute(
             select(Invoice.id, Batch.factoring_company_id)
-            .join(Batch, Batch.id == Invoice.batch_id).where(Invoice.id.in_(part))).all())
+            .join(Batch, Batch.id == Invoice.batch_id).where(named)).all())
     return found
 
 
