@@ -255,7 +255,11 @@ def _refuse_environment_errors(db: Database) -> None:
 class Database:
     """An open database. ``with db.write() as s:`` is one all-or-nothing unit of work."""
 
-    def __init__(self, location: Location, *, migrate: bool = True):
+    def __init__(self, location: Location, *, migrate: bool = True,
+                 login: tuple[str, Permission] | None = None):
+        """``login``: who works here and what they may do, as a Database opened before in
+        another process found them (a worker's desk): not asked of the server again, so a
+        worker opens without a round trip and is refused only by what it does."""
         self.location = location
         if location.is_sqlite:
             db_file = location.sqlite_file
@@ -275,14 +279,14 @@ class Database:
             self.engine = _server_engine(location)
             self._write_engine = self.engine
             self.store = DatabaseStore()
-        self._user: str | None = None
-        self._permission: Permission | None = None
+        self._user: str | None = login[0] if login else None
+        self._permission: Permission | None = login[1] if login else None
         _refuse_environment_errors(self)
         self._read_sessions = sessionmaker(self.engine, class_=Work, expire_on_commit=False,
                                            store=self.store)
         self._write_sessions = sessionmaker(self._write_engine, class_=Work,
                                             expire_on_commit=False, store=self.store)
-        if not location.is_sqlite:
+        if not location.is_sqlite and login is None:
             self._refuse_a_login_without_permission()
         if migrate:
             from factor_desk.db.auto_backup import automatic_backup

@@ -17,6 +17,7 @@ from factor_desk.db.database import Database
 from factor_desk.db.location_check import data_folder_warning
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused, Problem
+from factor_desk.domain.permissions import Permission
 from factor_desk.location import Location
 from factor_desk.services import (
     backup,
@@ -92,10 +93,11 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __reduce__(self) -> tuple[Callable[[Location], Desk], tuple[Location]]:
-        # A desk travels to a worker process as where its data lives; the worker opens its
-        # own connection (an engine cannot cross processes).
-        return _desk_at, (self.db.location,)
+    def __reduce__(self) -> tuple[Callable[..., Desk], tuple[Location, tuple[str, Permission]]]:
+        # A desk travels to a worker process as where its data lives and who works there;
+        # the worker opens its own connection (an engine cannot cross processes), lazily:
+        # a server gone by then refuses the job, not the worker's start.
+        return _desk_at, (self.db.location, (self.db.user, self.db.permission))
 
     @property
     def location(self) -> str:
@@ -457,5 +459,5 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
             return loads.edit_load(work, load_number, changes, version=version)
 
 
-def _desk_at(location: Location) -> Desk:
-    return Desk.open(location, migrate=False)
+def _desk_at(location: Location, login: tuple[str, Permission]) -> Desk:
+    return Desk(Database(location, migrate=False, login=login))
