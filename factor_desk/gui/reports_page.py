@@ -231,6 +231,7 @@ class ReportsPage(ReportUpload):
         self.hint = QLabel("Drop a purchase, payment or reserve report (.csv or .xlsx) "
                            "anywhere on this page to upload it.")
         self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setWordWrap(True)  # a viewer's longer reason must not widen the window
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Factoring Reports"))
         layout.addWidget(self.hint)
