@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
 
 from factor_desk.domain.errors import EnvironmentRefused
+from factor_desk.gui.common import EmptyHint
 from factor_desk.gui.jobs import Job
 from factor_desk.services.desk_live import ChangeWatcher, ServerLost
 
@@ -258,5 +259,7 @@ class Follower(QObject):
 
     def _server_back(self) -> None:
         self.banner.hide()
+        for hint in self.window.findChildren(EmptyHint):  # no longer "Not read" (page.py)
+            hint.update_hint()
         self._stale = True  # what changed while it was away is not known
         self._refresh_when_free()

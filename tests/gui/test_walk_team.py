@@ -1,12 +1,18 @@
 """What a walk through the team window of #15 found: a viewer's window shrinks to
-1024×640 like anyone's (the Reports page's line saying why uploads are off wraps)."""
+1024×640 like anyone's (the Reports page's line saying why uploads are off wraps); a page
+first shown while the server is gone says its tables were not read, not that they are
+empty."""
 
 from __future__ import annotations
 
 from helpers import settle
+from PySide6.QtCore import Qt
 from test_permissions_window import window_as  # noqa: F401 (a fixture)
+from test_server_banner import SEEN_MS, db, far_window  # noqa: F401 (fixtures)
 
 from factor_desk.domain.permissions import Permission
+from factor_desk.gui.common import EmptyHint, empty_hint
+from factor_desk.gui.page import NOT_READ
 
 
 def test_a_viewers_window_shrinks_to_1024_by_640_on_every_page(qtbot, window_as):  # noqa: F811
@@ -17,3 +23,22 @@ def test_a_viewers_window_shrinks_to_1024_by_640_on_every_page(qtbot, window_as)
         hint = window.minimumSizeHint()
         assert hint.width() <= 1024 and hint.height() <= 640, (key, hint)
     assert "needs the Billing permission" in window.pages["reports"].hint.text()
+
+
+def test_a_page_not_read_while_the_server_is_gone_does_not_say_it_is_empty(
+        qtbot, far_window):  # noqa: F811
+    win, proxy = far_window
+    proxy.cut()
+    qtbot.waitUntil(win.follower.banner.isVisible, timeout=SEEN_MS)
+    page = win.pages["loads"]  # never shown before: nothing of it was read
+    win.show_page("loads")
+    settle(qtbot, win, timeout=20_000)
+    hint = empty_hint(page.view)
+    assert hint is not None and hint.isVisible()
+    assert hint.text() == NOT_READ  # not "No loads yet — import a loads file"
+    proxy.restore()
+    qtbot.mouseClick(win.follower.banner.retry, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=SEEN_MS)
+    assert not hint.isVisible()
+    history = [h for h in page.findChildren(EmptyHint) if h.isVisible()]
+    assert history and all(h.text() != NOT_READ for h in history)  # "Select a load…"
