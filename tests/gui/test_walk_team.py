@@ -1,7 +1,7 @@
 """What a walk through the team window of #15 found: a viewer's window shrinks to
 1024×640 like anyone's (the Reports page's line saying why uploads are off wraps); a page
 first shown while the server is gone says its tables were not read, not that they are
-empty."""
+empty; a disabled blue button on a dark window is dim, not the brightest thing there."""
 
 from __future__ import annotations
 
@@ -42,3 +42,30 @@ def test_a_page_not_read_while_the_server_is_gone_does_not_say_it_is_empty(
     assert not hint.isVisible()
     history = [h for h in page.findChildren(EmptyHint) if h.isVisible()]
     assert history and all(h.text() != NOT_READ for h in history)  # "Select a load…"
+
+
+def test_a_disabled_blue_button_on_a_dark_window_looks_off(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from factor_desk.gui.common import primary_button
+
+    app = QApplication.instance()
+    before = app.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e6e6e6"))
+    app.setPalette(dark)
+    try:
+        button = primary_button("Submit Batch")
+        qtbot.addWidget(button)
+        button.resize(140, 32)
+
+        def middle_lightness() -> int:
+            return button.grab().toImage().pixelColor(6, 16).lightness()
+
+        enabled = middle_lightness()
+        button.setEnabled(False)
+        assert middle_lightness() < enabled  # not brighter than the live button
+    finally:
+        app.setPalette(before)
