@@ -1,7 +1,8 @@
 """What a walk through the team window of #15 found: a viewer's window shrinks to
 1024×640 like anyone's (the Reports page's line saying why uploads are off wraps); a page
 first shown while the server is gone says its tables were not read, not that they are
-empty; a disabled blue button on a dark window is dim, not the brightest thing there."""
+empty; a disabled blue button on a dark window is dim, not the brightest thing there; a
+greyed button says why in its own words ("Creating an invoice needs…" on Create invoice)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,17 @@ def test_a_disabled_blue_button_on_a_dark_window_looks_off(qtbot):
         assert middle_lightness() < enabled  # not brighter than the live button
     finally:
         app.setPalette(before)
+
+
+def test_a_greyed_button_says_why_in_the_words_of_the_button(qtbot, window_as):  # noqa: F811
+    from PySide6.QtWidgets import QPushButton
+
+    window = window_as(Permission.VIEWER)
+    window.show_page("loads")
+    settle(qtbot, window)
+    tips = {b.text(): b.toolTip() for b in window.pages["loads"].findChildren(QPushButton)}
+    for button, words in (("Create invoice", "Creating an invoice"),
+                          ("Back to Released…", "Moving a load back to Released"),
+                          ("Record direct payment…", "Recording a direct payment"),
+                          ("Attach document…", "Attaching a document")):
+        assert tips[button].startswith(f"{words} needs the Billing permission."), tips[button]
