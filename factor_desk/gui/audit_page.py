@@ -21,6 +21,7 @@ from factor_desk.gui.common import fit_columns, heading, table_view, when_text
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel
 from factor_desk.gui.page import Page
+from factor_desk.gui.tones import tone_style
 from factor_desk.services.audit import AuditEntry, AuditLog
 
 EVERYONE = "Every clerk"
@@ -85,7 +86,7 @@ class AuditPage(Page):
         hint = QLabel("Every upload, batch, recall, payment and change of a load: who did "
                       "it, when, and from which file, newest first. Double-click an entry "
                       "of one load to open it.")
-        hint.setStyleSheet("color: palette(mid);")
+        hint.setStyleSheet(tone_style(hint, "note"))  # palette(mid) was too faint
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Audit"))

@@ -50,6 +50,7 @@ from factor_desk.gui.permissions import allow
 from factor_desk.gui.preview_dialog import PreviewDialog, plural
 from factor_desk.gui.report_upload import ReportUpload
 from factor_desk.gui.send_dialog import email_batch
+from factor_desk.gui.tones import tone_style
 from factor_desk.services import reports
 
 RECON_LABELS = {
@@ -230,7 +231,7 @@ class ReportsPage(ReportUpload):
 
         self.hint = QLabel("Drop a purchase, payment or reserve report (.csv or .xlsx) "
                            "anywhere on this page to upload it.")
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet(tone_style(self.hint, "note"))  # palette(mid) was too faint
         self.hint.setWordWrap(True)  # a viewer's longer reason must not widen the window
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Factoring Reports"))

@@ -2,7 +2,8 @@
 1024×640 like anyone's (the Reports page's line saying why uploads are off wraps); a page
 first shown while the server is gone says its tables were not read, not that they are
 empty; a disabled blue button on a dark window is dim, not the brightest thing there; a
-greyed button says why in its own words ("Creating an invoice needs…" on Create invoice)."""
+greyed button says why in its own words ("Creating an invoice needs…" on Create invoice);
+the line saying why uploads are off is readable (the note tone, not palette(mid))."""
 
 from __future__ import annotations
 
@@ -84,3 +85,18 @@ def test_a_greyed_button_says_why_in_the_words_of_the_button(qtbot, window_as): 
                           ("Record direct payment…", "Recording a direct payment"),
                           ("Attach document…", "Attaching a document")):
         assert tips[button].startswith(f"{words} needs the Billing permission."), tips[button]
+
+
+def test_the_line_saying_why_uploads_are_off_is_readable(qtbot, window_as):  # noqa: F811
+    import re
+
+    from PySide6.QtGui import QColor, QPalette
+
+    window = window_as(Permission.VIEWER)
+    window.show_page("reports")
+    settle(qtbot, window)
+    hint = window.pages["reports"].hint
+    found = re.search(r"color:\s*(#[0-9a-fA-F]{6})", hint.styleSheet())
+    assert found, hint.styleSheet()  # not palette(mid), a faint grey on the light window
+    background = hint.palette().color(QPalette.ColorRole.Window)
+    assert abs(QColor(found[1]).lightness() - background.lightness()) >= 120
