@@ -3,7 +3,9 @@
 first shown while the server is gone says its tables were not read, not that they are
 empty; a disabled blue button on a dark window is dim, not the brightest thing there; a
 greyed button says why in its own words ("Creating an invoice needs…" on Create invoice);
-the line saying why uploads are off is readable (the note tone, not palette(mid))."""
+the line saying why uploads are off is readable (the note tone, not palette(mid)); the
+status bar says "PostgreSQL server dbserver, database factor_desk", not the URL after
+"postgresql"."""
 
 from __future__ import annotations
 
@@ -100,3 +102,12 @@ def test_the_line_saying_why_uploads_are_off_is_readable(qtbot, window_as):  # n
     assert found, hint.styleSheet()  # not palette(mid), a faint grey on the light window
     background = hint.palette().color(QPalette.ColorRole.Window)
     assert abs(QColor(found[1]).lightness() - background.lightness()) >= 120
+
+
+def test_the_status_bar_names_the_server_and_database_once():
+    from pathlib import Path
+
+    from factor_desk.location import Location
+
+    where = Location("postgresql+psycopg://clerk2:secret@dbserver:5433/factor_desk", Path("."))
+    assert where.describe() == "PostgreSQL server dbserver:5433, database factor_desk"
