@@ -1,6 +1,7 @@
 """Reports → Audit (issue #15): who did what, when, to which loads and batches, from which
 file, newest first; chosen by clerk and by the first day to show. Read on a worker thread
-(Desk.audit); a double-click on an entry of one load opens that load."""
+(Desk.audit); a double-click on an entry of one load opens that load, on an entry of a
+batch that batch (Factoring Reports)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ class AuditPage(Page):
 
         hint = QLabel("Every upload, batch, recall, payment and change of a load: who did "
                       "it, when, and from which file, newest first. Double-click an entry "
-                      "of one load to open it.")
+                      "to open its load, or its batch on Factoring Reports.")
         hint.setStyleSheet(tone_style(hint, "note"))  # palette(mid) was too faint
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -143,6 +144,8 @@ class AuditPage(Page):
         entry: AuditEntry = self.model.row_at(index.row())
         if entry.load_count == 1 and entry.loads:
             self.navigate.emit(f"loads:{entry.loads[0]}")
+        elif entry.batch:  # a batch's entry of several loads: the batch, with its invoices
+            self.navigate.emit(f"reports:{entry.batch}")
 
 
 def _entry_key(e: AuditEntry) -> tuple:

@@ -44,7 +44,13 @@ from factor_desk.gui.common import (
 )
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.mapping_dialog import MappingsDialog, kind_words
-from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+from factor_desk.gui.models import (
+    Column,
+    RowTableModel,
+    on_selection_moved,
+    select_record,
+    selected_row,
+)
 from factor_desk.gui.month_chart import MONTHS, MonthChart
 from factor_desk.gui.permissions import allow
 from factor_desk.gui.preview_dialog import PreviewDialog, plural
@@ -87,6 +93,7 @@ class ReportsPage(ReportUpload):
         self.progress: QProgressDialog | None = None
         self.last_export = None
         self.mappings_dialog: MappingsDialog | None = None
+        self._target: str | None = None  # the batch to select at the next refresh (Audit)
 
         self.batches = RowTableModel([
             Column("Batch", lambda o: o.batch.batch),
@@ -269,11 +276,18 @@ class ReportsPage(ReportUpload):
         self.batch_view.setColumnHidden(
             FACTOR_COLUMN, len({o.batch.factoring_company for o in overview}) < 2)
         fit_columns(self.history_view, 200)  # a long file name elides (its tip: whole)
-        if selected is None and self.selected_batch() is None and overview:
+        target, self._target = self._target, None
+        if target is not None and select_record(self.batch_view, target):
+            self.batch_view.scrollTo(self.batch_view.currentIndex())
+        elif selected is None and self.selected_batch() is None and overview:
             self.batch_view.selectRow(0)  # nothing chosen yet: the newest batch
         else:
             self._batch_selected()  # its figures may have changed
         self._selection_moved()
+
+    def show_target(self, target: str) -> None:
+        """Select batch ``target`` once loaded (a double-click on the Audit page)."""
+        self._target = target
 
     def selected_batch(self) -> str | None:
         overview = selected_row(self.batch_view)
