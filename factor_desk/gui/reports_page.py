@@ -113,7 +113,8 @@ class ReportsPage(ReportUpload):
                                      sort=(3, NEWEST_FIRST),  # by when submitted
                                      stretch=(1,),  # the subsidiary's name takes the room
                                      empty="No batches yet — submit one from Factoring "
-                                           "Batch.")
+                                           "Batch." if self.desk.may("submit_batch") is None
+                                     else "No batches yet.")  # not to a viewer (#15)
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
         on_selection_moved(self.batch_view, self._selection_moved)
         self.invoices = BatchInvoices(self.run, self.desk.batch_invoices)
@@ -185,7 +186,8 @@ class ReportsPage(ReportUpload):
             self.history, name="historyTable", sort=(0, NEWEST_FIRST),  # by import number
             stretch=(2,), empty="No reports imported yet — upload the factor's "
                                      "purchase, payment or reserve report, or drop it on "
-                                     "this page.")
+                                     "this page." if self.desk.may("apply_report") is None
+            else "No reports imported yet.")
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
         on_selection_moved(self.history_view, self._selection_moved)

@@ -5,7 +5,7 @@ empty; a disabled blue button on a dark window is dim, not the brightest thing t
 greyed button says why in its own words ("Creating an invoice needs…" on Create invoice);
 the line saying why uploads are off is readable (the note tone, not palette(mid)); the
 status bar says "PostgreSQL server dbserver, database factor_desk", not the URL after
-"postgresql"."""
+"postgresql"; a viewer's empty tables do not invite an import, an upload or an attach."""
 
 from __future__ import annotations
 
@@ -111,3 +111,20 @@ def test_the_status_bar_names_the_server_and_database_once():
 
     where = Location("postgresql+psycopg://clerk2:secret@dbserver:5433/factor_desk", Path("."))
     assert where.describe() == "PostgreSQL server dbserver:5433, database factor_desk"
+
+
+def test_a_viewers_empty_tables_do_not_invite_what_the_viewer_may_not_do(
+        qtbot, window_as):  # noqa: F811
+    window = window_as(Permission.VIEWER)
+    reports, loads = window.pages["reports"], window.pages["loads"]
+    hints = [empty_hint(view) for view in (reports.batch_view, reports.history_view,
+                                           loads.documents_view)]
+    assert [h.hint_text() for h in hints if h is not None] == [
+        "No batches yet.", "No reports imported yet.", "No documents yet."]
+    assert loads._import_hint == "."  # "No loads yet.", not "… import a loads file"
+
+
+def test_a_billing_clerks_empty_tables_say_what_to_do(qtbot, window_as):  # noqa: F811
+    window = window_as(Permission.BILLING)
+    hint = empty_hint(window.pages["loads"].documents_view)
+    assert hint is not None and "Attach document…" in hint.hint_text()
