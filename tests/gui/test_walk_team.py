@@ -5,7 +5,8 @@ empty; a disabled blue button on a dark window is dim, not the brightest thing t
 greyed button says why in its own words ("Creating an invoice needs…" on Create invoice);
 the line saying why uploads are off is readable (the note tone, not palette(mid)); the
 status bar says "PostgreSQL server dbserver, database factor_desk", not the URL after
-"postgresql"; a viewer's empty tables do not invite an import, an upload or an attach."""
+"postgresql"; a viewer's empty tables do not invite an import, an upload or an attach;
+Retry now while the server is still gone says when it tried."""
 
 from __future__ import annotations
 
@@ -128,3 +129,18 @@ def test_a_billing_clerks_empty_tables_say_what_to_do(qtbot, window_as):  # noqa
     window = window_as(Permission.BILLING)
     hint = empty_hint(window.pages["loads"].documents_view)
     assert hint is not None and "Attach document…" in hint.hint_text()
+
+
+def test_retry_now_while_the_server_is_still_gone_says_it_tried(
+        qtbot, far_window):  # noqa: F811
+    win, proxy = far_window
+    banner = win.follower.banner
+    proxy.cut()
+    qtbot.waitUntil(banner.isVisible, timeout=SEEN_MS)
+    assert "Last tried at" not in banner.label.text()
+    qtbot.mouseClick(banner.retry, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Last tried at" in banner.label.text(), timeout=SEEN_MS)
+    assert banner.label.text().startswith("The database server 127.0.0.1 is not answering")
+    proxy.restore()
+    qtbot.mouseClick(banner.retry, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=SEEN_MS)
