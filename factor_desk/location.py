@@ -56,7 +56,11 @@ class Location:
         u = make_url(self.url)
         if self.is_sqlite:
             return f"SQLite file {u.database}"
-        return f"{u.get_backend_name()} {u.render_as_string(hide_password=True)}"
+        # not "postgresql postgresql+psycopg://clerk2@dbserver/factor_desk": the login is
+        # the status bar's Clerk, beside it
+        name = _SERVER_NAMES.get(u.get_backend_name(), u.get_backend_name())
+        host = f"{u.host or 'localhost'}" + (f":{u.port}" if u.port else "")
+        return f"{name} server {host}, database {u.database or ''}"
 
     @property
     def sqlite_file(self) -> Path | None:
@@ -82,6 +86,7 @@ def server_name(url: URL) -> str:
     return f"{host.rstrip(':')} ({url._replace(password=None).render_as_string()})"
 
 
+_SERVER_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mssql": "SQL Server"}
 _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 
 

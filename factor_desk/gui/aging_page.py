@@ -27,6 +27,7 @@ from factor_desk.gui.common import fit_columns, heading, table_view
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel
 from factor_desk.gui.page import Page
+from factor_desk.gui.tones import tone_style
 from factor_desk.services.aging import BUCKET_TITLES, BUCKETS, GROUPINGS, Aging
 
 SAVE_FILTERS = "Excel workbook (*.xlsx);;PDF (*.pdf);;CSV (*.csv)"
@@ -95,7 +96,7 @@ class AgingPage(Page):
 
         hint = QLabel("Every open invoice (Invoiced, Financed, Charged back) still owed "
                       "something, by days past its due date.")
-        hint.setStyleSheet("color: palette(mid);")
+        hint.setStyleSheet(tone_style(hint, "note"))  # palette(mid) was too faint
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Aging"))

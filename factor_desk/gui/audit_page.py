@@ -1,6 +1,7 @@
 """Reports → Audit (issue #15): who did what, when, to which loads and batches, from which
 file, newest first; chosen by clerk and by the first day to show. Read on a worker thread
-(Desk.audit); a double-click on an entry of one load opens that load."""
+(Desk.audit); a double-click on an entry of one load opens that load, on an entry of a
+batch that batch (Factoring Reports)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from factor_desk.gui.common import fit_columns, heading, table_view, when_text
 from factor_desk.gui.jobs import Job
 from factor_desk.gui.models import Column, RowTableModel
 from factor_desk.gui.page import Page
+from factor_desk.gui.tones import tone_style
 from factor_desk.services.audit import AuditEntry, AuditLog
 
 EVERYONE = "Every clerk"
@@ -84,8 +86,8 @@ class AuditPage(Page):
 
         hint = QLabel("Every upload, batch, recall, payment and change of a load: who did "
                       "it, when, and from which file, newest first. Double-click an entry "
-                      "of one load to open it.")
-        hint.setStyleSheet("color: palette(mid);")
+                      "to open its load, or its batch on Factoring Reports.")
+        hint.setStyleSheet(tone_style(hint, "note"))  # palette(mid) was too faint
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Audit"))
@@ -142,6 +144,8 @@ class AuditPage(Page):
         entry: AuditEntry = self.model.row_at(index.row())
         if entry.load_count == 1 and entry.loads:
             self.navigate.emit(f"loads:{entry.loads[0]}")
+        elif entry.batch:  # a batch's entry of several loads: the batch, with its invoices
+            self.navigate.emit(f"reports:{entry.batch}")
 
 
 def _entry_key(e: AuditEntry) -> tuple:

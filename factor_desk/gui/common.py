@@ -46,6 +46,9 @@ PRIMARY_STYLE = (f"QPushButton {{ background: {BLUE}; color: white; border: none
                  "border-radius: 4px; padding: 6px 16px; font-weight: 600; }"
                  "QPushButton:disabled { background: #9bb7e0; }"
                  "QPushButton:hover:!disabled { background: #1859c4; }")
+# On a dark window the light disabled blue was the brightest thing there, and a viewer's
+# forbidden Submit Batch looked the most inviting button: dim, with grey text, instead.
+PRIMARY_DARK_DISABLED = "QPushButton:disabled { background: #34445c; color: #8c96a5; }"
 
 
 class PrimaryButton(QPushButton):
@@ -54,7 +57,9 @@ class PrimaryButton(QPushButton):
 
     def __init__(self, *args) -> None:  # QPushButton's: (parent), (text, parent)...
         super().__init__(*args)
-        self.setStyleSheet(PRIMARY_STYLE)
+        from factor_desk.gui.tones import is_dark
+
+        self.setStyleSheet(PRIMARY_STYLE + (PRIMARY_DARK_DISABLED if is_dark(self) else ""))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
 

@@ -17,6 +17,7 @@ abort the program when its window is destroyed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
 
 from factor_desk.domain.errors import EnvironmentRefused
+from factor_desk.gui.common import EmptyHint, when_text
 from factor_desk.gui.jobs import Job
 from factor_desk.services.desk_live import ChangeWatcher, ServerLost
 
@@ -61,8 +63,10 @@ class LiveWatch(QObject):
     changed = Signal(object)  # frozenset[str]: the tables (empty: unknown which)
     server_lost = Signal(str)
     server_back = Signal()
+    still_lost = Signal()  # another try (every 5 s, or Retry now) found it still gone
     _seen = Signal(object)  # from the thread: one change, before gathering
     _lost = Signal(str)
+    _still = Signal()
     _back = Signal()
 
     def __init__(self, open_watcher: Callable[[], ChangeWatcher], parent=None, *,
@@ -81,6 +85,7 @@ class LiveWatch(QObject):
         self._gather.timeout.connect(self._emit_gathered)
         self._seen.connect(self._on_seen)
         self._lost.connect(self._on_lost)
+        self._still.connect(self.still_lost)
         self._back.connect(self._on_back)
 
     def start(self) -> None:
@@ -123,6 +128,8 @@ class LiveWatch(QObject):
                     if not lost:
                         lost = True
                         self._lost.emit(str(exc))
+                    else:
+                        self._still.emit()
                     control.retry.wait(self.retry_seconds)
                     control.retry.clear()
                     continue
@@ -172,10 +179,10 @@ class ServerBanner(QFrame):
     def __init__(self, server: str, parent=None):
         super().__init__(parent)
         self.setObjectName("serverBanner")
-        self.label = QLabel(
-            f"The database server {server} is not answering; retrying every "
-            f"{RETRY_SECONDS:g} s. Nothing you did is lost: changes are saved whole or not "
-            "at all.")
+        self.words = (f"The database server {server} is not answering; retrying every "
+                      f"{RETRY_SECONDS:g} s. Nothing you did is lost: changes are saved "
+                      "whole or not at all.")
+        self.label = QLabel(self.words)
         self.label.setObjectName("serverBannerText")
         self.label.setWordWrap(True)
         self.retry = QPushButton("Retry now")
@@ -189,6 +196,11 @@ class ServerBanner(QFrame):
             "#serverBanner { background: #fde7e9; border-bottom: 1px solid #a4262c; } "
             "#serverBannerText { color: #5c1016; font-weight: 600; }")
         self.hide()
+
+    def tried(self) -> None:
+        """Another try failed: say when, so that Retry now visibly did something."""
+        at = when_text(dt.datetime.now(dt.UTC), time_only=True)
+        self.label.setText(f"{self.words} Last tried at {at}.")
 
 
 class Follower(QObject):
@@ -208,6 +220,7 @@ class Follower(QObject):
         self.watch.changed.connect(self._changed)
         self.watch.server_lost.connect(self._server_lost)
         self.watch.server_back.connect(self._server_back)
+        self.watch.still_lost.connect(self.banner.tried)
         self.banner.retry_clicked.connect(self.watch.retry_now)
         window.runner.busy_changed.connect(lambda busy: None if busy else
                                            self._refresh_when_free())
@@ -254,9 +267,12 @@ class Follower(QObject):
         return self.watch.lost and isinstance(exc, EnvironmentRefused)
 
     def _server_lost(self, _message: str) -> None:
+        self.banner.label.setText(self.banner.words)  # a new loss: no old try's time
         self.banner.show()
 
     def _server_back(self) -> None:
         self.banner.hide()
+        for hint in self.window.findChildren(EmptyHint):  # no longer "Not read" (page.py)
+            hint.update_hint()
         self._stale = True  # what changed while it was away is not known
         self._refresh_when_free()

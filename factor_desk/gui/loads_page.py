@@ -64,6 +64,10 @@ class LoadsPage(LoadsImport):
         self.preview_dialog: PreviewDialog | None = None
         self._detail_of: str | None = None  # the load the detail panel is for
         self._target: str | None = None  # the load to select at the next refresh
+        # a viewer's empty tables do not invite what the login may not do (#15)
+        may_import, may_attach = (self.desk.may(job) is None for job in ("import_loads",
+                                                                          "attach"))
+        self._import_hint = " — import a loads file with Import loads…" if may_import else "."
         self.subsidiary = QComboBox()
         self.subsidiary.addItem(ALL_SUBSIDIARIES)
         self.subsidiary.currentTextChanged.connect(lambda _t: self.reload())
@@ -132,7 +136,8 @@ class LoadsPage(LoadsImport):
             row_key=lambda d: d.id)  # Remove acts on the document selected, refreshed or not
         self.documents_view = table_view(
             self.documents, stretch_last=True,
-            empty="No documents yet — drop PDFs or scans here, or Attach document…")
+            empty="No documents yet — drop PDFs or scans here, or Attach document…"
+            if may_attach else "No documents yet.")
         self.money = LoadMoneyPanel(self.desk, self.run, self.asker, self.documents_view)
         self.money.changed.connect(lambda number: self.reload(select=number))
         self.money.status.connect(self.status)
@@ -265,7 +270,7 @@ class LoadsPage(LoadsImport):
             return "No load matches the search."
         if (self.subsidiary.currentIndex(), self.status_filter.currentIndex()) != (0, 0):
             return "No loads with this subsidiary and status."
-        return "No loads yet — import a loads file with Import loads…"
+        return f"No loads yet{self._import_hint}"
 
     def selected_load_number(self) -> str | None:
         load = selected_row(self.view)

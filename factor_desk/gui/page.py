@@ -7,11 +7,12 @@ from typing import TypeVar
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
-from factor_desk.gui.common import Asker
+from factor_desk.gui.common import Asker, EmptyHint
 from factor_desk.gui.jobs import Job, JobRunner
 from factor_desk.services.desk import Desk
 
 T = TypeVar("T")
+NOT_READ = "Not read: the database server is not answering (see above)."
 
 
 class Page(QWidget):
@@ -40,6 +41,10 @@ class Page(QWidget):
         database server is not answering; gui/live.py)."""
         follower = getattr(self.window(), "follower", None)
         if follower is not None and follower.says(exc):
+            # an empty table was not read: not "No loads yet — import a loads file" under
+            # the banner (its own words come back with the next reading, a model reset)
+            for hint in self.findChildren(EmptyHint):
+                hint.setText(NOT_READ)
             return
         self.asker.problem(exc)
 

@@ -1,6 +1,6 @@
 """What the login may not do, greyed out (issue #15): a button, menu item or toolbar button
 of a Desk job the login's permission does not reach is disabled for good, with the reason
-as its tool tip ("Submit batch needs the Billing permission…"); a form it may not change is
+as its tool tip ("Submitting a batch needs the Billing permission…"); a form it may not change is
 read-only under a one-line note saying why. The reason is the Desk's (``desk.may(job)``,
 from the one table of services/desk_team.py), so the window and the command line say the
 same thing.

@@ -44,12 +44,19 @@ from factor_desk.gui.common import (
 )
 from factor_desk.gui.jobs import Call, Job
 from factor_desk.gui.mapping_dialog import MappingsDialog, kind_words
-from factor_desk.gui.models import Column, RowTableModel, on_selection_moved, selected_row
+from factor_desk.gui.models import (
+    Column,
+    RowTableModel,
+    on_selection_moved,
+    select_record,
+    selected_row,
+)
 from factor_desk.gui.month_chart import MONTHS, MonthChart
 from factor_desk.gui.permissions import allow
 from factor_desk.gui.preview_dialog import PreviewDialog, plural
 from factor_desk.gui.report_upload import ReportUpload
 from factor_desk.gui.send_dialog import email_batch
+from factor_desk.gui.tones import tone_style
 from factor_desk.services import reports
 
 RECON_LABELS = {
@@ -86,6 +93,7 @@ class ReportsPage(ReportUpload):
         self.progress: QProgressDialog | None = None
         self.last_export = None
         self.mappings_dialog: MappingsDialog | None = None
+        self._target: str | None = None  # the batch to select at the next refresh (Audit)
 
         self.batches = RowTableModel([
             Column("Batch", lambda o: o.batch.batch),
@@ -105,7 +113,8 @@ class ReportsPage(ReportUpload):
                                      sort=(3, NEWEST_FIRST),  # by when submitted
                                      stretch=(1,),  # the subsidiary's name takes the room
                                      empty="No batches yet — submit one from Factoring "
-                                           "Batch.")
+                                           "Batch." if self.desk.may("submit_batch") is None
+                                     else "No batches yet.")  # not to a viewer (#15)
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
         on_selection_moved(self.batch_view, self._selection_moved)
         self.invoices = BatchInvoices(self.run, self.desk.batch_invoices)
@@ -177,7 +186,8 @@ class ReportsPage(ReportUpload):
             self.history, name="historyTable", sort=(0, NEWEST_FIRST),  # by import number
             stretch=(2,), empty="No reports imported yet — upload the factor's "
                                      "purchase, payment or reserve report, or drop it on "
-                                     "this page.")
+                                     "this page." if self.desk.may("apply_report") is None
+            else "No reports imported yet.")
         self.undo = QPushButton("Undo import…")
         self.undo.clicked.connect(self.undo_selected)
         on_selection_moved(self.history_view, self._selection_moved)
@@ -230,7 +240,8 @@ class ReportsPage(ReportUpload):
 
         self.hint = QLabel("Drop a purchase, payment or reserve report (.csv or .xlsx) "
                            "anywhere on this page to upload it.")
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet(tone_style(self.hint, "note"))  # palette(mid) was too faint
+        self.hint.setWordWrap(True)  # a viewer's longer reason must not widen the window
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Factoring Reports"))
         layout.addWidget(self.hint)
@@ -267,11 +278,18 @@ class ReportsPage(ReportUpload):
         self.batch_view.setColumnHidden(
             FACTOR_COLUMN, len({o.batch.factoring_company for o in overview}) < 2)
         fit_columns(self.history_view, 200)  # a long file name elides (its tip: whole)
-        if selected is None and self.selected_batch() is None and overview:
+        target, self._target = self._target, None
+        if target is not None and select_record(self.batch_view, target):
+            self.batch_view.scrollTo(self.batch_view.currentIndex())
+        elif selected is None and self.selected_batch() is None and overview:
             self.batch_view.selectRow(0)  # nothing chosen yet: the newest batch
         else:
             self._batch_selected()  # its figures may have changed
         self._selection_moved()
+
+    def show_target(self, target: str) -> None:
+        """Select batch ``target`` once loaded (a double-click on the Audit page)."""
+        self._target = target
 
     def selected_batch(self) -> str | None:
         overview = selected_row(self.batch_view)

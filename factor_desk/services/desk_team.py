@@ -40,9 +40,37 @@ NEEDS: dict[str, Permission] = {
     ), Permission.ADMIN),
 }
 
-# What a refusal calls each job ("Submit batch needs the Billing permission").
+# What a refusal calls each job, in the words of the window's buttons ("Create invoice"
+# is queue_loads): the tool tip of a greyed button then names what the clerk clicks.
 _WHAT = {"apply_report": "Uploading a report", "import_loads": "Importing loads",
          "undo_import": "Undoing an import", "send_batch": "Sending a batch",
+         "submit_batch": "Submitting a batch", "submit_all_eligible": "Submitting a batch",
+         "attach": "Attaching a document", "remove_document": "Removing a document",
+         "recall_invoices": "Recalling invoices", "reverse_batch": "Reversing a batch",
+         "queue_loads": "Creating an invoice", "unqueue_loads": "Moving a load back to "
+         "Released", "void_loads": "Voiding loads", "edit_load": "Editing a load",
+         "close_load": "Closing a load with a short pay",
+         "take_back_payment": "Taking back a payment or close",
+         "pay_load": "Recording a direct payment", "save_mapping": "Saving a column mapping",
+         "forget_mapping": "Forgetting a column mapping",
+         "add_subsidiary": "Adding a subsidiary",
+         "add_factoring_company": "Adding a factoring company",
+         "add_factor": "Adding a factoring company", "load_demo": "Loading the demo",
+         "save_subsidiary": "Changing the company profile",
+         "edit_subsidiary": "Changing the company profile",
+         "save_important_info": "Changing important info",
+         "remove_important_info": "Removing important info",
+         "set_required_documents": "Changing the documents required",
+         "update_customer": "Changing a customer's terms",
+         "start_company": "Starting your company",
+         "set_journal_account": "Changing the journal's accounts",
+         "set_journal_accounts": "Changing the journal's accounts",
+         "set_factor_terms": "Changing a factor's terms",
+         "set_factor": "Changing a factor's profile",
+         "set_subsidiary_factor": "Changing a subsidiary's factor",
+         "remove_noa": "Removing an NOA",
+         "set_schedule_layout": "Changing the schedule's columns",
+         "save_mail_settings": "Changing the mail settings",
          "users": "Listing the users", "grant_user": "Granting a role",
          "revoke_user": "Revoking a role"}
 
@@ -104,7 +132,7 @@ class TeamDoor:
 
     def may(self, job: str) -> str | None:
         """None when this login may do ``job``; else why not, as a tooltip says it
-        ("Submit batch needs the Billing permission")."""
+        ("Submitting a batch needs the Billing permission")."""
         needed = self.needs(job)
         if self.permission >= needed:
             return None

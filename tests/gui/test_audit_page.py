@@ -1,6 +1,7 @@
 """Reports → Audit (issue #15): who did what, when, to which loads and batches, from which
 file; chosen by clerk and by day, read off the GUI thread; a double-click on an entry of
-one load opens it on the Loads page."""
+one load opens it on the Loads page, on an entry of a batch that batch on Factoring
+Reports."""
 
 from __future__ import annotations
 
@@ -84,6 +85,20 @@ def test_double_click_on_an_entry_of_one_load_opens_it(qtbot, window, desk):
     many = _column(page, "What").index("Added loads")  # many loads: nothing to open
     page.table.doubleClicked.emit(page.model.index(many, 0))
     assert window.current_page is page
+
+
+def test_double_click_on_a_batch_entry_opens_the_batch(qtbot, window, desk):
+    numbers = [ld.load_number for ld in desk.eligible_loads(SUB)]
+    first = desk.submit_batch(SUB, numbers[:2]).batch
+    desk.submit_batch(SUB, numbers[2:4])  # the newer one, selected on the page by itself
+    page = _page(qtbot, window)
+    row = next(r for r in range(page.model.rowCount())
+               if page.model.row_at(r).batch == first)
+    page.table.doubleClicked.emit(page.model.index(row, 0))
+    settle(qtbot, window)
+    reports = window.pages["reports"]
+    assert window.current_page is reports
+    qtbot.waitUntil(lambda: reports.selected_batch() == first)
 
 
 def test_the_page_says_when_older_entries_are_not_shown(qtbot, window, desk, monkeypatch):

@@ -120,7 +120,7 @@ def test_a_viewer_sees_the_billing_jobs_greyed_out_with_the_reason(qtbot, window
     for key, (enabled, tip) in toolbar(qtbot, window).items():
         assert not enabled and "needs the Billing permission" in tip, key
     assert menu_action(window, "Submit Batch…").statusTip().startswith(
-        "Submit batch needs the Billing permission.")
+        "Submitting a batch needs the Billing permission.")
     assert window.tool_actions["purchase"].toolTip().startswith(
         "Uploading a report needs the Billing permission.")
     # what a viewer may do stays on
@@ -165,7 +165,7 @@ def test_a_selection_does_not_turn_a_forbidden_button_on(qtbot, window_as):
         assert not any(b.isEnabled() for b in loads.move_buttons.values())
     # the page's own tool tips (the money actions say why per load) stay the reason
     assert loads.money.close_button.toolTip().startswith(
-        "Close load needs the Billing permission.")
+        "Closing a load with a short pay needs the Billing permission.")
     reports = select_invoice(qtbot, window, "10006")
     assert reports.invoices.selected() and not reports.invoices.recall_button.isEnabled()
     reports.history_view.selectRow(0)
@@ -186,7 +186,7 @@ def test_a_report_dropped_by_a_viewer_is_refused_and_nothing_starts(
     loads = open_page(qtbot, window, "loads:10012")
     before = len(asker.asked)
     loads._dropped_on_detail([str(report)])
-    assert str(asker.problems[-1]).startswith("Attach needs the Billing permission.")
+    assert str(asker.problems[-1]).startswith("Attaching a document needs the Billing permission.")
     assert [kind for kind, _ in asker.asked[before:]] == ["problem"]  # no "what is it?"
     assert not window.runner.busy
 
@@ -242,7 +242,7 @@ def test_a_permission_taken_away_mid_session_is_a_refusal_not_a_bug(
     settle(qtbot, window)
     refusal = asker.problems[-1]
     assert isinstance(refusal, PermissionRefused)
-    assert str(refusal).startswith("Void loads needs the Billing permission.")
+    assert str(refusal).startswith("Voiding loads needs the Billing permission.")
     assert next(ld for ld in desk.loads() if ld.load_number == "10012").status == "Queued"
 
 
@@ -314,7 +314,7 @@ def test_a_real_viewer_login_on_the_server_sees_the_billing_jobs_greyed(
     batch.model.check_all()
     assert batch.model.checked and not batch.submit.isEnabled()
     assert batch.submit.toolTip() == (
-        f"Submit batch needs the Billing permission. {login} has Viewer permission. Ask an "
+        f"Submitting a batch needs the Billing permission. {login} has Viewer permission. Ask an "
         f"administrator to run: factor-desk users grant {login} billing")
     page = company_page(qtbot, window)
     assert page.read_only_note.isVisible() and not page.save_button.isEnabled()
