@@ -18,6 +18,7 @@ import contextlib
 import inspect
 import logging
 import multiprocessing
+import pickle
 import threading
 import traceback
 from collections import deque
@@ -117,8 +118,12 @@ class Call(Generic[T]):
         return self.fn(*self.args, **self.kwargs, **should_stop)
 
 
-def _child(call: Call, conn, stop, stoppable: bool) -> None:  # runs in the worker process
+def _child(pickled: bytes, conn, stop, stoppable: bool) -> None:  # in the worker process
     try:
+        # Unpickled here, not as the process's argument: a Desk reopens its database as it
+        # is unpickled, and a server that does not answer then is this job's error (sent
+        # back, said in a clerk's words), not a worker that "ended unexpectedly".
+        call = pickle.loads(pickled)
         result = _call(call, stoppable, stop)
         if inspect.isgenerator(result):
             last: Progress | None = None
@@ -163,7 +168,8 @@ class _ProcessWorker(_Worker):
         parent, child = self.context.Pipe(duplex=False)
         # Not a daemon: a download starts worker processes of its own.
         process = self.process = self.context.Process(
-            target=_child, args=(self.fn, child, self.process_stop, self.stoppable))
+            target=_child, args=(pickle.dumps(self.fn), child, self.process_stop,
+                                 self.stoppable))
         try:
             process.start()
             child.close()

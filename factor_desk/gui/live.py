@@ -172,10 +172,8 @@ class ServerBanner(QFrame):
     def __init__(self, server: str, parent=None):
         super().__init__(parent)
         self.setObjectName("serverBanner")
-        self.label = QLabel(
-            f"The database server {server} is not answering; retrying every "
-            f"{RETRY_SECONDS:g} s. Nothing you did is lost: changes are saved whole or not "
-            "at all.")
+        self.label = QLabel()
+        self.say(f"The database server {server} is not answering; retrying.")
         self.label.setObjectName("serverBannerText")
         self.label.setWordWrap(True)
         self.retry = QPushButton("Retry now")
@@ -189,6 +187,14 @@ class ServerBanner(QFrame):
             "#serverBanner { background: #fde7e9; border-bottom: 1px solid #a4262c; } "
             "#serverBannerText { color: #5c1016; font-weight: 600; }")
         self.hide()
+
+    def say(self, message: str) -> None:
+        """The watcher's words ("... is not answering; retrying."), and that nothing is
+        lost."""
+        self.label.setText(
+            f"{message.removesuffix('.').removesuffix('; retrying')}; retrying every "
+            f"{RETRY_SECONDS:g} s. Nothing you did is lost: changes are saved whole or not "
+            "at all.")
 
 
 class Follower(QObject):
@@ -253,7 +259,8 @@ class Follower(QObject):
         it shows as lost does not answer (then no message box on top of it)."""
         return self.watch.lost and isinstance(exc, EnvironmentRefused)
 
-    def _server_lost(self, _message: str) -> None:
+    def _server_lost(self, message: str) -> None:
+        self.banner.say(message)  # not answering, or no connection left for the login
         self.banner.show()
 
     def _server_back(self) -> None:

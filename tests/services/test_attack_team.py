@@ -92,3 +92,29 @@ def test_no_login_of_the_team_rewrites_or_deletes_the_history(db, team, carrier)
     assert _one(db, "SELECT count(*), count(DISTINCT reason) FROM status_history") == (4, 2)
     assert _one(db, "SELECT by FROM status_history WHERE reason = 'psql'")[0] == \
         team.logins[Permission.ADMIN]
+
+
+def test_a_server_with_no_connection_left_says_so_not_that_it_does_not_answer(team, home):
+    """A login at its CONNECTION LIMIT (or a server at max_connections) is told the server
+    has no connection left, both when opening the database and in the window's watcher (its
+    banner), not that the server is not answering (the network is fine)."""
+    from factor_desk.db.database import Database, Location
+    from factor_desk.db.watch import PostgresWatcher, ServerLost
+    from factor_desk.domain.errors import EnvironmentRefused
+
+    clerk = team.make_login()
+    team.desk(Permission.ADMIN).grant_user(clerk, "viewer")
+    with team._superuser() as conn:
+        conn.execute(text(f'ALTER ROLE "{clerk}" CONNECTION LIMIT 0'))
+    location = Location(url=team.url(clerk), home=home)
+    with pytest.raises(EnvironmentRefused) as refused:
+        Database(location)
+    message = str(refused.value)
+    assert "no connection left" in message and "too many connections" in message
+    assert "did not answer" not in message
+    watcher = PostgresWatcher(location)
+    with pytest.raises(ServerLost) as lost:
+        watcher.wait(0.1)
+    assert "no connection left" in str(lost.value)
+    assert "not answering" not in str(lost.value)
+    watcher.close()
