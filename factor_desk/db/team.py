@@ -360,6 +360,13 @@ def _refuse_unknown_login(conn: Connection, login: str) -> None:
                               "WHERE rolname = :login"),
                          {"login": login, "groups": list(GROUP_NAMES)}).first()
     if found is None:
+        alike = conn.execute(text(
+            "SELECT rolname FROM pg_roles WHERE lower(rolname) = lower(:login) "
+            "AND rolcanlogin ORDER BY rolname"), {"login": login}).scalars().all()
+        if alike:  # psql folds CREATE ROLE Clerk2 to clerk2: not a login to make again
+            raise InputRefused([
+                f"There is no login {login!r} on this database server; did you mean "
+                f"{' or '.join(alike)}? Its logins' names are case-sensitive."])
         raise InputRefused([
             f"There is no login {login!r} on this database server. Whoever runs the server "
             f"makes it first (psql: CREATE ROLE \"{login}\" LOGIN PASSWORD '...';), then "

@@ -118,3 +118,18 @@ def test_a_server_with_no_connection_left_says_so_not_that_it_does_not_answer(te
     assert "no connection left" in str(lost.value)
     assert "not answering" not in str(lost.value)
     watcher.close()
+
+
+def test_a_login_typed_in_another_case_is_named_not_made_again(team):
+    """psql folds CREATE ROLE Clerk2 to clerk2: "users grant Clerk2" names clerk2 rather
+    than telling the office manager to make a second login "Clerk2"."""
+    from factor_desk.domain.errors import InputRefused
+
+    clerk = team.make_login()  # fd_clerk_<hex>
+    admin = team.desk(Permission.ADMIN)
+    for job in (admin.grant_user, admin.revoke_user):
+        with pytest.raises(InputRefused) as refused:
+            job(clerk.upper(), "billing")
+        message = str(refused.value)
+        assert f"did you mean {clerk}?" in message and "CREATE ROLE" not in message
+    assert admin.grant_user(clerk, "billing").permission is Permission.BILLING
