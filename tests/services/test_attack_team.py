@@ -133,3 +133,25 @@ def test_a_login_typed_in_another_case_is_named_not_made_again(team):
         message = str(refused.value)
         assert f"did you mean {clerk}?" in message and "CREATE ROLE" not in message
     assert admin.grant_user(clerk, "billing").permission is Permission.BILLING
+
+
+def test_a_document_blob_is_kept_only_under_its_own_hash(db, team, carrier, tmp_path):
+    """A login's psql cannot plant bytes under another file's SHA-256 (the store keeps the
+    first bytes of a hash: a later attach of the real file would get the planted ones)."""
+    import hashlib
+
+    from helpers import tiny_pdf
+    from sqlalchemy.exc import IntegrityError
+
+    real = tiny_pdf("the real POD")
+    digest = hashlib.sha256(real).hexdigest()
+    for who in (Permission.BILLING, Permission.ADMIN):
+        with pytest.raises(IntegrityError, match="ck_document_blobs_sha256"), \
+                team.raw(who).begin() as conn:
+            conn.execute(text("INSERT INTO document_blobs (sha256, data) VALUES (:h, :d)"),
+                         {"h": digest, "d": b"%PDF-1.4 forged"})
+    pod = tmp_path / "pod.pdf"
+    pod.write_bytes(real)
+    billing = team.desk(Permission.BILLING)
+    document = billing.attach("1", pod, "pod")
+    assert billing.document_file(document.id)[1] == real
