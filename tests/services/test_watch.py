@@ -112,7 +112,8 @@ def test_losing_the_server_is_reported_and_its_return_too(db, db_url):
     _pg_only(db)
     with CutProxy(*pg_upstream(db_url)) as proxy:
         location = Location(url=proxy.url(db_url), home=db.location.home)
-        watcher = Desk(Database(location, migrate=False)).watch()
+        desk = Desk(Database(location, migrate=False))
+        watcher = desk.watch()
         try:
             assert watcher.wait(0.01) is None
             proxy.cut()
@@ -128,6 +129,7 @@ def test_losing_the_server_is_reported_and_its_return_too(db, db_url):
             assert _next_change(watcher) == {"settings"}  # and it listens again
         finally:
             watcher.close()
+            desk.close()  # its pool's connection, cut by the proxy
 
 
 def _noticed_tables(db) -> set[str]:
