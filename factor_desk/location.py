@@ -89,6 +89,18 @@ def server_name(url: URL) -> str:
 _SERVER_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mssql": "SQL Server"}
 _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 
+# PostgreSQL's words when it answers but has no connection left (SQLSTATE 53300, which a
+# refused connect does not carry): max_connections, a login's or a database's CONNECTION
+# LIMIT, the slots kept for superusers.
+_NO_CONNECTION_LEFT = ("too many clients", "too many connections",
+                       "connection slots are reserved")
+
+
+def no_connection_left(error: BaseException) -> bool:
+    """The server refused a connection because it has none left (it does answer)."""
+    message = str(error).lower()
+    return any(words in message for words in _NO_CONNECTION_LEFT)
+
 
 def _check_url(url: str, source: str) -> None:
     """A usage error unless ``url`` is a database URL SQLAlchemy knows (the driver itself

@@ -85,7 +85,10 @@ def cmd_settings_mail(args: argparse.Namespace) -> int:
                     f"Mail password for {values['user']} at {values['host']}: ")
                 if not password:
                     raise Usage("no password was typed; nothing was changed")
-            settings = desk.save_mail_settings(password=password, **values)
+            if changes:
+                settings = desk.save_mail_settings(password=password, **values)
+            else:  # the password alone: this computer's keychain (a billing clerk's too)
+                settings = desk.keep_mail_password(password or "")
     if args.json:
         print_json(settings)
     else:

@@ -26,7 +26,7 @@ from factor_desk.location import DB_FILE_NAME as DB_FILE_NAME
 from factor_desk.location import DOCUMENTS_DIR_NAME as DOCUMENTS_DIR_NAME
 from factor_desk.location import Location as Location
 from factor_desk.location import default_home as default_home
-from factor_desk.location import server_name
+from factor_desk.location import no_connection_left, server_name
 
 # How long a command waits for another program (a second Factor Desk, DB Browser, a backup
 # tool) to let go of the SQLite file before it refuses. Read when a database is opened, so
@@ -177,6 +177,13 @@ def _server_refusal(location: Location, context: ExceptionContext) -> Environmen
         return EnvironmentRefused(
             f"The database server {server} has no database named {url.database!r}; check "
             "the name in the URL, or ask whoever runs the server to create it.")
+    if connecting and no_connection_left(context.original_exception):
+        return EnvironmentRefused(
+            f"The database server {server} has no connection left for "
+            f"{url.username or 'you'!r} (too many connections: the server's max_connections "
+            "or the login's CONNECTION LIMIT); close the Factor Desk windows you do not "
+            "use, or ask whoever runs the server to raise the limit, then try again. "
+            "Nothing was changed.")
     if connecting and any(m in message for m in _LOGIN_REFUSED) \
             and not any(m in message for m in _NOT_ANSWERING[:3]):
         return EnvironmentRefused(

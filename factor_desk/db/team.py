@@ -39,8 +39,8 @@ TABLES_0009 = (
 
 # What Billing may write, beyond reading every table (found by running the billing jobs
 # as a billing login: tests/services/test_team_roles.py). A table not named here is read
-# only for Billing; Admin writes every table but alembic_version. Column lists are
-# PostgreSQL's column privileges.
+# only for Billing; Admin writes every table but alembic_version (and only adds to the
+# history). Column lists are PostgreSQL's column privileges.
 BILLING_WRITES: dict[str, str] = {
     "loads": "INSERT, UPDATE",                   # import, edits, moves (never deleted)
     "load_charges": "INSERT, UPDATE, DELETE",    # a load's lines, as its edit changes them
@@ -64,17 +64,22 @@ BILLING_WRITES: dict[str, str] = {
     "factoring_companies": "UPDATE (id)",
 }
 ADMIN_WRITES = "INSERT, UPDATE, DELETE"
+# The tables Admin too only adds to: the history is never rewritten or deleted by a login
+# of the team (no job does; the database's owner, who owns the table, still can).
+ADMIN_ONLY_ADDS = {"status_history": "INSERT"}
 
 
 class Stamp(enum.Enum):
     """When the server writes the login into a user column."""
 
-    CHANGED = "changed"  # who did it (submitted_by, recalled_by): on insert, and on an
-    #                      update only when the column is changed (a NULL stays NULL)
+    CHANGED = "changed"  # who did it (submitted_by, recalled_by): on an insert naming
+    #                      anyone, and on an update that changes the column, even to NULL
+    #                      (a name is never erased: its eraser is named)
     EVERY = "every"      # who changed the row last (updated_by): on every insert and update
-    EDITED = "edited"    # who edited the row last (changed_by, migration 0010): like CHANGED,
-    #                      but a row written with the column's default '' (a new load of an
-    #                      import) keeps it: no call per imported row
+    EDITED = "edited"    # who saved the row's version last (changed_by, migration 0010): on
+    #                      an insert naming anyone (a new load of an import keeps the
+    #                      default '': no call per imported row), and on an update that
+    #                      changes the column (even to '') or the row's ``version``
 
 
 # The user columns of the history at migration 0009: the server writes session_user into
@@ -138,10 +143,11 @@ def group_roles_exist(conn: Connection) -> bool:
 def grant_team(conn: Connection, tables: Iterable[str],
                billing_writes: Mapping[str, str] = BILLING_WRITES) -> None:
     """Grant the group roles ``tables`` (and the sequences of their ids): Viewer reads
-    every table, Billing writes ``billing_writes``, Admin writes every table; PUBLIC gets
-    nothing. Migration 0009 calls it with the tables of that revision; a later migration
-    that adds tables calls it again with its new tables (and, if Billing writes them, a
-    ``billing_writes`` naming them). Needs the tables' owner; the roles must exist."""
+    every table, Billing writes ``billing_writes``, Admin writes every table (the history:
+    adds to it only); PUBLIC gets nothing. Migration 0009 calls it with the tables of that
+    revision; a later migration that adds tables calls it again with its new tables (and,
+    if Billing writes them, a ``billing_writes`` naming them). Needs the tables' owner;
+    the roles must exist."""
     tables = list(tables)
     conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {_q(_schema(conn))} TO "
                          + ", ".join(GROUP_NAMES))
@@ -153,7 +159,8 @@ def grant_team(conn: Connection, tables: Iterable[str],
             continue
         if table in billing_writes:
             conn.exec_driver_sql(f"GRANT {billing_writes[table]} ON {t} TO factor_desk_billing")
-        conn.exec_driver_sql(f"GRANT {ADMIN_WRITES} ON {t} TO factor_desk_admin")
+        conn.exec_driver_sql(f"GRANT {ADMIN_ONLY_ADDS.get(table, ADMIN_WRITES)} ON {t} "
+                             "TO factor_desk_admin")
     for sequence in _sequences(conn, tables):
         conn.exec_driver_sql(f"REVOKE ALL ON SEQUENCE {_q(sequence)} FROM PUBLIC")
         conn.exec_driver_sql(f"GRANT USAGE, SELECT ON SEQUENCE {_q(sequence)} TO "
@@ -184,14 +191,10 @@ def install_user_stamps(conn: Connection, columns: Mapping[str, Mapping[str, Sta
             c = _q(column)
             if stamp is Stamp.EVERY:
                 sets.append(f"NEW.{c} := session_user;")
-            elif stamp is Stamp.EDITED:
-                sets.append(
-                    f"IF NEW.{c} <> '' AND (TG_OP = 'INSERT' OR NEW.{c} IS DISTINCT "
-                    f"FROM OLD.{c}) THEN NEW.{c} := session_user; END IF;")
             else:
-                sets.append(
-                    f"IF NEW.{c} IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.{c} IS DISTINCT "
-                    f"FROM OLD.{c}) THEN NEW.{c} := session_user; END IF;")
+                sets.append(f"IF (CASE WHEN TG_OP = 'INSERT' THEN {_named(column, stamp)} "
+                            f"ELSE {_changed(column, stamp)} END) THEN "
+                            f"NEW.{c} := session_user; END IF;")
         branches.append(f"WHEN '{table}' THEN " + " ".join(sets))
     conn.exec_driver_sql(
         f"CREATE OR REPLACE FUNCTION {STAMP_FUNCTION}() RETURNS trigger LANGUAGE plpgsql "
@@ -208,20 +211,31 @@ def install_user_stamps(conn: Connection, columns: Mapping[str, Mapping[str, Sta
 
 
 def _when(stamps: Mapping[str, Stamp], *, update: bool) -> str:
-    """When the function has something to write: a user column naming someone else (set,
-    and on an update changed, for a ``Stamp.CHANGED`` one)."""
+    """When the function has something to write: a user column naming someone else, on
+    an insert one that names anyone, on an update one the update changes."""
     tests = []
     for column, stamp in stamps.items():
-        new = f"NEW.{_q(column)}"
-        test = f"{new} IS DISTINCT FROM session_user"
-        if stamp is Stamp.EDITED:
-            test = f"{new} <> '' AND {test}"
-        if stamp is Stamp.CHANGED:
-            test = f"{new} IS NOT NULL AND {test}"
-        if stamp in (Stamp.CHANGED, Stamp.EDITED) and update:
-            test += f" AND {new} IS DISTINCT FROM OLD.{_q(column)}"
+        test = f"NEW.{_q(column)} IS DISTINCT FROM session_user"
+        if stamp is not Stamp.EVERY:
+            test += " AND " + (_changed(column, stamp) if update else _named(column, stamp))
         tests.append(f"({test})")
     return " OR ".join(tests)
+
+
+def _named(column: str, stamp: Stamp) -> str:
+    """An inserted row names someone (an imported load's '' and a NULL name no one)."""
+    new = f"NEW.{_q(column)}"
+    return f"{new} <> ''" if stamp is Stamp.EDITED else f"{new} IS NOT NULL"
+
+
+def _changed(column: str, stamp: Stamp) -> str:
+    """An update changes who the row names (to anything: NULL and '' too), or, for a
+    ``Stamp.EDITED`` column, the row's version."""
+    c = _q(column)
+    test = f"NEW.{c} IS DISTINCT FROM OLD.{c}"
+    if stamp is Stamp.EDITED:
+        test = f"({test} OR NEW.version IS DISTINCT FROM OLD.version)"
+    return test
 
 
 def drop_user_stamps(conn: Connection, tables: Iterable[str]) -> None:
@@ -346,6 +360,13 @@ def _refuse_unknown_login(conn: Connection, login: str) -> None:
                               "WHERE rolname = :login"),
                          {"login": login, "groups": list(GROUP_NAMES)}).first()
     if found is None:
+        alike = conn.execute(text(
+            "SELECT rolname FROM pg_roles WHERE lower(rolname) = lower(:login) "
+            "AND rolcanlogin ORDER BY rolname"), {"login": login}).scalars().all()
+        if alike:  # psql folds CREATE ROLE Clerk2 to clerk2: not a login to make again
+            raise InputRefused([
+                f"There is no login {login!r} on this database server; did you mean "
+                f"{' or '.join(alike)}? Its logins' names are case-sensitive."])
         raise InputRefused([
             f"There is no login {login!r} on this database server. Whoever runs the server "
             f"makes it first (psql: CREATE ROLE \"{login}\" LOGIN PASSWORD '...';), then "

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from factor_desk.location import Location
+from factor_desk.location import Location, no_connection_left
 
 CHANNEL = "factor_desk"  # migration 0011's triggers notify on it
 SQLITE_POLL_SECONDS = 0.5
@@ -126,8 +126,7 @@ class SqliteWatcher(_Wakeable, ChangeWatcher):
                 version = self._read()
             except sqlite3.Error as exc:
                 self.close()
-                raise ServerLost(f"The database file {self.file} cannot be read ({exc}); "
-                                 "retrying.") from exc
+                raise ServerLost(f"The database file {self.file} cannot be read ({exc}).") from exc
             if self._version is None:
                 self._version = version  # the first look: what the window shows now
             elif version != self._version:
@@ -171,9 +170,12 @@ class PostgresWatcher(_Wakeable, ChangeWatcher):
         self._lost = False
         self.connects = 0  # how many times it connected (tests count them)
 
-    def _lost_message(self) -> str:
-        return (f"The database server {server_label(self.location)} is not answering; "
-                "retrying.")
+    def _lost_message(self, exc: BaseException | None = None) -> str:
+        server = server_label(self.location)
+        if exc is not None and no_connection_left(exc):
+            return (f"The database server {server} has no connection left for "
+                    f"{make_url(self.location.url).username} (too many connections).")
+        return f"The database server {server} is not answering."
 
     def _connect(self) -> None:
         import psycopg
@@ -185,7 +187,7 @@ class PostgresWatcher(_Wakeable, ChangeWatcher):
                 keepalives=1, keepalives_idle=KEEPALIVE_IDLE_SECONDS, keepalives_interval=2,
                 keepalives_count=2)
         except psycopg.Error as exc:
-            raise ServerLost(self._lost_message()) from exc
+            raise ServerLost(self._lost_message(exc)) from exc
         try:
             # notices that arrive while a statement runs (the ping) reach the handler
             conn.add_notify_handler(lambda n: self._pending.add(n.payload))

@@ -179,10 +179,9 @@ class ServerBanner(QFrame):
     def __init__(self, server: str, parent=None):
         super().__init__(parent)
         self.setObjectName("serverBanner")
-        self.words = (f"The database server {server} is not answering; retrying every "
-                      f"{RETRY_SECONDS:g} s. Nothing you did is lost: changes are saved "
-                      "whole or not at all.")
-        self.label = QLabel(self.words)
+        self.label = QLabel()
+        self.words = ""
+        self.say(f"The database server {server} is not answering.")
         self.label.setObjectName("serverBannerText")
         self.label.setWordWrap(True)
         self.retry = QPushButton("Retry now")
@@ -196,6 +195,13 @@ class ServerBanner(QFrame):
             "#serverBanner { background: #fde7e9; border-bottom: 1px solid #a4262c; } "
             "#serverBannerText { color: #5c1016; font-weight: 600; }")
         self.hide()
+
+    def say(self, message: str) -> None:
+        """The watcher's words (the server "is not answering.", or "has no connection left
+        for clerk2"), that it is tried again, and that nothing is lost."""
+        self.words = (f"{message} Trying again every {RETRY_SECONDS:g} s. Nothing you did "
+                      "is lost: changes are saved whole or not at all.")
+        self.label.setText(self.words)
 
     def tried(self) -> None:
         """Another try failed: say when, so that Retry now visibly did something."""
@@ -266,8 +272,9 @@ class Follower(QObject):
         it shows as lost does not answer (then no message box on top of it)."""
         return self.watch.lost and isinstance(exc, EnvironmentRefused)
 
-    def _server_lost(self, _message: str) -> None:
-        self.banner.label.setText(self.banner.words)  # a new loss: no old try's time
+    def _server_lost(self, message: str) -> None:
+        # not answering, or no connection left for the login; a new loss: no old try's time
+        self.banner.say(message)
         self.banner.show()
 
     def _server_back(self) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from factor_desk.db.models import (
@@ -115,11 +115,16 @@ def submit_batch(
     invoice_date = invoice_date or dt.date.today()
     sub = find_subsidiary(work, subsidiary)
     # Taking the next batch number locks the subsidiary row until commit: submissions
-    # for one subsidiary run one at a time, on PostgreSQL as on SQLite.
+    # for one subsidiary run one at a time, on PostgreSQL as on SQLite. Past its highest
+    # batch too: a counter set back by hand (psql) must not block every submit after it.
+    highest = (select(func.coalesce(func.max(Batch.number), 0))
+               .where(Batch.subsidiary_id == sub.id).scalar_subquery())
     number = work.execute(
         update(Subsidiary)
         .where(Subsidiary.id == sub.id)
-        .values(last_batch_number=Subsidiary.last_batch_number + 1)
+        .values(last_batch_number=case(
+            (highest > Subsidiary.last_batch_number, highest),
+            else_=Subsidiary.last_batch_number) + 1)
         .returning(Subsidiary.last_batch_number)
         .execution_options(synchronize_session=False)
     ).scalar_one()

@@ -21,7 +21,7 @@ from factor_desk.db.models import (
 )
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import InputRefused, NotFound, Problem
-from factor_desk.domain.text import excerpt
+from factor_desk.domain.text import clip, excerpt
 from factor_desk.domain.trade import (
     DEFAULT_REQUIRED_DOCUMENTS,
     DocumentKind,
@@ -307,10 +307,23 @@ def profile_what(sub: Subsidiary) -> str:
     return f"the Company profile of {sub.name}"
 
 
+def edited_subsidiary(work: Work, subsidiary: str, version: int | None) -> Subsidiary:
+    """The subsidiary named ``subsidiary``, locked, for a form's save (``version`` given:
+    a name that names none any more was renamed since the form read it, a StaleEdit that
+    offers to reload) or the command line's (None: NotFound)."""
+    try:
+        return find_subsidiary(work, subsidiary, lock=True)
+    except NotFound:
+        if version is None:
+            raise
+        raise StaleEdit(clip(subsidiary.strip(), 60), None, None, gone=True,
+                        gone_how="renamed or removed") from None
+
+
 def _editing(work: Work, subsidiary: str, version: int | None) -> Subsidiary:
     """The subsidiary named ``subsidiary``, locked, its edit counted; refused when the
     form's ``version`` is not its own any more."""
-    sub = find_subsidiary(work, subsidiary, lock=True)
+    sub = edited_subsidiary(work, subsidiary, version)
     check(work, sub, version, profile_what(sub))
     stamp(work, sub)
     return sub
@@ -368,7 +381,7 @@ def set_important_info(
     the entry's as the editor showed it, 0 when it showed none (adding one); refused when
     another clerk saved (or removed) it since."""
     # The subsidiary's row is the lock: two clerks saving its entries take turns.
-    sub = find_subsidiary(work, subsidiary, lock=True)
+    sub = edited_subsidiary(work, subsidiary, version)
     try:
         info_kind = InfoKind.parse(kind)
     except ValueError as exc:
@@ -411,7 +424,7 @@ def _check_entry(sub: Subsidiary, kind: InfoKind, entry: ImportantInfo | None,
 def remove_important_info(work: Work, subsidiary: str, kind: str, *,
                           version: int | None = None) -> SubsidiaryProfile:
     """Remove an entry; refused when ``version`` (the one shown) is not its own any more."""
-    sub = find_subsidiary(work, subsidiary, lock=True)
+    sub = edited_subsidiary(work, subsidiary, version)
     info_kind = InfoKind.parse(kind)
     entry = next((i for i in sub.important_info if i.kind == info_kind.value), None)
     _check_entry(sub, info_kind, entry, version)

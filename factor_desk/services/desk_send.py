@@ -41,6 +41,14 @@ class SendDoor:
                 from_address=from_address, size_limit_mb=size_limit_mb,
                 new_password=password)
 
+    def keep_mail_password(self, password: str) -> MailSettings:
+        """Keep (or, "", remove) the password of the mail settings' user in this computer's
+        keychain, changing nothing in the database: each clerk who sends batches keeps it on
+        their own computer, while the settings are the admin's (NEEDS: Billing)."""
+        settings = self.mail_settings()
+        mail_settings.keep_password(settings.user, settings.host, password)
+        return self.mail_settings()
+
     def batch_sends(self, batch: str) -> list[SendRecord]:
         """Every email of the batch sent or written, oldest first."""
         from factor_desk.services import sending

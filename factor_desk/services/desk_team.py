@@ -28,6 +28,7 @@ NEEDS: dict[str, Permission] = {
         "remove_document", "recall_invoices", "reverse_batch", "queue_loads",
         "unqueue_loads", "void_loads", "edit_load", "close_load", "take_back_payment",
         "pay_load", "save_mapping", "forget_mapping", "apply_report", "send_batch",
+        "keep_mail_password",  # this computer's keychain only: whoever sends keeps it
     ), Permission.BILLING),
     # Admin: the company, its factors, NOAs, customers' terms, accounts, users
     **dict.fromkeys((

@@ -20,6 +20,7 @@ from factor_desk.services.common import find_subsidiary
 from factor_desk.services.company import (
     NOA_MAX_CHARS,
     SubsidiaryProfile,
+    edited_subsidiary,
     get_subsidiary,
     profile_what,
     set_important_info,
@@ -290,7 +291,7 @@ def set_subsidiary_factor(work: Work, subsidiary: str, factor: str | None, *,
     already keep the factor they were submitted to. Warns when its Notice of Assignment
     does not name the new factor (or it has none). ``version``: the subsidiary's as the
     form showed it."""
-    sub = find_subsidiary(work, subsidiary, lock=True)
+    sub = edited_subsidiary(work, subsidiary, version)
     check(work, sub, version, profile_what(sub))
     stamp(work, sub)
     sub.factoring_company = find_factor(work, factor) if factor else None

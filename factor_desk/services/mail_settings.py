@@ -152,18 +152,29 @@ def save_settings(work: Work, *, host: str, port: int, security: MailSecurity | 
         if value:
             work.add(Setting(key=PREFIX + key, value=value))
     work.flush()
-    who = keychain_user(values["user"], values["host"])
+    keep_password(values["user"], values["host"], new_password)
+    return read_settings(work)
+
+
+def keep_password(user: str, host: str, new_password: str | None) -> None:
+    """This computer's keychain: ``new_password`` kept for ``user`` at ``host``; "" removes
+    it, None leaves it. The database is not written: a clerk who sends batches keeps the
+    password on their own computer (the settings themselves are the admin's)."""
+    if new_password and not (user and host):
+        raise InputRefused([Problem("a password needs the mail server and the user it "
+                                    "belongs to (the mail settings name none yet)",
+                                    column="user")])
     import keyring
     import keyring.errors
 
+    who = keychain_user(user, host)
     try:
         if new_password:
             keyring.set_password(KEYRING_SERVICE, who, new_password)
-        elif new_password == "" and values["user"]:
+        elif new_password == "" and user:
             # None kept (or no keychain at all): nothing to remove.
             with contextlib.suppress(keyring.errors.PasswordDeleteError,
                                      keyring.errors.NoKeyringError):
                 keyring.delete_password(KEYRING_SERVICE, who)
     except keyring.errors.KeyringError as exc:
         raise _keychain_refusal(exc) from exc
-    return read_settings(work)

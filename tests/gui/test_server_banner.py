@@ -77,8 +77,8 @@ def test_the_banner_shows_while_the_server_is_gone_and_nothing_half_done(
     proxy.cut()
     qtbot.waitUntil(banner.isVisible, timeout=SEEN_MS)
     assert banner.label.text() == (
-        "The database server 127.0.0.1 is not answering; retrying every 5 s. Nothing you "
-        "did is lost: changes are saved whole or not at all.")
+        "The database server 127.0.0.1 is not answering. Trying again every 5 s. Nothing "
+        "you did is lost: changes are saved whole or not at all.")
 
     asker.answer("confirm", True)  # Submit 2 loads as one batch?
     page.submit_batch()
