@@ -144,7 +144,8 @@ def read_only_note(reason: str | None, parent: QWidget | None = None) -> QLabel:
     note.setObjectName("readOnlyNote")
     note.setWordWrap(True)
     note.setStyleSheet(NOTE_STYLE)
-    note.setText(f"<b>Read only.</b> {html.escape(reason or '', quote=False)}")
+    lines = [html.escape(line, quote=False) for line in (reason or "").split("\n")]
+    note.setText(f"<b>Read only.</b> {'<br>'.join(lines)}")
     note.setVisible(reason is not None)
     return note
 

@@ -152,11 +152,25 @@ class SettingsDialog(QDialog):
         self.host.textChanged.connect(self._show_password_state)
         self.user.textChanged.connect(self._show_password_state)
         self._security_was = self.chosen_security()
-        # read only for a login without the Admin permission, a line at the top saying why
-        reason = guard_form(desk, "save_mail_settings", "Changing the mail settings", [],
-                            [self.save_button])
-        if reason is not None:
-            layout.insertWidget(0, read_only_note(reason, self))
+        # read only for a login without the Admin permission, a line at the top saying why;
+        # a billing clerk, who sends batches, still keeps their own password on this computer
+        self.password_only = False
+        fields = [self.host, self.port, self.security, self.user, self.from_address,
+                  self.size_limit]
+        note: str | None
+        if desk.may("save_mail_settings") is not None and \
+                desk.may("keep_mail_password") is None:
+            self.password_only = True
+            reason = guard_form(desk, "save_mail_settings", "Changing the mail settings",
+                                fields)
+            self.save_button.setText("Save password")
+            note = (f"{reason}\nYou may still save your own password for this server: "
+                    "it is kept in this computer's keychain, not in the shared settings.")
+        else:
+            note = guard_form(desk, "save_mail_settings", "Changing the mail settings",
+                              [*fields, self.password], [self.save_button, self.forget_button])
+        if note is not None:
+            layout.insertWidget(0, read_only_note(note, self))
 
     def _show(self, settings: MailSettings) -> None:
         self.host.setText(settings.host)
@@ -213,13 +227,19 @@ class SettingsDialog(QDialog):
         return "" if self.forget and self.same_account() else None
 
     def save(self) -> None:
-        """Everything or nothing: on a refusal the dialog stays open and says why."""
+        """Everything or nothing: on a refusal the dialog stays open and says why. A billing
+        clerk's Save keeps (or forgets) only their password, in this computer's keychain."""
         try:
-            saved = self.desk.save_mail_settings(
-                host=self.host.text().strip(), port=self.port.value(),
-                security=self.chosen_security(), user=self.user.text().strip(),
-                from_address=self.from_address.text().strip(),
-                size_limit_mb=self.size_limit.value(), password=self.password_to_save())
+            if self.password_only:
+                password = self.password_to_save()
+                saved = (self.desk.mail_settings() if password is None else
+                         self.desk.keep_mail_password(password))
+            else:
+                saved = self.desk.save_mail_settings(
+                    host=self.host.text().strip(), port=self.port.value(),
+                    security=self.chosen_security(), user=self.user.text().strip(),
+                    from_address=self.from_address.text().strip(),
+                    size_limit_mb=self.size_limit.value(), password=self.password_to_save())
         except InputRefused as exc:
             self._refused(exc.summary, "\n".join(str(p) for p in exc.problems))
             return

@@ -8,12 +8,15 @@ On SQLite the one clerk may do everything: the permission is forced here."""
 
 from __future__ import annotations
 
+import helpers_send
 import pytest
 from helpers import company_page, settle
 from test_batch_invoices import factored
 
 from factor_desk.domain.permissions import Permission, PermissionRefused
 from factor_desk.gui.permissions import forbidden
+
+keychain = helpers_send.memory_keyring
 
 
 @pytest.fixture
@@ -246,17 +249,36 @@ def test_a_permission_taken_away_mid_session_is_a_refusal_not_a_bug(
     assert next(ld for ld in desk.loads() if ld.load_number == "10012").status == "Queued"
 
 
-def test_billing_sees_the_mail_settings_read_only_and_why(qtbot, window_as):
+def test_billing_sees_the_mail_settings_read_only_and_why(qtbot, window_as, keychain):
+    """Billing may not change the shared mail settings, but keeps its own password in this
+    computer's keychain (it sends batches); a viewer may do neither."""
     from PySide6.QtWidgets import QLabel
 
     from factor_desk.gui.settings_dialog import open_settings
+    from factor_desk.services.mail_settings import MailSecurity, save_settings
 
     window = window_as(Permission.BILLING)
-    dialog = open_settings(window, window.desk)
-    assert not dialog.save_button.isEnabled()
+    desk = window.desk
+    with desk.db.write() as work:
+        save_settings(work, host="smtp.blueridge.test", port=587,
+                      security=MailSecurity.STARTTLS, user="billing@blueridge.test",
+                      from_address="billing@blueridge.test", size_limit_mb=15)
+    dialog = open_settings(window, desk)
     assert "Changing the mail settings needs the Admin permission" in \
         dialog.findChild(QLabel, "readOnlyNote").text()
-    dialog.reject()
+    assert dialog.host.isReadOnly() and not dialog.security.isEnabled()
+    assert dialog.save_button.text() == "Save password" and dialog.save_button.isEnabled()
+    dialog.password.setText("my-own-pass")
+    dialog.host.setText("smtp.elsewhere.test")  # read only: a script's typing is not saved
+    dialog.save()
+    saved = desk.mail_settings()
+    assert (saved.host, saved.has_password) == ("smtp.blueridge.test", True)
+    assert "my-own-pass" in keychain.kept.values()
+
+    viewer = open_settings(window_as(Permission.VIEWER), desk)
+    assert not viewer.save_button.isEnabled() and viewer.password.isReadOnly()
+    assert "needs the Admin permission" in viewer.findChild(QLabel, "readOnlyNote").text()
+    viewer.reject()
     admin = open_settings(window_as(Permission.ADMIN), window.desk)
     assert admin.save_button.isEnabled() and admin.findChild(QLabel, "readOnlyNote") is None
     admin.reject()
