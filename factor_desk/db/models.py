@@ -3,77 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
-    Table,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
-# Named constraints so that Alembic's batch mode can alter them on SQLite.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    if TYPE_CHECKING:
-        # Every model here is mapped to one Table (not a join or a select); SQLAlchemy
-        # types it as any FromClause, which has no insert().
-        __table__: ClassVar[Table]
-
-
-def max_length(model: type[Base], column: str) -> int:
-    """The most characters the database keeps in a String column of ``model``."""
-    length = cast(String, model.__table__.c[column].type).length
-    if length is None:
-        raise TypeError(f"{model.__name__}.{column} has no length")
-    return length
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-Cents = BigInteger
-Stamp = DateTime  # naive UTC everywhere; both databases keep it as given
-
-
-def _partial_unique(name: str, *columns: str, where: str) -> Index:
-    """A unique index over the rows ``where`` holds, on PostgreSQL and SQLite alike."""
-    return Index(name, *columns, unique=True, postgresql_where=text(where),
-                 sqlite_where=text(where))
-
-
-class Versioned:
-    """A row two clerks may edit at once (migration 0010): ``version`` goes up by one with
-    every edit saved (services/edit_versions.py), which names who saved it and when; a form
-    keeps the version it showed, and its save is refused once the row has moved on."""
-
-    # Server defaults only: a Python-side default would make every INSERT of loads name
-    # these columns (services.common.insert_rows then leaves its fast SQLite path).
-    version: Mapped[int] = mapped_column(Integer, server_default="1")
-    changed_by: Mapped[str] = mapped_column(String(100), server_default="")
-    changed_at: Mapped[dt.datetime | None] = mapped_column(Stamp)  # UTC; None: not since 0010
-
+from factor_desk.db.model_base import Base as Base
+from factor_desk.db.model_base import Cents, Stamp, Versioned, partial_unique
+from factor_desk.db.model_base import max_length as max_length
+from factor_desk.db.model_base import utcnow as utcnow
 
 OPEN_INVOICE = "recalled_at IS NULL"
 # The imports whose file is applied once per kind (not the loads imports).
@@ -304,8 +254,8 @@ class Invoice(Base):
     # recalled invoice stays with its batch as sent but no longer counts, so its load
     # (and its number) can be batched again.
     __table_args__ = (
-        _partial_unique("uq_invoices_open_load_id", "load_id", where=OPEN_INVOICE),
-        _partial_unique("uq_invoices_open_invoice_number", "invoice_number",
+        partial_unique("uq_invoices_open_load_id", "load_id", where=OPEN_INVOICE),
+        partial_unique("uq_invoices_open_invoice_number", "invoice_number",
                         where=OPEN_INVOICE),
         # What services/ledger.py invoice_money() reads of each invoice (migration 0007).
         Index("ix_invoices_money", "batch_id", "recalled_at", "id", "load_id",
@@ -341,7 +291,7 @@ class ReportImport(Base):
     # applied import of it, even from a clerk who checked at the same moment. An undone
     # import no longer counts, so the file can be applied again.
     __table_args__ = (
-        _partial_unique("uq_report_imports_applied_file", "kind", "sha256",
+        partial_unique("uq_report_imports_applied_file", "kind", "sha256",
                         where=APPLIED_REPORT),
     )
 
@@ -366,7 +316,7 @@ class PurchaseRecord(Base):
     __tablename__ = "purchase_records"
     # An invoice is bought once: undo deletes its record, so it can be bought again.
     __table_args__ = (
-        _partial_unique("uq_purchase_records_purchased_invoice", "invoice_id",
+        partial_unique("uq_purchase_records_purchased_invoice", "invoice_id",
                         where="status = 'purchased'"),
     )
 
@@ -391,7 +341,7 @@ class Payment(Base):
     # brings it (undo deletes the row, which frees it). Rows without one cannot be told
     # apart and are not constrained.
     __table_args__ = (
-        _partial_unique("uq_payments_reference_number", "reference_number",
+        partial_unique("uq_payments_reference_number", "reference_number",
                         where="reference_number <> ''"),
         # The sums of services/ledger.py read this index only (migration 0007).
         Index("ix_payments_money", "invoice_id", "amount_cents"),
@@ -425,7 +375,7 @@ class LedgerEntry(Base):
     # A reference is applied once per kind, whichever file or clerk brings it (a short pay
     # carries its payment's reference and is not constrained).
     __table_args__ = (
-        _partial_unique("uq_ledger_entries_kind_reference", "kind", "reference",
+        partial_unique("uq_ledger_entries_kind_reference", "kind", "reference",
                         where="reference <> '' AND kind <> 'short_pay'"),
         # The sums of services/ledger.py read this index only (migration 0007).
         Index("ix_ledger_entries_money", "invoice_id", "kind", "amount_cents"),
