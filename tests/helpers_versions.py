@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+from helpers import import_loads, load_row, make_carrier, write_loads_csv
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from factor_desk.db.database import Database, Location
+from factor_desk.services.desk import Desk
 
 CLERK = "test-clerk"  # conftest.CLERK: the login of the test's own database
 CLERK2 = "test-clerk2"
+ACME = "Acme Freight"
 
 
 def second_clerk(url: str, home: Path, monkeypatch) -> Database:
@@ -38,3 +42,18 @@ def second_clerk(url: str, home: Path, monkeypatch) -> Database:
     database = Database(Location(url=url, home=home), migrate=False)
     assert database.user == CLERK2
     return database
+
+
+@pytest.fixture
+def clerks(db, db_url, home, tmp_path, monkeypatch):
+    """(A, B): Desks of two logins on one database holding Acme Freight and load 1042."""
+    make_carrier(db, required=())
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [load_row("1042")]), ACME)
+    other = second_clerk(db_url, home, monkeypatch)
+    yield Desk(db), Desk(other)
+    other.dispose()
+
+
+def sub_of(desk, name=ACME):
+    """The subsidiary ``name`` as ``desk`` reads it now."""
+    return next(s for s in desk.profile().subsidiaries if s.name == name)

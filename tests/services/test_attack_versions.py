@@ -4,33 +4,19 @@ record"; nothing is saved."""
 
 from __future__ import annotations
 
+import helpers_versions
 import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
-from helpers_versions import second_clerk
+from helpers_versions import ACME, sub_of
 
 from factor_desk.domain.errors import NotFound
 from factor_desk.domain.versions import StaleEdit
-from factor_desk.services.desk import Desk
 
-ACME = "Acme Freight"
-
-
-@pytest.fixture
-def clerks(db, db_url, home, tmp_path, monkeypatch):
-    make_carrier(db, required=())
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [load_row("1042")]), ACME)
-    other = second_clerk(db_url, home, monkeypatch)
-    yield Desk(db), Desk(other)
-    other.dispose()
-
-
-def _sub(desk, name=ACME):
-    return next(s for s in desk.profile().subsidiaries if s.name == name)
+clerks = helpers_versions.clerks
 
 
 def test_a_form_saved_for_a_subsidiary_renamed_since_is_told_to_reload(clerks):
     a, b = clerks
-    seen = _sub(a)  # A opens the Company profile; B renames the subsidiary
+    seen = sub_of(a)  # A opens the Company profile; B renames the subsidiary
     (noa,) = [e for e in seen.important_info if e.kind == "notice_of_assignment"]
     b.edit_subsidiary(ACME, name="Acme Freight LLC", version=seen.version)
     saves = {
@@ -45,7 +31,7 @@ def test_a_form_saved_for_a_subsidiary_renamed_since_is_told_to_reload(clerks):
         with pytest.raises(StaleEdit, match=f"^{ACME} was renamed or removed after you "
                                             "opened it. Reload it"):
             save()
-    after = _sub(a, "Acme Freight LLC")
+    after = sub_of(a, "Acme Freight LLC")
     assert (after.phone, after.factoring_company, after.version) == (
         seen.phone, seen.factoring_company, seen.version + 1)
     assert after.notice_of_assignment == seen.notice_of_assignment

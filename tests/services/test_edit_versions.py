@@ -8,9 +8,9 @@ import re
 import threading
 from decimal import Decimal
 
+import helpers_versions
 import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
-from helpers_versions import CLERK, CLERK2, second_clerk
+from helpers_versions import ACME, CLERK, CLERK2, sub_of
 from sqlalchemy import select
 
 from factor_desk.db.models import Customer, FactoringCompany, Load, Subsidiary
@@ -18,23 +18,10 @@ from factor_desk.domain.errors import InputRefused
 from factor_desk.domain.versions import StaleEdit, local_when
 from factor_desk.services.desk import Desk
 
-ACME = "Acme Freight"
+clerks = helpers_versions.clerks
+
 # "test-clerk2 changed load 1042 at 10:42 AM on 11/29/2026, after you opened it."
 WHEN = r"at \d{1,2}:\d\d [AP]M on \d\d/\d\d/\d{4}, after you opened it\."
-
-
-@pytest.fixture
-def clerks(db, db_url, home, tmp_path, monkeypatch):
-    """(A, B): Desks of two logins on one database holding Acme Freight and load 1042."""
-    make_carrier(db, required=())
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [load_row("1042")]), ACME)
-    other = second_clerk(db_url, home, monkeypatch)
-    yield Desk(db), Desk(other)
-    other.dispose()
-
-
-def _sub(desk, name=ACME):
-    return next(s for s in desk.profile().subsidiaries if s.name == name)
 
 
 def _form(sub, **general) -> dict:
@@ -66,16 +53,16 @@ def _refused(call, what: str, who: str = CLERK2) -> StaleEdit:
 def test_the_company_profile_saved_over_a_newer_one_is_refused_then_saved_after_reload(
         clerks, db):
     a, b = clerks
-    seen = _sub(a)  # A opens the form
-    b.save_subsidiary(ACME, **_form(_sub(b), city="Reno"))
+    seen = sub_of(a)  # A opens the form
+    b.save_subsidiary(ACME, **_form(sub_of(b), city="Reno"))
     version, by, at = _stamp(db, Subsidiary, name=ACME)
     assert (version, by) == (seen.version + 1, CLERK2)
     refusal = _refused(lambda: a.save_subsidiary(ACME, **_form(seen, phone="555-0100"),
                                                  version=seen.version),
                        f"the Company profile of {ACME}")
     assert local_when(at) in str(refusal) and refusal.by == CLERK2 and refusal.at == at
-    assert (_sub(a).city, _sub(a).phone) == ("Reno", "")  # B's change kept, A's not saved
-    again = _sub(a)  # Reload
+    assert (sub_of(a).city, sub_of(a).phone) == ("Reno", "")  # B's change kept, A's not saved
+    again = sub_of(a)  # Reload
     saved = a.save_subsidiary(ACME, **_form(again, phone="555-0100"), version=again.version)
     assert (saved.city, saved.phone, saved.version) == ("Reno", "555-0100", version + 1)
     assert _stamp(db, Subsidiary, name=ACME)[:2] == (version + 1, CLERK)
@@ -88,7 +75,7 @@ def test_the_company_profile_saved_over_a_newer_one_is_refused_then_saved_after_
 
 def test_the_notice_of_assignment_saved_over_a_newer_one_is_refused(clerks):
     a, b = clerks
-    (noa,) = [e for e in _sub(a).important_info if e.kind == "notice_of_assignment"]
+    (noa,) = [e for e in sub_of(a).important_info if e.kind == "notice_of_assignment"]
     b.save_important_info(ACME, noa.kind, "NOTICE: PAY CAPITAL DEPOT, BOX 1.",
                           version=noa.version)
     _refused(lambda: a.save_important_info(ACME, noa.kind, "NOTICE: mine",
@@ -96,8 +83,8 @@ def test_the_notice_of_assignment_saved_over_a_newer_one_is_refused(clerks):
              f"the Notice of Assignment of {ACME}")
     _refused(lambda: a.remove_important_info(ACME, noa.kind, version=noa.version),
              f"the Notice of Assignment of {ACME}")
-    assert _sub(a).notice_of_assignment == "NOTICE: PAY CAPITAL DEPOT, BOX 1."
-    (fresh,) = [e for e in _sub(a).important_info if e.kind == "notice_of_assignment"]
+    assert sub_of(a).notice_of_assignment == "NOTICE: PAY CAPITAL DEPOT, BOX 1."
+    (fresh,) = [e for e in sub_of(a).important_info if e.kind == "notice_of_assignment"]
     assert (fresh.version, fresh.updated_by) == (noa.version + 1, CLERK2)
     saved = a.save_important_info(ACME, noa.kind, "NOTICE: mine", version=fresh.version)
     assert saved.notice_of_assignment == "NOTICE: mine"
@@ -112,7 +99,7 @@ def test_adding_important_info_another_clerk_added_meanwhile_is_refused(clerks):
     with pytest.raises(StaleEdit, match=f"^The Invoice Footer of {ACME} was removed after "
                                         "you opened it. Reload it"):
         a.save_important_info(ACME, "invoice_footer", "Thanks", version=1)
-    assert [e.kind for e in _sub(a).important_info] == ["notice_of_assignment"]
+    assert [e.kind for e in sub_of(a).important_info] == ["notice_of_assignment"]
 
 
 def test_a_customer_edited_over_a_newer_edit_is_refused(clerks, db):
@@ -206,7 +193,7 @@ def test_two_saves_racing_with_the_same_version_one_wins(clerks, db):
     a, b = clerks
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing interleaves")
-    (noa,) = [e for e in _sub(a).important_info if e.kind == "notice_of_assignment"]
+    (noa,) = [e for e in sub_of(a).important_info if e.kind == "notice_of_assignment"]
     outcome: list[object] = []
 
     def save_b() -> None:
@@ -231,7 +218,7 @@ def test_two_saves_racing_with_the_same_version_one_wins(clerks, db):
     (result,) = outcome
     assert isinstance(result, StaleEdit), result
     assert str(result).startswith(f"{CLERK} changed the Notice of Assignment of {ACME}")
-    assert _sub(a).notice_of_assignment == "A's NOTICE"
+    assert sub_of(a).notice_of_assignment == "A's NOTICE"
 
 
 def test_two_clerks_saving_at_once_one_wins_the_other_is_told(clerks, db):
