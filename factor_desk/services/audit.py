@@ -47,13 +47,13 @@ from factor_desk.db.models import (
     ColumnMapping,
     FactoringCompany,
     ImportantInfo,
-    Invoice,
     ReportImport,
     StatusHistory,
     Subsidiary,
     SupportingDocument,
 )
 from factor_desk.db.work import Work
+from factor_desk.domain.lifecycle import HistoryAction
 from factor_desk.services.audit_entries import (
     FEW,
     UNDO_MOVES,
@@ -172,15 +172,14 @@ def _sources(user: str | None, since: dt.date | None) -> list[Select[Any]]:
              .join(Subsidiary, Subsidiary.id == ii.subsidiary_id)
              .where(*chosen(ii.updated_at, ii.updated_by)))
     # A batch reversed when every invoice in it was recalled already moved no load, so no
-    # history row tells it (services/recall.py marks the invoices a reversal recalls).
-    b, inv = Batch, Invoice
+    # history row of the reversal (action 'reversed', migration 0012) tells it.
+    b = Batch
     reversed_alone = (
         select(*_row(b.reversed_at, b.reversed_by, _text("reverse"), _text(), _text(),
                      b.reverse_reason, b.id, _int(), _text(), literal(0), _int(), _int()))
         .where(b.reversed_at.is_not(None), *chosen(b.reversed_at, b.reversed_by),
-               ~select(inv.id).where(inv.batch_id == b.id, inv.recall_reason
-                                     == literal("Batch reversed: ") + b.reverse_reason)
-               .exists()))
+               ~select(sh.id).where(sh.batch_id == b.id,
+                                    sh.action == HistoryAction.REVERSED.value).exists()))
     return [moves, imports, undos, attached, sent, mappings, infos, reversed_alone]
 
 
