@@ -81,3 +81,15 @@ def test_every_desk_job_that_writes_needs_billing_or_admin():
     assert sorted(writers - set(NEEDS)) == []
     assert all(NEEDS[job] >= Permission.BILLING for job in writers)
     assert NEEDS["users"] is NEEDS["grant_user"] is Permission.ADMIN
+
+
+def test_revoking_from_the_owner_or_a_superuser_is_refused_and_revokes_nothing(team, capsys):
+    """They keep Admin whatever roles they hold: "Revoked" would be a lie."""
+    before = {u.login: u for u in team.desk(Permission.ADMIN).users()}
+    for login, why in (("test-clerk", "owns the database"),
+                       ("postgres", "is a superuser of this database server")):
+        code, out, err = team.cli(Permission.ADMIN, "users", "revoke", login, "viewer",
+                                  capsys=capsys)
+        assert code == 3 and out == "", login
+        assert why in err and "nothing was revoked" in err and "ALTER " in err
+    assert {u.login: u for u in team.desk(Permission.ADMIN).users()} == before

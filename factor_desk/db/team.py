@@ -396,10 +396,13 @@ def grant(engine: Engine, login: str, permission: Permission) -> TeamUser:
 def revoke(engine: Engine, login: str, permission: Permission) -> TeamUser:
     """Take ``permission`` (and any higher one) from ``login``: revoking Billing from a
     billing clerk leaves Viewer, revoking Viewer leaves nothing. The database's owner and
-    superusers keep Admin whatever their roles."""
+    superusers keep Admin whatever their roles: revoking from them is refused, saying so,
+    and nothing is revoked."""
     with engine.begin() as conn:
         _refuse_unknown_login(conn, login)
         before = _user(conn, login)
+        if before.how in ("database owner", "superuser"):
+            _refuse_revoking_the_owner(conn, before)
         held = conn.execute(text(
             "SELECT r.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid "
             "JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = :login "
@@ -413,6 +416,21 @@ def revoke(engine: Engine, login: str, permission: Permission) -> TeamUser:
             option = " WITH ADMIN OPTION" if lower is Permission.ADMIN else ""
             _as_admin(conn, f"GRANT {lower.role} TO {_q(login)}{option}", "Revoking a role")
         return _user(conn, login)
+
+
+def _refuse_revoking_the_owner(conn: Connection, user: TeamUser) -> None:
+    """Revoking a role from the database's owner or a superuser would change nothing they
+    may do (the server gives them everything): say so instead of "Revoked"."""
+    if user.how == "superuser":
+        why = f"{user.login} is a superuser of this database server"
+        how = f"ALTER ROLE \"{user.login}\" NOSUPERUSER;"
+    else:
+        why = f"{user.login} owns the database {_server(conn)}"
+        how = f"ALTER DATABASE \"{_server(conn)}\" OWNER TO another_login;"
+    raise InputRefused([
+        f"{why}, so it keeps the Admin permission whatever roles it holds: revoking one "
+        f"would change nothing, and nothing was revoked. To take its rights away, whoever "
+        f"runs the server runs (psql, as a superuser): {how}"])
 
 
 def _as_admin(conn: Connection, statement: str, what: str) -> None:
