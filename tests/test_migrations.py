@@ -88,6 +88,8 @@ for _table in ("subsidiaries", "customers", "loads", "factoring_companies", "imp
                                      changed_at="TIMESTAMP")
 # 0012: what the clerk did, on a history row whose statuses do not say it.
 LATER_COLUMNS["status_history"] = {"action": "VARCHAR(30)"}
+# 0014: the count of a subsidiary's important-info saves.
+LATER_COLUMNS["subsidiaries"]["info_versions"] = "INTEGER NOT NULL DEFAULT 0"
 # Tables of later revisions that today's models write (the ledger, issue #13; any factor,
 # issue #14).
 LATER_TABLES = ("ledger_entries", "settings", "column_mappings", "batch_sends")
@@ -267,3 +269,37 @@ def test_0012_gives_the_history_written_before_it_its_action(fresh_url):
         engine.dispose()
     assert got == ["edited", "removed_document", "direct_payment", "direct_payment",
                    "short_pay_close", "took_back", "recalled", "reversed", None, None]
+
+
+def test_0014_counts_each_subsidiarys_important_info_from_its_highest_version(fresh_url):
+    """The versions forms hold today stay as they are; the next save of any entry of the
+    subsidiary takes a number above every one of them."""
+    cfg = alembic_config()
+    engine = create_engine(fresh_url)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0013")
+            if conn.dialect.name == "postgresql":  # the rows' company is not the point
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for sub in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO subsidiaries (id, company_id, name, code, legal_name, "
+                    "mc_number, dot_number, address, city, state, zip_code, phone, email, "
+                    "default_invoicing_method, required_documents, last_batch_number) "
+                    "VALUES (:i, 1, :n, :n, '', '', '', '', '', '', '', '', '', "
+                    "'Factoring', '[]', 0)"), {"i": sub, "n": f"S{sub}"})
+            for i, (kind, version) in enumerate((("notice_of_assignment", 3),
+                                                 ("invoice_footer", 1)), start=1):
+                conn.execute(text(
+                    "INSERT INTO important_info (id, subsidiary_id, kind, text, updated_at, "
+                    "updated_by, version) VALUES (:i, 1, :k, 'x', CURRENT_TIMESTAMP, 'old', "
+                    ":v)"), {"i": i, "k": kind, "v": version})
+            command.upgrade(cfg, "head")
+            got = conn.execute(text(
+                "SELECT info_versions FROM subsidiaries ORDER BY id")).scalars().all()
+            versions = conn.execute(text(
+                "SELECT version FROM important_info ORDER BY id")).scalars().all()
+    finally:
+        engine.dispose()
+    assert got == [3, 0] and versions == [3, 1]

@@ -91,6 +91,10 @@ class Subsidiary(Versioned, Base):
     # Batches are numbered per subsidiary; the counter row is also the lock that
     # serialises two clerks submitting for the same subsidiary.
     last_batch_number: Mapped[int] = mapped_column(Integer, default=0)
+    # How many saves its important-info entries had (migration 0014): each save takes the
+    # next number as the entry's version, so none is handed out twice, even to an entry
+    # removed and added again while another clerk's form showed the first one.
+    info_versions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     company: Mapped[Company] = relationship(back_populates="subsidiaries")
     factoring_company: Mapped[FactoringCompany | None] = relationship()

@@ -399,8 +399,10 @@ def set_important_info(
     if entry is None:
         entry = ImportantInfo(kind=info_kind.value, text=text)
         sub.important_info.append(entry)
-    else:
-        entry.version += 1
+    # The next of the subsidiary's numbers (migration 0014), never the entry's own + 1: an
+    # entry removed and added again must not show a version a form still holds.
+    sub.info_versions = max(sub.info_versions or 0, entry.version or 0) + 1
+    entry.version = sub.info_versions
     entry.text = text
     entry.updated_at = utcnow()
     entry.updated_by = user or current_user(work)

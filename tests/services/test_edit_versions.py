@@ -92,14 +92,34 @@ def test_the_notice_of_assignment_saved_over_a_newer_one_is_refused(clerks):
 
 def test_adding_important_info_another_clerk_added_meanwhile_is_refused(clerks):
     a, b = clerks
-    b.save_important_info(ACME, "invoice_footer", "Thank you!", version=0)
+    added = b.save_important_info(ACME, "invoice_footer", "Thank you!", version=0)
+    (footer,) = [e for e in added.important_info if e.kind == "invoice_footer"]
     _refused(lambda: a.save_important_info(ACME, "invoice_footer", "Thanks", version=0),
              f"the Invoice Footer of {ACME}")
-    b.remove_important_info(ACME, "invoice_footer", version=1)
+    b.remove_important_info(ACME, "invoice_footer", version=footer.version)
     with pytest.raises(StaleEdit, match=f"^The Invoice Footer of {ACME} was removed after "
                                         "you opened it. Reload it"):
-        a.save_important_info(ACME, "invoice_footer", "Thanks", version=1)
+        a.save_important_info(ACME, "invoice_footer", "Thanks", version=footer.version)
     assert [e.kind for e in sub_of(a).important_info] == ["notice_of_assignment"]
+
+
+def test_a_form_showing_an_entry_since_removed_and_added_again_is_refused(clerks):
+    """B removes the notice A's form shows and adds a new one: the new one must not come
+    back at the version A's form holds, or A's save would silently replace B's text."""
+    a, b = clerks
+    for _ in range(2):  # the second round: versions keep climbing, never start again
+        (shown,) = [e for e in sub_of(a).important_info if e.kind == "notice_of_assignment"]
+        b.remove_important_info(ACME, shown.kind, version=shown.version)
+        readded = b.save_important_info(ACME, shown.kind, "NOTICE: PAY RTS FINANCIAL.",
+                                        version=0)
+        (new,) = [e for e in readded.important_info if e.kind == shown.kind]
+        assert new.version > shown.version
+        _refused(lambda old=shown.version: a.save_important_info(
+            ACME, "notice_of_assignment", "NOTICE: mine", version=old),
+            f"the Notice of Assignment of {ACME}")
+        _refused(lambda old=shown.version: a.remove_important_info(
+            ACME, "notice_of_assignment", version=old), f"the Notice of Assignment of {ACME}")
+        assert sub_of(a).notice_of_assignment == "NOTICE: PAY RTS FINANCIAL."
 
 
 def test_a_customer_edited_over_a_newer_edit_is_refused(clerks, db):
