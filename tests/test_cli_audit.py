@@ -59,7 +59,7 @@ def test_the_table_and_the_filters(worked):
         code, out, _ = worked("audit", "--since", written, "--json")
         assert code == 0 and len(json.loads(out)["entries"]) == 4
     code, out, _ = worked("audit", "--since", f"{today + dt.timedelta(days=1):%m/%d/%Y}",
-                          "--user", "clerk2")
+                          "--user", " clerk2 ")
     assert code == 0 and out.startswith("Nothing was done by clerk2 since ")
 
 

@@ -25,7 +25,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.json:
         print_json(log)
         return EXIT_OK
-    whose = f" by {args.user}" if args.user else ""
+    whose = f" by {log.user}" if log.user else ""  # as the service read it (trimmed)
     after = f" since {since:%m/%d/%Y}" if since else ""
     if not log.entries:
         print(f"Nothing was done{whose}{after}.")
