@@ -71,6 +71,7 @@ class SendDoor:
         download's, byte for byte. The last Progress carries the SendResult. Refused
         (AlreadySent) when sent before unless ``again``; a reversed batch is refused.
         Each message that went is recorded after it went; nothing else is."""
+        from factor_desk.db.locks import exclusive
         from factor_desk.services import sending
 
         with self.db.read() as work:
@@ -80,4 +81,5 @@ class SendDoor:
         password = (mail_settings.password(settings.user, settings.host)
                     if eml is None and settings.user else None)
         yield from sending.send_steps(plan, self.db.read, self.db.write, password=password,
-                                      should_stop=should_stop)
+                                      should_stop=should_stop,
+                                      claim=lambda key: exclusive(self.db, "send", key))

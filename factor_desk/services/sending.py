@@ -122,6 +122,7 @@ class SendPlan:
     export: ExportPlan
     mail: BatchMail
     again: bool = False  # sent before, and the clerk said to send it again
+    batch_id: int = 0  # the key of the lock its send takes (send_steps' ``claim``)
 
     @property
     def via(self) -> str:
@@ -179,7 +180,7 @@ def plan_send(work: Work, batch: str, *, to: str | None, eml: Path | None,
                      invoices=len(plan.schedule.rows), total=plan.schedule.total,
                      sender=current_user(work),
                      recalled=tuple((n, r or "") for n, r in recalled))
-    return SendPlan(b.label, address, eml, settings, plan, mail, again=again)
+    return SendPlan(b.label, address, eml, settings, plan, mail, again=again, batch_id=b.id)
 
 
 def send_subject(work: Work, batch: str) -> str:
@@ -204,15 +205,24 @@ def attachment_names(folder: Path) -> list[str]:
 
 
 Writer = Callable[[], AbstractContextManager[Work]]
+Claim = Callable[[int], AbstractContextManager[bool]]
+"""The lock on a batch's send (db/locks.py ``exclusive``): True when this send holds it."""
+
+
+def _unclaimed(_batch_id: int) -> AbstractContextManager[bool]:
+    return contextlib.nullcontext(True)
 
 
 def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                password: str | None = None,
                should_stop: Callable[[], bool] | None = None,
-               limit: int | None = None, timeout: float = 30.0) -> Iterator[Progress]:
+               limit: int | None = None, timeout: float = 30.0,
+               claim: Claim = _unclaimed) -> Iterator[Progress]:
     """Download the batch into a temporary folder, build the message(s) and send them (or
     write the drafts), then record each one in one transaction. The last step carries
-    the SendResult. ``limit``: the size of a message in bytes (default: the setting)."""
+    the SendResult. ``limit``: the size of a message in bytes (default: the setting).
+    ``claim``: the lock held from the last check that the batch was not sent until its
+    sends are recorded, so that two clerks sending it at once cannot both mail it."""
     stop = should_stop or (lambda: False)
     limit = limit or limit_bytes(plan.settings.size_limit_mb)
     settings = plan.settings
@@ -238,22 +248,28 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                 for i, part in enumerate(packed, start=1)]
     if stop():
         raise SendCancelled(plan.batch)
-    _unchanged_since_planned(plan, read)
     sent: list[tuple[EmailMessage, int]] = []
     paths: list[Path] = []
-    if plan.eml is not None:
-        yield Progress(total - 1, total, f"Writing the email of {plan.batch}")
-        paths = write_drafts(plan.eml, messages)
-        sent = [(m, len(message_bytes(m))) for m in messages]
-    else:
-        yield Progress(total - 1, total, f"Sending {plan.batch} to {plan.to}")
-        failure = smtp_send(plan.settings, plan.to, messages, sent,
-                            password, timeout)
-        if failure is not None:
-            if sent:
-                _store(write, plan, sent, len(messages))
-            raise failure
-    records = _store(write, plan, sent, len(messages))
+    with claim(plan.batch_id) as mine:
+        if not mine:
+            raise InputRefused([
+                f"Batch {plan.batch} is being emailed right now by another clerk (or from "
+                "another window); nothing was sent. Its sends will list it once it went; "
+                "if that send fails, send it again then."])
+        _unchanged_since_planned(plan, read)
+        if plan.eml is not None:
+            yield Progress(total - 1, total, f"Writing the email of {plan.batch}")
+            paths = write_drafts(plan.eml, messages)
+            sent = [(m, len(message_bytes(m))) for m in messages]
+        else:
+            yield Progress(total - 1, total, f"Sending {plan.batch} to {plan.to}")
+            failure = smtp_send(plan.settings, plan.to, messages, sent,
+                                password, timeout)
+            if failure is not None:
+                if sent:
+                    _store(write, plan, sent, len(messages))
+                raise failure
+        records = _store(write, plan, sent, len(messages))
     result = SendResult(batch=plan.batch, to=plan.to, via=plan.via, records=records,
                         files=[f.name for f in files], eml_paths=paths,
                         warnings=[w for w in (plan.mail.recalled_note(),) if w])

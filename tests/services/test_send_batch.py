@@ -298,3 +298,95 @@ def test_the_subject_shown_before_sending_is_the_one_sent(desk, batch, smtp_serv
     run_to_end(desk.send_batch(batch))
     (msg,) = smtp_server.mailbox.messages()
     assert shown == msg["Subject"] == f"Schedule of Accounts {batch} — Acme Freight"
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from factor_desk.db.database import Database, Location
+from factor_desk.db.locks import exclusive
+db = Database(Location(url=sys.argv[1], home=Path(sys.argv[2])), migrate=False)
+with exclusive(db, "send", int(sys.argv[3])) as taken:
+    print("held" if taken else "refused", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def _another_program_holding(db, batch: str):
+    """Another Factor Desk (a process of its own, as another clerk's is) holding the lock
+    on the batch's send, until its stdin is closed; it says "held" once it holds it."""
+    import subprocess
+    import sys
+
+    with db.read() as work:
+        key = work.execute(select(Batch.id).where(Batch.label == batch)).scalar_one()
+    other = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db.location.url),
+                              str(db.location.home), str(key)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert other.stdout is not None
+    said = other.stdout.readline().strip()
+    if said != "held":
+        other.kill()
+        other.communicate()
+        raise AssertionError(f"the other program said {said!r}")
+    return other
+
+
+def test_a_batch_another_clerk_is_sending_right_now_is_refused_not_sent_twice(
+        desk, batch, smtp_server, db):
+    """Both clerks pressed Send: while the other's send holds the batch, this one is
+    refused and sends nothing; once that send has let go, sending goes through once."""
+    other = _another_program_holding(db, batch)
+    try:
+        with pytest.raises(InputRefused) as refused:
+            run_to_end(desk.send_batch(batch))
+        assert f"Batch {batch} is being emailed right now by another clerk" in str(
+            refused.value)
+        assert "nothing was sent" in str(refused.value)
+        assert smtp_server.mailbox.envelopes == [] and sends_in_db(db) == 0
+    finally:
+        other.communicate("")  # it lets go and ends
+    run_to_end(desk.send_batch(batch))
+    assert len(smtp_server.mailbox.envelopes) == 1 and sends_in_db(db) == 1
+
+
+def test_a_program_that_died_holding_the_send_leaves_no_lock_behind(desk, batch,
+                                                                     smtp_server, db):
+    other = _another_program_holding(db, batch)
+    other.kill()
+    other.communicate()
+    run_to_end(desk.send_batch(batch))
+    assert len(smtp_server.mailbox.envelopes) == 1
+
+
+def test_two_sends_at_the_same_moment_mail_the_batch_once(desk, batch, smtp_server, db,
+                                                          monkeypatch):
+    """The second send's last check runs while the first is talking to the mail server:
+    it is refused, and the first is recorded once (no sleeps: the first waits for the
+    second to end)."""
+    import threading
+
+    first_sending, second_done = threading.Event(), threading.Event()
+    real = sending.smtp_send
+
+    def held_open(*args, **kw):
+        if not first_sending.is_set():
+            first_sending.set()
+            assert second_done.wait(60)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(sending, "smtp_send", held_open)
+    outcome: list[object] = []
+    first = threading.Thread(target=lambda: outcome.append(run_to_end(desk.send_batch(batch))))
+    first.start()
+    try:
+        assert first_sending.wait(60)
+        with pytest.raises(InputRefused, match="is being emailed right now"):
+            run_to_end(Desk(db).send_batch(batch))
+    finally:
+        second_done.set()
+        first.join(60)
+    assert isinstance(outcome[0], SendResult)
+    assert len(smtp_server.mailbox.envelopes) == 1 and sends_in_db(db) == 1
+    with pytest.raises(AlreadySent):  # and after it, the record says it went
+        run_to_end(Desk(db).send_batch(batch))
