@@ -10,17 +10,20 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
+from alembic import command
 from helpers import dump, make_carrier
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from factor_desk.db.database import DB_FILE_NAME, Database, Location
 from factor_desk.db.file_guard import gone_message, replaced_message
+from factor_desk.db.migrate import alembic_config, current_revision, head_revision
 from factor_desk.db.watch import EVERYTHING, FileReplaced, ServerLost
-from factor_desk.domain.errors import DatabaseFileReplaced
+from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
 from factor_desk.services import company
 from factor_desk.services.desk import Desk
 
@@ -249,3 +252,82 @@ def test_the_watcher_reports_a_file_gone_until_it_is_back(office):
         assert subsidiaries(mine) == ["Acme Freight", "Beta Haulers"]
     finally:
         watcher.close()
+
+
+def test_a_connection_out_during_the_switch_is_closed_when_it_comes_back(office):
+    """A unit of work still open on the old file when the desk takes the new one: its
+    connection goes back to the pool of before, and is closed there, not left open on
+    the old file."""
+    mine, path, other, old = office
+    with mine.db.read() as work:
+        raw = work.connection().connection.dbapi_connection
+        os.replace(other, path)
+        assert mine.take_file_there() is True
+        raw.execute("SELECT 1")  # still open while the unit of work runs
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        raw.execute("SELECT 1")
+
+
+def _file_at(folder: Path, revision: str) -> Path:
+    """A Factor Desk database file at ``revision`` (made by an older Factor Desk, or with
+    a revision this one does not know)."""
+    folder.mkdir()
+    path = folder / DB_FILE_NAME
+    engine = create_engine(f"sqlite:///{path.as_posix()}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0012")
+        if revision != "0012":
+            conn.execute(text("UPDATE alembic_version SET version_num = :r"),
+                         {"r": revision})
+    engine.dispose()
+    return path
+
+
+def test_an_older_factor_desks_file_put_in_place_is_upgraded_as_opening_it_would(
+        office, tmp_path):
+    mine, path, other, old = office
+    os.replace(_file_at(tmp_path / "older", "0012"), path)
+    with pytest.raises(DatabaseFileReplaced):
+        mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert current_revision(mine.db.engine) == head_revision()
+    mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert subsidiaries(mine) == ["Gamma Lines"]
+
+
+def test_a_newer_factor_desks_file_put_in_place_is_refused_and_left_alone(office, tmp_path):
+    mine, path, other, old = office
+    newer = _file_at(tmp_path / "newer", "9999_from_the_future")
+    os.replace(newer, path)
+    for _ in range(2):
+        with pytest.raises(EnvironmentRefused, match="made by a newer Factor Desk"):
+            mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    mine.close()
+    engine = create_engine(f"sqlite:///{path.as_posix()}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() \
+            == "9999_from_the_future"
+        assert conn.execute(text("SELECT count(*) FROM subsidiaries")).scalar_one() == 0
+    engine.dispose()
+    assert "Gamma" not in repr(file_dump(old))
+
+
+def test_an_old_wal_that_cannot_be_emptied_is_kept_beside_and_not_read(office):
+    """Another program still reading the old file (here a connection of its own in a read
+    transaction) keeps its -wal from being emptied into it: the -wal is kept beside,
+    renamed, and the new file is read without it."""
+    mine, path, other, old = office
+    reader = sqlite3.connect(str(path), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM subsidiaries").fetchone()
+    new_rows = file_dump(other)
+    os.replace(other, path)
+    try:
+        assert mine.take_file_there() is True
+    finally:
+        reader.close()
+    kept = list(path.parent.glob(f"{DB_FILE_NAME}-wal-of-the-replaced-file-*"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 0
+    assert file_dump(path) == new_rows
+    assert subsidiaries(mine) == ["Zeta Lines"]
