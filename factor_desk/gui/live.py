@@ -229,7 +229,7 @@ class ServerBanner(QFrame):
         """The watcher's words (the server "is not answering.", or "has no connection left
         for clerk2"), that it is tried again, and that nothing is lost."""
         self.words = f"{message} Trying again every {RETRY_SECONDS:g} s."
-        if not message.startswith("The database file"):  # a file gone says what to do
+        if "is gone from its folder" not in message:  # a file gone says what to do
             self.words += " Nothing you did is lost: changes are saved whole or not at all."
         self.label.setText(self.words)
         self.notice = False

@@ -103,6 +103,7 @@ def test_a_file_deleted_under_the_window_is_told_and_none_is_made(
     banner = window.follower.banner
     qtbot.waitUntil(lambda: banner.isVisible() and "is gone from its folder"
                     in banner.label.text(), timeout=NOTICED_MS)
+    assert "Nothing you did is lost" not in banner.label.text()  # a server's words, not here
     window.runner.start(Job("Adding a subsidiary",
                             partial(window.desk.add_subsidiary, "Gamma Lines", code="GAMMA"),
                             error=asker.problem))
