@@ -6,6 +6,7 @@ import contextlib
 import getpass
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import sessionmaker
 
+from factor_desk.db.file_guard import FileGuard, FileId, file_id, guard_engine
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
 from factor_desk.db.work import Work
-from factor_desk.domain.errors import EnvironmentRefused
+from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
 from factor_desk.domain.permissions import Permission, PermissionRefused
 
 # Where the data lives is plain data outside db/ (the faces need it without the database);
@@ -103,6 +105,23 @@ def _refuse_a_vanished_database(db_file: Path, documents: Path) -> None:
             f"still in {documents}. Restore a backup of the database file into "
             f"{db_file.parent} and try again; Factor Desk does not start an empty database "
             "beside them.")
+
+
+def _holds_a_revision(db_file: Path | None) -> bool:
+    """Whether the SQLite file is a Factor Desk database (it has a revision), read without
+    changing it: an empty file or another program's is not made one."""
+    if db_file is None:
+        return True
+    try:
+        conn = sqlite3.connect(f"{db_file.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return True  # cannot be told this way: opening it says what is wrong
+    try:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone() is not None
+    except sqlite3.Error as exc:
+        return "no such table" not in str(exc) and "not a database" not in str(exc)
+    finally:
+        conn.close()
 
 
 # SQLite's own error names (sqlite3.Error.sqlite_errorname, Python 3.11+), by family.
@@ -263,11 +282,15 @@ class Database:
     """An open database. ``with db.write() as s:`` is one all-or-nothing unit of work."""
 
     def __init__(self, location: Location, *, migrate: bool = True,
-                 login: tuple[str, Permission] | None = None):
+                 login: tuple[str, Permission] | None = None, file: FileId | None = None):
         """``login``: who works here and what they may do, as a Database opened before in
         another process found them (a worker's desk): not asked of the server again, so a
-        worker opens without a round trip and is refused only by what it does."""
+        worker opens without a round trip and is refused only by what it does. ``file``:
+        the SQLite file that Database had open (its ``file_id``); this one works on that
+        file only, and refuses another in its place (db/file_guard.py)."""
         self.location = location
+        self._migrate = migrate
+        self.guard: FileGuard | None = None
         if location.is_sqlite:
             db_file = location.sqlite_file
             if db_file is not None:
@@ -281,6 +304,11 @@ class Database:
                         "or FACTOR_DESK_HOME) and try again.") from exc
             self.engine = _sqlite_engine(location.url)
             self._write_engine: Engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            if db_file is not None:
+                self.guard = FileGuard(db_file, follow=file is None,
+                                       close_old=self.engine.dispose,
+                                       open_new=self._open_new_file)
+                guard_engine(self.engine, self.guard)
             self.store: DocumentStore = FolderStore(location.home / DOCUMENTS_DIR_NAME)
         else:
             self.engine = _server_engine(location)
@@ -306,6 +334,37 @@ class Database:
             except BaseException:
                 self.engine.dispose()  # a refused database leaves no connection open
                 raise
+        if self.guard is not None:
+            # an identity that cannot be told (OSError): not watched; SQLite reports the rest
+            with contextlib.suppress(OSError):
+                self.guard.watch(file if file is not None else file_id(self.guard.path))
+
+    def _open_new_file(self) -> None:
+        """Another file took this one's place (FileGuard.check, the old file's connections
+        closed): check it as opening it would, and upgrade it as opening it would."""
+        from factor_desk.db.auto_backup import automatic_backup
+        from factor_desk.db.migrate import refuse_unknown_revision, upgrade
+
+        if not _holds_a_revision(self.guard.path if self.guard else None):
+            raise DatabaseFileReplaced(
+                f"The database file {self.location.sqlite_file} was replaced on disk by a "
+                "file that is not a Factor Desk database (empty, or another program's). "
+                "Nothing was saved from this action. Put the right file back, or restore a "
+                "backup into the data folder.", str(self.location.sqlite_file))
+        refuse_unknown_revision(self.engine)
+        if self._migrate:
+            automatic_backup(self.location, self.engine)
+            upgrade(self.engine)
+
+    def file_id(self) -> FileId | None:
+        """The SQLite file open (see db/file_guard.py); None for a server or memory."""
+        return self.guard.current if self.guard is not None else None
+
+    def check_file(self) -> None:
+        """Refused (DatabaseFileReplaced) when the file at the path is not the one open;
+        then the Database works on the file there, if any (FileGuard.check)."""
+        if self.guard is not None:
+            self.guard.check()
 
     def _refuse_a_login_without_permission(self) -> None:
         """A login with none of the team's roles may not even read: refused at opening,
@@ -356,14 +415,18 @@ class Database:
     def read(self) -> Iterator[Work]:
         """A unit of work for reading. Closing it ends its transaction without a commit; objects
         read stay readable (plain data should leave the block, though, not ORM objects)."""
+        self.check_file()
         with self._read_sessions(user=self.user) as session:
             yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Work]:
         """One transaction: committed if the block ends normally, rolled back otherwise."""
+        self.check_file()  # and again just before the commit (file_guard.guard_engine)
         with self._write_sessions(user=self.user) as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.guard is not None:
+            self.guard.close_anchor()

@@ -7,7 +7,11 @@ short. It opens its own connection, never one of the Database's pool.
 - PostgreSQL: ``LISTEN factor_desk``; migration 0011's triggers send the name of each table
   a statement changed, whoever changed it (the program, another clerk, ``psql``).
 - SQLite: ``PRAGMA data_version`` read every half second on a connection of its own; it
-  moves when another connection commits, and says nothing of which table.
+  moves when another connection commits, and says nothing of which table. Each look also
+  ``stat``s the file: another file in its place raises ``FileReplaced`` once (the window
+  tells the clerk and takes the new file, db/file_guard.py), a file gone raises
+  ``ServerLost`` until it is back; the watcher's connection to the old file is closed at
+  once, and one to the new file is opened only once the Database has taken it.
 
 A server that stops answering raises ``ServerLost`` (the connection dropped, a restart, the
 network); the next ``wait`` tries to connect again and raises again until it can. After a
@@ -20,11 +24,13 @@ import contextlib
 import select
 import socket
 import sqlite3
+import threading
 import time
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from factor_desk.db.file_guard import FileGuard, FileId, file_id, replaced_message
 from factor_desk.location import Location, no_connection_left
 
 CHANNEL = "factor_desk"  # migration 0011's triggers notify on it
@@ -44,6 +50,11 @@ EVERYTHING: Changes = frozenset()
 class ServerLost(Exception):
     """The database server does not answer (or the database file cannot be read); the
     message says so in a clerk's words."""
+
+
+class FileReplaced(Exception):
+    """Another SQLite file is at the database's path now (a copy over it, a sync
+    program); the message says so in a clerk's words. Raised once per new file."""
 
 
 def server_label(location: Location) -> str:
@@ -95,26 +106,69 @@ class _Wakeable:
 class SqliteWatcher(_Wakeable, ChangeWatcher):
     """``PRAGMA data_version`` on a connection of its own, every SQLITE_POLL_SECONDS."""
 
-    def __init__(self, location: Location, poll: float = SQLITE_POLL_SECONDS):
+    def __init__(self, location: Location, poll: float = SQLITE_POLL_SECONDS,
+                 guard: FileGuard | None = None):
+        """``guard``: the Database's (its file, and when it took another); without one
+        the watcher follows the path by itself."""
         super().__init__()
         self.file = location.sqlite_file
         self.poll = poll
+        self.guard = guard
+        self._lock = guard.lock if guard is not None else threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._version: int | None = None
+        self._on: FileId | None = None  # the file the window shows, as last seen
         self.polls = 0  # how many times it looked (tests count them)
 
-    def _read(self) -> int:
-        if self._conn is None:
-            assert self.file is not None
-            # autocommit: each PRAGMA sees the newest commit. It only ever reads, but
-            # opens read-write (a read-only open fails on a WAL file whose -shm is not
-            # there yet), never creating a file that vanished (mode=rw).
-            self._conn = sqlite3.connect(f"{self.file.absolute().as_uri()}?mode=rw",
-                                         uri=True, isolation_level=None,
-                                         check_same_thread=False, timeout=1.0)
-        row = self._conn.execute("PRAGMA data_version").fetchone()
-        self.polls += 1
-        return int(row[0])
+    def _look(self) -> bool:
+        """Whether the connection may read: the file at the path is the one the window
+        shows. Raises FileReplaced (once per file) or ServerLost (no file there)."""
+        assert self.file is not None
+        try:
+            now = file_id(self.file)
+        except OSError:
+            return True  # cannot be told: reading says what is wrong
+        if now is None:
+            self.drop_connection()
+            raise ServerLost(
+                f"The database file {self.file} is gone from its folder (deleted, moved or "
+                "renamed). Put it back, or restore a backup into the data folder; Factor "
+                "Desk saves nothing until then.")
+        if self._on is None:  # the first look: the file the window has open
+            self._on = (self.guard.current if self.guard is not None else None) or now
+        if now != self._on:
+            self.drop_connection()
+            self._on = now
+            raise FileReplaced(replaced_message(self.file, refused=False))
+        # the Database still has the old file: no connection to the new one before its
+        # are closed (it would share the old file's -shm and read its -wal)
+        current = self.guard.current if self.guard is not None else None
+        return current is None or current == now
+
+    def _read(self) -> int | None:
+        with self._lock:
+            if not self._look():
+                return None
+            if self._conn is None:
+                assert self.file is not None
+                # autocommit: each PRAGMA sees the newest commit. It only ever reads, but
+                # opens read-write (a read-only open fails on a WAL file whose -shm is not
+                # there yet), never creating a file that vanished (mode=rw).
+                self._conn = sqlite3.connect(f"{self.file.absolute().as_uri()}?mode=rw",
+                                             uri=True, isolation_level=None,
+                                             check_same_thread=False, timeout=1.0)
+                if self.guard is not None:
+                    self.guard.add(self)
+            row = self._conn.execute("PRAGMA data_version").fetchone()
+            self.polls += 1
+            return int(row[0])
+
+    def drop_connection(self) -> None:
+        """Close the connection (another file took its file's place); the next look
+        opens one again when it may."""
+        with self._lock:
+            self.close()
+            self._version = None  # data_version counts per connection
 
     def wait(self, timeout: float) -> Changes | None:
         if self.file is None:  # an in-memory database: no other clerk can change it
@@ -125,9 +179,11 @@ class SqliteWatcher(_Wakeable, ChangeWatcher):
             try:
                 version = self._read()
             except sqlite3.Error as exc:
-                self.close()
+                self.drop_connection()
                 raise ServerLost(f"The database file {self.file} cannot be read ({exc}).") from exc
-            if self._version is None:
+            if version is None:
+                pass  # waiting for the Database to take the new file
+            elif self._version is None:
                 self._version = version  # the first look: what the window shows now
             elif version != self._version:
                 self._version = version
@@ -261,9 +317,10 @@ class PostgresWatcher(_Wakeable, ChangeWatcher):
             self._close_wake()
 
 
-def open_watcher(location: Location) -> ChangeWatcher:
-    """A watcher of the database at ``location``; it connects at its first ``wait``."""
+def open_watcher(location: Location, guard: FileGuard | None = None) -> ChangeWatcher:
+    """A watcher of the database at ``location`` (SQLite: ``guard``, the Database's
+    file); it connects at its first ``wait``."""
     if location.is_sqlite:
-        return SqliteWatcher(location)
+        return SqliteWatcher(location, guard=guard)
     return PostgresWatcher(location)
 

@@ -154,3 +154,14 @@ def refusal_for_os_error(exc: BaseException) -> EnvironmentRefused | None:
 def _name(filename: object) -> str:
     return os.fsdecode(filename) if isinstance(filename, (str, bytes, os.PathLike)) \
         else str(filename)
+
+
+class DatabaseFileReplaced(EnvironmentRefused):
+    """The SQLite database file at the data folder's path is no longer the file Factor Desk
+    opened: another file took its place (a copy over it, a sync program, a restore by hand)
+    or it is gone. Refused before anything reached the old file (db/file_guard.py)."""
+
+    def __init__(self, message: str, file: str = "", *, gone: bool = False):
+        super().__init__(message)
+        self.file = file
+        self.gone = gone

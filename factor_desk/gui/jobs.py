@@ -231,6 +231,7 @@ class JobRunner(QObject):
 
     busy_changed = Signal(bool)
     progressed = Signal(str, int, int, str)  # title, done, total, message
+    job_failed = Signal(object)  # the error of any job, before its own error handler
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -323,6 +324,7 @@ class JobRunner(QObject):
             exc = refusal_for_os_error(exc) or exc
         try:
             if exc is not None:
+                self.job_failed.emit(exc)
                 if job.error:
                     job.error(exc)
                 else:

@@ -11,6 +11,11 @@ but never while a dialog is open or a job runs (then right after), nor over a fo
 unsaved changes; a hidden page refreshes when shown (MainWindow.show_page). While the
 server is lost a banner across the window says so, with Retry now.
 
+A SQLite file replaced on disk (the watcher's FileReplaced, or any job refused by
+DatabaseFileReplaced): the banner says so until the clerk presses OK, the desk takes the
+file there (a background job, so after any job still running on the old one) and the page
+shown refreshes to it. A file gone is a loss like a server's, until it is back.
+
 A daemon thread, not a QThread, as gui/jobs.py explains: a watcher that cannot let go (a
 connect to a server that does not answer takes up to 5 s) must not hold up quitting, nor
 abort the program when its window is destroyed."""
@@ -26,10 +31,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
 
-from factor_desk.domain.errors import EnvironmentRefused
+from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
 from factor_desk.gui.common import EmptyHint, when_text
 from factor_desk.gui.jobs import Job
-from factor_desk.services.desk_live import ChangeWatcher, ServerLost
+from factor_desk.services.desk_live import (
+    ChangeWatcher,
+    FileReplaced,
+    ServerLost,
+    replaced_notice,
+)
 
 if TYPE_CHECKING:
     from factor_desk.gui.main_window import MainWindow
@@ -64,8 +74,10 @@ class LiveWatch(QObject):
     server_lost = Signal(str)
     server_back = Signal()
     still_lost = Signal()  # another try (every 5 s, or Retry now) found it still gone
+    file_replaced = Signal(str)  # another SQLite file at the path: the clerk's words
     _seen = Signal(object)  # from the thread: one change, before gathering
     _lost = Signal(str)
+    _replaced = Signal(str)
     _still = Signal()
     _back = Signal()
 
@@ -87,6 +99,7 @@ class LiveWatch(QObject):
         self._lost.connect(self._on_lost)
         self._still.connect(self.still_lost)
         self._back.connect(self._on_back)
+        self._replaced.connect(self._on_replaced)
 
     def start(self) -> None:
         if self._thread is not None:
@@ -122,6 +135,11 @@ class LiveWatch(QObject):
             while not stopping.is_set():
                 try:
                     changes = watcher.wait(WAIT_SECONDS)
+                except FileReplaced as exc:  # a file there again, if it was gone
+                    lost = False
+                    if not stopping.is_set():
+                        self._replaced.emit(str(exc))
+                    continue
                 except ServerLost as exc:
                     if stopping.is_set():
                         break
@@ -170,9 +188,14 @@ class LiveWatch(QObject):
         self.lost = False
         self.server_back.emit()
 
+    def _on_replaced(self, message: str) -> None:
+        self.lost = False
+        self.file_replaced.emit(message)
+
 
 class ServerBanner(QFrame):
-    """Across the top of the window while the database server does not answer."""
+    """Across the top of the window while the database server does not answer (or the
+    SQLite file is gone), with Retry now; or a notice dismissed with OK (a file replaced)."""
 
     retry_clicked = Signal()
 
@@ -181,16 +204,22 @@ class ServerBanner(QFrame):
         self.setObjectName("serverBanner")
         self.label = QLabel()
         self.words = ""
-        self.say(f"The database server {server} is not answering.")
         self.label.setObjectName("serverBannerText")
         self.label.setWordWrap(True)
         self.retry = QPushButton("Retry now")
         self.retry.setObjectName("retryNow")
         self.retry.clicked.connect(self.retry_clicked)
+        self.ok = QPushButton("OK")  # a notice the clerk dismisses (a file replaced)
+        self.ok.setObjectName("bannerOk")
+        self.ok.clicked.connect(self.hide)
+        self.ok.hide()
+        self.notice = False  # showing a notice (tell), not a loss (say)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.ok, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.say(f"The database server {server} is not answering.")
         self.setStyleSheet(
             "#serverBanner { background: #fde7e9; border-bottom: 1px solid #a4262c; } "
             "#serverBannerText { color: #5c1016; font-weight: 600; }")
@@ -199,9 +228,23 @@ class ServerBanner(QFrame):
     def say(self, message: str) -> None:
         """The watcher's words (the server "is not answering.", or "has no connection left
         for clerk2"), that it is tried again, and that nothing is lost."""
-        self.words = (f"{message} Trying again every {RETRY_SECONDS:g} s. Nothing you did "
-                      "is lost: changes are saved whole or not at all.")
+        self.words = f"{message} Trying again every {RETRY_SECONDS:g} s."
+        if "is gone from its folder" not in message:  # a file gone says what to do
+            self.words += " Nothing you did is lost: changes are saved whole or not at all."
         self.label.setText(self.words)
+        self.notice = False
+        self.ok.hide()
+        self.retry.show()
+
+    def tell(self, message: str) -> None:
+        """A notice that stays until the clerk presses OK (another database file was put
+        in place of the one open)."""
+        self.words = message
+        self.label.setText(message)
+        self.notice = True
+        self.retry.hide()
+        self.ok.show()
+        self.show()
 
     def tried(self) -> None:
         """Another try failed: say when, so that Retry now visibly did something."""
@@ -227,7 +270,9 @@ class Follower(QObject):
         self.watch.server_lost.connect(self._server_lost)
         self.watch.server_back.connect(self._server_back)
         self.watch.still_lost.connect(self.banner.tried)
+        self.watch.file_replaced.connect(self._file_replaced)
         self.banner.retry_clicked.connect(self.watch.retry_now)
+        window.runner.job_failed.connect(self._job_failed)
         window.runner.busy_changed.connect(lambda busy: None if busy else
                                            self._refresh_when_free())
         self.watch.start()
@@ -270,7 +315,39 @@ class Follower(QObject):
     def says(self, exc: BaseException) -> bool:
         """Whether the banner says what ``exc`` says: a refresh refused because the server
         it shows as lost does not answer (then no message box on top of it)."""
+        if isinstance(exc, DatabaseFileReplaced) and self.banner.notice \
+                and self.banner.isVisibleTo(self.window):
+            return True  # the banner tells it
         return self.watch.lost and isinstance(exc, EnvironmentRefused)
+
+    def _file_replaced(self, message: str) -> None:
+        """The watcher saw another database file at the path: told until OK, the desk
+        takes it after any job still running, then the page shows it."""
+        self.banner.tell(message)
+        window = self.window
+
+        def taken(_took: bool) -> None:
+            self._stale = True
+            self._refresh_when_free()
+
+        def refused(exc: BaseException) -> None:
+            # no file, or none Factor Desk can use: the banner says it and stays
+            self.banner.tell(replaced_notice(exc) if isinstance(exc, DatabaseFileReplaced)
+                             else str(exc))
+
+        window.runner.start(Job("Opening the database file that is there",
+                                window.desk.take_file_there, done=taken, error=refused,
+                                user=False))
+
+    def _job_failed(self, exc: BaseException) -> None:
+        """A job met the replaced file first (the watcher looks every half second): the
+        desk has taken the file there; the banner says so and the page shows it."""
+        if not isinstance(exc, DatabaseFileReplaced) or exc.gone:
+            return
+        if not (self.banner.notice and self.banner.isVisibleTo(self.window)):
+            self.banner.tell(replaced_notice(exc))
+        self._stale = True
+        QTimer.singleShot(0, self._refresh_when_free)  # after the job's own handler
 
     def _server_lost(self, message: str) -> None:
         # not answering, or no connection left for the login; a new loss: no old try's time

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 
 from factor_desk.db.database import Database
+from factor_desk.db.file_guard import FileId
 from factor_desk.db.location_check import data_folder_warning
 from factor_desk.documents.tabular import SheetChoiceRefused, match_columns, read_table
 from factor_desk.domain.errors import InputRefused, Problem
@@ -93,11 +94,15 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __reduce__(self) -> tuple[Callable[..., Desk], tuple[Location, tuple[str, Permission]]]:
+    def __reduce__(self) -> tuple[Callable[..., Desk],
+                                  tuple[Location, tuple[str, Permission], FileId | None]]:
         # A desk travels to a worker process as where its data lives and who works there;
         # the worker opens its own connection (an engine cannot cross processes), lazily:
-        # a server gone by then refuses the job, not the worker's start.
-        return _desk_at, (self.db.location, (self.db.user, self.db.permission))
+        # a server gone by then refuses the job, not the worker's start. A SQLite file
+        # travels as the file this desk has open: another in its place by then (or later)
+        # refuses the worker's work, never giving it to a file the window does not show.
+        return _desk_at, (self.db.location, (self.db.user, self.db.permission),
+                          self.db.file_id())
 
     @property
     def location(self) -> str:
@@ -459,5 +464,6 @@ class Desk(MoneyDoor, FactorsDoor, MappingDoor, ScheduleDoor, SendDoor, TeamDoor
             return loads.edit_load(work, load_number, changes, version=version)
 
 
-def _desk_at(location: Location, login: tuple[str, Permission]) -> Desk:
-    return Desk(Database(location, migrate=False, login=login))
+def _desk_at(location: Location, login: tuple[str, Permission],
+             file: FileId | None = None) -> Desk:
+    return Desk(Database(location, migrate=False, login=login, file=file))

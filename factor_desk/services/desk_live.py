@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from factor_desk.db.watch import ChangeWatcher, ServerLost, open_watcher, server_label
+from factor_desk.db.watch import (
+    ChangeWatcher,
+    FileReplaced,
+    ServerLost,
+    open_watcher,
+    server_label,
+)
+from factor_desk.domain.errors import DatabaseFileReplaced
 
 # What the window needs of a watcher, from the Desk's side (the faces never import db/).
-__all__ = ["ChangeWatcher", "LiveDoor", "ServerLost"]
+__all__ = ["ChangeWatcher", "FileReplaced", "LiveDoor", "ServerLost", "replaced_notice"]
+
+
+def replaced_notice(exc: DatabaseFileReplaced) -> str:
+    """What the window tells of a file replaced, once an action met it (the action's own
+    refusal says it saved nothing)."""
+    return str(exc).replace(" Nothing was saved from this action.", "")
 
 if TYPE_CHECKING:
     from factor_desk.db.database import Database
@@ -20,7 +33,20 @@ class LiveDoor:
     def watch(self) -> ChangeWatcher:
         """A watcher of this desk's database, on a connection of its own (it connects at
         its first ``wait``, on the thread that waits)."""
-        return open_watcher(self.db.location)
+        return open_watcher(self.db.location, self.db.guard)
+
+    def take_file_there(self) -> bool:
+        """After another SQLite file took the place of the one open (the watcher's
+        FileReplaced): close every connection to the old file and work on the new one.
+        True if it took one now, False if it had already (a unit of work met it first);
+        refused (DatabaseFileReplaced) when no file is there, or none it can use."""
+        try:
+            self.db.check_file()
+        except DatabaseFileReplaced as exc:
+            if exc.gone or self.db.guard is None or self.db.guard.changed():
+                raise
+            return True
+        return False
 
     def server_label(self) -> str:
         """The database server as a banner names it ("dbserver")."""

@@ -1,0 +1,115 @@
+"""A window open on a data folder whose SQLite file is replaced on disk (a sync program
+renaming its copy into place, a backup moved over it): within a second or two the window
+shows the file that is there and tells the clerk, until they press OK; an action that met
+the old file first is refused, saving nothing; a file gone is told and none is made."""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from pathlib import Path
+
+import pytest
+from helpers import import_loads, load_row, make_carrier, settle, write_loads_csv
+from PySide6.QtCore import Qt
+
+from factor_desk.db.database import DB_FILE_NAME, Database, Location
+from factor_desk.domain.errors import DatabaseFileReplaced
+from factor_desk.gui.jobs import Job
+
+NOTICED_MS = 4_000  # the watcher looks every half second; room for a busy machine
+
+
+@pytest.fixture
+def other_file(tmp_path) -> Path:
+    """Another Factor Desk database: Acme Group, loads 1 and 2 (the window's is the demo
+    carrier's)."""
+    folder = tmp_path / "other"
+    db = Database(Location.resolve(folder))
+    make_carrier(db, required=())
+    import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1"), load_row("2")]),
+                 "Acme Freight")
+    db.dispose()
+    return folder / DB_FILE_NAME
+
+
+def numbers(page) -> set[str]:
+    model = page.model
+    return {model.row_at(i).load_number for i in range(model.rowCount())}
+
+
+def loads_page(qtbot, window):
+    window.show_page("loads")
+    settle(qtbot, window)
+    page = window.pages["loads"]
+    assert numbers(page) and not numbers(page) & {"1", "2"}  # the demo's loads
+    return page
+
+
+def test_the_window_shows_the_file_put_in_place_and_tells_the_clerk(
+        qtbot, window, home, other_file):
+    page = loads_page(qtbot, window)
+    banner = window.follower.banner
+    assert not banner.isVisible()
+
+    os.replace(other_file, home / DB_FILE_NAME)
+
+    qtbot.waitUntil(lambda: numbers(page) == {"1", "2"}, timeout=NOTICED_MS)
+    assert banner.isVisible()
+    assert banner.label.text() == (
+        f"The database file {home / DB_FILE_NAME} was replaced on disk while Factor Desk "
+        "had it open (a copy over it, a restore by hand, or a sync program such as "
+        "OneDrive or Dropbox). Factor Desk now shows the file that is there; what was "
+        "saved after that file was made is not in it.")
+    settle(qtbot, window)
+    assert banner.isVisible()  # stays until the clerk has read it
+    qtbot.mouseClick(banner.ok, Qt.MouseButton.LeftButton)
+    assert not banner.isVisible()
+    # the window works on the new file
+    window.desk.add_subsidiary("Gamma Lines", code="GAMMA")
+    names = [s.name for s in window.desk.profile().subsidiaries]
+    assert names == ["Acme Freight", "Beta Haulers", "Gamma Lines"]
+
+
+def test_an_action_that_meets_the_old_file_first_is_refused_and_the_window_follows(
+        qtbot, window, home, other_file, asker):
+    page = loads_page(qtbot, window)
+    window.follower.watch.stop()  # the action comes before the watcher's next look
+    before = [s.name for s in window.desk.profile().subsidiaries]
+    os.replace(other_file, home / DB_FILE_NAME)
+
+    window.runner.start(Job("Adding a subsidiary",
+                            partial(window.desk.add_subsidiary, "Gamma Lines", code="GAMMA"),
+                            error=asker.problem))
+    qtbot.waitUntil(lambda: bool(asker.problems), timeout=NOTICED_MS)
+    refused = asker.problems[0]
+    assert isinstance(refused, DatabaseFileReplaced)
+    assert "Nothing was saved from this action" in str(refused)
+    qtbot.waitUntil(lambda: numbers(page) == {"1", "2"}, timeout=NOTICED_MS)
+    assert window.follower.banner.isVisible()
+    assert "was replaced on disk" in window.follower.banner.label.text()
+    names = [s.name for s in window.desk.profile().subsidiaries]
+    assert names == ["Acme Freight", "Beta Haulers"]  # the new file's, without Gamma
+    assert "Gamma Lines" not in before
+
+
+def test_a_file_deleted_under_the_window_is_told_and_none_is_made(
+        qtbot, window, home, asker):
+    loads_page(qtbot, window)
+    path = home / DB_FILE_NAME
+    kept = home.parent / "kept.sqlite3"
+    os.link(path, kept)
+    path.unlink()
+    banner = window.follower.banner
+    qtbot.waitUntil(lambda: banner.isVisible() and "is gone from its folder"
+                    in banner.label.text(), timeout=NOTICED_MS)
+    assert "Nothing you did is lost" not in banner.label.text()  # a server's words, not here
+    window.runner.start(Job("Adding a subsidiary",
+                            partial(window.desk.add_subsidiary, "Gamma Lines", code="GAMMA"),
+                            error=asker.problem))
+    qtbot.waitUntil(lambda: bool(asker.problems), timeout=NOTICED_MS)
+    assert asker.problems[0].gone
+    assert "Nothing was saved from this action" in str(asker.problems[0])
+    window.current_page.refresh()
+    settle(qtbot, window)
+    assert not path.exists()  # no empty database made in its place

@@ -1,0 +1,333 @@
+"""A SQLite file replaced under an open desk (a backup copied over it, a sync program
+renaming its copy into place, ``mv``): the next unit of work is refused before anything
+reaches the old file, the desk then works on the file there, and the old file's -wal is
+never read into the new one. A file that is gone is refused until one is back; nothing
+creates an empty database in its place (db/file_guard.py)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from alembic import command
+from helpers import dump, make_carrier
+from sqlalchemy import create_engine, text
+
+from factor_desk.db.database import DB_FILE_NAME, Database, Location
+from factor_desk.db.file_guard import gone_message, replaced_message
+from factor_desk.db.migrate import alembic_config, current_revision, head_revision
+from factor_desk.db.watch import EVERYTHING, FileReplaced, ServerLost
+from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
+from factor_desk.services import company
+from factor_desk.services.desk import Desk
+
+
+def sqlite_desk(home: Path, template: Path) -> Desk:
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, home / DB_FILE_NAME)
+    return Desk.open(Location.resolve(home))
+
+
+def subsidiaries(desk: Desk) -> list[str]:
+    return [s.name for s in desk.profile().subsidiaries]
+
+
+def file_dump(path: Path) -> dict:
+    """Every row of the database file at ``path``, read by a Database of its own."""
+    db = Database(Location(url=f"sqlite:///{path.as_posix()}", home=path.parent),
+                  migrate=False)
+    try:
+        return dump(db)
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def office(tmp_path, sqlite_template):
+    """``mine``: the clerk's desk on home/, Acme Group (Acme Freight, Beta Haulers), with
+    its last writes still in the -wal; ``other``: another valid database file (Zeta
+    Lines), closed, to be moved over mine; ``old``: a hard link to mine's file, which
+    keeps the old file readable after it left the path."""
+    mine = sqlite_desk(tmp_path / "home", sqlite_template)
+    make_carrier(mine.db, required=())
+    theirs = sqlite_desk(tmp_path / "other", sqlite_template)
+    with theirs.db.write() as work:
+        company.ensure_company(work, "Zeta Group")
+        company.add_subsidiary(work, "Zeta Lines", code="ZETA")
+    theirs.close()
+    path = tmp_path / "home" / DB_FILE_NAME
+    old = tmp_path / "old.sqlite3"
+    os.link(path, old)
+    wal = path.with_name(path.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 0  # mine's writes are in its -wal
+    yield mine, path, tmp_path / "other" / DB_FILE_NAME, old
+    mine.close()
+
+
+def test_the_next_write_is_refused_and_lands_in_neither_file(office):
+    mine, path, other, old = office
+    new_rows = file_dump(other)
+    os.replace(other, path)  # a sync program renames its copy into place
+
+    with pytest.raises(DatabaseFileReplaced) as refused:
+        mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert str(refused.value) == replaced_message(path)
+    assert "Nothing was saved from this action" in str(refused.value)
+
+    assert file_dump(path) == new_rows  # the new file: unchanged, no old -wal read into it
+    assert subsidiaries(mine) == ["Zeta Lines"]  # the desk reads the file there
+    mine.close()  # every connection to the old file gone: its -wal is in it now
+    old_rows = repr(file_dump(old))
+    assert "Acme Freight" in old_rows and "Beta Haulers" in old_rows  # its -wal went in
+    assert "Gamma" not in old_rows and "Gamma" not in repr(file_dump(path))
+    assert not list(path.parent.glob("*-of-the-replaced-file-*"))  # emptied, not kept
+
+
+def test_after_the_refusal_the_desk_works_on_the_new_file(office):
+    mine, path, other, old = office
+    os.replace(other, path)
+    with pytest.raises(DatabaseFileReplaced):
+        mine.loads()  # a read meets it first: refused once too
+    mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert subsidiaries(mine) == ["Gamma Lines", "Zeta Lines"]
+    mine.close()
+    assert "Gamma" in repr(file_dump(path))
+    assert "Gamma" not in repr(file_dump(old))
+    assert mine.db.guard is not None and mine.db.guard.switches == 1
+
+
+def test_a_file_replaced_during_a_write_refuses_its_commit(office):
+    mine, path, other, old = office
+    new_rows = file_dump(other)
+    with pytest.raises(DatabaseFileReplaced, match="Nothing was saved"), \
+            mine.db.write() as work:
+        company.add_subsidiary(work, "Gamma Lines", code="GAMMA")
+        work.flush()  # the rows are in the old file's transaction already
+        os.replace(other, path)
+    assert file_dump(path) == new_rows
+    assert subsidiaries(mine) == ["Zeta Lines"]
+    mine.close()
+    assert "Gamma" not in repr(file_dump(old))
+
+
+def test_a_file_gone_is_refused_until_one_is_back_and_none_is_made(office, tmp_path):
+    mine, path, other, old = office
+    path.unlink()  # deleted (the hard link keeps it for the test)
+    for _ in range(2):
+        with pytest.raises(DatabaseFileReplaced) as refused:
+            mine.add_subsidiary("Gamma Lines", code="GAMMA")
+        assert refused.value.gone
+        assert str(refused.value) == gone_message(path)
+    with pytest.raises(DatabaseFileReplaced):
+        mine.profile()
+    assert not path.exists()  # no empty database in its place
+
+    os.replace(other, path)  # a backup put back by hand
+    with pytest.raises(DatabaseFileReplaced, match="was replaced on disk"):
+        mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert subsidiaries(mine) == ["Gamma Lines", "Zeta Lines"]
+    mine.close()
+    assert "Gamma" not in repr(file_dump(old))
+
+
+def test_a_file_that_is_no_factor_desk_database_is_refused_and_left_alone(office, tmp_path):
+    mine, path, other, old = office
+    empty = tmp_path / "empty.sqlite3"
+    empty.write_bytes(b"")  # a sync program's placeholder, not yet downloaded
+    os.replace(empty, path)
+    for _ in range(2):  # not taken: refused each time
+        with pytest.raises(DatabaseFileReplaced, match="not a Factor Desk database"):
+            mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert path.stat().st_size == 0  # no tables made in it
+    mine.close()
+    assert "Gamma" not in repr(file_dump(old))
+
+
+def test_a_worker_desk_refuses_a_file_its_window_did_not_have(office):
+    """A job's desk travels to a worker process as the file its window has open: one
+    started before the replacement refuses the new file, and writes nothing anywhere."""
+    mine, path, other, old = office
+    worker = pickle.loads(pickle.dumps(mine))
+    new_rows = file_dump(other)
+    os.replace(other, path)
+    for _ in range(2):  # never takes the new file
+        with pytest.raises(DatabaseFileReplaced, match="Nothing was saved"):
+            worker.add_subsidiary("Gamma Lines", code="GAMMA")
+    worker.close()
+    assert mine.take_file_there() is True  # the window takes the file there
+    assert file_dump(path) == new_rows
+    assert mine.take_file_there() is False
+    later = pickle.loads(pickle.dumps(mine))  # a job started afterwards: the new file
+    later.add_subsidiary("Gamma Lines", code="GAMMA")
+    later.close()
+    assert subsidiaries(mine) == ["Gamma Lines", "Zeta Lines"]
+    mine.close()
+    assert "Gamma" not in repr(file_dump(old))
+
+
+def _write_in_a_worker(pickled: bytes) -> str:  # in the worker process
+    desk = pickle.loads(pickled)
+    try:
+        desk.add_subsidiary("Gamma Lines", code="GAMMA")
+        return "saved"
+    except DatabaseFileReplaced as exc:
+        return str(exc)
+    finally:
+        desk.close()
+
+
+def test_a_worker_process_writes_nothing_to_either_file(office):
+    mine, path, other, old = office
+    pickled = pickle.dumps(mine)  # as the job runner does when the job starts
+    new_rows = file_dump(other)
+    os.replace(other, path)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        said = pool.apply(_write_in_a_worker, (pickled,))
+    assert said == replaced_message(path)
+    assert mine.take_file_there() is True  # the window takes the file there
+    assert file_dump(path) == new_rows
+    mine.close()
+    assert "Gamma" not in repr(file_dump(old))
+
+
+def test_the_check_before_each_commit_covers_the_engine_too(office):
+    """Not only the desk's units of work: a commit on the engine itself checks."""
+    mine, path, other, old = office
+    os.replace(other, path)
+    with pytest.raises(DatabaseFileReplaced), mine.db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO settings (key, value) VALUES ('x', 'y')"))
+    mine.close()
+    assert "'x'" not in repr(file_dump(old)["settings"])
+    assert "'x'" not in repr(file_dump(path)["settings"])
+
+
+def _next_change(watcher, within: float = 4.0):
+    end = time.monotonic() + within
+    while (left := end - time.monotonic()) > 0:
+        changes = watcher.wait(left)
+        if changes is not None:
+            return changes
+    return None
+
+
+def test_the_watcher_reports_the_replacement_once_then_follows_the_new_file(office):
+    mine, path, other, old = office
+    watcher = mine.watch()
+    try:
+        assert watcher.wait(0.01) is None  # looked once: the file the desk has
+        os.replace(other, path)
+        with pytest.raises(FileReplaced) as told:
+            _next_change(watcher)
+        assert str(told.value) == replaced_message(path, refused=False)
+        # said once; and no connection to the new file while the desk has the old one
+        assert _next_change(watcher, within=1.2) is None
+        assert mine.take_file_there() is True
+        assert watcher.wait(0.01) is None  # looked at the new file
+        with Desk.open(Location.resolve(path.parent), migrate=False) as clerk:
+            clerk.add_subsidiary("Gamma Lines", code="GAMMA")
+        assert _next_change(watcher) == EVERYTHING  # follows the new file's changes
+    finally:
+        watcher.close()
+
+
+def test_the_watcher_reports_a_file_gone_until_it_is_back(office):
+    mine, path, other, old = office
+    watcher = mine.watch()
+    try:
+        assert watcher.wait(0.01) is None
+        path.unlink()
+        with pytest.raises(ServerLost, match="is gone from its folder"):
+            _next_change(watcher)
+        with pytest.raises(ServerLost):  # still gone
+            watcher.wait(0.01)
+        os.link(old, path)  # the same file put back
+        assert watcher.wait(0.01) is None  # back, and it is the desk's file
+        assert subsidiaries(mine) == ["Acme Freight", "Beta Haulers"]
+    finally:
+        watcher.close()
+
+
+def test_a_connection_out_during_the_switch_is_closed_when_it_comes_back(office):
+    """A unit of work still open on the old file when the desk takes the new one: its
+    connection goes back to the pool of before, and is closed there, not left open on
+    the old file."""
+    mine, path, other, old = office
+    with mine.db.read() as work:
+        raw = work.connection().connection.dbapi_connection
+        os.replace(other, path)
+        assert mine.take_file_there() is True
+        raw.execute("SELECT 1")  # still open while the unit of work runs
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        raw.execute("SELECT 1")
+
+
+def _file_at(folder: Path, revision: str) -> Path:
+    """A Factor Desk database file at ``revision`` (made by an older Factor Desk, or with
+    a revision this one does not know)."""
+    folder.mkdir()
+    path = folder / DB_FILE_NAME
+    engine = create_engine(f"sqlite:///{path.as_posix()}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0012")
+        if revision != "0012":
+            conn.execute(text("UPDATE alembic_version SET version_num = :r"),
+                         {"r": revision})
+    engine.dispose()
+    return path
+
+
+def test_an_older_factor_desks_file_put_in_place_is_upgraded_as_opening_it_would(
+        office, tmp_path):
+    mine, path, other, old = office
+    os.replace(_file_at(tmp_path / "older", "0012"), path)
+    with pytest.raises(DatabaseFileReplaced):
+        mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert current_revision(mine.db.engine) == head_revision()
+    mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    assert subsidiaries(mine) == ["Gamma Lines"]
+
+
+def test_a_newer_factor_desks_file_put_in_place_is_refused_and_left_alone(office, tmp_path):
+    mine, path, other, old = office
+    newer = _file_at(tmp_path / "newer", "9999_from_the_future")
+    os.replace(newer, path)
+    for _ in range(2):
+        with pytest.raises(EnvironmentRefused, match="made by a newer Factor Desk"):
+            mine.add_subsidiary("Gamma Lines", code="GAMMA")
+    mine.close()
+    engine = create_engine(f"sqlite:///{path.as_posix()}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() \
+            == "9999_from_the_future"
+        assert conn.execute(text("SELECT count(*) FROM subsidiaries")).scalar_one() == 0
+    engine.dispose()
+    assert "Gamma" not in repr(file_dump(old))
+
+
+def test_an_old_wal_that_cannot_be_emptied_is_kept_beside_and_not_read(office):
+    """Another program still reading the old file (here a connection of its own in a read
+    transaction) keeps its -wal from being emptied into it: the -wal is kept beside,
+    renamed, and the new file is read without it."""
+    mine, path, other, old = office
+    reader = sqlite3.connect(str(path), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM subsidiaries").fetchone()
+    new_rows = file_dump(other)
+    os.replace(other, path)
+    try:
+        assert mine.take_file_there() is True
+    finally:
+        reader.close()
+    kept = list(path.parent.glob(f"{DB_FILE_NAME}-wal-of-the-replaced-file-*"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 0
+    assert file_dump(path) == new_rows
+    assert subsidiaries(mine) == ["Zeta Lines"]
