@@ -16,7 +16,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import sessionmaker
 
-from factor_desk.db.file_guard import FileGuard, FileId, file_id, guard_engine
+from factor_desk.db.file_guard import (
+    FileGuard,
+    FileId,
+    file_id,
+    guard_engine,
+    not_ours_message,
+)
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
 from factor_desk.db.work import Work
 from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
@@ -346,11 +352,9 @@ class Database:
         from factor_desk.db.migrate import refuse_unknown_revision, upgrade
 
         if not _holds_a_revision(self.guard.path if self.guard else None):
-            raise DatabaseFileReplaced(
-                f"The database file {self.location.sqlite_file} was replaced on disk by a "
-                "file that is not a Factor Desk database (empty, or another program's). "
-                "Nothing was saved from this action. Put the right file back, or restore a "
-                "backup into the data folder.", str(self.location.sqlite_file))
+            path = self.guard.path if self.guard else Path(str(self.location.sqlite_file))
+            raise DatabaseFileReplaced(not_ours_message(path), str(path),
+                                       notice=not_ours_message(path, refused=False))
         refuse_unknown_revision(self.engine)
         if self._migrate:
             automatic_backup(self.location, self.engine)

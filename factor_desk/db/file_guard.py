@@ -71,6 +71,15 @@ def replaced_message(path: Path, *, refused: bool = True) -> str:
             "saved after that file was made is not in it.")
 
 
+def not_ours_message(path: Path, *, refused: bool = True) -> str:
+    """Another file took its place, but not a Factor Desk database (empty, another
+    program's)."""
+    nothing = " Nothing was saved from this action." if refused else ""
+    return (f"The database file {path} was replaced on disk by a file that is not a Factor "
+            f"Desk database (empty, or another program's).{nothing} Put the right file "
+            "back, or restore a backup into the data folder.")
+
+
 def gone_message(path: Path) -> str:
     return (f"The database file {path} is gone from its folder (deleted, moved or renamed "
             "while Factor Desk had it open). Nothing was saved from this action. Put the "
@@ -205,7 +214,8 @@ class FileGuard:
                     raise
                 self._open_anchor()
                 self.switches += 1
-            raise DatabaseFileReplaced(replaced_message(self.path), str(self.path))
+            raise DatabaseFileReplaced(replaced_message(self.path), str(self.path),
+                                       notice=replaced_message(self.path, refused=False))
 
     def close_all(self) -> None:
         with self.lock:

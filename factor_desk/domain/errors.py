@@ -161,7 +161,11 @@ class DatabaseFileReplaced(EnvironmentRefused):
     opened: another file took its place (a copy over it, a sync program, a restore by hand)
     or it is gone. Refused before anything reached the old file (db/file_guard.py)."""
 
-    def __init__(self, message: str, file: str = "", *, gone: bool = False):
+    def __init__(self, message: str, file: str = "", *, gone: bool = False,
+                 notice: str | None = None):
+        """``notice``: what the window tells of it once the action's own refusal was
+        shown (the words without "Nothing was saved from this action")."""
         super().__init__(message)
         self.file = file
         self.gone = gone
+        self.notice = notice if notice is not None else message

@@ -21,7 +21,7 @@ __all__ = ["ChangeWatcher", "FileReplaced", "LiveDoor", "ServerLost", "replaced_
 def replaced_notice(exc: DatabaseFileReplaced) -> str:
     """What the window tells of a file replaced, once an action met it (the action's own
     refusal says it saved nothing)."""
-    return str(exc).replace(" Nothing was saved from this action.", "")
+    return exc.notice
 
 if TYPE_CHECKING:
     from factor_desk.db.database import Database
