@@ -6,12 +6,16 @@ the same moment cannot both mail it to the factor.
 the lock on (``what``, ``key``) until the block ends, False (at once, without waiting) when
 another holds it. Nothing is left behind by a program that dies holding it:
 
-- PostgreSQL: ``pg_try_advisory_xact_lock`` in a transaction of its own, open for the
-  block; the server lets go when the transaction ends or the connection drops.
+- PostgreSQL: ``pg_try_advisory_lock`` on a connection of its own, outside a transaction
+  (one idle in a transaction for the length of a send would be ended by a server's
+  ``idle_in_transaction_session_timeout``, letting go of the lock mid-send); let go with
+  ``pg_advisory_unlock`` at the block's end, and by the server when the connection drops.
 - SQLite file: a lock on one byte (the key) of ``<database>-<what>.lock`` beside the file
   (``fcntl.lockf`` on macOS and Linux, ``msvcrt.locking`` on Windows); the system lets go
-  when the program exits. POSIX record locks belong to a process, not to a file handle, so
-  a lock of this process's own is kept in a table too (two Desks in one process).
+  when the program exits. POSIX record locks belong to a process, not to a file handle,
+  and closing any handle of the file lets go of all of them: so the process opens the
+  file once, while any of its locks on it is held, and keeps its own locks in a table too
+  (two Desks in one process).
 - SQLite in memory: only this process can see it; the table alone.
 """
 
@@ -76,16 +80,31 @@ def _take_here(where: str, what: str, key: int) -> bool:
 @contextlib.contextmanager
 def _server_lock(engine: Engine, what: str, key: int) -> Iterator[bool]:
     space = zlib.crc32(f"factor_desk.{what}".encode()) & 0x7FFFFFFF
-    with engine.connect() as conn, conn.begin():
-        taken = bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
-                                  {"space": space, "key": key}).scalar_one())
-        yield taken
-        # the transaction's end (a rollback: it wrote nothing) lets go of the lock
+    keys = {"space": space, "key": key}
+    with engine.connect() as plain:
+        conn = plain.execution_options(isolation_level="AUTOCOMMIT")
+        taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"),
+                                  keys).scalar_one())
+        try:
+            yield taken
+        finally:
+            if taken:
+                try:
+                    conn.execute(text("SELECT pg_advisory_unlock(:space, :key)"), keys)
+                except Exception:
+                    # the connection is gone (and the lock with it), or in doubt: never
+                    # back to the pool still holding it
+                    plain.invalidate()
+
+
+_FILES: dict[Path, tuple[IO[bytes], int]] = {}  # a lock file open, and how many locks on it
 
 
 @contextlib.contextmanager
 def _file_lock(path: Path, key: int) -> Iterator[bool]:
-    fh: IO[bytes] = open(path, "a+b")  # noqa: SIM115 - held open for the block
+    with _HELD_GUARD:
+        fh, users = _FILES.get(path) or (open(path, "a+b"), 0)  # noqa: SIM115
+        _FILES[path] = (fh, users + 1)
     try:
         taken = _lock_byte(fh, key)
         try:
@@ -94,7 +113,13 @@ def _file_lock(path: Path, key: int) -> Iterator[bool]:
             if taken:
                 _unlock_byte(fh, key)
     finally:
-        fh.close()
+        with _HELD_GUARD:
+            fh, users = _FILES[path]
+            if users > 1:
+                _FILES[path] = (fh, users - 1)
+            else:  # closing it lets go of every lock of this process on it: none is left
+                del _FILES[path]
+                fh.close()
 
 
 if sys.platform == "win32":  # pragma: no cover - Windows only

@@ -31,7 +31,12 @@ from factor_desk.documents.email_message import (
     subject,
 )
 from factor_desk.documents.saving import write_new_file
-from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
+from factor_desk.domain.errors import (
+    DatabaseFileReplaced,
+    FactorDeskError,
+    InputRefused,
+    Problem,
+)
 from factor_desk.services.batches import find_batch
 from factor_desk.services.common import Progress, current_user
 from factor_desk.services.export import (
@@ -99,6 +104,20 @@ class AlreadySent(InputRefused):
         super().__init__([Problem(
             f"{batch} was {how} to {last.to} on {last.sent_at:%m/%d/%Y} by {last.sent_by}; "
             "send it again with --again")])
+
+
+class SentNotRecorded(FactorDeskError):
+    """The email went (every message, or the parts named) but recording it failed: the
+    database file was replaced meanwhile, the server went away. Not "nothing was sent":
+    the clerk must not send it again in the belief that it did not go."""
+
+    def __init__(self, batch: str, to: str, went: int, parts: int, reason: str):
+        self.batch = batch
+        how = "The email" if parts == 1 else f"{went} of the {parts} messages"
+        super().__init__(
+            f"{how} of batch {batch} went to {to}, but Factor Desk could not record it: "
+            f"{reason.strip().rstrip('.')}. The factor has it: do not send it again. Its "
+            f"sends (batch sends {batch}) will not list this one.")
 
 
 class SendCancelled(FactorDeskError):
@@ -267,9 +286,9 @@ def send_steps(plan: SendPlan, read: Reader, write: Writer, *,
                                 password, timeout)
             if failure is not None:
                 if sent:
-                    _store(write, plan, sent, len(messages))
+                    _store_what_went(write, plan, sent, len(messages))
                 raise failure
-        records = _store(write, plan, sent, len(messages))
+        records = _store_what_went(write, plan, sent, len(messages))
     result = SendResult(batch=plan.batch, to=plan.to, via=plan.via, records=records,
                         files=[f.name for f in files], eml_paths=paths,
                         warnings=[w for w in (plan.mail.recalled_note(),) if w])
@@ -290,6 +309,18 @@ def _unchanged_since_planned(plan: SendPlan, read: Reader) -> None:
         raise InputRefused([f"Batch {plan.batch} was reversed while its email was being "
                             "made; a reversed batch is not sent to the factor, and nothing "
                             "was sent."])
+
+
+def _store_what_went(write: Writer, plan: SendPlan, sent: list[tuple[EmailMessage, int]],
+                     parts: int) -> list[SendRecord]:
+    """``_store`` once messages went: a failure to record them says they went."""
+    try:
+        return _store(write, plan, sent, parts)
+    except Exception as exc:
+        if plan.eml is not None:  # drafts: nothing went anywhere yet
+            raise
+        reason = exc.notice if isinstance(exc, DatabaseFileReplaced) else str(exc)
+        raise SentNotRecorded(plan.batch, plan.to, len(sent), parts, reason) from exc
 
 
 def _store(write: Writer, plan: SendPlan, sent: list[tuple[EmailMessage, int]],

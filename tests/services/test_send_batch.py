@@ -390,3 +390,68 @@ def test_two_sends_at_the_same_moment_mail_the_batch_once(desk, batch, smtp_serv
     assert len(smtp_server.mailbox.envelopes) == 1 and sends_in_db(db) == 1
     with pytest.raises(AlreadySent):  # and after it, the record says it went
         run_to_end(Desk(db).send_batch(batch))
+
+
+def test_a_lock_of_another_batch_coming_and_going_keeps_this_ones(desk, batch, db):
+    """POSIX lets go of every lock a process holds on a file when any handle of it is
+    closed: a send of batch B ending in this process must not free batch A's."""
+    import subprocess
+    import sys
+
+    from factor_desk.db.locks import exclusive
+
+    with db.read() as work:
+        key = work.execute(select(Batch.id).where(Batch.label == batch)).scalar_one()
+    with exclusive(db, "send", key) as mine:
+        assert mine
+        with exclusive(db, "send", key + 1) as other:
+            assert other
+        # another program tries batch A now
+        tried = subprocess.run(
+            [sys.executable, "-c", HOLD_LOCK, str(db.location.url), str(db.location.home),
+             str(key)], input="", capture_output=True, text=True, timeout=60)
+        assert tried.stdout.strip() == "refused", tried.stderr
+
+
+def test_the_servers_send_lock_is_not_a_transaction_left_open(desk, batch, db, smtp_server,
+                                                             monkeypatch):
+    """A server that ends sessions idle in a transaction (idle_in_transaction_session_
+    timeout) would let go of the lock in the middle of a slow send: the lock is held by
+    a connection outside any transaction."""
+    if db.location.is_sqlite:
+        pytest.skip("a PostgreSQL server's session")
+    from sqlalchemy import text
+
+    states: list[tuple[str, str]] = []
+    real = sending.smtp_send
+
+    def looking(*args, **kw):
+        with db.engine.connect() as conn:
+            states.extend(conn.execute(text(
+                "SELECT a.state, l.mode FROM pg_locks l JOIN pg_stat_activity a "
+                "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted")).all())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(sending, "smtp_send", looking)
+    run_to_end(desk.send_batch(batch))
+    assert states == [("idle", "ExclusiveLock")]
+    with db.engine.connect() as conn:  # and let go after
+        assert conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = "
+                                 "'advisory'")).scalar_one() == 0
+
+
+def test_an_email_that_went_but_could_not_be_recorded_says_it_went(desk, batch, db,
+                                                                   smtp_server, monkeypatch):
+    """The mail went, then recording it failed (here: the server refused the write):
+    the clerk is told the factor has it, not that nothing happened."""
+    def refused_write(*_args, **_kw):
+        raise InputRefused(["The database server db1 is not answering."])
+
+    monkeypatch.setattr(sending, "_store", refused_write)
+    with pytest.raises(sending.SentNotRecorded) as caught:
+        run_to_end(desk.send_batch(batch))
+    message = str(caught.value)
+    assert message.startswith(f"The email of batch {batch} went to {FACTOR_MAIL}, but "
+                              "Factor Desk could not record it: The database server db1 "
+                              "is not answering. The factor has it: do not send it again.")
+    assert len(smtp_server.mailbox.envelopes) == 1 and sends_in_db(db) == 0
