@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from sqlalchemy import URL
 from sqlalchemy import exc as sa_exc
@@ -109,3 +109,14 @@ def _check_url(url: str, source: str) -> None:
         make_url(url).get_dialect()
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ValueError) as exc:
         raise BadDatabaseUrl(url, source) from exc
+
+
+def sqlite_uri(path: PurePath, mode: str) -> str:
+    """The URI sqlite3 opens ``path`` by (``uri=True``) with ``mode`` (ro, rw): an open
+    that never creates a file. A Windows network path (\\\\server\\share\\...) is written
+    ``file:////server/share/...``: SQLite refuses a URI naming a host (``file://server/``),
+    and Windows reads the path ``//server/share`` as the share."""
+    uri = (path if path.is_absolute() else Path(path).absolute()).as_uri()
+    if not uri.startswith("file:///"):
+        uri = "file:////" + uri.removeprefix("file://")
+    return f"{uri}?mode={mode}"

@@ -32,6 +32,7 @@ from factor_desk import __version__
 from factor_desk.db.database import DB_FILE_NAME, DOCUMENTS_DIR_NAME, Location
 from factor_desk.domain.errors import FactorDeskError, InputRefused, Problem
 from factor_desk.domain.text import excerpt
+from factor_desk.location import sqlite_uri
 
 MANIFEST = "manifest.json"
 FORMAT = "factor-desk-backup"
@@ -124,7 +125,7 @@ def _snapshot(db_file: Path, copy: Path) -> str | None:
     """Copy the database with SQLite's online backup API (one step: a consistent snapshot
     while writers go on in WAL mode); return its schema revision."""
     try:
-        source = sqlite3.connect(f"{db_file.absolute().as_uri()}?mode=rw", uri=True,
+        source = sqlite3.connect(sqlite_uri(db_file, "rw"), uri=True,
                                  timeout=60)
     except sqlite3.Error as exc:
         raise refused(f"the database cannot be opened ({exc})", file=str(db_file)) from None

@@ -34,7 +34,7 @@ from factor_desk.location import DB_FILE_NAME as DB_FILE_NAME
 from factor_desk.location import DOCUMENTS_DIR_NAME as DOCUMENTS_DIR_NAME
 from factor_desk.location import Location as Location
 from factor_desk.location import default_home as default_home
-from factor_desk.location import no_connection_left, server_name
+from factor_desk.location import no_connection_left, server_name, sqlite_uri
 
 # How long a command waits for another program (a second Factor Desk, DB Browser, a backup
 # tool) to let go of the SQLite file before it refuses. Read when a database is opened, so
@@ -119,7 +119,7 @@ def _holds_a_revision(db_file: Path | None) -> bool:
     if db_file is None:
         return True
     try:
-        conn = sqlite3.connect(f"{db_file.absolute().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_uri(db_file, "ro"), uri=True)
     except sqlite3.Error:
         return True  # cannot be told this way: opening it says what is wrong
     try:

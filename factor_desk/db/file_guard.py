@@ -45,6 +45,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, event
 
 from factor_desk.domain.errors import DatabaseFileReplaced
+from factor_desk.location import sqlite_uri
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,11 @@ class FileGuard:
         self._others: weakref.WeakSet[Any] = weakref.WeakSet()
         self._anchor: sqlite3.Connection | None = None
         self._sides: dict[str, FileId | None] = {}  # the -wal and -shm of the file open
+        # where SQLite keeps them: beside the file the path leads to (a symbolic link's
+        # target), as it was when the file was opened
+        self._real = path
+        # the thread taking another file, while it does: other threads' units wait for it
+        self.switching: int | None = None
 
     def watch(self, current: FileId | None) -> None:
         """Start checking that the file at the path is ``current``."""
@@ -119,7 +125,7 @@ class FileGuard:
             self._open_anchor()
 
     def _side(self, suffix: str) -> Path:
-        return self.path.with_name(self.path.name + suffix)
+        return self._real.with_name(self._real.name + suffix)
 
     def _open_anchor(self) -> None:
         """A connection kept on the file open, for the checkpoint of its -wal when another
@@ -128,7 +134,8 @@ class FileGuard:
         try:
             if file_id(self.path) != self.current:
                 return
-            conn = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=rw", uri=True,
+            self._real = Path(os.path.realpath(self.path))
+            conn = sqlite3.connect(sqlite_uri(self.path, "rw"), uri=True,
                                    isolation_level=None, check_same_thread=False,
                                    timeout=2.0)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the -wal
@@ -189,7 +196,7 @@ class FileGuard:
         """Nothing when the file open is still the one at the path; else close every
         connection to it and refuse (DatabaseFileReplaced), after taking the new file
         when the guard follows the path."""
-        if not self.changed():
+        if self.switching is None and not self.changed():
             return
         with self.lock:
             try:
@@ -204,16 +211,20 @@ class FileGuard:
                 raise DatabaseFileReplaced(gone_message(self.path), str(self.path),
                                            gone=True)
             if self.follow:
-                self._put_the_old_file_away()
-                self.current = now
+                self.switching = threading.get_ident()
                 try:
-                    self._open_new()
-                except BaseException:
-                    self.current = old  # not usable: refused again at the next check
-                    self.close_all()
-                    raise
-                self._open_anchor()
-                self.switches += 1
+                    self._put_the_old_file_away()
+                    self.current = now
+                    try:
+                        self._open_new()
+                    except BaseException:
+                        self.current = old  # not usable: refused again at the next check
+                        self.close_all()
+                        raise
+                    self._open_anchor()
+                    self.switches += 1
+                finally:
+                    self.switching = None
             raise DatabaseFileReplaced(replaced_message(self.path), str(self.path),
                                        notice=replaced_message(self.path, refused=False))
 
@@ -233,7 +244,7 @@ def guard_engine(engine: Engine, guard: FileGuard) -> None:
     def _open_existing(_dialect: Any, _record: Any, cargs: list[Any],
                        cparams: dict[str, Any]) -> None:
         if guard.current is not None:
-            cargs[0] = f"{guard.path.absolute().as_uri()}?mode=rw"
+            cargs[0] = sqlite_uri(guard.path, "rw")
             cparams["uri"] = True
 
     @event.listens_for(engine, "connect")
@@ -253,6 +264,13 @@ def guard_engine(engine: Engine, guard: FileGuard) -> None:
 
     @event.listens_for(engine, "commit")
     def _check_before_commit(conn: Connection) -> None:
-        if guard.changed():
+        # the file this connection opened: another thread may have taken the new file
+        # since this unit of work began (the path then matches, the connection does not)
+        mine = conn.connection.info.get("file_id")
+        stale = guard.current is not None and mine is not None and mine != guard.current
+        other_switching = guard.switching not in (None, threading.get_ident())
+        if stale or other_switching or guard.changed():
             conn.invalidate()  # the transaction ends unsent, before the new file is opened
-            guard.check()
+            guard.check()  # takes the new file if no other thread did
+            raise DatabaseFileReplaced(replaced_message(guard.path), str(guard.path),
+                                       notice=replaced_message(guard.path, refused=False))

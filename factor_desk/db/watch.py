@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from factor_desk.db.file_guard import FileGuard, FileId, file_id, replaced_message
-from factor_desk.location import Location, no_connection_left
+from factor_desk.location import Location, no_connection_left, sqlite_uri
 
 CHANNEL = "factor_desk"  # migration 0011's triggers notify on it
 SQLITE_POLL_SECONDS = 0.5
@@ -154,7 +154,7 @@ class SqliteWatcher(_Wakeable, ChangeWatcher):
                 # autocommit: each PRAGMA sees the newest commit. It only ever reads, but
                 # opens read-write (a read-only open fails on a WAL file whose -shm is not
                 # there yet), never creating a file that vanished (mode=rw).
-                self._conn = sqlite3.connect(f"{self.file.absolute().as_uri()}?mode=rw",
+                self._conn = sqlite3.connect(sqlite_uri(self.file, "rw"),
                                              uri=True, isolation_level=None,
                                              check_same_thread=False, timeout=1.0)
                 if self.guard is not None:

@@ -33,6 +33,7 @@ from factor_desk.db.backup_archive import (
 from factor_desk.db.database import DB_FILE_NAME, DOCUMENTS_DIR_NAME
 from factor_desk.db.migrate import alembic_config, head_revision
 from factor_desk.domain.text import excerpt
+from factor_desk.location import sqlite_uri
 from factor_desk.services.common import Progress, run_to_end
 
 
@@ -178,7 +179,7 @@ def _check_database(db_file: Path, manifest: dict[str, Any], name: str) -> None:
     damaged = refused("is damaged: its database fails SQLite's integrity check; nothing was "
                       "restored", file=name)
     try:
-        conn = sqlite3.connect(f"{db_file.absolute().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_uri(db_file, "ro"), uri=True)
         try:
             if [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()] != ["ok"]:
                 raise damaged

@@ -331,3 +331,92 @@ def test_an_old_wal_that_cannot_be_emptied_is_kept_beside_and_not_read(office):
     assert len(kept) == 1 and kept[0].stat().st_size > 0
     assert file_dump(path) == new_rows
     assert subsidiaries(mine) == ["Zeta Lines"]
+
+
+def test_a_database_file_that_is_a_link_keeps_its_wal_out_of_the_new_file(tmp_path,
+                                                                          sqlite_template):
+    """The data folder's file is a symbolic link into a synced folder: SQLite keeps the
+    -wal beside the link's target, and that is where the old one must be taken from,
+    even when another program's reading stops it being emptied."""
+    if not hasattr(os, "symlink"):
+        pytest.skip("no symbolic links here")
+    synced = tmp_path / "Dropbox"
+    synced.mkdir()
+    shutil.copy(sqlite_template, synced / DB_FILE_NAME)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / DB_FILE_NAME).symlink_to(synced / DB_FILE_NAME)
+    theirs = sqlite_desk(tmp_path / "other", sqlite_template)
+    with theirs.db.write() as work:
+        company.ensure_company(work, "Zeta Group")
+        company.add_subsidiary(work, "Zeta Lines", code="ZETA")
+    theirs.close()
+    mine = Desk.open(Location.resolve(home))
+    try:
+        with mine.db.write() as work:
+            company.ensure_company(work, "Acme Group")
+            for i in range(30):
+                company.add_subsidiary(work, f"Acme {i}", code=f"A{i}")
+        reader = sqlite3.connect(str(home / DB_FILE_NAME), isolation_level=None)
+        reader.execute("BEGIN")  # another program reading: the -wal cannot be emptied
+        reader.execute("SELECT count(*) FROM subsidiaries").fetchone()
+        os.replace(tmp_path / "other" / DB_FILE_NAME, synced / DB_FILE_NAME)
+        assert mine.take_file_there()
+        reader.close()
+        assert subsidiaries(mine) == ["Zeta Lines"]
+        assert [p.name for p in synced.iterdir() if "-of-the-replaced-file-" in p.name]
+    finally:
+        mine.close()
+    check = sqlite3.connect(synced / DB_FILE_NAME)
+    try:
+        assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert check.execute("SELECT name FROM subsidiaries").fetchall() == [("Zeta Lines",)]
+    finally:
+        check.close()
+
+
+def test_a_write_begun_before_another_thread_took_the_new_file_is_refused(office):
+    """Thread A's unit began on the old file; thread B met the new file and took it; A's
+    commit must not land in the old file (which no one sees again) as if saved."""
+    import threading
+
+    mine, path, other, old = office
+    began, go = threading.Event(), threading.Event()
+    outcome: list[BaseException | str] = []
+
+    def writer() -> None:
+        try:
+            with mine.db.write() as work:
+                company.add_subsidiary(work, "Gamma Lines", code="GAMMA")
+                work.flush()
+                began.set()
+                assert go.wait(60)
+            outcome.append("saved")
+        except BaseException as exc:  # noqa: BLE001 - what the thread met is the point
+            outcome.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert began.wait(60)
+        os.replace(other, path)
+        with pytest.raises(DatabaseFileReplaced):
+            subsidiaries(mine)  # B meets it and takes the new file
+    finally:
+        go.set()
+        thread.join(60)
+    assert isinstance(outcome[0], DatabaseFileReplaced), outcome
+    assert subsidiaries(mine) == ["Zeta Lines"]
+    assert "Gamma Lines" not in str(file_dump(old)) and "Gamma Lines" not in str(
+        file_dump(path))
+
+
+def test_a_windows_network_path_opens_as_sqlite_reads_it():
+    from pathlib import PureWindowsPath
+
+    from factor_desk.location import sqlite_uri
+
+    assert sqlite_uri(PureWindowsPath(r"\\server\share\Factor Desk\factor_desk.sqlite3"),
+                      "rw") == "file:////server/share/Factor%20Desk/factor_desk.sqlite3?mode=rw"
+    assert sqlite_uri(PureWindowsPath(r"C:\Users\mary\factor_desk.sqlite3"), "ro") == \
+        "file:///C:/Users/mary/factor_desk.sqlite3?mode=ro"
