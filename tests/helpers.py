@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,13 @@ def users_not_stamped(work):
     if pg:
         work.flush()
         work.execute(text("ALTER TABLE status_history ENABLE TRIGGER USER"))
+
+
+def next_change(watcher, within: float = 4.0):
+    """The first change a ChangeWatcher reports within ``within`` seconds, or None."""
+    end = time.monotonic() + within
+    while (left := end - time.monotonic()) > 0:
+        changes = watcher.wait(left)
+        if changes is not None:
+            return changes
+    return None

@@ -11,12 +11,11 @@ import os
 import pickle
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 from alembic import command
-from helpers import dump, make_carrier
+from helpers import dump, make_carrier, next_change
 from sqlalchemy import create_engine, text
 
 from factor_desk.db.database import DB_FILE_NAME, Database, Location
@@ -208,15 +207,6 @@ def test_the_check_before_each_commit_covers_the_engine_too(office):
     assert "'x'" not in repr(file_dump(path)["settings"])
 
 
-def _next_change(watcher, within: float = 4.0):
-    end = time.monotonic() + within
-    while (left := end - time.monotonic()) > 0:
-        changes = watcher.wait(left)
-        if changes is not None:
-            return changes
-    return None
-
-
 def test_the_watcher_reports_the_replacement_once_then_follows_the_new_file(office):
     mine, path, other, old = office
     watcher = mine.watch()
@@ -224,15 +214,15 @@ def test_the_watcher_reports_the_replacement_once_then_follows_the_new_file(offi
         assert watcher.wait(0.01) is None  # looked once: the file the desk has
         os.replace(other, path)
         with pytest.raises(FileReplaced) as told:
-            _next_change(watcher)
+            next_change(watcher)
         assert str(told.value) == replaced_message(path, refused=False)
         # said once; and no connection to the new file while the desk has the old one
-        assert _next_change(watcher, within=1.2) is None
+        assert next_change(watcher, within=1.2) is None
         assert mine.take_file_there() is True
         assert watcher.wait(0.01) is None  # looked at the new file
         with Desk.open(Location.resolve(path.parent), migrate=False) as clerk:
             clerk.add_subsidiary("Gamma Lines", code="GAMMA")
-        assert _next_change(watcher) == EVERYTHING  # follows the new file's changes
+        assert next_change(watcher) == EVERYTHING  # follows the new file's changes
     finally:
         watcher.close()
 
@@ -244,7 +234,7 @@ def test_the_watcher_reports_a_file_gone_until_it_is_back(office):
         assert watcher.wait(0.01) is None
         path.unlink()
         with pytest.raises(ServerLost, match="is gone from its folder"):
-            _next_change(watcher)
+            next_change(watcher)
         with pytest.raises(ServerLost):  # still gone
             watcher.wait(0.01)
         os.link(old, path)  # the same file put back

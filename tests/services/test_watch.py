@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
+from helpers import import_loads, load_row, make_carrier, next_change, write_loads_csv
 from helpers_proxy import CutProxy, pg_upstream
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -18,16 +18,6 @@ from sqlalchemy.engine import make_url
 from factor_desk.db.database import Database, Location
 from factor_desk.db.watch import EVERYTHING, ServerLost
 from factor_desk.services.desk import Desk
-
-
-def _next_change(watcher, within: float = 4.0):
-    """The first change the watcher reports within ``within`` seconds, or None."""
-    end = time.monotonic() + within
-    while (left := end - time.monotonic()) > 0:
-        changes = watcher.wait(left)
-        if changes is not None:
-            return changes
-    return None
 
 
 def _pg_only(db) -> None:
@@ -45,13 +35,13 @@ def watcher(db):
 
 def test_a_change_by_another_desk_is_reported_and_says_which_tables(db, watcher, tmp_path):
     make_carrier(db, required=())
-    changes = _next_change(watcher)
+    changes = next_change(watcher)
     if db.location.is_sqlite:
         assert changes == EVERYTHING  # SQLite does not say which
     else:
         assert changes is not None and {"companies", "subsidiaries"} <= changes
     import_loads(db, write_loads_csv(tmp_path / "l.csv", [load_row("1")]), "Acme Freight")
-    changes = _next_change(watcher)
+    changes = next_change(watcher)
     assert changes is not None
     if not db.location.is_sqlite:
         assert "loads" in changes
@@ -59,19 +49,19 @@ def test_a_change_by_another_desk_is_reported_and_says_which_tables(db, watcher,
 
 def test_reading_reports_nothing(db, watcher):
     make_carrier(db, required=())
-    assert _next_change(watcher) is not None
+    assert next_change(watcher) is not None
     desk = Desk(db)
     desk.profile()
     desk.loads()
     desk.home()
-    assert _next_change(watcher, within=1.2) is None  # more than two looks on SQLite
+    assert next_change(watcher, within=1.2) is None  # more than two looks on SQLite
 
 
 def test_a_rolled_back_write_reports_nothing(db, watcher):
     with pytest.raises(RuntimeError), db.write() as work:
         work.execute(text("INSERT INTO settings (key, value) VALUES ('x', 'y')"))
         raise RuntimeError("the clerk's job failed half way")
-    assert _next_change(watcher, within=1.2) is None
+    assert next_change(watcher, within=1.2) is None
 
 
 def test_wake_ends_a_wait_at_once(watcher):
@@ -100,12 +90,12 @@ def test_a_change_made_with_raw_sql_by_a_login_with_only_its_grants_is_reported(
     admin.dispose()
     with db.write() as work:
         work.execute(text("INSERT INTO settings (key, value) VALUES ('x', 'y')"))
-    assert _next_change(watcher) == {"settings"}
+    assert next_change(watcher) == {"settings"}
     clerk = create_engine(make_url(db_url).set(username=login))
     with clerk.begin() as conn:
         conn.execute(text("UPDATE settings SET value = 'z' WHERE key = 'x'"))
     clerk.dispose()
-    assert _next_change(watcher) == {"settings"}
+    assert next_change(watcher) == {"settings"}
 
 
 def test_losing_the_server_is_reported_and_its_return_too(db, db_url):
@@ -118,15 +108,15 @@ def test_losing_the_server_is_reported_and_its_return_too(db, db_url):
             assert watcher.wait(0.01) is None
             proxy.cut()
             with pytest.raises(ServerLost, match="is not answering"):
-                _next_change(watcher)
+                next_change(watcher)
             with pytest.raises(ServerLost):  # still gone: each wait tries again
                 watcher.wait(0.01)
             make_carrier(db, required=())  # changed while this watcher was away
             proxy.restore()
-            assert _next_change(watcher) == EVERYTHING  # back: everything may have changed
+            assert next_change(watcher) == EVERYTHING  # back: everything may have changed
             with db.write() as work:
                 work.execute(text("INSERT INTO settings (key, value) VALUES ('x', 'y')"))
-            assert _next_change(watcher) == {"settings"}  # and it listens again
+            assert next_change(watcher) == {"settings"}  # and it listens again
         finally:
             watcher.close()
             far.dispose()
@@ -166,15 +156,15 @@ def test_a_server_restart_drops_the_watcher_and_the_desk_and_both_come_back(db, 
     _pg_only(db)
     desk = Desk(db)
     make_carrier(db, required=())
-    assert _next_change(watcher) is not None
+    assert next_change(watcher) is not None
     with db.engine.connect() as conn:
         ended = conn.execute(text(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
     assert ended >= 1  # the watcher's, at least
     with pytest.raises(ServerLost):
-        _next_change(watcher)
+        next_change(watcher)
     assert watcher.wait(0.01) == EVERYTHING  # the server answers: connected again
     assert [s.name for s in desk.profile().subsidiaries] == ["Acme Freight", "Beta Haulers"]
     desk.add_subsidiary("Gamma Lines", code="GAMMA")  # the next action works
-    assert _next_change(watcher) == {"subsidiaries"}
+    assert next_change(watcher) == {"subsidiaries"}
