@@ -33,11 +33,17 @@ triggers with transition tables keep what each statement did in a table of the g
 own, ``factor_desk_guard.pending``, whose rows no other transaction sees before it commits
 and which the check empties at commit; a subtransaction rolled back takes its rows with
 it. The check is one DEFERRABLE INITIALLY DEFERRED constraint trigger on that table (a
-constraint trigger is per row: one row per statement there), not one per load: measured on
-50,000 loads moved and their history rows (a bare table, psql, 2 cores), a per-row
-deferred trigger looking up each load's history row cost 0.55-0.8 s at commit; this form
-0.25-0.35 s. The app's figures are in the commit (bench/bench_reports.py,
-bench/bench_core.py before and after).
+constraint trigger is per row: one row per statement there), not one per load: on 50,000
+loads moved with their history rows (bare tables, psql, 2 cores), a per-row deferred
+trigger looking up each load's history row added 0.55-0.8 s; this form 0.25-0.35 s, then
+0.15-0.2 s once the check unnested its arrays in the select list (the UPDATE's transition
+tables and their join 0.1-0.15 s, the history's 0.03 s, the check at commit 0.03 s).
+
+Measured 2026-11-29, 50,000 rows, 2 cores shared (load 1.0-1.6), the code before and
+after in alternate runs (bench/bench_reports.py, bench/bench_core.py --pg): the payment
+report's apply (CSV) 3.68, 3.55, 3.51 s -> 3.93, 3.61 s (preview + apply 4.60-4.83 s ->
+4.71-4.99 s); the purchase report's apply 3.93, 2.98, 2.96 s -> 2.94, 2.98 s; the loads
+import 2.19, 2.16, 2.21 s -> 2.35, 2.25 s (its write 1.65-1.70 s -> 1.74-1.85 s).
 """
 
 from __future__ import annotations
