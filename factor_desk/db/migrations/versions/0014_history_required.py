@@ -41,9 +41,10 @@ tables and their join 0.1-0.15 s, the history's 0.03 s, the check at commit 0.03
 
 Measured 2026-11-29, 50,000 rows, 2 cores shared (load 1.0-1.6), the code before and
 after in alternate runs (bench/bench_reports.py, bench/bench_core.py --pg): the payment
-report's apply (CSV) 3.68, 3.55, 3.51 s -> 3.93, 3.61 s (preview + apply 4.60-4.83 s ->
-4.71-4.99 s); the purchase report's apply 3.93, 2.98, 2.96 s -> 2.94, 2.98 s; the loads
-import 2.19, 2.16, 2.21 s -> 2.35, 2.25 s (its write 1.65-1.70 s -> 1.74-1.85 s).
+report's apply (CSV) 3.68, 3.55, 3.51, 3.49 s -> 3.93, 3.61, 3.59 s (preview + apply
+4.60-4.83 s -> 4.68-4.99 s); the purchase report's apply 3.93, 2.98, 2.96, 2.88 s -> 2.94,
+2.98, 2.96 s; the loads import 2.19, 2.16, 2.21, 2.16 s -> 2.35, 2.25, 2.25 s (its write
+1.65-1.70 s -> 1.74-1.85 s): about +0.1 s, 3 %, on each.
 """
 
 from __future__ import annotations
