@@ -165,12 +165,16 @@ def users_not_stamped(work):
     """Let this transaction name another clerk: on PostgreSQL the server writes the login
     into the history (migration 0009's triggers), off for this transaction only."""
     pg = work.get_bind().dialect.name == "postgresql"
+    # the stamps only: the history's guard (migration 0015) stays on
+    stamps = ("status_history_stamp_user_insert", "status_history_stamp_user_update")
     if pg:
-        work.execute(text("ALTER TABLE status_history DISABLE TRIGGER USER"))
+        for trigger in stamps:
+            work.execute(text(f"ALTER TABLE status_history DISABLE TRIGGER {trigger}"))
     yield
     if pg:
         work.flush()
-        work.execute(text("ALTER TABLE status_history ENABLE TRIGGER USER"))
+        for trigger in stamps:
+            work.execute(text(f"ALTER TABLE status_history ENABLE TRIGGER {trigger}"))
 
 
 def next_change(watcher, within: float = 4.0):

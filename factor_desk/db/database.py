@@ -23,9 +23,10 @@ from factor_desk.db.file_guard import (
     guard_engine,
     not_ours_message,
 )
+from factor_desk.db.history_guard import CONSTRAINT as HISTORY_REQUIRED
 from factor_desk.db.store import DatabaseStore, DocumentStore, FolderStore
 from factor_desk.db.work import Work
-from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
+from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused, InputRefused
 from factor_desk.domain.permissions import Permission, PermissionRefused
 
 # Where the data lives is plain data outside db/ (the faces need it without the database);
@@ -242,6 +243,11 @@ def _privilege_refusal(db: Database, context: ExceptionContext) -> BaseException
     if (getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)) != "42501":
         return None
     message = str(error).splitlines()[0] if str(error) else ""
+    diag = getattr(error, "diag", None)
+    if getattr(diag, "constraint_name", None) == HISTORY_REQUIRED:
+        # db/history_guard.py: a status change without its history row (a bug if Factor
+        # Desk sent it); the server's message names the load
+        return InputRefused([message])
     if " role" in message:  # granting the team's roles: db/team.py says what to do
         return None
     user = db._user or make_url(db.location.url).username or "this login"

@@ -5,7 +5,10 @@ Each move is checked by the domain lifecycle, applied with a conditional UPDATE 
 that another clerk moved a moment ago is not moved twice), and recorded in status_history.
 A new load's first status (Released or Queued) is recorded here too, when the import that
 created it writes it. Call these inside a write transaction: if anything fails, the
-caller's transaction rolls back and no status and no history row is left behind.
+caller's transaction rolls back and no status and no history row is left behind. On
+PostgreSQL the server holds to it too (migration 0015, db/history_guard.py): a commit with
+a status change and no history row of its own is refused, and a history row's time more
+than a few minutes off the server's clock is the server's.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import pytest
 from helpers import dump, import_loads, load_row, make_carrier, write_loads_csv
 from sqlalchemy import select
 
-from factor_desk.db.models import Load, LoadCharge, StatusHistory
+from factor_desk.db.models import Load, LoadCharge, StatusHistory, utcnow
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services.loads import importing
 
@@ -46,7 +46,9 @@ def _read_back(db, load_number):
 def test_a_row_written_by_copy_reads_back_as_one_written_by_core(
         pg, tmp_path, monkeypatch, copies):
     make_carrier(pg)
-    moment = dt.datetime(2026, 11, 28, 23, 59, 1, 123456)
+    # the clock's moment (to the microsecond, the same in both): a history row dated more
+    # than 5 minutes from the server's clock gets the server's time (migration 0015)
+    moment = utcnow().replace(microsecond=123456)
     monkeypatch.setattr(importing, "utcnow", lambda: moment)
     rows = {n: [load_row(n + "a", **{"Invoicing Method": "Direct"}),
                 load_row(n + "b", Accessorials="", Total="2400.00", **{

@@ -22,6 +22,7 @@ from factor_desk.db.models import (
     Payment,
     PurchaseRecord,
     StatusHistory,
+    utcnow,
 )
 from factor_desk.services import lifecycle
 from factor_desk.services.desk import Desk
@@ -98,7 +99,9 @@ def _written(db, numbers: list[str]) -> dict[str, list[tuple]]:
 
 def test_a_report_applied_on_the_server_writes_what_the_core_path_writes(
         pg, batch, tmp_path, monkeypatch, core_calls):
-    moment = dt.datetime(2026, 11, 29, 8, 1, 2, 345678)
+    # the clock's moment: a history row dated more than 5 minutes from the server's clock
+    # gets the server's time (migration 0015)
+    moment = utcnow().replace(microsecond=345678)
     for module in (bulk, lifecycle, upload):
         monkeypatch.setattr(module, "utcnow", lambda: moment)
     rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
