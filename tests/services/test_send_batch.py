@@ -322,7 +322,8 @@ def _another_program_holding(db, batch: str):
         key = work.execute(select(Batch.id).where(Batch.label == batch)).scalar_one()
     other = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db.location.url),
                               str(db.location.home), str(key)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             encoding="utf-8")
     assert other.stdout is not None
     said = other.stdout.readline().strip()
     if said != "held":
@@ -409,7 +410,8 @@ def test_a_lock_of_another_batch_coming_and_going_keeps_this_ones(desk, batch, d
         # another program tries batch A now
         tried = subprocess.run(
             [sys.executable, "-c", HOLD_LOCK, str(db.location.url), str(db.location.home),
-             str(key)], input="", capture_output=True, text=True, timeout=60)
+             str(key)], input="", capture_output=True, text=True, encoding="utf-8",
+            timeout=60)
         assert tried.stdout.strip() == "refused", tried.stderr
 
 
