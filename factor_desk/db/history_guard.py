@@ -77,6 +77,9 @@ def install(conn: Connection) -> None:
         "kind text NOT NULL, "  # 'load', 'invoice' (what needs a history row), 'history'
         "load_ids integer[] NOT NULL, from_statuses varchar(20)[], "
         "to_statuses varchar(20)[] NOT NULL, batch_ids integer[])")
+    # each commit reads and deletes its own rows: found by the index, not by a scan of
+    # what other open transactions (a long one of many statements) keep there
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS pending_xact ON {PENDING} (xact)")
     conn.exec_driver_sql(f"REVOKE ALL ON {PENDING} FROM PUBLIC")
     for name, body in _statement_functions().items():
         _function(conn, name, body)
@@ -140,10 +143,13 @@ def _statement_functions() -> dict[str, str]:
         "invoices_sent": _pending(
             "invoice", "SELECT 'KIND', array_agg(load_id), array_agg('Queued'::text), "
             "array_agg('Invoiced'::text), array_agg(batch_id) FROM new_rows"),
+        # recalled: its load Invoiced -> Queued; a recall taken back (by hand: the
+        # program never does) puts the load back in the batch, Queued -> Invoiced
         "invoices_recalled": _pending(
-            "invoice", "SELECT 'KIND', array_agg(n.load_id), array_agg('Invoiced'::text), "
-            f"array_agg('Queued'::text), array_agg(n.batch_id) {moved} "
-            "o.recalled_at IS DISTINCT FROM n.recalled_at"),
+            "invoice", "SELECT 'KIND', array_agg(n.load_id), array_agg(CASE WHEN "
+            "n.recalled_at IS NULL THEN 'Queued' ELSE 'Invoiced' END), array_agg(CASE WHEN "
+            "n.recalled_at IS NULL THEN 'Invoiced' ELSE 'Queued' END), array_agg(n.batch_id) "
+            f"{moved} o.recalled_at IS DISTINCT FROM n.recalled_at"),
         "history_added": _pending(
             "history", "SELECT 'KIND', array_agg(load_id), array_agg(from_status), "
             "array_agg(to_status), array_agg(batch_id) FROM new_rows"),
@@ -151,12 +157,12 @@ def _statement_functions() -> dict[str, str]:
 
 
 def _check(app: str) -> str:
-    """At commit: every move of the transaction has its history row, or the commit is
-    refused naming the first that has none. A load's move matches a row of any batch; an
-    invoice's, a row of its own batch. The arrays are unnested in the select list (in step,
-    the shorter padded with NULLs: a new load's missing from-status), three times faster
-    than a FROM unnest(...) on 50,000 rows (20 ms against 68); the invoices' query runs
-    only when an invoice was sent or recalled."""
+    """At commit: every move of the transaction has its history row (as many rows as
+    moves), or the commit is refused naming the first that has none. A load's move matches
+    a row of any batch; an invoice's, a row of its own batch. The arrays are unnested in
+    the select list (in step, the shorter padded with NULLs: a new load's missing
+    from-status), three times faster than a FROM unnest(...) on 50,000 rows (20 ms against
+    68); the invoices' query runs only when an invoice was sent or recalled."""
 
     def rows(kind: str, batch: str) -> str:
         return ("SELECT unnest(load_ids) AS load_id, unnest(from_statuses) AS from_status, "
@@ -164,7 +170,9 @@ def _check(app: str) -> str:
                 f"WHERE xact = pg_catalog.pg_current_xact_id() AND kind = '{kind}'")
 
     def missing(kind: str, batch: str) -> str:
-        return (f"SELECT * INTO missing FROM ({rows(kind, batch)} EXCEPT "
+        # EXCEPT ALL: counted, so that one history row cannot stand for a move made twice
+        # in the transaction (Queued -> Void, back, and Void again with no row)
+        return (f"SELECT * INTO missing FROM ({rows(kind, batch)} EXCEPT ALL "
                 f"{rows('history', batch)}) AS m ORDER BY m.load_id LIMIT 1; ")
 
     return (

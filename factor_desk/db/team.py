@@ -41,13 +41,16 @@ TABLES_0009 = (
 # as a billing login: tests/services/test_team_roles.py). A table not named here is read
 # only for Billing; Admin writes every table but alembic_version (and only adds to the
 # history). Column lists are PostgreSQL's column privileges.
+INVOICE_RECALL_COLUMNS = ("recalled_at", "recalled_by", "recall_reason")
 BILLING_WRITES: dict[str, str] = {
     "loads": "INSERT, UPDATE",                   # import, edits, moves (never deleted)
     "load_charges": "INSERT, UPDATE, DELETE",    # a load's lines, as its edit changes them
     "supporting_documents": "INSERT, DELETE",    # attach, remove
     "document_blobs": "INSERT",                  # the bytes, kept (ON CONFLICT DO NOTHING)
     "batches": "INSERT, UPDATE",                 # submit, reverse (never deleted)
-    "invoices": "INSERT, UPDATE",                # submit, recall
+    # submit, recall: an invoice sent is never rewritten (its id, load, batch and amounts
+    # stay as sent; the history's guard, migration 0015, pairs a recall's rows by id)
+    "invoices": f"INSERT, UPDATE ({', '.join(INVOICE_RECALL_COLUMNS)})",
     "report_imports": "INSERT, UPDATE",          # upload, undo (kept as undone)
     "purchase_records": "INSERT, DELETE",        # upload, undo
     "payments": "INSERT, DELETE",                # upload, undo

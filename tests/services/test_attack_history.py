@@ -158,3 +158,57 @@ def test_the_app_tells_a_clerk_what_the_server_refused(team, carrier, home):
 def _all(db, sql):
     with db.read() as work:
         return [tuple(r) for r in work.execute(text(sql))]
+
+
+def _permission_refused(engine, sql):
+    with pytest.raises(ProgrammingError) as refused, engine.begin() as conn:
+        conn.execute(text(sql))
+    assert refused.value.orig.sqlstate == "42501"
+
+
+def test_an_invoice_sent_is_not_rewritten_by_billings_own_sql(db, team, carrier):
+    """A recall hidden by a new id in the same UPDATE, an open invoice moved to another
+    load or batch: Billing may update only a recall's columns of an invoice."""
+    label = team.desk(Permission.BILLING).submit_batch("Acme Freight", ["1", "2"]).batch
+    billing = team.raw(Permission.BILLING)
+    load_2 = "(SELECT id FROM loads WHERE load_number = '2')"
+    before = _one(db, "SELECT count(*), sum(id), sum(load_id) FROM invoices")
+    for sql in (
+            "UPDATE invoices SET id = id + 1000, recalled_at = now() WHERE load_id = "
+            + load_2,
+            "UPDATE invoices SET load_id = (SELECT id FROM loads WHERE load_number = '3') "
+            "WHERE load_id = " + load_2,
+            "UPDATE invoices SET batch_id = batch_id, amount_cents = 1 WHERE load_id = "
+            + load_2):
+        _permission_refused(billing, sql)
+    assert _one(db, "SELECT count(*), sum(id), sum(load_id) FROM invoices") == before
+    # the recall itself is still Billing's (with its history row: above)
+    assert _refused(billing, "UPDATE invoices SET recalled_at = now() WHERE load_id = "
+                    + load_2).startswith(f"The invoice of load 2 was recalled from batch "
+                                         f"{label}")
+
+
+def test_one_history_row_does_not_stand_for_the_same_move_made_twice(db, team, carrier):
+    billing = team.raw(Permission.BILLING)
+    back = HISTORY.format(at=NOW).replace("'Queued', 'Void'", "'Void', 'Queued'")
+    _refused(billing, MOVE, HISTORY.format(at=NOW),
+             "UPDATE loads SET status = 'Queued' WHERE load_number = '1'", back,
+             MOVE)  # Void again, with no row of its own
+    assert _one(db, "SELECT status FROM loads WHERE load_number = '1'")[0] == "Queued"
+    with billing.begin() as conn:  # each move with its row: goes through
+        for sql in (MOVE, HISTORY.format(at=NOW),
+                    "UPDATE loads SET status = 'Queued' WHERE load_number = '1'", back,
+                    MOVE, HISTORY.format(at=NOW)):
+            conn.execute(text(sql))
+    assert _one(db, "SELECT status FROM loads WHERE load_number = '1'")[0] == "Void"
+
+
+def test_a_recall_taken_back_by_hand_is_told_as_such_and_needs_its_row(db, team, carrier):
+    desk = team.desk(Permission.BILLING)
+    label = desk.submit_batch("Acme Freight", ["1", "2"]).batch
+    desk.recall_invoices(label, ["2"], reason="wrong rate")
+    billing = team.raw(Permission.BILLING)
+    unrecall = ("UPDATE invoices SET recalled_at = NULL WHERE load_id = "
+                "(SELECT id FROM loads WHERE load_number = '2')")
+    assert _refused(billing, unrecall).startswith(f"Load 2 was put in batch {label} without")
+    assert _one(db, "SELECT count(*) FROM invoices WHERE recalled_at IS NOT NULL")[0] == 1

@@ -289,6 +289,16 @@ def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url
             assert tuple(conn.execute(text(state)).one()) == (0, False, False, 3)
             command.upgrade(cfg, "head")
             assert tuple(conn.execute(text(state)).one()) == (26, True, True, 3)
+            # 0015: Billing updates a recall's columns of an invoice, nothing else of it
+            assert tuple(conn.execute(text(
+                "SELECT has_table_privilege('factor_desk_billing', 'invoices', 'UPDATE'), "
+                "has_column_privilege('factor_desk_billing', 'invoices', 'recalled_at', "
+                "'UPDATE'), has_column_privilege('factor_desk_billing', 'invoices', "
+                "'load_id', 'UPDATE')")).one()) == (False, True, False)
+            command.downgrade(cfg, "0014")
+            assert conn.execute(text("SELECT has_table_privilege('factor_desk_billing', "
+                                     "'invoices', 'UPDATE')")).scalar_one()
+            command.upgrade(cfg, "head")
     finally:
         engine.dispose()
         with server.connect() as conn:

@@ -39,6 +39,12 @@ trigger looking up each load's history row added 0.55-0.8 s; this form 0.25-0.35
 0.15-0.2 s once the check unnested its arrays in the select list (the UPDATE's transition
 tables and their join 0.1-0.15 s, the history's 0.03 s, the check at commit 0.03 s).
 
+Billing's UPDATE of invoices narrows to the recall's columns (recalled_at, recalled_by,
+recall_reason), as db/team.py now grants it: the guard pairs an invoice's old and new rows
+by id, so a recall made with a new id in the same UPDATE went unseen, and an open invoice
+could be moved to another load or batch with no history at all (found by the attack on
+this guard). No job of Billing's rewrites an invoice sent.
+
 Measured 2026-11-29, 50,000 rows, 2 cores shared (load 1.0-1.6), the code before and
 after in alternate runs (bench/bench_reports.py, bench/bench_core.py --pg): the payment
 report's apply (CSV) 3.68, 3.55, 3.51, 3.49 s -> 3.93, 3.61, 3.59 s (preview + apply
@@ -51,7 +57,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from factor_desk.db import history_guard
+from factor_desk.db import history_guard, team
 
 revision = "0015"
 down_revision = "0014"
@@ -64,6 +70,11 @@ def upgrade() -> None:
     if conn.dialect.name != "postgresql":
         return
     history_guard.install(conn)
+    if team.group_roles_exist(conn):  # else team.grant_team grants them so when made
+        # revoking UPDATE on the table takes its column grants too: then the recall's
+        conn.exec_driver_sql("REVOKE UPDATE ON invoices FROM factor_desk_billing")
+        conn.exec_driver_sql("GRANT UPDATE (" + ", ".join(team.INVOICE_RECALL_COLUMNS)
+                             + ") ON invoices TO factor_desk_billing")
 
 
 def downgrade() -> None:
@@ -71,3 +82,5 @@ def downgrade() -> None:
     if conn.dialect.name != "postgresql":
         return
     history_guard.drop(conn)
+    if team.group_roles_exist(conn):
+        conn.exec_driver_sql("GRANT UPDATE ON invoices TO factor_desk_billing")
