@@ -103,3 +103,19 @@ def team_of(db_url: str, db: Database, home: Path) -> Iterator[Team]:
         yield made
     finally:
         made.drop()
+
+
+def three_loads(db: Database, tmp_path: Path) -> None:
+    """The carrier with loads 1, 2 and 3 Queued ($1,000.00 each), for the attacks."""
+    from helpers import import_loads, load_row, make_carrier, write_loads_csv
+
+    make_carrier(db, required=())
+    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
+            for n in (1, 2, 3)]
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
+
+
+def one_row(db: Database, sql: str) -> tuple:
+    """The one row ``sql`` reads."""
+    with db.read() as work:
+        return tuple(work.execute(text(sql)).one())

@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
-from helpers_team import team_of
+from helpers_team import one_row, team_of, three_loads
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
@@ -31,15 +30,10 @@ def team(db_url, db, home):
 
 @pytest.fixture
 def carrier(db, tmp_path):
-    make_carrier(db, required=())
-    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-            for n in (1, 2, 3)]
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
+    three_loads(db, tmp_path)
 
 
-def _one(db, sql):
-    with db.read() as work:
-        return work.execute(text(sql)).one()
+_one = one_row
 
 
 def _history_count(db):
