@@ -49,7 +49,12 @@ EVERYTHING: Changes = frozenset()
 
 class ServerLost(Exception):
     """The database server does not answer (or the database file cannot be read); the
-    message says so in a clerk's words."""
+    message says so in a clerk's words. ``file_gone``: the SQLite file is not there at
+    all, so what was saved in it is gone with it (not "nothing you did is lost")."""
+
+    def __init__(self, message: str, *, file_gone: bool = False):
+        super().__init__(message)
+        self.file_gone = file_gone
 
 
 class FileReplaced(Exception):
@@ -133,7 +138,7 @@ class SqliteWatcher(_Wakeable, ChangeWatcher):
             raise ServerLost(
                 f"The database file {self.file} is gone from its folder (deleted, moved or "
                 "renamed). Put it back, or restore a backup into the data folder; Factor "
-                "Desk saves nothing until then.")
+                "Desk saves nothing until then.", file_gone=True)
         if self._on is None:  # the first look: the file the window has open
             self._on = (self.guard.current if self.guard is not None else None) or now
         if now != self._on:

@@ -38,7 +38,6 @@ from factor_desk.services.desk_live import (
     ChangeWatcher,
     FileReplaced,
     ServerLost,
-    replaced_notice,
 )
 
 if TYPE_CHECKING:
@@ -71,12 +70,12 @@ class LiveWatch(QObject):
     """A ChangeWatcher on a thread; signals on the GUI thread."""
 
     changed = Signal(object)  # frozenset[str]: the tables (empty: unknown which)
-    server_lost = Signal(str)
+    server_lost = Signal(str, bool)  # the watcher's words; True: the SQLite file is gone
     server_back = Signal()
     still_lost = Signal()  # another try (every 5 s, or Retry now) found it still gone
     file_replaced = Signal(str)  # another SQLite file at the path: the clerk's words
     _seen = Signal(object)  # from the thread: one change, before gathering
-    _lost = Signal(str)
+    _lost = Signal(str, bool)
     _replaced = Signal(str)
     _still = Signal()
     _back = Signal()
@@ -145,7 +144,7 @@ class LiveWatch(QObject):
                         break
                     if not lost:
                         lost = True
-                        self._lost.emit(str(exc))
+                        self._lost.emit(str(exc), exc.file_gone)
                     else:
                         self._still.emit()
                     control.retry.wait(self.retry_seconds)
@@ -180,9 +179,9 @@ class LiveWatch(QObject):
         self._gathered, self._unknown = set(), False
         self.changed.emit(changes)
 
-    def _on_lost(self, message: str) -> None:
+    def _on_lost(self, message: str, file_gone: bool) -> None:
         self.lost = True
-        self.server_lost.emit(message)
+        self.server_lost.emit(message, file_gone)
 
     def _on_back(self) -> None:
         self.lost = False
@@ -225,11 +224,12 @@ class ServerBanner(QFrame):
             "#serverBannerText { color: #5c1016; font-weight: 600; }")
         self.hide()
 
-    def say(self, message: str) -> None:
+    def say(self, message: str, *, file_gone: bool = False) -> None:
         """The watcher's words (the server "is not answering.", or "has no connection left
-        for clerk2"), that it is tried again, and that nothing is lost."""
+        for clerk2"), that it is tried again, and that nothing is lost (not when the SQLite
+        file itself is gone: its words say what to do)."""
         self.words = f"{message} Trying again every {RETRY_SECONDS:g} s."
-        if "is gone from its folder" not in message:  # a file gone says what to do
+        if not file_gone:
             self.words += " Nothing you did is lost: changes are saved whole or not at all."
         self.label.setText(self.words)
         self.notice = False
@@ -332,7 +332,7 @@ class Follower(QObject):
 
         def refused(exc: BaseException) -> None:
             # no file, or none Factor Desk can use: the banner says it and stays
-            self.banner.tell(replaced_notice(exc) if isinstance(exc, DatabaseFileReplaced)
+            self.banner.tell(exc.notice if isinstance(exc, DatabaseFileReplaced)
                              else str(exc))
 
         window.runner.start(Job("Opening the database file that is there",
@@ -345,13 +345,13 @@ class Follower(QObject):
         if not isinstance(exc, DatabaseFileReplaced) or exc.gone:
             return
         if not (self.banner.notice and self.banner.isVisibleTo(self.window)):
-            self.banner.tell(replaced_notice(exc))
+            self.banner.tell(exc.notice)
         self._stale = True
         QTimer.singleShot(0, self._refresh_when_free)  # after the job's own handler
 
-    def _server_lost(self, message: str) -> None:
+    def _server_lost(self, message: str, file_gone: bool) -> None:
         # not answering, or no connection left for the login; a new loss: no old try's time
-        self.banner.say(message)
+        self.banner.say(message, file_gone=file_gone)
         self.banner.show()
 
     def _server_back(self) -> None:

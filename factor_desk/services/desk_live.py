@@ -15,13 +15,7 @@ from factor_desk.db.watch import (
 from factor_desk.domain.errors import DatabaseFileReplaced
 
 # What the window needs of a watcher, from the Desk's side (the faces never import db/).
-__all__ = ["ChangeWatcher", "FileReplaced", "LiveDoor", "ServerLost", "replaced_notice"]
-
-
-def replaced_notice(exc: DatabaseFileReplaced) -> str:
-    """What the window tells of a file replaced, once an action met it (the action's own
-    refusal says it saved nothing)."""
-    return exc.notice
+__all__ = ["ChangeWatcher", "FileReplaced", "LiveDoor", "ServerLost"]
 
 if TYPE_CHECKING:
     from factor_desk.db.database import Database
