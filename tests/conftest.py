@@ -115,3 +115,12 @@ def cli(db_url, home, capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def team(db_url, db, home):
+    """Three real logins (viewer, billing, admin) on the test server (helpers_team.Team);
+    skipped on SQLite, which has one clerk."""
+    from helpers_team import team_of
+
+    yield from team_of(db_url, db, home)

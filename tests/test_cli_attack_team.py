@@ -4,18 +4,11 @@ admin's; a viewer is refused (exit 3) and nothing changes."""
 
 from __future__ import annotations
 
-import pytest
 from helpers_send import PASSWORD, USER, memory_keyring  # noqa: F401 (a fixture)
-from helpers_team import team_of
 from sqlalchemy import text
 
 from factor_desk.domain.permissions import Permission
 from factor_desk.services.mail_settings import KEYRING_SERVICE
-
-
-@pytest.fixture
-def team(db_url, db, home):
-    yield from team_of(db_url, db, home)
 
 
 def _settings(db):

@@ -6,14 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers_team import team_of
 
 from factor_desk.domain.permissions import Permission
-
-
-@pytest.fixture
-def team(db_url, db, home):
-    yield from team_of(db_url, db, home)
 
 
 def test_users_on_sqlite_is_refused_saying_the_one_clerk_may_do_everything(cli, db_url):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers_team import one_row, team_of, three_loads
+from helpers_team import one_row, three_loads
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
@@ -21,11 +21,6 @@ HISTORY = ("INSERT INTO status_history (load_id, from_status, to_status, at, by,
            "SELECT id, 'Queued', 'Void', {at}, '', 'by hand' FROM loads "
            "WHERE load_number = '1'")
 NOW = "(now() AT TIME ZONE 'UTC')"
-
-
-@pytest.fixture
-def team(db_url, db, home):
-    yield from team_of(db_url, db, home)
 
 
 @pytest.fixture

@@ -5,16 +5,11 @@ test server (tests/helpers_team.py); PostgreSQL only."""
 from __future__ import annotations
 
 import pytest
-from helpers_team import one_row, team_of, three_loads
+from helpers_team import one_row, three_loads
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from factor_desk.domain.permissions import Permission
-
-
-@pytest.fixture
-def team(db_url, db, home):
-    yield from team_of(db_url, db, home)
 
 
 @pytest.fixture

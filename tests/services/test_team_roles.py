@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from helpers import import_loads, load_row, make_carrier, tiny_pdf, write_loads_csv
-from helpers_team import team_of
 from sqlalchemy import select, text
 from sqlalchemy.exc import ProgrammingError
 
@@ -43,11 +42,6 @@ def _refused_by_server(engine, sql, **params):
             engine.begin() as conn:
         conn.execute(text(sql), params)
     assert refused.value.orig.sqlstate == "42501"
-
-
-@pytest.fixture
-def team(db_url, db, home):
-    yield from team_of(db_url, db, home)
 
 
 @pytest.fixture
