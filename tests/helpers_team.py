@@ -7,6 +7,7 @@ The logins are made for the run with unique names (fd_viewer_<hex>...), with no 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -119,3 +120,19 @@ def one_row(db: Database, sql: str) -> tuple:
     """The one row ``sql`` reads."""
     with db.read() as work:
         return tuple(work.execute(text(sql)).one())
+
+
+@contextlib.contextmanager
+def scratch_database(owner: str = "test-clerk") -> Iterator[str]:
+    """A database of its own on the test server, owned by ``owner``: its name, for the
+    block; dropped after (its connections too)."""
+    name = f"factor_desk_roles_{uuid.uuid4().hex[:8]}"
+    server = create_engine(os.environ["FACTOR_DESK_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+    try:
+        yield name
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from helpers import import_loads, load_row, make_carrier, tiny_pdf, write_loads_csv
+from helpers_team import scratch_database
 from sqlalchemy import select, text
 from sqlalchemy.exc import ProgrammingError
 
@@ -249,8 +250,6 @@ def test_the_admin_grants_and_revokes_and_a_login_must_exist(team, carrier):
 def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url):
     if db_url.startswith("sqlite"):
         pytest.skip("migration 0009 does nothing on SQLite")
-    import os
-    import uuid
     from pathlib import Path
 
     from alembic import command
@@ -260,50 +259,41 @@ def test_downgrading_0009_drops_its_triggers_and_grants_but_not_the_roles(db_url
     from factor_desk.db.database import Database, Location
     from factor_desk.db.migrate import alembic_config
 
-    name = f"factor_desk_roles_{uuid.uuid4().hex[:8]}"
-    server = create_engine(os.environ["FACTOR_DESK_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "test-clerk"'))
-    url = make_url(db_url).set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url)
     state = ("SELECT (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%stamp_user%'), "
              "has_table_privilege('factor_desk_viewer', 'loads', 'SELECT'), "
              "has_table_privilege('factor_desk_billing', 'payments', 'INSERT'), "
              "(SELECT count(*) FROM pg_roles WHERE rolname LIKE 'factor\\_desk\\_%')")
-    try:
+    with scratch_database() as name:
+        url = make_url(db_url).set(database=name).render_as_string(hide_password=False)
         Database(Location(url=url, home=Path("/nonexistent"))).dispose()
+        engine = create_engine(url)
         cfg = alembic_config()
-        with engine.begin() as conn:
-            # two per table: 9 tables of history (0009), 4 edited ones (changed_by, 0010)
-            assert tuple(conn.execute(text(state)).one()) == (26, True, True, 3)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0009")
-            assert tuple(conn.execute(text(state)).one()) == (18, True, True, 3)
-            command.downgrade(cfg, "0008")
-            assert tuple(conn.execute(text(state)).one()) == (0, False, False, 3)
-            command.upgrade(cfg, "head")
-            assert tuple(conn.execute(text(state)).one()) == (26, True, True, 3)
-            # 0015: Billing updates a recall's columns of an invoice, nothing else of it
-            assert tuple(conn.execute(text(
-                "SELECT has_table_privilege('factor_desk_billing', 'invoices', 'UPDATE'), "
-                "has_column_privilege('factor_desk_billing', 'invoices', 'recalled_at', "
-                "'UPDATE'), has_column_privilege('factor_desk_billing', 'invoices', "
-                "'load_id', 'UPDATE')")).one()) == (False, True, False)
-            command.downgrade(cfg, "0014")
-            assert conn.execute(text("SELECT has_table_privilege('factor_desk_billing', "
-                                     "'invoices', 'UPDATE')")).scalar_one()
-            command.upgrade(cfg, "head")
-    finally:
-        engine.dispose()
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+        try:
+            with engine.begin() as conn:
+                # two per table: 9 tables of history (0009), 4 edited ones (changed_by, 0010)
+                assert tuple(conn.execute(text(state)).one()) == (26, True, True, 3)
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0009")
+                assert tuple(conn.execute(text(state)).one()) == (18, True, True, 3)
+                command.downgrade(cfg, "0008")
+                assert tuple(conn.execute(text(state)).one()) == (0, False, False, 3)
+                command.upgrade(cfg, "head")
+                assert tuple(conn.execute(text(state)).one()) == (26, True, True, 3)
+                # 0015: Billing updates a recall's columns of an invoice, nothing else of it
+                assert tuple(conn.execute(text(
+                    "SELECT has_table_privilege('factor_desk_billing', 'invoices', 'UPDATE'), "
+                    "has_column_privilege('factor_desk_billing', 'invoices', 'recalled_at', "
+                    "'UPDATE'), has_column_privilege('factor_desk_billing', 'invoices', "
+                    "'load_id', 'UPDATE')")).one()) == (False, True, False)
+                command.downgrade(cfg, "0014")
+                assert conn.execute(text("SELECT has_table_privilege('factor_desk_billing', "
+                                         "'invoices', 'UPDATE')")).scalar_one()
+                command.upgrade(cfg, "head")
+        finally:
+            engine.dispose()
 
 
 def test_a_clerk_opening_a_database_its_owner_has_not_upgraded_is_told_so(team, home):
-    import os
-    import uuid
-
     from alembic import command
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
@@ -312,18 +302,17 @@ def test_a_clerk_opening_a_database_its_owner_has_not_upgraded_is_told_so(team, 
     from factor_desk.db.migrate import alembic_config
     from factor_desk.domain.errors import EnvironmentRefused
 
-    name = f"factor_desk_roles_{uuid.uuid4().hex[:8]}"
-    server = create_engine(os.environ["FACTOR_DESK_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "test-clerk"'))
-    owner_url = make_url(team.db_url).set(database=name)
-    clerk_url = make_url(team.url(Permission.BILLING)).set(database=name)
-    engine = create_engine(owner_url)
-    try:
-        cfg = alembic_config()
-        with engine.begin() as conn:  # as a Factor Desk before the team's grants left it
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0008")
+    with scratch_database() as name:
+        owner_url = make_url(team.db_url).set(database=name)
+        clerk_url = make_url(team.url(Permission.BILLING)).set(database=name)
+        engine = create_engine(owner_url)
+        try:
+            cfg = alembic_config()
+            with engine.begin() as conn:  # as a Factor Desk before the team's grants left it
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "0008")
+        finally:
+            engine.dispose()
         with pytest.raises(EnvironmentRefused, match="not yet set up for a team") as refused:
             Database(Location(url=clerk_url.render_as_string(hide_password=False), home=home))
         assert "its owner opens it once" in str(refused.value)
@@ -333,30 +322,17 @@ def test_a_clerk_opening_a_database_its_owner_has_not_upgraded_is_told_so(team, 
                                   home=home))
         assert clerk.permission is Permission.BILLING
         clerk.dispose()
-    finally:
-        engine.dispose()
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def test_an_owner_without_createrole_migrates_and_is_told_how_to_hand_out_roles(team, home):
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     from factor_desk.db.database import Database, Location
 
     owner = team.make_login()
-    name = f"factor_desk_roles_{uuid.uuid4().hex[:8]}"
-    server = create_engine(os.environ["FACTOR_DESK_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
-    url = make_url(team.db_url).set(database=name, username=owner).render_as_string(
-        hide_password=False)
-    try:
+    with scratch_database(owner) as name:
+        url = make_url(team.db_url).set(database=name, username=owner).render_as_string(
+            hide_password=False)
         desk = Desk(Database(Location(url=url, home=home)))  # migrated by its owner
         assert desk.permission is Permission.ADMIN
         with team.raw(Permission.VIEWER).connect() as conn:
@@ -371,7 +347,3 @@ def test_an_owner_without_createrole_migrates_and_is_told_how_to_hand_out_roles(
             home=home)))
         assert viewer.permission is Permission.VIEWER and viewer.list_loads() == []
         viewer.close()
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
