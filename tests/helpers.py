@@ -124,14 +124,38 @@ def attach_required(db, tmp_path: Path, numbers: list[str]) -> None:
             attach_document(db, n, f, kind)
 
 
-def company_page(qtbot, window, subsidiary: str = "Blue Ridge Freight LLC"):
-    """The window's Company profile, showing ``subsidiary`` (the demo's factoring one)."""
-    window.show_page("company")
+def subsidiary_page(qtbot, window, name: str, subsidiary: str):
+    """The window's page ``name`` (company, batch...), shown, at ``subsidiary``."""
+    window.show_page(name)
     settle(qtbot, window)
-    page = window.pages["company"]
+    page = window.pages[name]
     page.subsidiary.setCurrentText(subsidiary)
     settle(qtbot, window)
     return page
+
+
+def company_page(qtbot, window, subsidiary: str = "Blue Ridge Freight LLC"):
+    """The window's Company profile, showing ``subsidiary`` (the demo's factoring one)."""
+    return subsidiary_page(qtbot, window, "company", subsidiary)
+
+
+def shown_window(qtbot, desk, settings, asker):
+    """A main window on ``desk``, shown, once its first jobs are done (``stop_jobs`` at
+    the test's end)."""
+    from factor_desk.gui.main_window import MainWindow
+
+    win = MainWindow(desk, settings, asker=asker)
+    qtbot.addWidget(win)
+    win.show()
+    settle(qtbot, win)
+    return win
+
+
+def stop_jobs(*windows) -> None:
+    """Cancel what the windows' runners still do, and wait for them."""
+    for win in windows:
+        win.runner.cancel()
+        win.runner.wait()
 
 
 def settle(qtbot, win, timeout=20_000) -> None:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import settle
+from helpers import shown_window, stop_jobs
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -87,15 +87,10 @@ def asker():
 def window(qtbot, desk, home, asker):
     from factor_desk.db.database import Location
     from factor_desk.gui.app import make_app, settings_for
-    from factor_desk.gui.main_window import MainWindow
 
     make_app()
-    win = MainWindow(desk, settings_for(Location.resolve(home)), asker=asker)
-    qtbot.addWidget(win)
-    win.show()
-    settle(qtbot, win)
+    win = shown_window(qtbot, desk, settings_for(Location.resolve(home)), asker)
     yield win
-    win.runner.cancel()
-    win.runner.wait()
+    stop_jobs(win)
 
 

@@ -9,7 +9,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import load_row, make_carrier, settle, tiny_pdf, write_loads_csv
+from helpers import (
+    load_row,
+    make_carrier,
+    settle,
+    shown_window,
+    stop_jobs,
+    subsidiary_page,
+    tiny_pdf,
+    write_loads_csv,
+)
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import text
@@ -48,7 +57,6 @@ def open_window(qtbot, office, tmp_path, asker):
     """``open_window(desk, clerk)``: a window on ``desk``, shown and settled; closed (its
     watcher stopped) before the desks close."""
     from factor_desk.gui.app import make_app
-    from factor_desk.gui.main_window import MainWindow
 
     make_app()
     opened = []
@@ -56,17 +64,13 @@ def open_window(qtbot, office, tmp_path, asker):
     def open_one(desk: Desk, clerk: str = "clerk1"):
         settings = QSettings(str(tmp_path / clerk / "settings.ini"),
                              QSettings.Format.IniFormat)
-        win = MainWindow(desk, settings, asker=asker)
-        qtbot.addWidget(win)
-        win.show()
-        settle(qtbot, win)
+        win = shown_window(qtbot, desk, settings, asker)
         opened.append(win)
         return win
 
     yield open_one
+    stop_jobs(*opened)
     for win in opened:
-        win.runner.cancel()
-        win.runner.wait()
         win.close()
 
 
@@ -97,12 +101,7 @@ def tick(page, *wanted: str) -> None:
 
 
 def batch_page(qtbot, win):
-    win.show_page("batch")
-    settle(qtbot, win)
-    page = win.pages["batch"]
-    page.subsidiary.setCurrentText(ACME)
-    settle(qtbot, win)
-    return page
+    return subsidiary_page(qtbot, win, "batch", ACME)
 
 
 def test_the_batch_grid_follows_the_other_clerks_import_submit_and_edit_keeping_ticks(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import helpers_send
 import pytest
-from helpers import company_page, settle
+from helpers import company_page, settle, shown_window, stop_jobs
 from test_batch_invoices import factored
 
 from factor_desk.domain.permissions import Permission, PermissionRefused
@@ -25,7 +25,6 @@ def window_as(qtbot, desk, home, asker, tmp_path):
     and its reports applied, for a login with that permission."""
     from factor_desk.db.database import Location
     from factor_desk.gui.app import make_app, settings_for
-    from factor_desk.gui.main_window import MainWindow
 
     made = []
     factored(desk, tmp_path)
@@ -33,17 +32,12 @@ def window_as(qtbot, desk, home, asker, tmp_path):
     def open_as(permission: Permission):
         make_app()
         desk.db._permission = permission
-        win = MainWindow(desk, settings_for(Location.resolve(home)), asker=asker)
-        qtbot.addWidget(win)
-        win.show()
-        settle(qtbot, win)
+        win = shown_window(qtbot, desk, settings_for(Location.resolve(home)), asker)
         made.append(win)
         return win
 
     yield open_as
-    for win in made:
-        win.runner.cancel()
-        win.runner.wait()
+    stop_jobs(*made)
 
 
 def menu_action(window, text: str):
@@ -318,17 +312,13 @@ def test_a_real_viewer_login_on_the_server_sees_the_billing_jobs_greyed(
 
     from factor_desk.db.database import Location
     from factor_desk.gui.app import make_app, settings_for
-    from factor_desk.gui.main_window import MainWindow
     from factor_desk.services.desk import Desk
 
     Desk(server[1]).load_demo(loads=12)  # by the database's owner
     viewer = team.desk(Permission.VIEWER)
     login = team.logins[Permission.VIEWER]
     make_app()
-    window = MainWindow(viewer, settings_for(Location.resolve(home)), asker=asker)
-    qtbot.addWidget(window)
-    window.show()
-    settle(qtbot, window)
+    window = shown_window(qtbot, viewer, settings_for(Location.resolve(home)), asker)
     url = make_url(team.db_url)
     assert window.windowTitle() == f"Home — Factor Desk — {login} @ {url.host}/{url.database}"
     assert window.user.text() == f"Clerk: {login} (Viewer)"
