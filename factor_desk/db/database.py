@@ -114,11 +114,9 @@ def _refuse_a_vanished_database(db_file: Path, documents: Path) -> None:
             "beside them.")
 
 
-def _holds_a_revision(db_file: Path | None) -> bool:
+def _holds_a_revision(db_file: Path) -> bool:
     """Whether the SQLite file is a Factor Desk database (it has a revision), read without
     changing it: an empty file or another program's is not made one."""
-    if db_file is None:
-        return True
     try:
         conn = sqlite3.connect(sqlite_uri(db_file, "ro"), uri=True)
     except sqlite3.Error:
@@ -357,8 +355,9 @@ class Database:
         from factor_desk.db.auto_backup import automatic_backup
         from factor_desk.db.migrate import refuse_unknown_revision, upgrade
 
-        if not _holds_a_revision(self.guard.path if self.guard else None):
-            path = self.guard.path if self.guard else Path(str(self.location.sqlite_file))
+        assert self.guard is not None  # it calls this
+        path = self.guard.path
+        if not _holds_a_revision(path):
             raise DatabaseFileReplaced(not_ours_message(path), str(path),
                                        notice=not_ours_message(path, refused=False))
         refuse_unknown_revision(self.engine)

@@ -81,11 +81,14 @@ def not_ours_message(path: Path, *, refused: bool = True) -> str:
             "back, or restore a backup into the data folder.")
 
 
-def gone_message(path: Path) -> str:
+def gone_message(path: Path, *, refused: bool = True) -> str:
+    """``refused``: the words of an action refused; else what the window's banner tells
+    while the file is away."""
+    nothing = " Nothing was saved from this action." if refused else ""
     return (f"The database file {path} is gone from its folder (deleted, moved or renamed "
-            "while Factor Desk had it open). Nothing was saved from this action. Put the "
-            "file back, or restore a backup into the data folder; Factor Desk does not "
-            "start an empty database in its place.")
+            f"while Factor Desk had it open).{nothing} Put the file back, or restore a "
+            "backup into the data folder; Factor Desk does not start an empty database in "
+            "its place, and saves nothing until then.")
 
 
 class Closable(Protocol):

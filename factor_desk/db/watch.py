@@ -30,7 +30,13 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from factor_desk.db.file_guard import FileGuard, FileId, file_id, replaced_message
+from factor_desk.db.file_guard import (
+    FileGuard,
+    FileId,
+    file_id,
+    gone_message,
+    replaced_message,
+)
 from factor_desk.location import Location, no_connection_left, sqlite_uri
 
 CHANNEL = "factor_desk"  # migration 0011's triggers notify on it
@@ -135,10 +141,7 @@ class SqliteWatcher(_Wakeable, ChangeWatcher):
             return True  # cannot be told: reading says what is wrong
         if now is None:
             self.drop_connection()
-            raise ServerLost(
-                f"The database file {self.file} is gone from its folder (deleted, moved or "
-                "renamed). Put it back, or restore a backup into the data folder; Factor "
-                "Desk saves nothing until then.", file_gone=True)
+            raise ServerLost(gone_message(self.file, refused=False), file_gone=True)
         if self._on is None:  # the first look: the file the window has open
             self._on = (self.guard.current if self.guard is not None else None) or now
         if now != self._on:
