@@ -15,8 +15,8 @@ from typing import Any
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON holds it: dataclasses (their ``to_dict`` when they have one) and
-    dicts as objects, lists and tuples as arrays, a moment as ISO text to the second, a
+    """``value`` as JSON holds it: dataclasses and named rows (their ``to_dict`` when they
+    have one) and dicts as objects, lists and tuples as arrays, a moment as ISO text to the second, a
     date as ISO text, an amount as its digits ("1250.00"), a kind or status as its value."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if hasattr(value, "to_dict"):
@@ -24,6 +24,8 @@ def plain(value: Any) -> Any:
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {_key(k): plain(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "to_dict"):  # a row such as LoadSummary
+        return plain(value.to_dict())
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, Enum):

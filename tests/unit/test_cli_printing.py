@@ -58,3 +58,17 @@ def test_a_table_shows_typed_cells_as_their_text(capsys):
     table(["When (UTC)", "Due", "Status", "Rows"],
           [["2026-11-28T14:05:09", "2026-12-28", "Financed", "12"]])
     assert typed_out == capsys.readouterr().out
+
+
+def test_a_load_in_a_result_prints_as_an_object_not_an_array():
+    """A LoadSummary is a tuple (made fast for 100,000-load lists): in --json it is still
+    the object of its keys, as it was when it was a dataclass."""
+    from factor_desk.services.loads import LoadSummary
+
+    load = LoadSummary(7, "L7", "INV-7", "Bench Freight", "Broker", "MC-1", "PO-7",
+                       dt.date(2026, 11, 20), "Dallas, TX", None, "Atlanta, GA", 125050,
+                       "Queued", "Factoring", ("rate_confirmation",), ("pod",))
+    out = _plain({"loads": [load]})["loads"][0]
+    assert out == load.to_dict()
+    assert out["amount"] == "1250.50" and out["pickup_date"] == "2026-11-20"
+    assert out["missing_documents"] == ["pod"] and out["factor_flag"] is None
