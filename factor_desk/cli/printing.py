@@ -16,8 +16,9 @@ from typing import Any
 
 def plain(value: Any) -> Any:
     """``value`` as JSON holds it: dataclasses and named rows (their ``to_dict`` when they
-    have one) and dicts as objects, lists and tuples as arrays, a moment as ISO text to the second, a
-    date as ISO text, an amount as its digits ("1250.00"), a kind or status as its value."""
+    have one) and dicts as objects, lists and tuples as arrays, a moment as ISO text to the
+    second, a date as ISO text, an amount as its digits ("1250.00"), a kind or status as
+    its value."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if hasattr(value, "to_dict"):
             return plain(value.to_dict())
