@@ -254,13 +254,13 @@ def list_loads(
     matching ``search`` in the load, invoice or PO number or the customer's name. Void
     loads are left out unless ``status`` asks for them."""
     conditions = []
+    sub_id = find_subsidiary(work, subsidiary).id if subsidiary else None
+    wanted: str | None = None
     if not status:
         conditions.append(Load.status != BillingStatus.VOID.value)
-    if subsidiary:
-        conditions.append(Load.subsidiary_id == find_subsidiary(work, subsidiary).id)
-    if status:
+    else:
         try:
-            conditions.append(Load.status == BillingStatus.parse(status).value)
+            wanted = BillingStatus.parse(status).value
         except ValueError as exc:
             raise InputRefused([str(exc)]) from None
     if search:
@@ -270,7 +270,8 @@ def list_loads(
             func.lower(column).contains(text, autoescape=True)
             for column in (Load.load_number, Load.invoice_number, Load.po_number,
                            Customer.name))))
-    loads = _summaries(work, conditions, join_customer=bool(search))
+    loads = _summaries(work, conditions, join_customer=bool(search), subsidiary_id=sub_id,
+                       status=wanted)
     _add_factor_flags(work, loads)
     _add_open_balances(work, loads)
     return loads
