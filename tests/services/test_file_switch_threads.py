@@ -167,6 +167,8 @@ def test_two_threads_meeting_the_new_file_at_once_take_it_once(office, monkeypat
     took: dict[str, object] = {}
 
     def take(name: str) -> None:
+        if name == "B":
+            arrivals.watched = threading.get_ident()
         took[name] = mine.take_file_there()
 
     a = threading.Thread(target=take, args=("A",))
@@ -174,7 +176,6 @@ def test_two_threads_meeting_the_new_file_at_once_take_it_once(office, monkeypat
     assert opening.wait(JOIN_SECONDS)  # A is taking it
     b = threading.Thread(target=take, args=("B",))
     b.start()
-    arrivals.watched = b.ident
     try:
         assert arrivals.came.wait(JOIN_SECONDS)  # B waits for A's switch
 
