@@ -22,6 +22,13 @@ read into the new one. So:
   a ``-wal`` that could not be emptied is kept beside, renamed, never deleted). A worker
   process's Database never takes another file: it was sent to work on the file its
   window had, and refuses any other.
+- Taking the new file is seconds of work for a big one (the checkpoint, the automatic
+  backup, the upgrade check), never for the window's own thread: the window hands it
+  over (``hand_over``, set by gui/live.py). A unit of work on that thread that meets
+  another file is refused at once, taking nothing and waiting for no switch under way
+  elsewhere; the window then takes the file in the background, as when its watcher sees
+  it (db/watch.py). Other threads, and the command line, take it themselves; two of them
+  at once take it once (the second finds it taken, under the guard's lock).
 - A file that is gone stays refused until one is there again; nothing creates an empty
   database in its place (the pool's connections open ``mode=rw`` once the file is known).
 
@@ -120,6 +127,10 @@ class FileGuard:
         self._real = path
         # the thread taking another file, while it does: other threads' units wait for it
         self.switching: int | None = None
+        # Asked by a thread that met another file (or a switch under way elsewhere), with
+        # the window's words for it: True when that thread must not take it (the window's
+        # own: gui/live.py then takes it in the background); None: every thread takes it.
+        self.hand_over: Callable[[str], bool] | None = None
 
     def watch(self, current: FileId | None) -> None:
         """Start checking that the file at the path is ``current``."""
@@ -201,6 +212,9 @@ class FileGuard:
         when the guard follows the path."""
         if self.switching is None and not self.changed():
             return
+        if self._handed_over():
+            raise DatabaseFileReplaced(replaced_message(self.path), str(self.path),
+                                       notice=replaced_message(self.path, refused=False))
         with self.lock:
             try:
                 now = file_id(self.path)
@@ -230,6 +244,26 @@ class FileGuard:
                     self.switching = None
             raise DatabaseFileReplaced(replaced_message(self.path), str(self.path),
                                        notice=replaced_message(self.path, refused=False))
+
+    def _handed_over(self) -> bool:
+        """Whether this thread refuses without taking the new file (``hand_over`` says
+        so): decided without the lock, which a switch under way holds for seconds (3.8 s
+        for a 20 MB file whose day's backup is due). A file gone is refused as on any
+        thread: there is nothing to take, only the connections to close."""
+        hand_over = self.hand_over
+        switching = self.switching
+        if hand_over is None or not self.follow or switching == threading.get_ident():
+            return False  # no window; a worker's guard; the switch's own units of work
+        try:
+            now = file_id(self.path)
+        except OSError:
+            return False
+        current = self.current
+        if now is None or current is None:
+            return False
+        if switching is None and now == current:
+            return False  # taken meanwhile, or back
+        return hand_over(replaced_message(self.path, refused=False))
 
     def close_all(self) -> None:
         with self.lock:

@@ -14,7 +14,10 @@ server is lost a banner across the window says so, with Retry now.
 A SQLite file replaced on disk (the watcher's FileReplaced, or any job refused by
 DatabaseFileReplaced): the banner says so until the clerk presses OK, the desk takes the
 file there (a background job, so after any job still running on the old one) and the page
-shown refreshes to it. A file gone is a loss like a server's, until it is back.
+shown refreshes to it. A read on the GUI thread that meets the file first (a small table,
+a form) is refused without taking it: that is seconds of work for a big file (the
+checkpoint, the automatic backup, the upgrade check), handed to the same background job
+(``Follower._hand_over``). A file gone is a loss like a server's, until it is back.
 
 A daemon thread, not a QThread, as gui/jobs.py explains: a watcher that cannot let go (a
 connect to a server that does not answer takes up to 5 s) must not hold up quitting, nor
@@ -28,7 +31,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
 
 from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
@@ -255,6 +258,8 @@ class ServerBanner(QFrame):
 class Follower(QObject):
     """The window's side: refresh the page shown on a change, the banner on a loss."""
 
+    _take_asked = Signal(str)  # the GUI thread met another file: taken in the background
+
     def __init__(self, window: MainWindow, *, retry_seconds: float = RETRY_SECONDS):
         super().__init__(window)
         self.window = window
@@ -262,6 +267,8 @@ class Follower(QObject):
         self.watch = LiveWatch(window.desk.watch, self, retry_seconds=retry_seconds)
         self.refreshes = 0  # the refreshes a change caused (tests count them)
         self._stale = False
+        self._taking = False  # a job taking the file there is on its way
+        self._stopped = False
         self._later = QTimer(self)
         self._later.setSingleShot(True)
         self._later.setInterval(LATER_MS)
@@ -272,14 +279,36 @@ class Follower(QObject):
         self.watch.still_lost.connect(self.banner.tried)
         self.watch.file_replaced.connect(self._file_replaced)
         self.banner.retry_clicked.connect(self.watch.retry_now)
+        # after the refused read's own handling, as the watcher's signal comes
+        self._take_asked.connect(self._file_replaced, Qt.ConnectionType.QueuedConnection)
+        window.desk.hand_file_switches_to(self._hand_over)
         window.runner.job_failed.connect(self._job_failed)
         window.runner.busy_changed.connect(lambda busy: None if busy else
                                            self._refresh_when_free())
         self.watch.start()
 
     def stop(self) -> None:
+        self._stopped = True  # its desk's GUI-thread reads take another file themselves
         self._later.stop()
         self.watch.stop()
+
+    def _hand_over(self, notice: str) -> bool:
+        """Asked by the desk on the thread that met another database file in the open
+        one's place (db/file_guard.py): on the GUI thread the action is refused there and
+        the file taken by the watcher's background job (once, however many reads meet it
+        meanwhile); on a job's thread (False) the job takes it itself, as the command line
+        does."""
+        app = QCoreApplication.instance()
+        if self._stopped or app is None or QThread.currentThread() is not app.thread():
+            return False
+        if self._taking:
+            return True
+        try:
+            self._take_asked.emit(notice)
+        except RuntimeError:  # the window is gone: nobody to take it for
+            return False
+        self._taking = True
+        return True
 
     def _changed(self, _tables: frozenset[str]) -> None:
         self._stale = True
@@ -321,17 +350,21 @@ class Follower(QObject):
         return self.watch.lost and isinstance(exc, EnvironmentRefused)
 
     def _file_replaced(self, message: str) -> None:
-        """The watcher saw another database file at the path: told until OK, the desk
-        takes it after any job still running, then the page shows it."""
+        """The watcher saw another database file at the path (or a read on the GUI
+        thread met it, ``_hand_over``): told until OK, the desk takes it after any job
+        still running, then the page shows it."""
         self.banner.tell(message)
         window = self.window
+        self._taking = True
 
         def taken(_took: bool) -> None:
+            self._taking = False
             self._stale = True
             self._refresh_when_free()
 
         def refused(exc: BaseException) -> None:
             # no file, or none Factor Desk can use: the banner says it and stays
+            self._taking = False
             self.banner.tell(exc.notice if isinstance(exc, DatabaseFileReplaced)
                              else str(exc))
 

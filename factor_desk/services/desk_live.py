@@ -3,6 +3,7 @@ follows the changes other clerks make (db/watch.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from factor_desk.db.watch import (
@@ -41,6 +42,15 @@ class LiveDoor:
                 raise
             return True
         return False
+
+    def hand_file_switches_to(self, hand_over: Callable[[str], bool] | None) -> None:
+        """Who takes another SQLite file met in the open one's place (db/file_guard.py):
+        ``hand_over(words)`` is asked on the thread that met it, with the words the window
+        tells; True refuses the action there without taking the file (the window's own
+        thread: it takes the file in a background job, as when its watcher sees it).
+        None: every thread takes it itself (the command line)."""
+        if self.db.guard is not None:
+            self.db.guard.hand_over = hand_over
 
     def server_label(self) -> str:
         """The database server as a banner names it ("dbserver")."""

@@ -6,6 +6,7 @@ the old file first is refused, saving nothing; a file gone is told and none is m
 from __future__ import annotations
 
 import os
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from helpers import import_loads, load_row, make_carrier, settle, write_loads_cs
 from PySide6.QtCore import Qt
 
 from factor_desk.db.database import DB_FILE_NAME, Database, Location
+from factor_desk.db.file_guard import replaced_message
 from factor_desk.domain.errors import DatabaseFileReplaced
 from factor_desk.gui.jobs import Job
 
@@ -91,6 +93,47 @@ def test_an_action_that_meets_the_old_file_first_is_refused_and_the_window_follo
     names = [s.name for s in window.desk.profile().subsidiaries]
     assert names == ["Acme Freight", "Beta Haulers"]  # the new file's, without Gamma
     assert "Gamma Lines" not in before
+
+
+def test_a_read_on_the_windows_thread_that_meets_the_file_first_leaves_the_switch_to_a_job(
+        qtbot, window, home, other_file, monkeypatch):
+    """A small read the window makes on its own thread (here the File menu's "is there a
+    company"): refused in the clerk's words, without the switch (a checkpoint, a backup,
+    an upgrade check: seconds of a frozen window for a big file), which a background job
+    then does, once; the window then shows the new file and reads it on its thread."""
+    page = loads_page(qtbot, window)
+    window.follower.watch.stop()  # the read comes before the watcher's next look
+    guard = window.desk.db.guard
+    switched_on: list[threading.Thread] = []
+
+    def recording(real):
+        def switching() -> None:
+            switched_on.append(threading.current_thread())
+            real()
+        return switching
+
+    for name in ("_put_the_old_file_away", "_open_new"):  # the switch's two halves
+        monkeypatch.setattr(guard, name, recording(getattr(guard, name)))
+    path = home / DB_FILE_NAME
+    os.replace(other_file, path)
+
+    for _ in range(2):  # a second read before the job: refused alike, no second switch
+        with pytest.raises(DatabaseFileReplaced) as refused:
+            window.desk.has_company()
+        assert str(refused.value) == replaced_message(path)
+        assert "Nothing was saved from this action" in str(refused.value)
+    assert switched_on == [] and guard.switches == 0  # not on the window's thread
+
+    qtbot.waitUntil(lambda: numbers(page) == {"1", "2"}, timeout=NOTICED_MS)
+    assert len(switched_on) == 2 and threading.main_thread() not in switched_on
+    assert guard.switches == 1
+    banner = window.follower.banner
+    assert banner.isVisible()
+    assert banner.label.text() == replaced_message(path, refused=False)
+    names = [s.name for s in window.desk.profile().subsidiaries]  # on the window's thread
+    assert names == ["Acme Freight", "Beta Haulers"]
+    settle(qtbot, window)
+    assert guard.switches == 1
 
 
 def test_a_file_deleted_under_the_window_is_told_and_none_is_made(

@@ -2,6 +2,7 @@
 
 import pytest
 from helpers import import_loads, load_row, make_carrier, write_loads_csv
+from helpers_files import replaced_office
 
 from factor_desk.services.desk import Desk
 
@@ -14,3 +15,9 @@ def batch(db, tmp_path):
             for n in (1, 2, 3, 4, 9)]
     import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
     return Desk(db).submit_batch("Acme Freight", ["1", "2", "3", "4"]).batch
+
+
+@pytest.fixture
+def office(tmp_path, sqlite_template):
+    """A desk whose SQLite file another is moved over (helpers_files.replaced_office)."""
+    yield from replaced_office(tmp_path, sqlite_template)

@@ -15,58 +15,17 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from helpers import dump, make_carrier, next_change
+from helpers import next_change
+from helpers_files import file_dump, sqlite_desk, subsidiaries
 from sqlalchemy import create_engine, text
 
-from factor_desk.db.database import DB_FILE_NAME, Database, Location
+from factor_desk.db.database import DB_FILE_NAME, Location
 from factor_desk.db.file_guard import gone_message, replaced_message
 from factor_desk.db.migrate import alembic_config, current_revision, head_revision
 from factor_desk.db.watch import EVERYTHING, FileReplaced, ServerLost
 from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
 from factor_desk.services import company
 from factor_desk.services.desk import Desk
-
-
-def sqlite_desk(home: Path, template: Path) -> Desk:
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(template, home / DB_FILE_NAME)
-    return Desk.open(Location.resolve(home))
-
-
-def subsidiaries(desk: Desk) -> list[str]:
-    return [s.name for s in desk.profile().subsidiaries]
-
-
-def file_dump(path: Path) -> dict:
-    """Every row of the database file at ``path``, read by a Database of its own."""
-    db = Database(Location(url=f"sqlite:///{path.as_posix()}", home=path.parent),
-                  migrate=False)
-    try:
-        return dump(db)
-    finally:
-        db.dispose()
-
-
-@pytest.fixture
-def office(tmp_path, sqlite_template):
-    """``mine``: the clerk's desk on home/, Acme Group (Acme Freight, Beta Haulers), with
-    its last writes still in the -wal; ``other``: another valid database file (Zeta
-    Lines), closed, to be moved over mine; ``old``: a hard link to mine's file, which
-    keeps the old file readable after it left the path."""
-    mine = sqlite_desk(tmp_path / "home", sqlite_template)
-    make_carrier(mine.db, required=())
-    theirs = sqlite_desk(tmp_path / "other", sqlite_template)
-    with theirs.db.write() as work:
-        company.ensure_company(work, "Zeta Group")
-        company.add_subsidiary(work, "Zeta Lines", code="ZETA")
-    theirs.close()
-    path = tmp_path / "home" / DB_FILE_NAME
-    old = tmp_path / "old.sqlite3"
-    os.link(path, old)
-    wal = path.with_name(path.name + "-wal")
-    assert wal.exists() and wal.stat().st_size > 0  # mine's writes are in its -wal
-    yield mine, path, tmp_path / "other" / DB_FILE_NAME, old
-    mine.close()
 
 
 def test_the_next_write_is_refused_and_lands_in_neither_file(office):
