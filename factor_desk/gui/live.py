@@ -374,11 +374,17 @@ class Follower(QObject):
 
     def _job_failed(self, exc: BaseException) -> None:
         """A job met the replaced file first (the watcher looks every half second): the
-        desk has taken the file there; the banner says so and the page shows it."""
+        desk has taken the file there; the banner says so and the page shows it. A file
+        the desk could not take (not a Factor Desk database) is told, and the page is not
+        refreshed: its refresh would meet that file again, fail, and come back here, over
+        and over (a busy computer, a banner back at once after OK); the next file put
+        there is taken when the watcher sees it."""
         if not isinstance(exc, DatabaseFileReplaced) or exc.gone:
             return
         if not (self.banner.notice and self.banner.isVisibleTo(self.window)):
             self.banner.tell(exc.notice)
+        if not self.window.desk.has_file_there():
+            return
         self._stale = True
         QTimer.singleShot(0, self._refresh_when_free)  # after the job's own handler
 

@@ -43,6 +43,12 @@ class LiveDoor:
             return True
         return False
 
+    def has_file_there(self) -> bool:
+        """Whether the desk works on the SQLite file at its path (always, on a server):
+        False while another file there is not taken yet, or was refused (not a Factor Desk
+        database, a newer Factor Desk's), or while none is there."""
+        return self.db.guard is None or not self.db.guard.changed()
+
     def hand_file_switches_to(self, hand_over: Callable[[str], bool] | None) -> None:
         """Who takes another SQLite file met in the open one's place (db/file_guard.py):
         ``hand_over(words)`` is asked on the thread that met it, with the words the window

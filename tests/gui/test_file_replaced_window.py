@@ -6,13 +6,14 @@ the old file first is refused, saving nothing; a file gone is told and none is m
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from functools import partial
 from pathlib import Path
 
 import pytest
 from helpers import import_loads, load_row, make_carrier, settle, write_loads_csv
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 
 from factor_desk.db.database import DB_FILE_NAME, Database, Location
 from factor_desk.db.file_guard import replaced_message
@@ -156,3 +157,37 @@ def test_a_file_deleted_under_the_window_is_told_and_none_is_made(
     window.current_page.refresh()
     settle(qtbot, window)
     assert not path.exists()  # no empty database made in its place
+
+
+def not_a_factor_desk_database(path: Path) -> Path:
+    """Another program's SQLite file (a table of its own, no revision)."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_a_file_that_is_not_a_factor_desk_database_is_told_once_not_tried_over_and_over(
+        qtbot, window, home, other_file, tmp_path):
+    """Another program's file moved in: the banner says so and stays dismissed once the
+    clerk pressed OK; the window does not refresh the page, fail, and try the file again
+    in a loop (a busy computer, a banner that comes back at once). The right file put
+    back is then shown."""
+    page = loads_page(qtbot, window)
+    path = home / DB_FILE_NAME
+    banner = window.follower.banner
+    os.replace(not_a_factor_desk_database(tmp_path / "notes.sqlite3"), path)
+
+    qtbot.waitUntil(lambda: banner.isVisible()
+                    and "not a Factor Desk database" in banner.label.text(), timeout=NOTICED_MS)
+    settle(qtbot, window, timeout=NOTICED_MS)  # a loop keeps the runner busy
+    refreshes = window.follower.refreshes
+    qtbot.mouseClick(banner.ok, Qt.MouseButton.LeftButton)
+    for _ in range(5):  # what the last refusal left queued (a loop: the next refresh)
+        QCoreApplication.processEvents()
+    assert not window.runner.busy and window.follower.refreshes == refreshes
+    assert not banner.isVisible()  # the clerk's OK holds
+
+    os.replace(other_file, path)  # the right file put back
+    qtbot.waitUntil(lambda: numbers(page) == {"1", "2"}, timeout=NOTICED_MS)
