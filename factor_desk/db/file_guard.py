@@ -51,7 +51,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, event
 
-from factor_desk.domain.errors import DatabaseFileReplaced
+from factor_desk.domain.errors import DatabaseFileReplaced, EnvironmentRefused
 from factor_desk.location import sqlite_uri
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,10 @@ class FileGuard:
         # the window's words for it: True when that thread must not take it (the window's
         # own: gui/live.py then takes it in the background); None: every thread takes it.
         self.hand_over: Callable[[str], bool] | None = None
+        # A file at the path that could not be taken (not a Factor Desk database, a newer
+        # one's), with the words of its refusal and the window's: a thread that hands it
+        # over is refused in those, not told that the file there is shown.
+        self._refused: tuple[FileId, str, str] | None = None
 
     def watch(self, current: FileId | None) -> None:
         """Start checking that the file at the path is ``current``."""
@@ -212,9 +216,9 @@ class FileGuard:
         when the guard follows the path."""
         if self.switching is None and not self.changed():
             return
-        if self._handed_over():
-            raise DatabaseFileReplaced(replaced_message(self.path), str(self.path),
-                                       notice=replaced_message(self.path, refused=False))
+        refusal = self._handed_over()
+        if refusal is not None:
+            raise refusal
         with self.lock:
             try:
                 now = file_id(self.path)
@@ -234,10 +238,12 @@ class FileGuard:
                     self.current = now
                     try:
                         self._open_new()
-                    except BaseException:
+                    except BaseException as exc:
                         self.current = old  # not usable: refused again at the next check
                         self.close_all()
+                        self._refused = _refused(now, exc)
                         raise
+                    self._refused = None
                     self._open_anchor()
                     self.switches += 1
                 finally:
@@ -245,31 +251,49 @@ class FileGuard:
             raise DatabaseFileReplaced(replaced_message(self.path), str(self.path),
                                        notice=replaced_message(self.path, refused=False))
 
-    def _handed_over(self) -> bool:
-        """Whether this thread refuses without taking the new file (``hand_over`` says
-        so): decided without the lock, which a switch under way holds for seconds (3.8 s
-        for a 20 MB file whose day's backup is due). A file gone is refused as on any
-        thread: there is nothing to take, only the connections to close."""
+    def _handed_over(self) -> DatabaseFileReplaced | None:
+        """The refusal of this thread's unit of work when it does not take the new file
+        (``hand_over`` says so), else None: decided without the lock, which a switch under
+        way holds for seconds (3.8 s for a 20 MB file whose day's backup is due). A file
+        gone is refused as on any thread: there is nothing to take, only the connections
+        to close. A file already refused is refused in its own words."""
         hand_over = self.hand_over
         switching = self.switching
         if hand_over is None or not self.follow or switching == threading.get_ident():
-            return False  # no window; a worker's guard; the switch's own units of work
+            return None  # no window; a worker's guard; the switch's own units of work
         try:
             now = file_id(self.path)
         except OSError:
-            return False
+            return None
         current = self.current
         if now is None or current is None:
-            return False
+            return None
         if switching is None and now == current:
-            return False  # taken meanwhile, or back
-        return hand_over(replaced_message(self.path, refused=False))
+            return None  # taken meanwhile, or back
+        refused = self._refused
+        if refused is not None and refused[0] == now:
+            message, notice = refused[1], refused[2]
+        else:
+            message = replaced_message(self.path)
+            notice = replaced_message(self.path, refused=False)
+        if not hand_over(notice):
+            return None
+        return DatabaseFileReplaced(message, str(self.path), notice=notice)
 
     def close_all(self) -> None:
         with self.lock:
             self._close_old()
             for other in list(self._others):
                 other.drop_connection()
+
+
+def _refused(file: FileId | None, exc: BaseException) -> tuple[FileId, str, str] | None:
+    """A file that could not be taken, as ``FileGuard._refused`` keeps it: only for a
+    refusal that says what is wrong with the file (a full disk, a lock, may pass)."""
+    if file is None or not isinstance(exc, EnvironmentRefused):
+        return None
+    notice = exc.notice if isinstance(exc, DatabaseFileReplaced) else str(exc)
+    return file, str(exc), notice
 
 
 def guard_engine(engine: Engine, guard: FileGuard) -> None:

@@ -170,10 +170,11 @@ def not_a_factor_desk_database(path: Path) -> Path:
 
 def test_a_file_that_is_not_a_factor_desk_database_is_told_once_not_tried_over_and_over(
         qtbot, window, home, other_file, tmp_path):
-    """Another program's file moved in: the banner says so and stays dismissed once the
-    clerk pressed OK; the window does not refresh the page, fail, and try the file again
-    in a loop (a busy computer, a banner that comes back at once). The right file put
-    back is then shown."""
+    """Another program's file moved in: the banner says so, as does a read on the
+    window's thread (not "Factor Desk now shows the file that is there"), and it stays
+    dismissed once the clerk pressed OK; the window does not refresh the page, fail, and
+    try the file again in a loop (a busy computer, a banner that comes back at once). The
+    right file put back is then shown."""
     page = loads_page(qtbot, window)
     path = home / DB_FILE_NAME
     banner = window.follower.banner
@@ -182,6 +183,13 @@ def test_a_file_that_is_not_a_factor_desk_database_is_told_once_not_tried_over_a
     qtbot.waitUntil(lambda: banner.isVisible()
                     and "not a Factor Desk database" in banner.label.text(), timeout=NOTICED_MS)
     settle(qtbot, window, timeout=NOTICED_MS)  # a loop keeps the runner busy
+    told = banner.label.text()
+    with pytest.raises(DatabaseFileReplaced, match="not a Factor Desk database"):
+        window.desk.has_company()  # a read on the window's thread: the same words
+    QCoreApplication.processEvents()
+    assert banner.label.text() == told  # not "now shows the file that is there"
+    settle(qtbot, window, timeout=NOTICED_MS)  # the window tried the file again
+    assert banner.label.text() == told
     refreshes = window.follower.refreshes
     qtbot.mouseClick(banner.ok, Qt.MouseButton.LeftButton)
     for _ in range(5):  # what the last refusal left queued (a loop: the next refresh)

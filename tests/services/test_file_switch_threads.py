@@ -6,13 +6,19 @@ take it once. A file gone is refused alike on every thread, and none is made."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 
 import pytest
 from helpers_files import file_dump, subsidiaries
 
-from factor_desk.db.file_guard import file_id, gone_message, replaced_message
+from factor_desk.db.file_guard import (
+    file_id,
+    gone_message,
+    not_ours_message,
+    replaced_message,
+)
 from factor_desk.domain.errors import DatabaseFileReplaced
 from factor_desk.services import company
 
@@ -209,4 +215,37 @@ def test_without_a_window_every_thread_takes_the_file_itself(office):
     os.replace(other, path)
     assert isinstance(in_thread(mine.profile), DatabaseFileReplaced)
     assert mine.db.guard is not None and mine.db.guard.switches == 1
+    assert subsidiaries(mine) == ["Zeta Lines"]
+
+
+def test_a_file_refused_once_is_refused_on_the_windows_thread_in_its_own_words(
+        office, tmp_path):
+    """Another program's file moved in: the job that tried to take it was refused (not a
+    Factor Desk database). The window's thread, meeting it next, is refused in those
+    words, and hands over those words (what the banner tells), not "Factor Desk now
+    shows the file that is there", which it does not."""
+    mine, path, other, old = office
+    asked: list[str] = []
+    mine.hand_file_switches_to(this_thread_hands_over(asked))
+    conn = sqlite3.connect(tmp_path / "notes.sqlite3")
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    os.replace(tmp_path / "notes.sqlite3", path)
+    refused = in_thread(mine.take_file_there)  # the window's background job
+    assert isinstance(refused, DatabaseFileReplaced)
+    assert str(refused) == not_ours_message(path)
+
+    with pytest.raises(DatabaseFileReplaced) as again:
+        mine.profile()
+    assert str(again.value) == not_ours_message(path)
+    assert again.value.notice == not_ours_message(path, refused=False)
+    assert asked == [not_ours_message(path, refused=False)]
+
+    os.replace(other, path)  # the right file put back: told as a file replaced
+    with pytest.raises(DatabaseFileReplaced) as replaced:
+        mine.profile()
+    assert str(replaced.value) == replaced_message(path)
+    assert asked[-1] == replaced_message(path, refused=False)
+    assert in_thread(mine.take_file_there) is True
     assert subsidiaries(mine) == ["Zeta Lines"]
