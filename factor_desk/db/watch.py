@@ -141,6 +141,10 @@ class SqliteWatcher(_Wakeable, ChangeWatcher):
             return True  # cannot be told: reading says what is wrong
         if now is None:
             self.drop_connection()
+            if self.guard is not None:
+                # what comes back is told if the Database does not have it open: a new
+                # file it had no time to take before it went, not only another one
+                self._on = None
             raise ServerLost(gone_message(self.file, refused=False), file_gone=True)
         if self._on is None:  # the first look: the file the window has open
             self._on = (self.guard.current if self.guard is not None else None) or now

@@ -363,8 +363,11 @@ class Follower(QObject):
             self._refresh_when_free()
 
         def refused(exc: BaseException) -> None:
-            # no file, or none Factor Desk can use: the banner says it and stays
+            # none Factor Desk can use: the banner says it and stays; no file: the
+            # watcher's loss says it (Retry now), never a notice dismissed with OK
             self._taking = False
+            if isinstance(exc, DatabaseFileReplaced) and exc.gone:
+                return
             self.banner.tell(exc.notice if isinstance(exc, DatabaseFileReplaced)
                              else str(exc))
 

@@ -199,3 +199,39 @@ def test_a_file_that_is_not_a_factor_desk_database_is_told_once_not_tried_over_a
 
     os.replace(other_file, path)  # the right file put back
     qtbot.waitUntil(lambda: numbers(page) == {"1", "2"}, timeout=NOTICED_MS)
+
+
+def test_a_file_gone_before_the_window_took_it_is_a_loss_then_taken_when_back(
+        qtbot, window, home, other_file, tmp_path):
+    """The file replaced while a job runs (the window takes it after that job), then
+    moved away before it was taken: the banner says the file is gone, as a loss with
+    Retry now, not a notice the clerk can dismiss while nothing can be saved. Put back,
+    the window takes it at the next try and shows it."""
+    page = loads_page(qtbot, window)
+    banner = window.follower.banner
+    release, running = threading.Event(), threading.Event()
+
+    def job_on_the_old_file() -> None:
+        running.set()
+        assert release.wait(60)
+
+    window.runner.start(Job("Checking", job_on_the_old_file, error=lambda _exc: None))
+    assert running.wait(10)
+    path = home / DB_FILE_NAME
+    os.replace(other_file, path)
+    qtbot.waitUntil(lambda: banner.isVisible() and banner.notice, timeout=NOTICED_MS)
+    away = tmp_path / "away.sqlite3"
+    os.replace(path, away)
+    qtbot.waitUntil(lambda: banner.isVisible() and not banner.notice, timeout=NOTICED_MS)
+    release.set()
+    settle(qtbot, window)  # the job that was to take it: refused, nothing there
+    assert banner.isVisible() and not banner.notice and banner.retry.isVisible()
+    assert "is gone from its folder" in banner.label.text()
+    assert "Nothing was saved from this action" not in banner.label.text()
+
+    os.replace(away, path)
+    qtbot.mouseClick(banner.retry, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: numbers(page) == {"1", "2"}, timeout=NOTICED_MS)
+    assert banner.notice and "was replaced on disk" in banner.label.text()
+    assert [s.name for s in window.desk.profile().subsidiaries] == [
+        "Acme Freight", "Beta Haulers"]

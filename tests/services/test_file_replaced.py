@@ -203,6 +203,34 @@ def test_the_watcher_reports_a_file_gone_until_it_is_back(office):
         watcher.close()
 
 
+def test_a_new_file_gone_before_the_desk_took_it_is_reported_again_when_back(office,
+                                                                             tmp_path):
+    """The watcher told of a new file; it went before the desk took it (the window's job
+    was refused: nothing there). Put back, it is reported again, or the window would
+    wait for a switch nobody does (the watcher reads no file the desk does not have)."""
+    mine, path, other, old = office
+    watcher = mine.watch()
+    try:
+        assert watcher.wait(0.01) is None
+        os.replace(other, path)
+        with pytest.raises(FileReplaced):
+            next_change(watcher)
+        away = tmp_path / "away.sqlite3"
+        os.replace(path, away)
+        with pytest.raises(ServerLost, match="is gone from its folder"):
+            watcher.wait(0.01)
+        with pytest.raises(DatabaseFileReplaced) as refused:
+            mine.take_file_there()  # the window's job, now
+        assert refused.value.gone
+        os.replace(away, path)
+        with pytest.raises(FileReplaced):
+            watcher.wait(0.01)
+        assert mine.take_file_there() is True
+        assert subsidiaries(mine) == ["Zeta Lines"]
+    finally:
+        watcher.close()
+
+
 def test_a_connection_out_during_the_switch_is_closed_when_it_comes_back(office):
     """A unit of work still open on the old file when the desk takes the new one: its
     connection goes back to the pool of before, and is closed there, not left open on
