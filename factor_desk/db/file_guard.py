@@ -26,7 +26,8 @@ read into the new one. So:
   backup, the upgrade check), never for the window's own thread: the window hands it
   over (``hand_over``, set by gui/live.py). A unit of work on that thread that meets
   another file is refused at once, taking nothing and waiting for no switch under way
-  elsewhere; the window then takes the file in the background, as when its watcher sees
+  elsewhere (in the words of the refusal a file already tried got: not a Factor Desk
+  database); the window then takes the file in the background, as when its watcher sees
   it (db/watch.py). Other threads, and the command line, take it themselves; two of them
   at once take it once (the second finds it taken, under the guard's lock).
 - A file that is gone stays refused until one is there again; nothing creates an empty
