@@ -136,6 +136,9 @@ class FileGuard:
         # one's), with the words of its refusal and the window's: a thread that hands it
         # over is refused in those, not told that the file there is shown.
         self._refused: tuple[FileId, str, str] | None = None
+        # The anchor was closed for a file that was then refused: the file open, back at
+        # the path, gets one again (or its -wal would be read into the next file there).
+        self._anchor_again = False
 
     def watch(self, current: FileId | None) -> None:
         """Start checking that the file at the path is ``current``."""
@@ -216,6 +219,8 @@ class FileGuard:
         connection to it and refuse (DatabaseFileReplaced), after taking the new file
         when the guard follows the path."""
         if self.switching is None and not self.changed():
+            if self._anchor_again:
+                self._reopen_anchor()
             return
         refusal = self._handed_over()
         if refusal is not None:
@@ -243,8 +248,10 @@ class FileGuard:
                         self.current = old  # not usable: refused again at the next check
                         self.close_all()
                         self._refused = _refused(now, exc)
+                        self._anchor_again = True
                         raise
                     self._refused = None
+                    self._anchor_again = False
                     self._open_anchor()
                     self.switches += 1
                 finally:
@@ -280,6 +287,16 @@ class FileGuard:
         if not hand_over(notice):
             return None
         return DatabaseFileReplaced(message, str(self.path), notice=notice)
+
+    def _reopen_anchor(self) -> None:
+        """The file open is at the path again after another was refused in its place (the
+        anchor was closed for the switch): the anchor, and the identity of the -wal its
+        connections write now, as at opening; the next file put there is then taken
+        without reading that -wal."""
+        with self.lock:
+            if self._anchor_again and self._anchor is None and not self.changed():
+                self._anchor_again = False
+                self._open_anchor()
 
     def close_all(self) -> None:
         with self.lock:

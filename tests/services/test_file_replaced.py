@@ -231,6 +231,38 @@ def test_a_new_file_gone_before_the_desk_took_it_is_reported_again_when_back(off
         watcher.close()
 
 
+def test_the_own_file_back_after_a_refused_one_keeps_its_wal_out_of_the_next_file(
+        office, tmp_path):
+    """Another program's file moved in (refused), the clerk's own file put back and
+    written to, then another Factor Desk file moved in: the own file's last writes are
+    checkpointed into it and its -wal taken from the path, as the first time; not read
+    into the new file (which would then hold the old file's pages, and the old file lack
+    its last writes)."""
+    mine, path, other, old = office
+    new_rows = file_dump(other)
+    notes = tmp_path / "notes.sqlite3"
+    conn = sqlite3.connect(notes)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    os.replace(notes, path)
+    with pytest.raises(DatabaseFileReplaced, match="not a Factor Desk database"):
+        mine.take_file_there()
+    own = tmp_path / "own.sqlite3"
+    os.link(old, own)
+    os.replace(old, path)  # the clerk's own file back
+    mine.add_subsidiary("Gamma Lines", code="GAMMA")  # into its -wal
+    assert path.with_name(path.name + "-wal").stat().st_size > 0
+
+    os.replace(other, path)
+    with pytest.raises(DatabaseFileReplaced, match="was replaced on disk"):
+        mine.profile()
+    assert subsidiaries(mine) == ["Zeta Lines"]
+    assert file_dump(path)["subsidiaries"] == new_rows["subsidiaries"]
+    mine.close()
+    assert "Gamma Lines" in repr(file_dump(own)["subsidiaries"])
+
+
 def test_a_connection_out_during_the_switch_is_closed_when_it_comes_back(office):
     """A unit of work still open on the old file when the desk takes the new one: its
     connection goes back to the pool of before, and is closed there, not left open on
