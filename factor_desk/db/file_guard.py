@@ -307,7 +307,9 @@ class FileGuard:
 
 def _refused(file: FileId | None, exc: BaseException) -> tuple[FileId, str, str] | None:
     """A file that could not be taken, as ``FileGuard._refused`` keeps it: only for a
-    refusal that says what is wrong with the file (a full disk, a lock, may pass)."""
+    refusal in the clerk's words (not a Factor Desk database, a newer one's, a full disk);
+    any other error keeps the usual words. Only words: the window still tries the file
+    again each time one of its units of work hands it over."""
     if file is None or not isinstance(exc, EnvironmentRefused):
         return None
     notice = exc.notice if isinstance(exc, DatabaseFileReplaced) else str(exc)
