@@ -28,7 +28,13 @@ documents), the customers and subsidiaries 0.003 s. Before (a6928e5): 0.40-0.42 
 which SQLAlchemy's rows 0.21 s, the loop 0.09 s (Decimals 0.04 s), the collector 0.06-0.09
 s (the fetched rows still alive when the pause ended), the documents 0.017 s. The bare
 SELECT floor is 0.18-0.2 s (its joins included); the run before's summaries are freed
-before the clock starts (freeing 100,000 of them, 0.1 s, was counted in the median).
+before the clock starts (freeing 100,000 of them, 0.1 s, was counted in the median). Again
+on 2026-11-29, a slower day for this machine (the bare SELECT 0.23-0.25 s): 0.29-0.34 s,
+then 0.257-0.267 s (a process that did only this; 0.29-0.30 s in this bench at load 1)
+once a LoadSummary became a named tuple made by one ``tuple.__new__`` (0.035 s for 100,000
+against the slotted dataclass's ``__init__``, 0.06 s) and the subsidiary and status every
+row shares came as NULL instead of being read 100,000 times (0.009 s). What is left: the
+driver's fetch 0.145 s, the loop 0.09 s, the collector's first pass 0.026 s.
 
 Where the import's time goes (2026-11-29, 50,000 rows, CPU 0.70-0.74 s, was 0.77-0.80 s
 on the same machine at the same time): reading the CSV 0.08-0.1 s, checking each row
