@@ -33,7 +33,12 @@ their own and every name qualified): no login of the team may read or write
 ``factor_desk_guard`` (not granted; not even USAGE of the schema). A login cannot turn the
 guard off: disabling a trigger needs the table's owner, session_replication_role a
 superuser; ``SET CONSTRAINTS ALL IMMEDIATE`` makes the check run at the end of each
-statement instead, which refuses a move whose history row comes after it."""
+statement instead, which refuses a move whose history row comes after it.
+
+Migration 0016 builds on it: db/undo_guard.py keeps the imports a statement marked undone
+(and the history rows' import) in ``pending`` too and extends the check at commit with
+them; db/server_times.py gives the other times of when something happened this module's
+rule of :data:`SKEW`."""
 
 from __future__ import annotations
 

@@ -31,16 +31,23 @@ import went, over the transaction, from
   (as many moves back, and rows, as the import's rows: EXCEPT ALL, as the history's check);
 - applied to undone, being a loads import;
 - undone back to applied (the program never does: an import undone stays undone, its file
-  is applied again as a new import), or to anything else.
+  is applied again as a new import), or to anything else;
+
+and when a purchase record, payment or ledger entry of an import was deleted and the
+import is not undone at commit (the other half of the same hole: the ledger's figures lose
+the payment, the aging and the overview keep it). Only the undo deletes an import's
+records; a clerk's own ledger entries (a close, a direct payment: no import) are not held.
 
 How: a statement-level AFTER UPDATE trigger on ``report_imports`` keeps the imports whose
 status a statement changed (their ids, old and new statuses) in the guard's ``pending``
-table (kind ``import``; ``import_ids`` a column of its own, ``load_ids`` empty), and the
-history's rows now keep their ``import_id`` there too; the check at commit, which already
-runs once per transaction, reads the imports of the transaction after the moves, only
-when there are any. Its cost falls on an undo only (one read of the import's history rows
-by ``import_id``, no index: the app's own undo of a payment report reads them too); the
-history's statement trigger keeps one array more per statement (the apply of a report).
+table (kind ``import``; ``import_ids`` a column of its own, ``load_ids`` empty), an AFTER
+DELETE one on each table of records the imports whose records it deleted (kind ``deleted
+<table>``), and the history's rows now keep their ``import_id`` there too; the check at
+commit, which already runs once per transaction, reads them after the moves, only when
+there are any. Its cost falls on an undo only (one read of the import's history rows by
+``import_id``, no index: the app's own undo of a payment report reads them too; the
+deleted records' transition table); the history's statement trigger keeps one array more
+per statement (the apply of a report).
 
 A login's own UPDATE of report_imports narrows to the undo's columns (status, undone_at,
 undone_by: db/team.py, the migration): the guard pairs a statement's old and new rows by
@@ -54,6 +61,9 @@ from factor_desk.db import history_guard as guard
 from factor_desk.db.history_guard import CONSTRAINT, PENDING, SCHEMA
 
 TRIGGER = "report_imports_history_guard_update"
+# an import's records, which only its undo deletes (a clerk's own entries have no import)
+RECORDS = {"purchase_records": "purchase records", "payments": "payments",
+           "ledger_entries": "ledger entries"}
 _XACT = "pg_catalog.pg_current_xact_id()"
 
 
@@ -74,6 +84,17 @@ def install(conn: Connection) -> None:
         "import", "'{}'::integer[], array_agg(o.status), array_agg(n.status), NULL, "
         "array_agg(n.id) FROM new_rows n JOIN old_rows o ON o.id = n.id "
         "WHERE o.status IS DISTINCT FROM n.status"))
+    guard.function(conn, "records_deleted", (
+        f"BEGIN INSERT INTO {PENDING} (kind, load_ids, to_statuses, import_ids) SELECT "
+        "'deleted ' || TG_TABLE_NAME, '{}'::integer[], '{}'::varchar[], "
+        "array_agg(DISTINCT import_id) FROM old_rows WHERE import_id IS NOT NULL "
+        "HAVING count(*) > 0; RETURN NULL; END"))
+    for table in RECORDS:
+        trigger = f"{table}_history_guard_delete"
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {app}.{table}")
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER {trigger} AFTER DELETE ON {app}.{table} REFERENCING OLD TABLE "
+            f"AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.records_deleted()")
     guard.function(conn, "check_pending", guard.check(
         app, declare="imp record; back record; who text; whole boolean;", then=_undone(app)))
     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {app}.report_imports")
@@ -87,7 +108,11 @@ def drop(conn: Connection) -> None:
     """Back to migration 0015's guard."""
     app = _q(str(conn.exec_driver_sql("SELECT current_schema()").scalar_one()))
     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {app}.report_imports")
-    conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {SCHEMA}.imports_marked()")
+    for table in RECORDS:
+        conn.exec_driver_sql(
+            f"DROP TRIGGER IF EXISTS {table}_history_guard_delete ON {app}.{table}")
+    for name in ("imports_marked", "records_deleted"):
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {SCHEMA}.{name}()")
     guard.function(conn, "history_added", guard._statement_functions()["history_added"])
     guard.function(conn, "check_pending", guard.check(app))
     conn.exec_driver_sql(f"ALTER TABLE {PENDING} DROP COLUMN IF EXISTS import_ids")
@@ -142,7 +167,22 @@ def _undone(app: str) -> str:
                 f"(SELECT l.load_number FROM {app}.loads l WHERE l.id = back.load_id), "
                 "back.from_status, back.to_status); ")
 
+    # the records of an import deleted while it stays applied: its first, by import
+    deleted = (
+        "SELECT d.import_id, d.kind, i.file_name FROM (SELECT unnest(p.import_ids) AS "
+        f"import_id, substr(p.kind, 9) AS kind FROM {PENDING} p WHERE {mine} AND p.kind "
+        f"LIKE 'deleted %') d JOIN {app}.report_imports i ON i.id = d.import_id "
+        "WHERE i.status IS DISTINCT FROM 'undone' ORDER BY 1, 2 LIMIT 1")
+    words = " ".join(f"WHEN '{t}' THEN '{w}'" for t, w in RECORDS.items())
     return (
+        f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind LIKE 'deleted %') "
+        f"THEN SELECT * INTO back FROM ({deleted}) AS r; "
+        "IF FOUND THEN RAISE EXCEPTION USING ERRCODE = '42501', CONSTRAINT = "
+        f"'{CONSTRAINT}', MESSAGE = format('Import #%s (%s): its %s were deleted without its "
+        "undo. The records of an import go only with all of its undo, which marks it undone "
+        "and moves its loads back; nothing was changed.', back.import_id, back.file_name, "
+        f"CASE back.kind {words} END), HINT = 'Undo an import with Factor Desk: it does all "
+        "of it.'; END IF; END IF; "
         f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind = 'import') THEN "
         f"FOR imp IN {imports} LOOP "
         "who := format('Import #%s (%s)', imp.id, imp.file_name); said := NULL; "

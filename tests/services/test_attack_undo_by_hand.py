@@ -85,7 +85,7 @@ def test_a_purchase_marked_undone_by_hand_is_refused_and_nothing_changes(
         f"Import #{imp} (p.csv) was marked undone without moving load 1 back from Financed "
         "to Invoiced.")
     # moved back, with history rows, but rows that do not name the import
-    back = ("UPDATE loads SET status = 'Invoiced' WHERE load_number IN ('1', '2')", 
+    back = ("UPDATE loads SET status = 'Invoiced' WHERE load_number IN ('1', '2')",
             "INSERT INTO status_history (load_id, from_status, to_status, at, by, reason"
             "{named}) SELECT id, 'Financed', 'Invoiced', now(), '', 'by hand'{value} FROM "
             "loads WHERE load_number IN ('1', '2')")
@@ -203,3 +203,31 @@ def test_the_app_tells_a_clerk_what_the_server_refused_of_an_undo(
             work.execute(text(UNDONE.format(id=imp)))
     finally:
         billing.dispose()
+
+
+def test_an_imports_records_deleted_by_hand_while_it_stays_applied_are_refused(
+        db, team, billing_batch, tmp_path):
+    """The other half: its payments gone from the ledger's figures, the import still
+    applied (the aging, the overview and a batch's money lines still read them)."""
+    purchase = _purchase(team, tmp_path, billing_batch)
+    desk = team.desk(Permission.BILLING)
+    paid = _apply(desk, tmp_path, "payments", "pay.csv", PAYMENT_HEADER,
+                  [payment_row("1"), payment_row("2", "400.00")])
+    before = _state(db, paid)
+    billing = team.raw(Permission.BILLING)
+    assert _refused(billing, "DELETE FROM payments WHERE invoice_id = (SELECT min(id) "
+                    "FROM invoices)") == (
+        f"Import #{paid} (pay.csv): its payments were deleted without its undo. The records "
+        "of an import go only with all of its undo, which marks it undone and moves its "
+        "loads back; nothing was changed.")
+    assert _refused(billing, f"DELETE FROM purchase_records WHERE import_id = {purchase}"
+                    ).startswith(f"Import #{purchase} (p.csv): its purchase records were")
+    assert _state(db, paid) == before
+    # a clerk's own entry (no import) is the clerk's to take back, as Factor Desk does
+    with billing.begin() as conn:
+        conn.execute(text("INSERT INTO ledger_entries (kind, entry_date, amount_cents, "
+                          "reference, reason, at, by) VALUES ('fee', DATE '2026-11-28', 5, "
+                          "'F-1', '', now(), '')"))
+    with billing.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_entries WHERE reference = 'F-1'"))
+    assert _one(db, "SELECT count(*) FROM ledger_entries")[0] == 0
