@@ -27,8 +27,36 @@ PostgreSQL only (on SQLite one clerk, and no server to hold to anything; nothing
    refused otherwise with SQLSTATE 42501 and nothing changed. Billing's UPDATE of
    report_imports narrows to the undo's columns (status, undone_at, undone_by).
 
-Measured 2026-11-29 (50,000 rows, 2 cores shared, before and after in alternate runs of
-bench/bench_core.py --pg and bench/bench_reports.py --pg): see MEASURED below.
+Billing's deletes of those records are held too: a purchase record, payment or ledger
+entry of an import deleted while the import stays applied is refused at commit (the other
+way to take a payment out of the ledger's figures and not the aging's). Only the undo
+deletes an import's records; a clerk's own entries (no import) are not held.
+
+Measured 2026-11-29 (50,000 rows, 2 cores shared with other jobs, load 1-3; the code
+before and after in alternate runs, four each, of bench/bench_core.py --pg and
+bench/bench_reports.py --pg): the loads import (COPY; its write) 3.52, 2.73, 2.56, 3.67 s
+(2.67, 2.16, 1.95, 3.12 s) -> 2.54, 2.71, 2.45, 3.70 s (1.96, 2.05, 1.85, 2.79 s); the
+purchase report's apply 3.44, 3.40, 3.59, 3.55 s -> 3.83, 3.26, 3.59, 3.66 s (medians
+3.50 -> 3.63 s); the payment report's apply (CSV) 4.02, 3.92, 4.41, 3.94 s -> 3.98,
+4.14, 4.76, 4.08 s (medians 3.98 -> 4.11 s). The run-to-run spread (up to 35 % on the
+import's write, 10-20 % on the applies) hides what changed, so each part was measured by
+itself, the same statements with and without it in alternate transactions, rolled back:
+
+- the loads' COPY of 50,000 rows with the server_times triggers on and off: 0.83-1.17 s
+  (median 0.92) against 0.82-1.41 s (median 0.95); the UPDATE of their status 0.96-1.45 s
+  (median 1.01) against 0.94-1.28 s (median 1.04). Nothing to see: ``loads`` had a BEFORE
+  ROW INSERT trigger already (its changed_by stamp, 0010), so COPY was already inserting
+  row by row, and the WHEN's two comparisons a row cost less than the noise. No need to
+  move the check of ``loads.created_at`` into the statement-level triggers.
+- 50,000 loads moved with their history rows and the check at commit, with the history's
+  trigger keeping the rows' import ids (this migration) and without (0015): 1.89-2.94 s
+  (median 1.95) against 1.81-2.49 s (median 1.98).
+- Factor Desk's Undo of a 50,000-row payment report, then of the purchase report (the
+  check reads the import's history rows, the deleted records' transition tables), four
+  alternate pairs: 7.71, 9.19, 6.77, 6.46 s and 7.36, 10.77, 6.53, 6.84 s -> 8.91, 8.94,
+  7.04, 6.90 s and 9.73, 10.43, 7.27, 7.09 s. In the two quiet pairs +0.25-0.45 s on the
+  payment report's undo and +0.25-0.75 s on the purchase report's, about 5 %: paid on an
+  undo only, which is rare and of 50,000 rows takes 7 s anyway.
 """
 
 from __future__ import annotations
