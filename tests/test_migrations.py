@@ -303,3 +303,58 @@ def test_0014_counts_each_subsidiarys_important_info_from_its_highest_version(fr
     finally:
         engine.dispose()
     assert got == [3, 0] and versions == [3, 1]
+
+
+# ------------------------------------------------------------------ 0016: times, undo
+
+_GUARD_0016 = (
+    "SELECT (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%\\_server\\_time\\_%'), "
+    "(SELECT count(*) FROM pg_trigger WHERE tgname = 'report_imports_history_guard_update' "
+    "OR tgname LIKE '%\\_history\\_guard\\_delete'), "
+    "(SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+    "'factor_desk_guard' AND table_name = 'pending' AND column_name = 'import_ids'), "
+    "(SELECT count(*) FROM pg_proc WHERE proname = 'check_pending' "
+    "AND prosrc LIKE '%report_imports%'), "
+    "(SELECT count(*) FROM pg_proc WHERE proname IN ('server_times', 'imports_marked', "
+    "'records_deleted')), "
+    "EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'factor_desk_billing') AND NOT "
+    "has_table_privilege('factor_desk_billing', 'report_imports', 'UPDATE') AND "
+    "has_column_privilege('factor_desk_billing', 'report_imports', 'undone_at', 'UPDATE')")
+
+
+def test_0016_goes_down_to_the_guard_of_0015_and_up_again(fresh_url):
+    """Its triggers (two per table of db/server_times.py), the undo's check and Billing's
+    narrower UPDATE of report_imports go, and come back; 0015's guard stays. On SQLite it
+    does nothing, both ways."""
+    from factor_desk.db.server_times import COLUMNS
+
+    cfg = alembic_config()
+    engine = create_engine(fresh_url)
+    pg = engine.dialect.name == "postgresql"
+    states = []
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            for step, revision in ((command.upgrade, "head"), (command.downgrade, "0015"),
+                                   (command.upgrade, "head")):
+                step(cfg, revision)
+                states.append(tuple(conn.execute(text(_GUARD_0016)).one()) if pg else
+                              MigrationContext.configure(conn).get_current_revision())
+                if pg:  # 0015's guard, whichever: its check and the history's time
+                    assert conn.execute(text(
+                        "SELECT count(*) FROM pg_trigger WHERE tgname IN "
+                        "('factor_desk_history_required', 'status_history_server_time')")
+                    ).scalar_one() == 2
+    finally:
+        engine.dispose()
+    if not pg:
+        assert states == ["0016", "0015", "0016"]
+        return
+    # Billing updates only the undo's columns of an import (when the server has the
+    # roles: 0009 granted this database's tables to them)
+    with engine.connect() as conn:
+        roles = conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = "
+                                  "'factor_desk_billing'")).scalar_one() == 1
+    engine.dispose()
+    head = (2 * len(COLUMNS), 4, 1, 1, 3, roles)
+    assert states == [head, (0, 0, 0, 0, 0, False), head]

@@ -33,7 +33,12 @@ their own and every name qualified): no login of the team may read or write
 ``factor_desk_guard`` (not granted; not even USAGE of the schema). A login cannot turn the
 guard off: disabling a trigger needs the table's owner, session_replication_role a
 superuser; ``SET CONSTRAINTS ALL IMMEDIATE`` makes the check run at the end of each
-statement instead, which refuses a move whose history row comes after it."""
+statement instead, which refuses a move whose history row comes after it.
+
+Migration 0016 builds on it: db/undo_guard.py keeps the imports a statement marked undone
+(and the history rows' import) in ``pending`` too and extends the check at commit with
+them; db/server_times.py gives the other times of when something happened this module's
+rule of :data:`SKEW`."""
 
 from __future__ import annotations
 
@@ -82,16 +87,16 @@ def install(conn: Connection) -> None:
     conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS pending_xact ON {PENDING} (xact)")
     conn.exec_driver_sql(f"REVOKE ALL ON {PENDING} FROM PUBLIC")
     for name, body in _statement_functions().items():
-        _function(conn, name, body)
-    _function(conn, "check_pending", _check(app))
-    _function(conn, "server_time",
+        function(conn, name, body)
+    function(conn, "check_pending", check(app))
+    function(conn, "server_time",
               "BEGIN NEW.at := pg_catalog.now() AT TIME ZONE 'UTC'; RETURN NEW; END")
-    for table, event, trigger, function, transitions in STATEMENT_TRIGGERS:
+    for table, event, trigger, called, transitions in STATEMENT_TRIGGERS:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {app}.{_q(table)}")
         conn.exec_driver_sql(
             f"CREATE TRIGGER {trigger} AFTER {event} ON {app}.{_q(table)} "
             f"REFERENCING {transitions} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION {SCHEMA}.{function}()")
+            f"EXECUTE FUNCTION {SCHEMA}.{called}()")
     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {CONSTRAINT} ON {PENDING}")
     conn.exec_driver_sql(
         f"CREATE CONSTRAINT TRIGGER {CONSTRAINT} AFTER INSERT ON {PENDING} "
@@ -109,13 +114,15 @@ def install(conn: Connection) -> None:
 
 def drop(conn: Connection) -> None:
     app = _q(str(conn.exec_driver_sql("SELECT current_schema()").scalar_one()))
-    for table, _event, trigger, _function, _transitions in STATEMENT_TRIGGERS:
+    for table, _event, trigger, _called, _transitions in STATEMENT_TRIGGERS:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {app}.{_q(table)}")
     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {AT_TRIGGER} ON {app}.status_history")
     conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
 
-def _function(conn: Connection, name: str, body: str) -> None:
+def function(conn: Connection, name: str, body: str) -> None:
+    """Make (or replace) the trigger function ``name`` of the guard's schema, run as its
+    owner, that no login may call."""
     conn.exec_driver_sql(
         f"CREATE OR REPLACE FUNCTION {SCHEMA}.{name}() RETURNS trigger LANGUAGE plpgsql "
         "SECURITY DEFINER SET search_path = pg_catalog, pg_temp "
@@ -156,9 +163,11 @@ def _statement_functions() -> dict[str, str]:
     }
 
 
-def _check(app: str) -> str:
+def check(app: str, *, declare: str = "", then: str = "") -> str:
     """At commit: every move of the transaction has its history row (as many rows as
-    moves), or the commit is refused naming the first that has none. A load's move matches
+    moves), or the commit is refused naming the first that has none; ``then``, with its
+    variables ``declare``, runs after that, before the transaction's rows of the table are
+    deleted (db/undo_guard.py, migration 0016). A load's move matches
     a row of any batch; an invoice's, a row of its own batch. The arrays are unnested in
     the select list (in step, the shorter padded with NULLs: a new load's missing
     from-status), three times faster than a FROM unnest(...) on 50,000 rows (20 ms against
@@ -176,7 +185,7 @@ def _check(app: str) -> str:
                 f"{rows('history', batch)}) AS m ORDER BY m.load_id LIMIT 1; ")
 
     return (
-        "DECLARE missing record; number text; label text; said text; "
+        f"DECLARE missing record; number text; label text; said text; {declare} "
         "BEGIN "
         f"IF NOT EXISTS (SELECT 1 FROM {PENDING} WHERE id = NEW.id) THEN RETURN NULL; "
         "END IF; "
@@ -201,7 +210,7 @@ def _check(app: str) -> str:
         "The database takes a status change only with its history row, written in the "
         "same transaction; nothing was changed.', "
         "HINT = 'Change statuses with Factor Desk: it writes both.'; "
-        "END IF; "
+        "END IF; " + then +
         f"DELETE FROM {PENDING} WHERE xact = pg_catalog.pg_current_xact_id(); "
         "RETURN NULL; END"
     )

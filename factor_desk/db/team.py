@@ -42,6 +42,7 @@ TABLES_0009 = (
 # only for Billing; Admin writes every table but alembic_version (and only adds to the
 # history). Column lists are PostgreSQL's column privileges.
 INVOICE_RECALL_COLUMNS = ("recalled_at", "recalled_by", "recall_reason")
+IMPORT_UNDO_COLUMNS = ("status", "undone_at", "undone_by")
 BILLING_WRITES: dict[str, str] = {
     "loads": "INSERT, UPDATE",                   # import, edits, moves (never deleted)
     "load_charges": "INSERT, UPDATE, DELETE",    # a load's lines, as its edit changes them
@@ -51,7 +52,9 @@ BILLING_WRITES: dict[str, str] = {
     # submit, recall: an invoice sent is never rewritten (its id, load, batch and amounts
     # stay as sent; the history's guard, migration 0015, pairs a recall's rows by id)
     "invoices": f"INSERT, UPDATE ({', '.join(INVOICE_RECALL_COLUMNS)})",
-    "report_imports": "INSERT, UPDATE",          # upload, undo (kept as undone)
+    # upload, undo (kept as undone): the undo's columns only (migration 0016: the guard
+    # pairs an import's old and new rows by id; a file's sha256 rewritten would free it)
+    "report_imports": f"INSERT, UPDATE ({', '.join(IMPORT_UNDO_COLUMNS)})",
     "purchase_records": "INSERT, DELETE",        # upload, undo
     "payments": "INSERT, DELETE",                # upload, undo
     "ledger_entries": "INSERT, DELETE",          # close, direct payment, reserve, undo

@@ -8,7 +8,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from helpers import import_loads, load_row, tiny_pdf, users_not_stamped, write_loads_csv
+from helpers import (
+    import_loads,
+    load_row,
+    times_kept,
+    tiny_pdf,
+    users_not_stamped,
+    write_loads_csv,
+)
 from helpers_money import chargeback
 from sqlalchemy import select, update
 from test_reports import (
@@ -162,7 +169,7 @@ def test_a_clerk_and_a_day_choose_the_entries(story, db):
     assert desk.audit_users() == ["Clerk2", CLERK]
 
     # the first import happened back in January
-    with db.write() as work:
+    with db.write() as work, times_kept(work, "report_imports"):
         old = dt.datetime(2026, 1, 5, 9, 30)
         work.execute(update(ReportImport).where(ReportImport.file_name == "loads.csv")
                      .values(imported_at=old))

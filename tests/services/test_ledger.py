@@ -45,9 +45,14 @@ def test_upgrading_writes_down_each_short_pay_once(fresh_url, tmp_path):  # noqa
     apply(db, "payments", write_csv(tmp_path / "pay.csv", PAYMENT_HEADER, [
         payment_row("1", "940.00", **{"Short Pay Reason": "lumper"}),
         payment_row("2", "1000.00")]))
-    with db.write() as work:  # as a database written before 0006 holds it
-        work.execute(delete(LedgerEntry))
     db.dispose()
+    # as a database written before 0006 holds it (from 0016 on, the server refuses an
+    # applied import's entries deleted without its undo)
+    _step(fresh_url, "0015", down=True)
+    engine = create_engine(fresh_url)
+    with engine.begin() as conn:
+        conn.execute(delete(LedgerEntry))
+    engine.dispose()
     _step(fresh_url, "0005", down=True)
     _step(fresh_url, "head")
     db = Database(Location(url=fresh_url, home=tmp_path))

@@ -92,7 +92,12 @@ def undo_import(work: Work, import_id: int, *, user: str | None = None) -> UndoR
     history rows), and it is marked undone. Refused when a later import depends on it.
 
     A payment import's records are its payments and the short pays it wrote off; only the
-    loads it completed move back to Financed (a partial payment moved none)."""
+    loads it completed move back to Financed (a partial payment moved none).
+
+    On PostgreSQL the server holds to it too (migration 0016, db/undo_guard.py): an import
+    marked undone without its records deleted and each load it moved moved back, with a
+    history row naming it, in the same transaction, is refused at commit. The status is
+    written last (``_undone``, flushed at commit), after what it stands for."""
     user = user or current_user(work)
     imp = work.get(ReportImport, import_id)
     if imp is None:
