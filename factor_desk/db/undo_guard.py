@@ -37,6 +37,10 @@ and when a purchase record, payment or ledger entry of an import was deleted and
 import is not undone at commit (the other half of the same hole: the ledger's figures lose
 the payment, the aging and the overview keep it). Only the undo deletes an import's
 records; a clerk's own ledger entries (a close, a direct payment: no import) are not held.
+Nor is a record written under an import that is not applied at commit (undone, or made
+undone by an INSERT of report_imports): the ledger would count it and the aging not, the
+same hole from the other side. A report's apply writes its records under the import it
+has just made, applied.
 
 How: a statement-level AFTER UPDATE trigger on ``report_imports`` keeps the imports whose
 status a statement changed (their ids, old and new statuses) in the guard's ``pending``
@@ -65,6 +69,12 @@ TRIGGER = "report_imports_history_guard_update"
 RECORDS = {"purchase_records": "purchase records", "payments": "payments",
            "ledger_entries": "ledger entries"}
 _XACT = "pg_catalog.pg_current_xact_id()"
+# the statement triggers on each table of RECORDS: the imports whose records a statement
+# deleted, and those under which it wrote records (which must be applied at commit)
+_RECORD_TRIGGERS = (("history_guard_delete", "DELETE", "OLD TABLE AS old_rows",
+                     "records_deleted"),
+                    ("records_guard_insert", "INSERT", "NEW TABLE AS new_rows",
+                     "records_inserted"))
 
 
 def _q(name: str) -> str:
@@ -89,12 +99,18 @@ def install(conn: Connection) -> None:
         "'deleted ' || TG_TABLE_NAME, '{}'::integer[], '{}'::varchar[], "
         "array_agg(DISTINCT import_id) FROM old_rows WHERE import_id IS NOT NULL "
         "HAVING count(*) > 0; RETURN NULL; END"))
+    guard.function(conn, "records_inserted", (
+        f"BEGIN INSERT INTO {PENDING} (kind, load_ids, to_statuses, import_ids) SELECT "
+        "'inserted ' || TG_TABLE_NAME, '{}'::integer[], '{}'::varchar[], "
+        "array_agg(DISTINCT import_id) FROM new_rows WHERE import_id IS NOT NULL "
+        "HAVING count(*) > 0; RETURN NULL; END"))
     for table in RECORDS:
-        trigger = f"{table}_history_guard_delete"
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {app}.{table}")
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {trigger} AFTER DELETE ON {app}.{table} REFERENCING OLD TABLE "
-            f"AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.records_deleted()")
+        for name, event, rows, called in _RECORD_TRIGGERS:
+            trigger = f"{table}_{name}"
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {app}.{table}")
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {trigger} AFTER {event} ON {app}.{table} REFERENCING "
+                f"{rows} FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.{called}()")
     guard.function(conn, "check_pending", guard.check(
         app, declare="imp record; back record; who text; whole boolean;", then=_undone(app)))
     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {app}.report_imports")
@@ -109,9 +125,9 @@ def drop(conn: Connection) -> None:
     app = _q(str(conn.exec_driver_sql("SELECT current_schema()").scalar_one()))
     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {app}.report_imports")
     for table in RECORDS:
-        conn.exec_driver_sql(
-            f"DROP TRIGGER IF EXISTS {table}_history_guard_delete ON {app}.{table}")
-    for name in ("imports_marked", "records_deleted"):
+        for name, _event, _rows, _called in _RECORD_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_{name} ON {app}.{table}")
+    for name in ("imports_marked", "records_deleted", "records_inserted"):
         conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {SCHEMA}.{name}()")
     guard.function(conn, "history_added", guard._statement_functions()["history_added"])
     guard.function(conn, "check_pending", guard.check(app))
@@ -174,7 +190,21 @@ def _undone(app: str) -> str:
         f"LIKE 'deleted %') d JOIN {app}.report_imports i ON i.id = d.import_id "
         "WHERE i.status IS DISTINCT FROM 'undone' ORDER BY 1, 2 LIMIT 1")
     words = " ".join(f"WHEN '{t}' THEN '{w}'" for t, w in RECORDS.items())
+    # the records written under an import not applied at commit: its first, by import
+    inserted = (
+        "SELECT d.import_id, d.kind, i.file_name, i.status FROM (SELECT unnest(p.import_ids) "
+        f"AS import_id, substr(p.kind, 10) AS kind FROM {PENDING} p WHERE {mine} AND p.kind "
+        f"LIKE 'inserted %') d JOIN {app}.report_imports i ON i.id = d.import_id "
+        "WHERE i.status IS DISTINCT FROM 'applied' ORDER BY 1, 2 LIMIT 1")
     return (
+        f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind LIKE 'inserted %') "
+        f"THEN SELECT * INTO back FROM ({inserted}) AS r; "
+        "IF FOUND THEN RAISE EXCEPTION USING ERRCODE = '42501', CONSTRAINT = "
+        f"'{CONSTRAINT}', MESSAGE = format('Import #%s (%s) is %s: %s written under it would "
+        "count in the ledger''s figures and not in the aging''s; nothing was changed.', "
+        f"back.import_id, back.file_name, back.status, CASE back.kind {words} END), "
+        "HINT = 'Apply a report with Factor Desk: it writes its records under the import "
+        "it makes.'; END IF; END IF; "
         f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind LIKE 'deleted %') "
         f"THEN SELECT * INTO back FROM ({deleted}) AS r; "
         "IF FOUND THEN RAISE EXCEPTION USING ERRCODE = '42501', CONSTRAINT = "
