@@ -32,6 +32,13 @@ import went, over the transaction, from
 - applied to undone, being a loads import;
 - undone back to applied (the program never does: an import undone stays undone, its file
   is applied again as a new import), or to anything else;
+- applied to undone without its ``undone_at`` and ``undone_by`` (the audit lists an undo
+  by them: one without was never shown);
+
+and when an import's ``undone_at`` or ``undone_by`` was changed by the transaction and it
+did not go from applied to undone in it (the undo writes them once, with the status: set
+apart, they erased an undo from the audit, redated it, or showed one of an import still
+applied);
 
 and when a purchase record, payment or ledger entry of an import was deleted and the
 import is not undone at commit (the other half of the same hole: the ledger's figures lose
@@ -90,10 +97,16 @@ def install(conn: Connection) -> None:
     guard.function(conn, "history_added", _record(
         "history", "array_agg(load_id), array_agg(from_status), array_agg(to_status), "
         "array_agg(batch_id), array_agg(import_id) FROM new_rows"))
+    # the imports whose status a statement changed; those whose undo's time or name it
+    # changed and not their status ("import when": only the undo writes them)
     guard.function(conn, "imports_marked", _record(
         "import", "'{}'::integer[], array_agg(o.status), array_agg(n.status), NULL, "
         "array_agg(n.id) FROM new_rows n JOIN old_rows o ON o.id = n.id "
-        "WHERE o.status IS DISTINCT FROM n.status"))
+        "WHERE o.status IS DISTINCT FROM n.status", end=False) + _record(
+        "import when", "'{}'::integer[], NULL, '{}'::varchar[], NULL, array_agg(n.id) "
+        "FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.status IS NOT DISTINCT FROM "
+        "n.status AND (o.undone_at IS DISTINCT FROM n.undone_at OR o.undone_by IS DISTINCT "
+        "FROM n.undone_by)", begin=False))
     guard.function(conn, "records_deleted", (
         f"BEGIN INSERT INTO {PENDING} (kind, load_ids, to_statuses, import_ids) SELECT "
         "'deleted ' || TG_TABLE_NAME, '{}'::integer[], '{}'::varchar[], "
@@ -134,11 +147,13 @@ def drop(conn: Connection) -> None:
     conn.exec_driver_sql(f"ALTER TABLE {PENDING} DROP COLUMN IF EXISTS import_ids")
 
 
-def _record(kind: str, select: str) -> str:
-    """Keep one row of what a statement did (none when it did none of it)."""
-    return (f"BEGIN INSERT INTO {PENDING} (kind, load_ids, from_statuses, to_statuses, "
+def _record(kind: str, select: str, *, begin: bool = True, end: bool = True) -> str:
+    """Keep one row of what a statement did (none when it did none of it); ``begin`` and
+    ``end``: the function's, so that two such inserts make one function."""
+    return (("BEGIN " if begin else "")
+            + f"INSERT INTO {PENDING} (kind, load_ids, from_statuses, to_statuses, "
             f"batch_ids, import_ids) SELECT '{kind}', {select} HAVING count(*) > 0; "
-            "RETURN NULL; END")
+            + ("RETURN NULL; END" if end else ""))
 
 
 def _undone(app: str) -> str:
@@ -148,7 +163,8 @@ def _undone(app: str) -> str:
     # each import the transaction changed: its status before the transaction (the old
     # status of its first change) and its row now
     imports = (
-        "SELECT i.id, i.kind, i.file_name, i.status, f.was FROM (SELECT DISTINCT ON "
+        "SELECT i.id, i.kind, i.file_name, i.status, i.undone_at, i.undone_by, f.was "
+        "FROM (SELECT DISTINCT ON "
         "(u.import_id) u.import_id, u.was FROM (SELECT p.id AS pid, unnest(p.import_ids) "
         f"AS import_id, unnest(p.from_statuses) AS was FROM {PENDING} p WHERE {mine} AND "
         "p.kind = 'import') u ORDER BY u.import_id, u.pid) f "
@@ -196,7 +212,24 @@ def _undone(app: str) -> str:
         f"AS import_id, substr(p.kind, 10) AS kind FROM {PENDING} p WHERE {mine} AND p.kind "
         f"LIKE 'inserted %') d JOIN {app}.report_imports i ON i.id = d.import_id "
         "WHERE i.status IS DISTINCT FROM 'applied' ORDER BY 1, 2 LIMIT 1")
+    # the imports whose undo's time or name the transaction changed apart from its undo:
+    # an import not marked undone by it (its status before, the first change's)
+    redated = (
+        "SELECT w.import_id, i.file_name FROM (SELECT unnest(p.import_ids) AS import_id "
+        f"FROM {PENDING} p WHERE {mine} AND p.kind = 'import when') w "
+        f"JOIN {app}.report_imports i ON i.id = w.import_id WHERE i.status IS DISTINCT FROM "
+        "'undone' OR (SELECT u.was FROM (SELECT p.id AS pid, unnest(p.import_ids) AS "
+        f"import_id, unnest(p.from_statuses) AS was FROM {PENDING} p WHERE {mine} AND "
+        "p.kind = 'import') u WHERE u.import_id = w.import_id ORDER BY u.pid LIMIT 1) "
+        "IS DISTINCT FROM 'applied' ORDER BY 1 LIMIT 1")
     return (
+        f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind = 'import when') "
+        f"THEN SELECT * INTO back FROM ({redated}) AS r; "
+        "IF FOUND THEN RAISE EXCEPTION USING ERRCODE = '42501', CONSTRAINT = "
+        f"'{CONSTRAINT}', MESSAGE = format('Import #%s (%s): its undo''s time or name was "
+        "changed apart from its undo (they are written by the undo, once); nothing was "
+        "changed.', back.import_id, back.file_name), HINT = 'Undo an import with Factor "
+        "Desk: it does all of it.'; END IF; END IF; "
         f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind LIKE 'inserted %') "
         f"THEN SELECT * INTO back FROM ({inserted}) AS r; "
         "IF FOUND THEN RAISE EXCEPTION USING ERRCODE = '42501', CONSTRAINT = "
@@ -225,6 +258,9 @@ def _undone(app: str) -> str:
         "undone', who, imp.status); "
         "ELSIF imp.kind = 'loads' THEN whole := false; said := who || ' was marked undone: "
         "a loads import is not undone (its loads are removed one by one)'; "
+        "ELSIF imp.undone_at IS NULL OR imp.undone_by IS NULL THEN whole := false; "
+        "said := who || ' was marked undone without its time and name (the audit would not "
+        "show it)'; "
         + left("purchase_records", "purchase records") + left("payments", "payments")
         + left("ledger_entries", "ledger entries") +
         "ELSE " + first_missing(moves) + without("moving load %s back from %s to %s")

@@ -56,3 +56,40 @@ def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_b
     with billing.begin() as conn:
         conn.execute(text(ENTRY.format(id=paid - 1)))
     assert _money(db)[1] == before[1] + 1
+
+
+def test_an_imports_undo_is_dated_and_signed_once_by_its_undo(db, team, billing_batch,
+                                                              tmp_path):
+    """The audit lists an undo by its ``undone_at`` (and who by ``undone_by``): a billing
+    login's UPDATE of those alone erased an undo from the audit, or wrote one for an
+    import still applied; an undo without them was one the audit never shows."""
+    desk = team.desk(Permission.BILLING)
+    purchase = _purchase(team, tmp_path, billing_batch)
+    paid = _apply(desk, tmp_path, "payments", "pay.csv", PAYMENT_HEADER,
+                  [payment_row("1", "400.00")])
+    desk.undo_import(paid)
+    when = "SELECT undone_at, undone_by FROM report_imports WHERE id = {id}"
+    before = [_one(db, when.format(id=i)) for i in (purchase, paid)]
+    billing = team.raw(Permission.BILLING)
+    assert _refused(billing, f"UPDATE report_imports SET undone_at = NULL WHERE id = {paid}"
+                    ) == (f"Import #{paid} (pay.csv): its undo's time or name was changed "
+                          "apart from its undo (they are written by the undo, once); nothing "
+                          "was changed.")
+    assert "(p.csv): its undo's time or name was changed" in _refused(
+        billing, f"UPDATE report_imports SET undone_at = now() WHERE id = {purchase}")
+    assert "(p.csv): its undo's time or name was changed" in _refused(
+        billing, f"UPDATE report_imports SET undone_by = 'someone' WHERE id = {purchase}")
+    # an undo, whole but for its time: not one the audit would show
+    assert _refused(
+        billing, f"DELETE FROM purchase_records WHERE import_id = {purchase}",
+        "UPDATE loads SET status = 'Invoiced' WHERE load_number IN ('1', '2')",
+        "INSERT INTO status_history (load_id, from_status, to_status, at, by, reason, "
+        f"import_id) SELECT id, 'Financed', 'Invoiced', now(), '', 'x', {purchase} FROM "
+        "loads WHERE load_number IN ('1', '2')",
+        f"UPDATE report_imports SET status = 'undone' WHERE id = {purchase}") == (
+        f"Import #{purchase} (p.csv) was marked undone without its time and name (the "
+        "audit would not show it); nothing was changed.")
+    assert [_one(db, when.format(id=i)) for i in (purchase, paid)] == before
+    # the app's undo writes them with the status: taken
+    desk.undo_import(purchase)
+    assert _one(db, f"SELECT status FROM report_imports WHERE id = {purchase}")[0] == "undone"
