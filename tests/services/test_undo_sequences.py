@@ -21,6 +21,8 @@ from test_reports import (
     write_csv,
 )
 
+from test_migrations import fresh_url  # noqa: F401 (a fixture)
+
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services.desk import Desk
 
@@ -109,3 +111,37 @@ def test_a_chargeback_paid_directly_taken_back_then_undone(db, batch, tmp_path):
                        "1=Financed 2=Financed 3=Invoiced 4=Invoiced 9=Queued"]
     assert _undo(db, a) == "ok"
     assert _loads(db) == "1=Invoiced 2=Invoiced 3=Invoiced 4=Invoiced 9=Queued"
+
+
+def test_a_database_upgraded_to_0016_with_imports_applied_and_undone_undoes_the_rest(
+        fresh_url, tmp_path):  # noqa: F811
+    """Imports applied and undone under 0015, the database upgraded: the undo of those
+    still applied, and of one applied after, go through; the undone stay undone."""
+    from helpers import import_loads, load_row, make_carrier, write_loads_csv
+    from test_ledger import _step
+
+    from factor_desk.db.database import Database, Location
+
+    db = Database(Location(url=fresh_url, home=tmp_path))
+    make_carrier(db, required=())
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [
+        load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
+        for n in (1, 2, 3)]), "Acme Freight")
+    batch = Desk(db).submit_batch("Acme Freight", ["1", "2", "3"]).batch
+    db.dispose()
+    _step(fresh_url, "0015", down=True)
+    db = Database(Location(url=fresh_url, home=tmp_path))
+    a = _apply(db, tmp_path, "purchase", "a.csv", PURCHASE_HEADER,
+               [purchase_row("1"), purchase_row("2"), purchase_row("3")], batch)
+    p = _apply(db, tmp_path, "payments", "p.csv", PAYMENT_HEADER, [payment_row("1")])
+    q = _apply(db, tmp_path, "payments", "q.csv", PAYMENT_HEADER,
+               [payment_row("2", "400.00")])
+    assert _undo(db, p) == "ok"
+    db.dispose()
+    _step(fresh_url, "head")
+    db = Database(Location(url=fresh_url, home=tmp_path))
+    r = _apply(db, tmp_path, "payments", "p.csv", PAYMENT_HEADER, [payment_row("1")])
+    assert [_undo(db, i) for i in (r, q, a)] == ["ok", "ok", "ok"]
+    assert _undo(db, p).startswith(f"Import #{p} was already undone on ")
+    assert _loads(db) == "1=Invoiced 2=Invoiced 3=Invoiced"
+    db.dispose()
