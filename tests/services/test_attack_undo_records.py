@@ -30,7 +30,7 @@ def _money(db):
                     "ledger_entries), (SELECT count(*) FROM report_imports)")
 
 
-def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_batch,
+def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_batch,  # noqa: F811
                                                               tmp_path):
     desk = team.desk(Permission.BILLING)
     _purchase(team, tmp_path, billing_batch)
@@ -58,7 +58,7 @@ def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_b
     assert _money(db)[1] == before[1] + 1
 
 
-def test_an_imports_undo_is_dated_and_signed_once_by_its_undo(db, team, billing_batch,
+def test_an_imports_undo_is_dated_and_signed_once_by_its_undo(db, team, billing_batch,  # noqa: F811
                                                               tmp_path):
     """The audit lists an undo by its ``undone_at`` (and who by ``undone_by``): a billing
     login's UPDATE of those alone erased an undo from the audit, or wrote one for an

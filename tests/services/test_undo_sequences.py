@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from helpers_money import chargeback, close_load, partial_payment
+from test_migrations import fresh_url  # noqa: F401 (a fixture)
 from test_reports import (
     PAYMENT_HEADER,
     PURCHASE_HEADER,
@@ -20,8 +21,6 @@ from test_reports import (
     undo,
     write_csv,
 )
-
-from test_migrations import fresh_url  # noqa: F401 (a fixture)
 
 from factor_desk.domain.errors import InputRefused
 from factor_desk.services.desk import Desk

@@ -30,9 +30,10 @@ PostgreSQL only (on SQLite one clerk, and no server to hold to anything; nothing
 Billing's deletes of those records are held too: a purchase record, payment or ledger
 entry of an import deleted while the import stays applied is refused at commit (the other
 way to take a payment out of the ledger's figures and not the aging's). Only the undo
-deletes an import's records; a clerk's own entries (no import) are not held. A record written under an
-import that is not applied at commit is refused too (the ledger would count it, the aging
-not).
+deletes an import's records; a clerk's own entries (no import) are not held. A record
+written under an import that is not applied at commit is refused too (the ledger would
+count it, the aging not), and an import's undone_at or undone_by changed apart from its
+undo (the audit lists undos by them).
 
 Measured 2026-11-29 (50,000 rows, 2 cores shared with other jobs, load 1-3; the code
 before and after in alternate runs, four each, of bench/bench_core.py --pg and
