@@ -9,9 +9,11 @@ Three real logins on the test server (tests/helpers_team.py); PostgreSQL only.""
 
 from __future__ import annotations
 
+import pytest
+from helpers import import_loads, load_row, make_carrier, write_loads_csv
 from helpers_team import one_row
 from sqlalchemy import text
-from test_attack_undo_by_hand import _apply, _purchase, _refused, billing_batch  # noqa: F401
+from test_attack_undo_by_hand import _apply, _purchase, _refused
 from test_reports import PAYMENT_HEADER, payment_row
 
 from factor_desk.domain.permissions import Permission
@@ -25,12 +27,24 @@ ENTRY = ("INSERT INTO ledger_entries (kind, entry_date, amount_cents, reference,
          "by, import_id) VALUES ('fee', DATE '2026-11-28', 5, 'F-1', '', now(), '', {id})")
 
 
+@pytest.fixture
+def billing_batch(db, team, tmp_path):
+    """Loads 1..4 in batch ACME-0001 (load 9 Queued), submitted by the billing login (as
+    test_attack_undo_by_hand's)."""
+    make_carrier(db, required=())
+    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
+            for n in (1, 2, 3, 4, 9)]
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
+    return team.desk(Permission.BILLING).submit_batch("Acme Freight", ["1", "2", "3", "4"]
+                                                      ).batch
+
+
 def _money(db):
     return _one(db, "SELECT (SELECT count(*) FROM payments), (SELECT count(*) FROM "
                     "ledger_entries), (SELECT count(*) FROM report_imports)")
 
 
-def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_batch,  # noqa: F811
+def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_batch,
                                                               tmp_path):
     desk = team.desk(Permission.BILLING)
     _purchase(team, tmp_path, billing_batch)
@@ -58,7 +72,7 @@ def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_b
     assert _money(db)[1] == before[1] + 1
 
 
-def test_an_imports_undo_is_dated_and_signed_once_by_its_undo(db, team, billing_batch,  # noqa: F811
+def test_an_imports_undo_is_dated_and_signed_once_by_its_undo(db, team, billing_batch,
                                                               tmp_path):
     """The audit lists an undo by its ``undone_at`` (and who by ``undone_by``): a billing
     login's UPDATE of those alone erased an undo from the audit, or wrote one for an
@@ -93,3 +107,21 @@ def test_an_imports_undo_is_dated_and_signed_once_by_its_undo(db, team, billing_
     # the app's undo writes them with the status: taken
     desk.undo_import(purchase)
     assert _one(db, f"SELECT status FROM report_imports WHERE id = {purchase}")[0] == "undone"
+
+
+def test_an_undo_by_hand_backdated_is_dated_by_the_server(db, team, billing_batch,
+                                                          tmp_path):
+    purchase = _purchase(team, tmp_path, billing_batch)
+    billing = team.raw(Permission.BILLING)
+    with billing.begin() as conn:  # the whole undo, as Factor Desk writes it, dated October
+        server_now = conn.execute(text("SELECT now() AT TIME ZONE 'UTC'")).scalar_one()
+        for sql in (f"DELETE FROM purchase_records WHERE import_id = {purchase}",
+                    "UPDATE loads SET status = 'Invoiced' WHERE load_number IN ('1', '2')",
+                    "INSERT INTO status_history (load_id, from_status, to_status, at, by, "
+                    f"reason, import_id) SELECT id, 'Financed', 'Invoiced', now(), '', 'x', "
+                    f"{purchase} FROM loads WHERE load_number IN ('1', '2')",
+                    "UPDATE report_imports SET status = 'undone', undone_at = TIMESTAMP "
+                    f"'2026-10-01 09:00', undone_by = '' WHERE id = {purchase}"):
+            conn.execute(text(sql))
+    assert _one(db, f"SELECT status, undone_at FROM report_imports WHERE id = {purchase}"
+                ) == ("undone", server_now)
