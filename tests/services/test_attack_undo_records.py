@@ -125,3 +125,19 @@ def test_an_undo_by_hand_backdated_is_dated_by_the_server(db, team, billing_batc
             conn.execute(text(sql))
     assert _one(db, f"SELECT status, undone_at FROM report_imports WHERE id = {purchase}"
                 ) == ("undone", server_now)
+
+
+def test_the_clis_undo_as_billing_goes_through_and_a_second_is_refused_in_words(
+        db, team, billing_batch, tmp_path, capsys):
+    purchase = _purchase(team, tmp_path, billing_batch)
+    paid = _apply(team.desk(Permission.BILLING), tmp_path, "payments", "pay.csv",
+                  PAYMENT_HEADER, [payment_row("1"), payment_row("2", "400.00")])
+    for imp, said in ((paid, "1 loads moved back, 2 records removed"),
+                      (purchase, "2 loads moved back, 3 records removed")):
+        code, out, _err = team.cli(Permission.BILLING, "reports", "undo", imp, capsys=capsys)
+        assert (code, out.strip()) == (0, f"Import #{imp} undone: {said}.")
+    code, out, err = team.cli(Permission.BILLING, "reports", "undo", paid, capsys=capsys)
+    assert code != 0 and f"Import #{paid} was already undone on" in out + err
+    assert _one(db, "SELECT string_agg(load_number || '=' || status, ' ' ORDER BY "
+                    "load_number) FROM loads")[0] == (
+        "1=Invoiced 2=Invoiced 3=Invoiced 4=Invoiced 9=Queued")
