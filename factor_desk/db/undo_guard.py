@@ -75,6 +75,10 @@ TRIGGER = "report_imports_history_guard_update"
 # an import's records, which only its undo deletes (a clerk's own entries have no import)
 RECORDS = {"purchase_records": "purchase records", "payments": "payments",
            "ledger_entries": "ledger entries"}
+# the kinds of import each table's records are written under (and deleted by the undo of:
+# services/reports/history.py, reserve.py): a record under another would outlive the undo
+KINDS = {"purchase_records": ("purchase",), "payments": ("payments",),
+         "ledger_entries": ("payments", "reserve")}
 _XACT = "pg_catalog.pg_current_xact_id()"
 # the statement triggers on each table of RECORDS: the imports whose records a statement
 # deleted, and those under which it wrote records (which must be applied at commit)
@@ -206,12 +210,16 @@ def _undone(app: str) -> str:
         f"LIKE 'deleted %') d JOIN {app}.report_imports i ON i.id = d.import_id "
         "WHERE i.status IS DISTINCT FROM 'undone' ORDER BY 1, 2 LIMIT 1")
     words = " ".join(f"WHEN '{t}' THEN '{w}'" for t, w in RECORDS.items())
-    # the records written under an import not applied at commit: its first, by import
+    # the records written under an import not applied at commit, or of a kind its undo
+    # does not delete: its first, by import
+    fits = " OR ".join(f"(d.kind = '{t}' AND i.kind IN ({', '.join(map(repr, k))}))"
+                       for t, k in KINDS.items())
     inserted = (
-        "SELECT d.import_id, d.kind, i.file_name, i.status FROM (SELECT unnest(p.import_ids) "
-        f"AS import_id, substr(p.kind, 10) AS kind FROM {PENDING} p WHERE {mine} AND p.kind "
-        f"LIKE 'inserted %') d JOIN {app}.report_imports i ON i.id = d.import_id "
-        "WHERE i.status IS DISTINCT FROM 'applied' ORDER BY 1, 2 LIMIT 1")
+        "SELECT d.import_id, d.kind, i.file_name, i.status, i.kind AS of FROM (SELECT "
+        f"unnest(p.import_ids) AS import_id, substr(p.kind, 10) AS kind FROM {PENDING} p "
+        f"WHERE {mine} AND p.kind LIKE 'inserted %') d JOIN {app}.report_imports i ON "
+        f"i.id = d.import_id WHERE i.status IS DISTINCT FROM 'applied' OR NOT ({fits}) "
+        "ORDER BY 1, 2 LIMIT 1")
     # the imports whose undo's time or name the transaction changed apart from its undo:
     # an import not marked undone by it (its status before, the first change's)
     redated = (
@@ -233,9 +241,12 @@ def _undone(app: str) -> str:
         f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind LIKE 'inserted %') "
         f"THEN SELECT * INTO back FROM ({inserted}) AS r; "
         "IF FOUND THEN RAISE EXCEPTION USING ERRCODE = '42501', CONSTRAINT = "
-        f"'{CONSTRAINT}', MESSAGE = format('Import #%s (%s) is %s: %s written under it would "
-        "count in the ledger''s figures and not in the aging''s; nothing was changed.', "
-        f"back.import_id, back.file_name, back.status, CASE back.kind {words} END), "
+        f"'{CONSTRAINT}', MESSAGE = format(CASE WHEN back.status = 'applied' THEN "
+        "'Import #%s (%s) is a %s report: %s are not written under it (its undo would "
+        "leave them); nothing was changed.' ELSE 'Import #%s (%s) is %s: %s written under "
+        "it would count in the ledger''s figures and not in the aging''s; nothing was "
+        "changed.' END, back.import_id, back.file_name, CASE WHEN back.status = 'applied' "
+        f"THEN back.of ELSE back.status END, CASE back.kind {words} END), "
         "HINT = 'Apply a report with Factor Desk: it writes its records under the import "
         "it makes.'; END IF; END IF; "
         f"IF EXISTS (SELECT 1 FROM {PENDING} p WHERE {mine} AND p.kind LIKE 'deleted %') "

@@ -66,10 +66,12 @@ def test_a_payment_written_under_an_import_undone_is_refused(db, team, billing_b
         "{id}", "(SELECT max(id) FROM report_imports)"))
     assert "(x.csv) is undone: payments written under it" in message
     assert _money(db) == before
-    # under an import applied, as any report's apply writes them: taken
+    # under a payment report applied, as its apply writes them: taken
+    again = _apply(desk, tmp_path, "payments", "pay2.csv", PAYMENT_HEADER,
+                   [payment_row("2", "400.00")])
     with billing.begin() as conn:
-        conn.execute(text(ENTRY.format(id=paid - 1)))
-    assert _money(db)[1] == before[1] + 1
+        conn.execute(text(ENTRY.format(id=again)))
+    assert _one(db, f"SELECT count(*) FROM ledger_entries WHERE import_id = {again}")[0] == 1
 
 
 def test_an_imports_undo_is_dated_and_signed_once_by_its_undo(db, team, billing_batch,
@@ -141,3 +143,26 @@ def test_the_clis_undo_as_billing_goes_through_and_a_second_is_refused_in_words(
     assert _one(db, "SELECT string_agg(load_number || '=' || status, ' ' ORDER BY "
                     "load_number) FROM loads")[0] == (
         "1=Invoiced 2=Invoiced 3=Invoiced 4=Invoiced 9=Queued")
+
+
+def test_a_record_written_under_an_import_of_another_kind_is_refused(db, team, billing_batch,
+                                                                    tmp_path):
+    """A payment under a purchase report (or a purchase record under a payment report):
+    its undo deletes the records of its own kind only, so the clerk's Undo would have left
+    it behind, and been refused for it."""
+    desk = team.desk(Permission.BILLING)
+    purchase = _purchase(team, tmp_path, billing_batch)
+    paid = _apply(desk, tmp_path, "payments", "pay.csv", PAYMENT_HEADER,
+                  [payment_row("1", "400.00")])
+    billing = team.raw(Permission.BILLING)
+    assert _refused(billing, PAYMENT, id=purchase) == (
+        f"Import #{purchase} (p.csv) is a purchase report: payments are not written under "
+        "it (its undo would leave them); nothing was changed.")
+    assert "is a purchase report: ledger entries are not written" in _refused(
+        billing, ENTRY, id=purchase)
+    assert "(pay.csv) is a payments report: purchase records are not written" in _refused(
+        billing, "INSERT INTO purchase_records (import_id, invoice_id, row_number, "
+        "purchase_date, invoice_amount_cents, advance_cents, fee_cents, reserve_cents, "
+        "status, reason) SELECT {id}, min(id), 1, DATE '2026-11-28', 0, 0, 0, 0, 'held', "
+        "'' FROM invoices", id=paid)
+    assert [desk.undo_import(i).loads_moved_back for i in (paid, purchase)] == [0, 2]
