@@ -310,13 +310,14 @@ def test_0014_counts_each_subsidiarys_important_info_from_its_highest_version(fr
 _GUARD_0016 = (
     "SELECT (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%\\_server\\_time\\_%'), "
     "(SELECT count(*) FROM pg_trigger WHERE tgname = 'report_imports_history_guard_update' "
-    "OR tgname LIKE '%\\_history\\_guard\\_delete'), "
+    "OR tgname LIKE '%\\_history\\_guard\\_delete' "
+    "OR tgname LIKE '%\\_records\\_guard\\_insert'), "
     "(SELECT count(*) FROM information_schema.columns WHERE table_schema = "
     "'factor_desk_guard' AND table_name = 'pending' AND column_name = 'import_ids'), "
     "(SELECT count(*) FROM pg_proc WHERE proname = 'check_pending' "
     "AND prosrc LIKE '%report_imports%'), "
     "(SELECT count(*) FROM pg_proc WHERE proname IN ('server_times', 'imports_marked', "
-    "'records_deleted')), "
+    "'records_deleted', 'records_inserted')), "
     "EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'factor_desk_billing') AND NOT "
     "has_table_privilege('factor_desk_billing', 'report_imports', 'UPDATE') AND "
     "has_column_privilege('factor_desk_billing', 'report_imports', 'undone_at', 'UPDATE')")
@@ -356,5 +357,5 @@ def test_0016_goes_down_to_the_guard_of_0015_and_up_again(fresh_url):
         roles = conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = "
                                   "'factor_desk_billing'")).scalar_one() == 1
     engine.dispose()
-    head = (2 * len(COLUMNS), 4, 1, 1, 3, roles)
+    head = (2 * len(COLUMNS), 7, 1, 1, 4, roles)
     assert states == [head, (0, 0, 0, 0, 0, False), head]

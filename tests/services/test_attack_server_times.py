@@ -24,9 +24,10 @@ HONEST = f"{NOW} - interval '1 minute'"
 BILLING_UPDATES = {("loads", "created_at"), ("loads", "changed_at"),
                    ("batches", "submitted_at"), ("batches", "reversed_at"),
                    ("report_imports", "undone_at"), ("column_mappings", "saved_at")}
-# an invoice's recalled_at needs its history row (migration 0015): its own test below
+# an invoice's recalled_at needs its history row (migration 0015): its own test below;
+# an import's undone_at is written only by its undo (0016: test_attack_undo_records)
 UPDATED = sorted((t, c) for t, columns in COLUMNS.items() for c in columns
-                 if t != "invoices")
+                 if t != "invoices" and (t, c) != ("report_imports", "undone_at"))
 
 
 @pytest.fixture

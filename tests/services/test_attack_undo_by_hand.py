@@ -22,7 +22,8 @@ from factor_desk.domain.permissions import Permission
 from factor_desk.services.common import run_to_end
 
 _one = one_row
-UNDONE = "UPDATE report_imports SET status = 'undone', undone_at = now() WHERE id = {id}"
+UNDONE = ("UPDATE report_imports SET status = 'undone', undone_at = now(), undone_by = '' "
+          "WHERE id = {id}")  # the server writes the login into undone_by
 
 
 @pytest.fixture
