@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import random
 import shutil
 import sqlite3
@@ -219,6 +220,10 @@ def import_floor_server(path: Path, url: str) -> float:
         sub = cur.execute("SELECT id FROM subsidiaries").fetchone()[0]
         customer = cur.execute("SELECT min(id) FROM customers").fetchone()[0]
         con.rollback()
+        # The times of now, as the import writes them: a time far from the server's clock
+        # calls the server's correction for every row (migrations 0015, 0016), which the
+        # import never does (0.6 s more on 50,000 rows with a constant day).
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
         t = time.perf_counter()
         imp = cur.execute(
             "INSERT INTO report_imports (kind, file_name, sha256, imported_at, imported_by, "
@@ -236,11 +241,11 @@ def import_floor_server(path: Path, url: str) -> float:
                 copy.write_row((
                     f"F{r[0]}", f"F{r[0]}", sub, customer, r[4], r[5], r[6], r[7], r[8],
                     r[9].translate(_CENTS), r[10].translate(_CENTS),
-                    r[11].translate(_CENTS), r[13], "2026-11-29 00:00:00", imp))
+                    r[11].translate(_CENTS), r[13], now, imp))
         cur.execute("INSERT INTO status_history (load_id, from_status, to_status, at, by, "
-                    "reason, import_id) SELECT id, NULL, status, '2026-11-29', 'bench', "
+                    "reason, import_id) SELECT id, NULL, status, %s, 'bench', "
                     "'Imported from loads.csv', import_id FROM loads WHERE import_id = %s",
-                    (imp,))
+                    (now, imp))
         took = time.perf_counter() - t
         con.rollback()
     finally:
