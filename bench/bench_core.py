@@ -76,7 +76,11 @@ INSERT row trigger on status_history setting ``by`` to session_user costs 73-112
 50,000 rows (EXPLAIN ANALYZE's "Trigger" line), +10-20% of the history INSERT; a
 statement-level AFTER trigger doing pg_notify 0.05-0.2 ms per statement. A BEFORE row
 trigger on a table COPY writes also turns COPY's multi-row inserts off: COPY of 50,000
-history rows 0.62 -> 0.78 s (best of 5).
+history rows 0.62 -> 0.78 s (best of 5). Later on 2026-11-29, a slower hour, with the
+history guard (0015) and the server's times (0016): the import 2.4-2.5 s = 20,000-20,800
+rows/s (read 0.37 + check 0.13-0.21 + write 1.83-1.98 s), the floor 1.57-1.60 s (its
+times now of now, as the import's: a constant day had the server correct every row's
+time, 2.30 s).
 """
 
 from __future__ import annotations
