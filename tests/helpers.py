@@ -97,6 +97,19 @@ def tiny_pdf(text: str = "doc") -> bytes:
     return buf.getvalue()
 
 
+def submitted_batch(db, tmp_path: Path, numbers=(1, 2, 3, 4, 9), submit=("1", "2", "3", "4"),
+                    *, desk=None):
+    """The carrier (no documents required) with loads ``numbers`` at $1,000.00, and the
+    batch of ``submit`` (ACME-0001) submitted by ``desk`` (a Desk on ``db`` when None)."""
+    from factor_desk.services.desk import Desk
+
+    make_carrier(db, required=())
+    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
+            for n in numbers]
+    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
+    return (desk or Desk(db)).submit_batch("Acme Freight", list(submit)).batch
+
+
 def import_loads(db, path: Path, subsidiary: str, *, dry_run: bool = False,
                  only_valid: bool = False, sheet: str | None = None):
     """Import a loads file through the Desk, as the window and the command line do; with

@@ -1,20 +1,22 @@
 """Fixtures the service tests share."""
 
 import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
+from helpers import submitted_batch
 from helpers_files import replaced_office
-
-from factor_desk.services.desk import Desk
 
 
 @pytest.fixture
 def batch(db, tmp_path):
     """Batch ACME-0001 of invoices 1..4 at $1,000.00; load 9 is Queued, not batched."""
-    make_carrier(db, required=())
-    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-            for n in (1, 2, 3, 4, 9)]
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
-    return Desk(db).submit_batch("Acme Freight", ["1", "2", "3", "4"]).batch
+    return submitted_batch(db, tmp_path)
+
+
+@pytest.fixture
+def billing_batch(db, team, tmp_path):
+    """The same, submitted by the billing login (PostgreSQL: the ``team`` fixture)."""
+    from factor_desk.domain.permissions import Permission
+
+    return submitted_batch(db, tmp_path, desk=team.desk(Permission.BILLING))
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ billing. Three real logins on the test server (tests/helpers_team.py); PostgreSQ
 from __future__ import annotations
 
 import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
 from helpers_money import chargeback, partial_payment
 from helpers_team import one_row
 from sqlalchemy import text
@@ -24,17 +23,6 @@ from factor_desk.services.common import run_to_end
 _one = one_row
 UNDONE = ("UPDATE report_imports SET status = 'undone', undone_at = now(), undone_by = '' "
           "WHERE id = {id}")  # the server writes the login into undone_by
-
-
-@pytest.fixture
-def billing_batch(db, team, tmp_path):
-    """Loads 1..4 in batch ACME-0001 (load 9 Queued), submitted by the billing login."""
-    make_carrier(db, required=())
-    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-            for n in (1, 2, 3, 4, 9)]
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
-    return team.desk(Permission.BILLING).submit_batch("Acme Freight", ["1", "2", "3", "4"]
-                                                      ).batch
 
 
 def _apply(desk, tmp_path, kind, name, header, rows, batch=None):

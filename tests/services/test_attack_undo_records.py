@@ -9,8 +9,6 @@ Three real logins on the test server (tests/helpers_team.py); PostgreSQL only.""
 
 from __future__ import annotations
 
-import pytest
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
 from helpers_team import one_row
 from sqlalchemy import text
 from test_attack_undo_by_hand import _apply, _purchase, _refused
@@ -25,18 +23,6 @@ PAYMENT = ("INSERT INTO payments (import_id, invoice_id, row_number, payment_dat
            "100000, 'BYHAND', '', '', '', '', '', false FROM invoices")
 ENTRY = ("INSERT INTO ledger_entries (kind, entry_date, amount_cents, reference, reason, at, "
          "by, import_id) VALUES ('fee', DATE '2026-11-28', 5, 'F-1', '', now(), '', {id})")
-
-
-@pytest.fixture
-def billing_batch(db, team, tmp_path):
-    """Loads 1..4 in batch ACME-0001 (load 9 Queued), submitted by the billing login (as
-    test_attack_undo_by_hand's)."""
-    make_carrier(db, required=())
-    rows = [load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-            for n in (1, 2, 3, 4, 9)]
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", rows), "Acme Freight")
-    return team.desk(Permission.BILLING).submit_batch("Acme Freight", ["1", "2", "3", "4"]
-                                                      ).batch
 
 
 def _money(db):

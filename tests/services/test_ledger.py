@@ -4,7 +4,7 @@ upgrade to 0006 that writes down the short pays the program used to only infer."
 from __future__ import annotations
 
 from alembic import command
-from helpers import import_loads, load_row, make_carrier, write_loads_csv
+from helpers import submitted_batch
 from sqlalchemy import create_engine, delete, select
 from test_migrations import fresh_url  # noqa: F401 (a fixture)
 from test_reports import (
@@ -19,7 +19,6 @@ from test_reports import (
 from factor_desk.db.database import Database, Location
 from factor_desk.db.migrate import alembic_config
 from factor_desk.db.models import Invoice, LedgerEntry
-from factor_desk.services.desk import Desk
 from factor_desk.services.ledger import invoice_balance, reserve_figures
 
 
@@ -34,11 +33,7 @@ def _step(url: str, revision: str, *, down: bool = False) -> None:
 
 def test_upgrading_writes_down_each_short_pay_once(fresh_url, tmp_path):  # noqa: F811
     db = Database(Location(url=fresh_url, home=tmp_path))
-    make_carrier(db, required=())
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [
-        load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-        for n in (1, 2, 3)]), "Acme Freight")
-    batch = Desk(db).submit_batch("Acme Freight", ["1", "2", "3"]).batch
+    batch = submitted_batch(db, tmp_path, (1, 2, 3), ("1", "2", "3"))
     apply(db, "purchase", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [
         purchase_row(n, **{"Advance Amount": "875.00", "Reserve Amount": "100.00"})
         for n in "123"]), batch)

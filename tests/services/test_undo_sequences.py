@@ -116,17 +116,13 @@ def test_a_database_upgraded_to_0016_with_imports_applied_and_undone_undoes_the_
         fresh_url, tmp_path):  # noqa: F811
     """Imports applied and undone under 0015, the database upgraded: the undo of those
     still applied, and of one applied after, go through; the undone stay undone."""
-    from helpers import import_loads, load_row, make_carrier, write_loads_csv
+    from helpers import submitted_batch
     from test_ledger import _step
 
     from factor_desk.db.database import Database, Location
 
     db = Database(Location(url=fresh_url, home=tmp_path))
-    make_carrier(db, required=())
-    import_loads(db, write_loads_csv(tmp_path / "loads.csv", [
-        load_row(str(n), Linehaul="1000.00", Accessorials="", Total="1000.00")
-        for n in (1, 2, 3)]), "Acme Freight")
-    batch = Desk(db).submit_batch("Acme Freight", ["1", "2", "3"]).batch
+    batch = submitted_batch(db, tmp_path, (1, 2, 3), ("1", "2", "3"))
     db.dispose()
     _step(fresh_url, "0015", down=True)
     db = Database(Location(url=fresh_url, home=tmp_path))
