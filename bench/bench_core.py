@@ -108,7 +108,8 @@ from carrier import make_carrier, server_database, side_by_side, write_loads
 # costs far more.
 LIMITS = {
     "import": 8.0,        # measured 3.8-4.7x [4.5-5.3x] (10,000 rows; fixed costs weigh)
-    "eligible": 4.0,      # measured 1.6-2.4x [1.6-2.1x] (20,000 loads)
+    "eligible": 3.0,      # measured 0.8-1.2x since a load became a named tuple (20,000
+                          # loads, 2026-11-29 afternoon; 1.6-2.4x before [1.6-2.1x])
     "cli eligible": 8.0,  # measured 5.4-5.8x, up to 7.3x at load 4 [4.2-5.4x] (20,000 loads;
                           # the interpreter's start and the database's opening weigh)
 }
